@@ -1,0 +1,68 @@
+package dev.recall.kernels;
+
+/**
+ * The numeric building blocks of every model. Two implementations exist: {@link ScalarKernels}, a
+ * plain loop version that is the reference, and {@link VectorKernels}, the SIMD version built on
+ * the Vector API. Tests compare the two on random inputs.
+ *
+ * <p>Arrays are fp32, row-major, addressed with explicit offsets so callers can work inside larger
+ * activation buffers without copying.
+ */
+public interface Kernels {
+
+    /** The kernels used by the runtime: SIMD unless {@code -Drecall.kernels=scalar}. */
+    static Kernels get() {
+        return Holder.INSTANCE;
+    }
+
+    /** Σ a[ao+i]·b[bo+i] for i in [0, n). */
+    float dot(float[] a, int ao, float[] b, int bo, int n);
+
+    /** y[yo + r] = Σ_c W[r, c]·x[xo + c] for every row r of W. */
+    void matvec(WeightMatrix w, float[] x, int xo, float[] y, int yo);
+
+    /**
+     * Y = X·Wᵀ for a batch: x is {@code [t, w.cols]}, y is {@code [t, w.rows]} (row-major).
+     * Prefill runs every linear layer through this.
+     */
+    void matmul(WeightMatrix w, float[] x, int t, float[] y);
+
+    /**
+     * RMS normalisation: y = x · rsqrt(mean(x²) + eps) · (weightShift + w). weightShift is 0 for
+     * Llama/Mamba and 1 for Gemma's (1 + w) convention. w may be null (no weight, FalconMamba).
+     */
+    void rmsNorm(float[] x, int xo, float[] w, float weightShift, float eps, float[] y, int yo, int n);
+
+    /** In-place softmax over x[off .. off+n). */
+    void softmax(float[] x, int off, int n);
+
+    /** y[yo+i] += a · x[xo+i]. */
+    void axpy(float a, float[] x, int xo, float[] y, int yo, int n);
+
+    /** y[yo+i] += x[xo+i]. */
+    void add(float[] x, int xo, float[] y, int yo, int n);
+
+    /** x[off+i] *= s. */
+    void scale(float[] x, int off, int n, float s);
+
+    /** gate[i] = silu(gate[i]) · up[i] (SwiGLU). */
+    void siluMul(float[] gate, float[] up, int n);
+
+    /** gate[i] = gelu_tanh(gate[i]) · up[i] (GeGLU with the tanh approximation). */
+    void geluTanhMul(float[] gate, float[] up, int n);
+
+    /** x[off+i] = silu(x[off+i]). */
+    void silu(float[] x, int off, int n);
+
+    /** x[off+i] = gelu_tanh(x[off+i]). */
+    void geluTanh(float[] x, int off, int n);
+
+    final class Holder {
+        static final Kernels INSTANCE = "scalar".equals(System.getProperty("recall.kernels"))
+                ? new ScalarKernels()
+                : VectorKernels.createOrScalar();
+
+        private Holder() {
+        }
+    }
+}

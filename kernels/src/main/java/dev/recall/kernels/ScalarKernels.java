@@ -1,0 +1,132 @@
+package dev.recall.kernels;
+
+/** Plain-loop reference implementation of {@link Kernels}: every SIMD kernel is tested against it. */
+public class ScalarKernels implements Kernels {
+
+    @Override
+    public float dot(float[] a, int ao, float[] b, int bo, int n) {
+        float s = 0f;
+        for (int i = 0; i < n; i++) {
+            s += a[ao + i] * b[bo + i];
+        }
+        return s;
+    }
+
+    @Override
+    public void matvec(WeightMatrix w, float[] x, int xo, float[] y, int yo) {
+        int cols = w.cols();
+        for (int r = 0; r < w.rows(); r++) {
+            long base = (long) r * cols;
+            float s = 0f;
+            for (int c = 0; c < cols; c++) {
+                s += w.getFlat(base + c) * x[xo + c];
+            }
+            y[yo + r] = s;
+        }
+    }
+
+    @Override
+    public void matmul(WeightMatrix w, float[] x, int t, float[] y) {
+        for (int i = 0; i < t; i++) {
+            matvec(w, x, i * w.cols(), y, i * w.rows());
+        }
+    }
+
+    @Override
+    public void rmsNorm(float[] x, int xo, float[] w, float weightShift, float eps, float[] y, int yo, int n) {
+        float ss = 0f;
+        for (int i = 0; i < n; i++) {
+            ss += x[xo + i] * x[xo + i];
+        }
+        float inv = (float) (1.0 / Math.sqrt(ss / n + eps));
+        for (int i = 0; i < n; i++) {
+            float v = x[xo + i] * inv;
+            y[yo + i] = w == null ? v : v * (weightShift + w[i]);
+        }
+    }
+
+    @Override
+    public void softmax(float[] x, int off, int n) {
+        float max = Float.NEGATIVE_INFINITY;
+        for (int i = 0; i < n; i++) {
+            max = Math.max(max, x[off + i]);
+        }
+        float sum = 0f;
+        for (int i = 0; i < n; i++) {
+            float e = (float) Math.exp(x[off + i] - max);
+            x[off + i] = e;
+            sum += e;
+        }
+        float inv = 1f / sum;
+        for (int i = 0; i < n; i++) {
+            x[off + i] *= inv;
+        }
+    }
+
+    @Override
+    public void axpy(float a, float[] x, int xo, float[] y, int yo, int n) {
+        for (int i = 0; i < n; i++) {
+            y[yo + i] += a * x[xo + i];
+        }
+    }
+
+    @Override
+    public void add(float[] x, int xo, float[] y, int yo, int n) {
+        for (int i = 0; i < n; i++) {
+            y[yo + i] += x[xo + i];
+        }
+    }
+
+    @Override
+    public void scale(float[] x, int off, int n, float s) {
+        for (int i = 0; i < n; i++) {
+            x[off + i] *= s;
+        }
+    }
+
+    @Override
+    public void siluMul(float[] gate, float[] up, int n) {
+        for (int i = 0; i < n; i++) {
+            gate[i] = silu(gate[i]) * up[i];
+        }
+    }
+
+    @Override
+    public void geluTanhMul(float[] gate, float[] up, int n) {
+        for (int i = 0; i < n; i++) {
+            gate[i] = geluTanh(gate[i]) * up[i];
+        }
+    }
+
+    @Override
+    public void silu(float[] x, int off, int n) {
+        for (int i = 0; i < n; i++) {
+            x[off + i] = silu(x[off + i]);
+        }
+    }
+
+    @Override
+    public void geluTanh(float[] x, int off, int n) {
+        for (int i = 0; i < n; i++) {
+            x[off + i] = geluTanh(x[off + i]);
+        }
+    }
+
+    public static float silu(float v) {
+        return (float) (v / (1.0 + Math.exp(-v)));
+    }
+
+    public static float geluTanh(float v) {
+        double c = Math.sqrt(2.0 / Math.PI);
+        return (float) (0.5 * v * (1.0 + Math.tanh(c * (v + 0.044715 * v * v * v))));
+    }
+
+    public static float sigmoid(float v) {
+        return (float) (1.0 / (1.0 + Math.exp(-v)));
+    }
+
+    /** softplus as torch computes it (linear above 20). */
+    public static float softplus(float v) {
+        return v > 20f ? v : (float) Math.log1p(Math.exp(v));
+    }
+}

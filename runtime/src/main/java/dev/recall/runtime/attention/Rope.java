@@ -1,0 +1,71 @@
+package dev.recall.runtime.attention;
+
+import dev.recall.runtime.config.RopeConfig;
+
+/**
+ * Rotary position embedding with rotate-half pairing (i, i + rot/2) on the first {@code rot}
+ * dims of each head (partial rotary leaves the rest untouched). Frequencies follow transformers:
+ * default, linear (positions / factor) and llama3 scaling, computed in fp32 like the reference.
+ */
+public final class Rope {
+
+    private final int headDim;
+    private final int rotaryDim;
+    private final float[] invFreq;
+    private final float positionScale;
+
+    public Rope(RopeConfig cfg, int headDim) {
+        this.headDim = headDim;
+        int rot = (int) (headDim * cfg.partialRotaryFactor());
+        this.rotaryDim = rot - (rot % 2);
+        int half = rotaryDim / 2;
+        this.invFreq = new float[half];
+        for (int i = 0; i < half; i++) {
+            float exponent = (float) (2 * i) / rotaryDim;
+            invFreq[i] = (float) (1.0 / Math.pow(cfg.theta(), exponent));
+        }
+        if (cfg.type().equals("llama3")) {
+            double f = cfg.factor(), low = cfg.lowFreqFactor(), high = cfg.highFreqFactor();
+            double l0 = cfg.originalMaxPositions();
+            double lowWavelen = l0 / low, highWavelen = l0 / high;
+            for (int i = 0; i < half; i++) {
+                double inv = invFreq[i];
+                double wavelen = 2 * Math.PI / inv;
+                if (wavelen > lowWavelen) {
+                    inv = inv / f;
+                } else if (wavelen >= highWavelen) {
+                    double s = (l0 / wavelen - low) / (high - low);
+                    inv = (1 - s) * inv / f + s * inv;
+                }
+                invFreq[i] = (float) inv;
+            }
+        }
+        this.positionScale = cfg.type().equals("linear") ? (float) (1.0 / cfg.factor()) : 1f;
+    }
+
+    public int headDim() {
+        return headDim;
+    }
+
+    public int rotaryDim() {
+        return rotaryDim;
+    }
+
+    /** Rotates nHeads consecutive heads of x starting at off to absolute position pos. */
+    public void rotate(float[] x, int off, int nHeads, int pos) {
+        int half = rotaryDim / 2;
+        float p = pos * positionScale;
+        for (int i = 0; i < half; i++) {
+            float angle = p * invFreq[i];
+            float cos = (float) Math.cos(angle);
+            float sin = (float) Math.sin(angle);
+            for (int h = 0; h < nHeads; h++) {
+                int b = off + h * headDim;
+                float x0 = x[b + i];
+                float x1 = x[b + i + half];
+                x[b + i] = x0 * cos - x1 * sin;
+                x[b + i + half] = x1 * cos + x0 * sin;
+            }
+        }
+    }
+}

@@ -1,0 +1,86 @@
+package dev.recall.runtime.io;
+
+import dev.recall.kernels.DType;
+import dev.recall.kernels.WeightMatrix;
+import dev.recall.runtime.RecallException;
+
+import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
+
+/** A named tensor viewing its bytes in place (memory-mapped, zero-copy). */
+public record Tensor(String name, DType dtype, long[] shape, MemorySegment data) {
+
+    public int rank() {
+        return shape.length;
+    }
+
+    public int dim(int i) {
+        return Math.toIntExact(shape[i < 0 ? shape.length + i : i]);
+    }
+
+    public long numel() {
+        long n = 1;
+        for (long d : shape) {
+            n *= d;
+        }
+        return n;
+    }
+
+    public String shapeString() {
+        return Arrays.toString(shape);
+    }
+
+    /** Elements widened to a fresh fp32 array (for small vectors: norms, biases, decays). */
+    public float[] toFloats() {
+        long n = numel();
+        if (dtype == DType.I32) {
+            int[] ints = toInts();
+            float[] out = new float[ints.length];
+            for (int i = 0; i < ints.length; i++) {
+                out[i] = ints[i];
+            }
+            return out;
+        }
+        if (n > Integer.MAX_VALUE) {
+            throw new RecallException("tensor " + name + " is too large to copy to the heap");
+        }
+        WeightMatrix flat = new WeightMatrix(data, dtype, 1, (int) n);
+        float[] out = new float[(int) n];
+        for (int i = 0; i < n; i++) {
+            out[i] = flat.getFlat(i);
+        }
+        return out;
+    }
+
+    /** Elements of an I32 tensor (token ids). */
+    public int[] toInts() {
+        if (dtype != DType.I32) {
+            throw new RecallException("tensor " + name + " is " + dtype + ", expected I32");
+        }
+        return data.toArray(java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN));
+    }
+
+    /**
+     * A 2-D view: the first dimension is rows, the product of the rest is columns
+     * (so a conv weight [C, 1, K] reads as [C, K]).
+     */
+    public WeightMatrix matrix() {
+        if (dtype == DType.I32) {
+            throw new RecallException("tensor " + name + " is I32, expected a floating-point weight");
+        }
+        if (shape.length == 0) {
+            throw new RecallException("tensor " + name + " is a scalar, expected a matrix");
+        }
+        long cols = numel() / Math.max(1, shape[0]);
+        return new WeightMatrix(data, dtype, dim(0), Math.toIntExact(cols));
+    }
+
+    /** Checks the shape, failing with a message that names the tensor. */
+    public Tensor expectShape(long... expected) {
+        if (!Arrays.equals(shape, expected)) {
+            throw new RecallException("tensor " + name + " has shape " + shapeString() + ", expected "
+                    + Arrays.toString(expected));
+        }
+        return this;
+    }
+}

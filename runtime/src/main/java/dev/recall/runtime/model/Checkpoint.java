@@ -1,0 +1,35 @@
+package dev.recall.runtime.model;
+
+import dev.recall.runtime.config.ModelConfig;
+import dev.recall.runtime.io.Weights;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/** A Hugging Face style model directory: config.json, weights, optional generation_config.json. */
+public record Checkpoint(Path dir, ModelConfig config, Weights weights, ModelConfig generationConfig) {
+
+    /** EOS ids from generation_config.json, else config.json (each may be an int or a list). */
+    public List<Integer> eosTokenIds() {
+        List<Integer> ids = new ArrayList<>();
+        if (generationConfig != null) {
+            ids.addAll(generationConfig.intList("eos_token_id"));
+        }
+        if (ids.isEmpty()) {
+            ids.addAll(config.intList("eos_token_id"));
+        }
+        return ids;
+    }
+
+    public int bosTokenId() {
+        List<Integer> ids = config.intList("bos_token_id");
+        return ids.isEmpty() ? -1 : ids.get(0);
+    }
+
+    static ModelConfig readGenerationConfig(Path dir) {
+        Path p = dir.resolve("generation_config.json");
+        return Files.isRegularFile(p) ? ModelConfig.read(p) : null;
+    }
+}

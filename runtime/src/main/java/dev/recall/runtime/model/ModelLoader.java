@@ -1,0 +1,56 @@
+package dev.recall.runtime.model;
+
+import dev.recall.runtime.RecallException;
+import dev.recall.runtime.config.ModelConfig;
+import dev.recall.runtime.io.Weights;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.ServiceLoader;
+import java.util.TreeSet;
+
+/** Loads a model directory with whichever registered {@link ModelFamily} claims its architecture. */
+public final class ModelLoader {
+
+    private ModelLoader() {
+    }
+
+    public static List<ModelFamily> families() {
+        return ServiceLoader.load(ModelFamily.class).stream().map(ServiceLoader.Provider::get).toList();
+    }
+
+    public static TreeSet<String> supportedArchitectures() {
+        TreeSet<String> all = new TreeSet<>();
+        for (ModelFamily f : families()) {
+            all.addAll(f.architectures());
+        }
+        return all;
+    }
+
+    public static ModelFamily familyFor(ModelConfig config) {
+        String arch = config.architecture();
+        for (ModelFamily f : families()) {
+            if (f.architectures().contains(arch)) {
+                return f;
+            }
+        }
+        throw new RecallException("unsupported architecture '" + arch + "' in " + config.source()
+                + " (supported: " + String.join(", ", supportedArchitectures()) + ")");
+    }
+
+    public static LanguageModel load(Path dir) {
+        if (!Files.isDirectory(dir)) {
+            throw new RecallException("model directory not found: " + dir);
+        }
+        ModelConfig config = ModelConfig.read(dir.resolve("config.json"));
+        ModelFamily family = familyFor(config);
+        Weights weights = Weights.open(dir);
+        try {
+            return family.load(new Checkpoint(dir, config, weights, Checkpoint.readGenerationConfig(dir)));
+        } catch (RuntimeException e) {
+            weights.close();
+            throw e;
+        }
+    }
+}
