@@ -10,6 +10,8 @@ import dev.recall.runtime.model.LanguageModel;
 import dev.recall.runtime.model.ModelInfo;
 import dev.recall.runtime.model.ModelState;
 
+import java.util.Arrays;
+
 /**
  * RWKV-6 "Finch" ({@code Rwkv6ForCausalLM}): a pure recurrence with a constant-size state.
  * {@code x = emb(ids)}; block 0 applies {@code pre_ln}; each block adds time mixing and channel
@@ -134,7 +136,7 @@ public final class Rwkv6Model implements LanguageModel {
         }
         state.advance(t);
 
-        return allLogits ? logits(x, t) : logits(java.util.Arrays.copyOfRange(x, (t - 1) * channels, t * channels), 1);
+        return allLogits ? logits(x, t) : logits(Arrays.copyOfRange(x, (t - 1) * channels, t * channels), 1);
     }
 
     /** ln_out and head on the t rows of x: {@code [t, vocab]}. */

@@ -82,10 +82,14 @@ final class Rwkv6Tensors {
         return transpose(stored, 0, in, out);
     }
 
-    /** Slice {@code index} of a stored {@code [count, in, out]} stack of {@code x @ W} matrices, transposed as above. */
-    WeightMatrix inOutMatrix(String hfName, int count, int index, int in, int out) {
+    /** A stored {@code [count, in, out]} stack of {@code x @ W} matrices, each transposed as above. */
+    WeightMatrix[] inOutMatrices(String hfName, int count, int in, int out) {
         float[] stored = tensor(hfName).expectShape(count, in, out).toFloats();
-        return transpose(stored, index * in * out, in, out);
+        WeightMatrix[] matrices = new WeightMatrix[count];
+        for (int m = 0; m < count; m++) {
+            matrices[m] = transpose(stored, m * in * out, in, out);
+        }
+        return matrices;
     }
 
     private static WeightMatrix transpose(float[] stored, int offset, int in, int out) {

@@ -32,7 +32,7 @@ final class Rwkv6TimeMix {
     private final float[][] maa = new float[MIXES][];
     /** time_maa_w1 as [5·X, C] and time_maa_w2[m] as [C, X] (stored [in, out]; transposed at load). */
     private final WeightMatrix maaDown;
-    private final WeightMatrix[] maaUp = new WeightMatrix[MIXES];
+    private final WeightMatrix[] maaUp;
     private final int maaRank;
     private final float[] timeDecay;
     /** time_decay_w1 as [Y, C] and time_decay_w2 as [A, Y] (stored [in, out]; transposed at load). */
@@ -59,9 +59,7 @@ final class Rwkv6TimeMix {
         }
         maaRank = tensors.tensor(prefix + "time_maa_w2").dim(1);
         maaDown = tensors.inOutMatrix(prefix + "time_maa_w1", channels, MIXES * maaRank);
-        for (int m = 0; m < MIXES; m++) {
-            maaUp[m] = tensors.inOutMatrix(prefix + "time_maa_w2", MIXES, m, maaRank, channels);
-        }
+        maaUp = tensors.inOutMatrices(prefix + "time_maa_w2", MIXES, maaRank, channels);
         int decayRank = tensors.tensor(prefix + "time_decay_w1").dim(1);
         timeDecay = tensors.vector(prefix + "time_decay", attention);
         decayDown = tensors.inOutMatrix(prefix + "time_decay_w1", channels, decayRank);
