@@ -39,6 +39,11 @@ final class CausalConv1d {
         return new CausalConv1d(taps, bias.toFloats(), width, kernelSize);
     }
 
+    /** Number of channels. */
+    int width() {
+        return width;
+    }
+
     /** Length of the carried history: the last K−1 inputs, [K−1, width] oldest first. */
     int historyLength() {
         return (kernelSize - 1) * width;

@@ -80,8 +80,8 @@ final class RecurrentBlock implements TemporalBlock {
         for (int c = 0; c < width; c++) {
             softplusParam[c] = ScalarKernels.softplus(softplusParam[c]);
         }
-        if (conv.historyLength() % width != 0 || inputGate.width() != width) {
-            throw new RecallException(prefix + "conv_1d / rg_lru widths do not match the LRU width " + width);
+        if (conv.width() != width || inputGate.width() != width || recurrenceGate.width() != width) {
+            throw new RecallException(prefix + "conv_1d / rg_lru gate widths do not match the LRU width " + width);
         }
         return new RecurrentBlock(linearX, linearY, linearOut, conv, inputGate, recurrenceGate, softplusParam);
     }
