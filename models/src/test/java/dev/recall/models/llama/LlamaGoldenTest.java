@@ -40,13 +40,13 @@ class LlamaGoldenTest {
     }
 
     /**
-     * The llama-bf16 reference was produced by a PyTorch model cast to bf16 and back, which also
-     * rounded its RoPE inverse frequencies to bf16 (a side effect of {@code module.to(bfloat16)};
-     * loading the checkpoint with {@code from_pretrained(dtype=float32)} keeps them fp32, and the
-     * BF16 zoo model's reference, checked above, needs fp32 frequencies). So the model is held to
-     * fp32 frequencies, and this test pins down the golden data's one difference: the naive
-     * reference with bf16-rounded frequencies reproduces it, and the model matches the naive
-     * reference with fp32 frequencies, for prefill and for step-by-step decoding.
+     * The llama-bf16 reference was computed with RoPE inverse frequencies rounded to bf16 (what a
+     * PyTorch module cast to bf16 and back to fp32 carries in its {@code inv_freq} buffer): the naive
+     * reference reproduces it to ~2e-6 with rounded frequencies and misses by ~5e-3 without. The BF16
+     * zoo model's reference (checked above) needs fp32 frequencies and misses by ~2e-2 with rounded
+     * ones, and nothing in the two configs tells them apart. The model follows the zoo and the spec
+     * ({@code inv_freq = θ^(−2i/hd)} in fp32); this test pins down the golden's one difference and
+     * holds the model, prefill and step-by-step decoding, to the naive reference with fp32 frequencies.
      */
     @Test
     void bf16WeightsMatchTheReferenceMath() {

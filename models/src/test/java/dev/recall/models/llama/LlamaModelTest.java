@@ -146,6 +146,24 @@ class LlamaModelTest {
     }
 
     @Test
+    void oneModelServesManyThreads() throws Exception {
+        Path dir = TinyCheckpoint.write(tmp, "MistralForCausalLM", Map.of("sliding_window", 8), false, 16);
+        int[] ids = TinyCheckpoint.randomTokens(17, 40);
+        try (LanguageModel model = ModelLoader.load(dir)) {
+            float[] expected = model.prefill(model.newState(), ids, 0, ids.length, true);
+            try (var pool = java.util.concurrent.Executors.newFixedThreadPool(4)) {
+                List<java.util.concurrent.Future<float[]>> results = new java.util.ArrayList<>();
+                for (int i = 0; i < 8; i++) {
+                    results.add(pool.submit(() -> model.prefill(model.newState(), ids, 0, ids.length, true)));
+                }
+                for (var r : results) {
+                    assertClose("concurrent prefill", expected, r.get(), 0f, VOCAB);
+                }
+            }
+        }
+    }
+
+    @Test
     void infoComesFromTensorsAndConfig() {
         Path dir = TinyCheckpoint.write(tmp, "MistralForCausalLM", Map.of("sliding_window", 8), false, 13);
         try (LanguageModel model = ModelLoader.load(dir)) {
