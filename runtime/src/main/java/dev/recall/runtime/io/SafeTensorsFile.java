@@ -127,11 +127,16 @@ public final class SafeTensorsFile implements AutoCloseable {
                 throw new RecallException(ctx + " has data_offsets [" + begin + ", " + end
                         + ") outside the data area of " + dataSize + " bytes (file truncated?)");
             }
-            long numel = 1;
-            for (long d : shape) {
-                numel = Math.multiplyExact(numel, d);
+            long want;
+            try {
+                long numel = 1;
+                for (long d : shape) {
+                    numel = Math.multiplyExact(numel, d);
+                }
+                want = Math.multiplyExact(numel, (long) dtype.bytes);
+            } catch (ArithmeticException overflow) {
+                throw new RecallException(ctx + " has a shape too large to address: " + java.util.Arrays.toString(shape));
             }
-            long want = Math.multiplyExact(numel, (long) dtype.bytes);
             if (end - begin != want) {
                 throw new RecallException(ctx + " holds " + (end - begin) + " bytes but " + dtype + " "
                         + java.util.Arrays.toString(shape) + " needs " + want);
