@@ -55,23 +55,50 @@ public abstract class LambdaAttention {
     }
 
     /**
-     * Folds {@code rows} key/value rows into the accumulator; row r's key is
+     * Folds {@code rows} key/value rows into one query's accumulator; row r's key is
      * keys[off + r·stride, + headDim) (its value at the same offset of values) and its score is
      * scale · (q[qo, + headDim) · key).
      */
-    public abstract void fold(float[] q, int qo, float scale, float[] keys, float[] values, int off, int stride,
-                              int rows, Accumulator acc);
+    public final void fold(float[] q, int qo, float scale, float[] keys, float[] values, int off, int stride, int rows,
+                           Accumulator acc) {
+        for (int t0 = 0; t0 < rows; t0 += TILE) {
+            foldTile(q, qo, scale, keys, values, off + t0 * stride, stride, Math.min(TILE, rows - t0), acc);
+        }
+    }
+
+    /**
+     * Folds the same rows into several queries: query j (j in [qFrom, qTo)) starts at
+     * q[qOffsets[j]] and owns accs[j]. Tiles are the outer loop, so each tile of keys and values is
+     * read from memory once and reused by every query while it is in cache (prefill hands a block
+     * of positions times the query heads that share a KV head). Each query sees exactly the tile
+     * sequence of the single-query {@link #fold}, so the result does not depend on the grouping.
+     */
+    public final void fold(float[] q, int[] qOffsets, int qFrom, int qTo, float scale, float[] keys, float[] values,
+                           int off, int stride, int rows, Accumulator[] accs) {
+        for (int t0 = 0; t0 < rows; t0 += TILE) {
+            int n = Math.min(TILE, rows - t0);
+            for (int j = qFrom; j < qTo; j++) {
+                foldTile(q, qOffsets[j], scale, keys, values, off + t0 * stride, stride, n, accs[j]);
+            }
+        }
+    }
+
+    /** One tile (n ≤ {@link #TILE} rows starting at off) into one accumulator. */
+    protected abstract void foldTile(float[] q, int qo, float scale, float[] keys, float[] values, int off, int stride,
+                                     int n, Accumulator acc);
 
     /**
      * Folds {@code count} rows of a ring buffer of {@code ringRows} rows starting at slot
-     * {@code firstSlot} (wrapping to slot 0); headOff is the head's offset inside a row.
+     * {@code firstSlot} (wrapping to slot 0) into several queries; headOff is the head's offset
+     * inside a row.
      */
-    public final void foldRing(float[] q, int qo, float scale, float[] keys, float[] values, int headOff, int stride,
-                               int ringRows, int firstSlot, int count, Accumulator acc) {
+    public final void foldRing(float[] q, int[] qOffsets, int qFrom, int qTo, float scale, float[] keys,
+                               float[] values, int headOff, int stride, int ringRows, int firstSlot, int count,
+                               Accumulator[] accs) {
         int head = Math.min(count, ringRows - firstSlot);
-        fold(q, qo, scale, keys, values, headOff + firstSlot * stride, stride, head, acc);
+        fold(q, qOffsets, qFrom, qTo, scale, keys, values, headOff + firstSlot * stride, stride, head, accs);
         if (count > head) {
-            fold(q, qo, scale, keys, values, headOff, stride, count - head, acc);
+            fold(q, qOffsets, qFrom, qTo, scale, keys, values, headOff, stride, count - head, accs);
         }
     }
 

@@ -8,6 +8,7 @@ import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class LambdaAttentionTest {
 
@@ -113,7 +114,8 @@ class LambdaAttentionTest {
         int which = 0;
         for (LambdaAttention impl : new LambdaAttention[]{new LambdaAttentionScalar(), new LambdaAttentionVector()}) {
             LambdaAttention.Accumulator acc = new LambdaAttention.Accumulator(d);
-            impl.foldRing(qLocal, 0, scale, ringK, ringV, 0, d, ringRows, firstSlot, count, acc);
+            impl.foldRing(qLocal, new int[]{0}, 0, 1, scale, ringK, ringV, 0, d, ringRows, firstSlot, count,
+                    new LambdaAttention.Accumulator[]{acc});
             impl.fold(qGlobal, 0, scale, globK, globV, 0, d, globalRows, acc);
             float[] out = new float[d];
             impl.finish(acc, out, 0);
@@ -121,6 +123,38 @@ class LambdaAttentionTest {
             outs[which++] = out;
         }
         assertArrayEquals(outs[0], outs[1], 1e-5f, "vector vs scalar");
+    }
+
+    @ParameterizedTest
+    @CsvSource({"64,300,5", "9,45,3", "33,31,8"})
+    void manyQueriesOverSharedTilesEqualOneAtATime(int d, int rows, int nq) {
+        Random rnd = new Random(d + 17L * rows);
+        int stride = 2 * d + 3;
+        float[] keys = random(rnd, rows * stride + d, 2f);
+        float[] values = random(rnd, rows * stride + d, 1f);
+        float[] q = random(rnd, nq * (d + 5), 1.5f);
+        int[] offsets = new int[nq + 1];
+        for (int j = 0; j < nq; j++) {
+            offsets[j + 1] = (nq - 1 - j) * (d + 5) + 2; // out of order, not contiguous
+        }
+        for (LambdaAttention impl : new LambdaAttention[]{new LambdaAttentionScalar(), new LambdaAttentionVector()}) {
+            LambdaAttention.Accumulator[] accs = new LambdaAttention.Accumulator[nq + 1];
+            for (int j = 0; j <= nq; j++) {
+                accs[j] = new LambdaAttention.Accumulator(d);
+            }
+            impl.fold(q, offsets, 1, nq + 1, 0.3f, keys, values, 3, stride, rows, accs);
+            for (int j = 1; j <= nq; j++) {
+                LambdaAttention.Accumulator one = new LambdaAttention.Accumulator(d);
+                impl.fold(q, offsets[j], 0.3f, keys, values, 3, stride, rows, one);
+                float[] a = new float[d], b = new float[d];
+                impl.finish(accs[j], a, 0);
+                impl.finish(one, b, 0);
+                assertArrayEquals(b, a, 0f, "query " + j + " grouped vs alone");
+            }
+            float[] untouched = new float[d];
+            impl.finish(accs[0], untouched, 0);
+            assertArrayEquals(new float[d], untouched, "accumulators outside [qFrom, qTo) are left alone");
+        }
     }
 
     @Test
@@ -138,6 +172,43 @@ class LambdaAttentionTest {
         impl.finish(acc, out, 0);
         assertArrayEquals(new float[]{4, 3, 2, 1}, out, 1e-6f);
         assertEquals(4, acc.headDim());
+    }
+
+    @Test
+    void vectorExpIsWithinTwoUlpOfMathExp() {
+        int w = jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.length();
+        float[] x = new float[w];
+        float[] y = new float[w];
+        Random rnd = new Random(5);
+        for (int rep = 0; rep < 20000; rep++) {
+            for (int i = 0; i < w; i++) {
+                x[i] = rep < 10 ? -rep * 0.25f * i : (float) (-rnd.nextDouble() * (rep % 2 == 0 ? 2 : 87));
+            }
+            LambdaAttentionVector.expNonPositive(jdk.incubator.vector.FloatVector.fromArray(
+                    jdk.incubator.vector.FloatVector.SPECIES_PREFERRED, x, 0)).intoArray(y, 0);
+            for (int i = 0; i < w; i++) {
+                float expected = (float) Math.exp(x[i]);
+                assertEquals(expected, y[i], 2 * Math.ulp(expected), "exp(" + x[i] + ")");
+            }
+        }
+        x[0] = Float.NEGATIVE_INFINITY;
+        x[1] = -1000f;
+        LambdaAttentionVector.expNonPositive(jdk.incubator.vector.FloatVector.fromArray(
+                jdk.incubator.vector.FloatVector.SPECIES_PREFERRED, x, 0)).intoArray(y, 0);
+        assertTrue(y[0] >= 0 && y[0] < 2e-38f && y[1] < 2e-38f, "far below the maximum rounds to (almost) zero");
+    }
+
+    @Test
+    void laneSumAddsEveryLane() {
+        int w = jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.length();
+        float[] x = new float[w];
+        double expected = 0;
+        for (int i = 0; i < w; i++) {
+            x[i] = 1f / (i + 1);
+            expected += x[i];
+        }
+        assertEquals(expected, LambdaAttentionVector.sumLanes(jdk.incubator.vector.FloatVector.fromArray(
+                jdk.incubator.vector.FloatVector.SPECIES_PREFERRED, x, 0)), 1e-6);
     }
 
     @Test

@@ -11,7 +11,11 @@ import dev.recall.kernels.Parallel;
  *
  * <p>Query i of a batch sees earlier tokens from the cache and the batch's own keys up to itself,
  * read straight from the batch (so a ring cache never has to hold more than its window, and every
- * query of the batch is independent: they run in parallel). What a query sees:
+ * query of the batch is independent). Queries are processed in blocks of {@value #QUERY_BLOCK}
+ * positions times the query heads sharing one KV head: the keys every query of the block sees
+ * are streamed once for all of them (attention is bound by reading keys and values, not by
+ * arithmetic), and each query then adds its own few extra keys. Blocks run in parallel. What a
+ * query sees:
  * <ul>
  *   <li>full: every key j ≤ i;</li>
  *   <li>sliding window w: keys with i − j &lt; w;</li>
@@ -22,8 +26,10 @@ import dev.recall.kernels.Parallel;
  */
 public final class AttentionLayer {
 
-    /** Multiply-adds below which a block of (query, head) pairs is not worth a parallel task. */
-    private static final int PARALLEL_GRAIN_WORK = 1 << 15;
+    /** Multiply-adds below which a group of query blocks is not worth a parallel task. */
+    private static final int PARALLEL_GRAIN_WORK = 1 << 16;
+    /** Positions per query block. */
+    static final int QUERY_BLOCK = 16;
 
     private final int nHeads;
     private final int nKvHeads;
@@ -74,11 +80,13 @@ public final class AttentionLayer {
         }
         int last = start + t - 1;
         int visible = cache.window > 0 ? Math.min(last + 1, cache.window + cache.nGlobal) : last + 1;
-        int grain = (int) Math.max(1, PARALLEL_GRAIN_WORK / ((long) visible * headDim));
-        Parallel.forRange(t * nHeads, grain, (from, to) -> {
-            LambdaAttention.Accumulator acc = new LambdaAttention.Accumulator(headDim);
+        int blocks = (t + QUERY_BLOCK - 1) / QUERY_BLOCK;
+        long blockWork = (long) Math.min(t, QUERY_BLOCK) * (nHeads / nKvHeads) * visible * headDim;
+        int grain = (int) Math.max(1, PARALLEL_GRAIN_WORK / blockWork);
+        Parallel.forRange(blocks * nKvHeads, grain, (from, to) -> {
+            BlockScratch scratch = new BlockScratch();
             for (int idx = from; idx < to; idx++) {
-                attend(cache, start, idx / nHeads, idx % nHeads, q, qClamped, kIn, v, acc, out);
+                attendBlock(cache, start, t, idx / nKvHeads, idx % nKvHeads, q, qClamped, kIn, v, scratch, out);
             }
         });
         cache.appendAll(kIn, v, t);
@@ -105,30 +113,95 @@ public final class AttentionLayer {
         return clamped;
     }
 
-    /** Attention of batch row i, query head h: cached keys, the batch's own keys, then global keys. */
-    private void attend(KvCache cache, int start, int i, int h, float[] q, float[] qClamped, float[] kIn, float[] v,
-                        LambdaAttention.Accumulator acc, float[] out) {
-        int qDim = nHeads * headDim;
-        int kvDim = kvDim();
-        int qo = i * qDim + h * headDim;
-        int kvo = (h / (nHeads / nKvHeads)) * headDim;
-        int pos = start + i;
-        int lo = cache.window > 0 ? Math.max(0, pos - cache.window + 1) : 0;
-        acc.reset();
-        if (lo < start) {
-            if (cache.window > 0) {
-                attention.foldRing(q, qo, scale, cache.keys, cache.values, kvo, kvDim, cache.window,
-                        cache.slot(lo), start - lo, acc);
-            } else {
-                attention.fold(q, qo, scale, cache.keys, cache.values, lo * kvDim + kvo, kvDim, start - lo, acc);
+    /** Per-task accumulators and query offsets for one block. */
+    private final class BlockScratch {
+        final int group = nHeads / nKvHeads;
+        final LambdaAttention.Accumulator[] accs = new LambdaAttention.Accumulator[QUERY_BLOCK * group];
+        final int[] offsets = new int[QUERY_BLOCK * group];
+
+        BlockScratch() {
+            for (int j = 0; j < accs.length; j++) {
+                accs[j] = new LambdaAttention.Accumulator(headDim);
             }
         }
-        int firstInBatch = Math.max(lo, start) - start;
-        attention.fold(q, qo, scale, kIn, v, firstInBatch * kvDim + kvo, kvDim, i - firstInBatch + 1, acc);
-        int globalRows = Math.min(cache.nGlobal, lo);
-        if (globalRows > 0) {
-            attention.fold(qClamped, qo, scale, cache.globalKeys, cache.globalValues, kvo, kvDim, globalRows, acc);
+    }
+
+    /** First position query position pos sees locally. */
+    private static int localFrom(KvCache cache, int pos) {
+        return cache.window > 0 ? Math.max(0, pos - cache.window + 1) : 0;
+    }
+
+    /** Global rows (positions [0, n)) query position pos sees with the clamped distance. */
+    private static int globalRows(KvCache cache, int pos) {
+        return Math.min(cache.nGlobal, localFrom(cache, pos));
+    }
+
+    /**
+     * Attention of batch rows [b·B, b·B + B) × the query heads of KV head g. Keys every query of
+     * the block sees (local: from the last query's window start up to the first query, if any; global:
+     * the first query's global rows) are folded for all queries together; then each query folds
+     * its own remainder (the older local keys only earlier queries still see, the block's own
+     * keys up to itself, and global rows that only later queries have).
+     */
+    private void attendBlock(KvCache cache, int start, int t, int b, int g, float[] q, float[] qClamped, float[] kIn,
+                             float[] v, BlockScratch s, float[] out) {
+        int qDim = nHeads * headDim;
+        int i0 = b * QUERY_BLOCK, i1 = Math.min(t, i0 + QUERY_BLOCK);
+        int nq = (i1 - i0) * s.group;
+        for (int i = i0, j = 0; i < i1; i++) {
+            for (int h = g * s.group; h < (g + 1) * s.group; h++, j++) {
+                s.offsets[j] = i * qDim + h * headDim;
+                s.accs[j].reset();
+            }
         }
-        attention.finish(acc, out, qo);
+        int firstPos = start + i0, lastPos = start + i1 - 1;
+        // A block longer than the window has no key all its queries see: then sharedFrom = firstPos.
+        int sharedFrom = Math.min(localFrom(cache, lastPos), firstPos);
+        int sharedGlobal = globalRows(cache, firstPos);
+        foldLocal(cache, start, g, q, s.offsets, 0, nq, kIn, v, sharedFrom, firstPos, s.accs);
+        foldGlobal(cache, g, qClamped, s.offsets, 0, nq, 0, sharedGlobal, s.accs);
+        for (int i = i0, j = 0; i < i1; i++) {
+            int pos = start + i;
+            for (int h = 0; h < s.group; h++, j++) {
+                foldLocal(cache, start, g, q, s.offsets, j, j + 1, kIn, v, localFrom(cache, pos), sharedFrom, s.accs);
+                foldLocal(cache, start, g, q, s.offsets, j, j + 1, kIn, v, Math.max(firstPos, localFrom(cache, pos)), pos + 1, s.accs);
+                foldGlobal(cache, g, qClamped, s.offsets, j, j + 1, sharedGlobal, globalRows(cache, pos), s.accs);
+                attention.finish(s.accs[j], out, s.offsets[j]);
+            }
+        }
+    }
+
+    /**
+     * Folds the rotated keys of absolute positions [from, to) into queries [qFrom, qTo): positions
+     * before the batch come from the cache (a ring wraps), the rest from the batch itself.
+     */
+    private void foldLocal(KvCache cache, int start, int g, float[] q, int[] offsets, int qFrom, int qTo, float[] kIn,
+                           float[] v, int from, int to, LambdaAttention.Accumulator[] accs) {
+        int kvDim = kvDim();
+        int kvo = g * headDim;
+        int cachedTo = Math.min(to, start);
+        if (from < cachedTo) {
+            if (cache.window > 0) {
+                attention.foldRing(q, offsets, qFrom, qTo, scale, cache.keys, cache.values, kvo, kvDim, cache.window,
+                        cache.slot(from), cachedTo - from, accs);
+            } else {
+                attention.fold(q, offsets, qFrom, qTo, scale, cache.keys, cache.values, from * kvDim + kvo, kvDim,
+                        cachedTo - from, accs);
+            }
+        }
+        int batchFrom = Math.max(from, start);
+        if (batchFrom < to) {
+            attention.fold(q, offsets, qFrom, qTo, scale, kIn, v, (batchFrom - start) * kvDim + kvo, kvDim,
+                    to - batchFrom, accs);
+        }
+    }
+
+    /** Folds the unrotated global keys [from, to) into queries [qFrom, qTo) with their clamped rotation. */
+    private void foldGlobal(KvCache cache, int g, float[] qClamped, int[] offsets, int qFrom, int qTo, int from, int to,
+                            LambdaAttention.Accumulator[] accs) {
+        if (from < to) {
+            attention.fold(qClamped, offsets, qFrom, qTo, scale, cache.globalKeys, cache.globalValues,
+                    from * kvDim() + g * headDim, kvDim(), to - from, accs);
+        }
     }
 }

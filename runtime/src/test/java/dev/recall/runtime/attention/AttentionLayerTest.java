@@ -141,7 +141,7 @@ class AttentionLayerTest {
     }
 
     @ParameterizedTest
-    @CsvSource({"10,37,64", "10,37,1", "4,16,5", "0,20,7", "12,8,3"})
+    @CsvSource({"10,37,64", "10,37,1", "4,16,5", "0,20,7", "12,8,3", "3,2,17", "1,1,4"})
     void lambdaMatchesBruteForceInOnePrefillAndTokenByToken(int nGlobal, int dMax, int firstPiece) {
         AttentionPolicy policy = new AttentionPolicy.Lambda(nGlobal, dMax);
         int n = 3 * dMax + 11;
@@ -158,6 +158,9 @@ class AttentionLayerTest {
         check(new AttentionPolicy.SlidingWindow(16), 100, 10, 1.0, 100);
         check(new AttentionPolicy.SlidingWindow(16), 100, 10, 1.0, 1);
         check(new AttentionPolicy.SlidingWindow(29), 120, 9, 0.5, 40, 1, 17);
+        // Windows shorter than a query block: no key is common to the whole block.
+        check(new AttentionPolicy.SlidingWindow(5), 90, 8, 1.0, 90);
+        check(new AttentionPolicy.SlidingWindow(1), 40, 8, 1.0, 40, 1);
     }
 
     @Test
