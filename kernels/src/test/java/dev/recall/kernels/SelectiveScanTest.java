@@ -96,7 +96,8 @@ class SelectiveScanTest {
     }
 
     @ParameterizedTest
-    @CsvSource({"1,1,1", "1,17,16", "7,3,5", "37,45,7", "53,19,16", "129,33,5", "64,128,16", "11,200,8"})
+    @CsvSource({"1,1,1", "1,17,16", "2,45,7", "3,33,37", "1,64,16", "7,3,5", "37,45,7", "53,19,16", "129,33,5",
+            "64,128,16", "11,200,8"})
     void vectorMatchesScalar(int t, int e, int n) {
         Random rnd = new Random(31L * t + 7L * e + n);
         var in = randomInputs(rnd, t, e, n);
