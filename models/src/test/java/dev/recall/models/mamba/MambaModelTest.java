@@ -135,7 +135,7 @@ class MambaModelTest {
     @Test
     void configThatContradictsTheWeightsIsRefused(@TempDir Path dir) throws IOException {
         Files.copy(MAMBA.resolve("model.safetensors"), dir.resolve("model.safetensors"));
-        String config = Files.readString(dir.resolve("config.json")).replace("\"state_size\": 16", "\"state_size\": 8");
+        String config = Files.readString(MAMBA.resolve("config.json")).replace("\"state_size\": 16", "\"state_size\": 8");
         assertFalse(config.contains("\"state_size\": 16"));
         Files.writeString(dir.resolve("config.json"), config);
         var e = assertThrows(RecallException.class, () -> ModelLoader.load(dir).close());
