@@ -23,7 +23,8 @@ class ModelLoaderTest {
     @Test
     void everyFamilyIsRegistered() {
         var archs = ModelLoader.supportedArchitectures();
-        for (String a : new String[]{"LlamaForCausalLM", "MistralForCausalLM", "Qwen2ForCausalLM", "RecurrentGemmaForCausalLM", "Rwkv6ForCausalLM"}) {
+        for (String a : new String[]{"LlamaForCausalLM", "MistralForCausalLM", "Qwen2ForCausalLM", "MambaForCausalLM",
+                "FalconMambaForCausalLM", "RecurrentGemmaForCausalLM", "Rwkv6ForCausalLM"}) {
             assertTrue(archs.contains(a), a + " missing from " + archs);
         }
     }
