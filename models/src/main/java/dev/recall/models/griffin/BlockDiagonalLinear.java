@@ -1,0 +1,69 @@
+package dev.recall.models.griffin;
+
+import dev.recall.kernels.Kernels;
+import dev.recall.kernels.WeightMatrix;
+import dev.recall.runtime.io.Tensor;
+
+/**
+ * The RG-LRU gate projection: a block-diagonal linear map, one dense block per head,
+ * {@code g[h, j] = Σ_i x[h, i] · W[h, i, j] + b[h, j]}.
+ *
+ * <p>Unlike {@code nn.Linear} the checkpoint stores each block {@code [in, out]}; the blocks are
+ * transposed once at load time into fp32 {@code [out, in]} matrices so the batched
+ * {@link Kernels#matmul} applies to them like to every other projection.
+ */
+final class BlockDiagonalLinear {
+
+    private final WeightMatrix[] blocks;
+    private final float[] bias;
+    private final int blockWidth;
+
+    private BlockDiagonalLinear(WeightMatrix[] blocks, float[] bias, int blockWidth) {
+        this.blocks = blocks;
+        this.bias = bias;
+        this.blockWidth = blockWidth;
+    }
+
+    /** weight {@code [H, W/H, W/H]} stored [in, out] per block, bias {@code [H, W/H]}. */
+    static BlockDiagonalLinear load(Tensor weight, Tensor bias, int width) {
+        int heads = weight.dim(0);
+        int blockWidth = width / heads;
+        weight.expectShape(heads, blockWidth, blockWidth);
+        bias.expectShape(heads, blockWidth);
+        WeightMatrix stored = weight.matrix();
+        WeightMatrix[] blocks = new WeightMatrix[heads];
+        for (int h = 0; h < heads; h++) {
+            float[] transposed = new float[blockWidth * blockWidth];
+            for (int i = 0; i < blockWidth; i++) {
+                for (int j = 0; j < blockWidth; j++) {
+                    transposed[j * blockWidth + i] = stored.get(h, i * blockWidth + j);
+                }
+            }
+            blocks[h] = WeightMatrix.ofFloats(transposed, blockWidth, blockWidth);
+        }
+        return new BlockDiagonalLinear(blocks, bias.toFloats(), blockWidth);
+    }
+
+    int width() {
+        return blocks.length * blockWidth;
+    }
+
+    /** x is [t, width], y receives [t, width]. */
+    void forward(float[] x, int t, float[] y) {
+        int width = width();
+        float[] blockIn = new float[t * blockWidth];
+        float[] blockOut = new float[t * blockWidth];
+        for (int h = 0; h < blocks.length; h++) {
+            int col = h * blockWidth;
+            for (int i = 0; i < t; i++) {
+                System.arraycopy(x, i * width + col, blockIn, i * blockWidth, blockWidth);
+            }
+            Kernels.get().matmul(blocks[h], blockIn, t, blockOut);
+            for (int i = 0; i < t; i++) {
+                for (int j = 0; j < blockWidth; j++) {
+                    y[i * width + col + j] = blockOut[i * blockWidth + j] + bias[col + j];
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,72 @@
+package dev.recall.models.griffin;
+
+import dev.recall.runtime.io.Tensor;
+
+/**
+ * Depthwise causal convolution over time (Griffin's temporal conv, no activation):
+ * {@code y[t, c] = b[c] + Σ_k w[c, k] · x[t − (K−1) + k, c]}, tap K−1 on the current token.
+ * The K−1 inputs before a batch come from a carried history (zeros at the start of a sequence),
+ * so a batch split in pieces gives the same result as one batch.
+ */
+final class CausalConv1d {
+
+    /** taps[k · width + c] = w[c, 0, k]: one row per tap so a token's update walks memory in order. */
+    private final float[] taps;
+    private final float[] bias;
+    private final int width;
+    private final int kernelSize;
+
+    private CausalConv1d(float[] taps, float[] bias, int width, int kernelSize) {
+        this.taps = taps;
+        this.bias = bias;
+        this.width = width;
+        this.kernelSize = kernelSize;
+    }
+
+    /** weight {@code [C, 1, K]}, bias {@code [C]}. */
+    static CausalConv1d load(Tensor weight, Tensor bias) {
+        int width = weight.dim(0);
+        int kernelSize = weight.dim(2);
+        weight.expectShape(width, 1, kernelSize);
+        bias.expectShape(width);
+        float[] w = weight.toFloats();
+        float[] taps = new float[kernelSize * width];
+        for (int c = 0; c < width; c++) {
+            for (int k = 0; k < kernelSize; k++) {
+                taps[k * width + c] = w[c * kernelSize + k];
+            }
+        }
+        return new CausalConv1d(taps, bias.toFloats(), width, kernelSize);
+    }
+
+    /** Number of channels. */
+    int width() {
+        return width;
+    }
+
+    /** Length of the carried history: the last K−1 inputs, [K−1, width] oldest first. */
+    int historyLength() {
+        return (kernelSize - 1) * width;
+    }
+
+    /** x is [t, width], y receives [t, width]; history is read, then replaced by the last K−1 inputs. */
+    void forward(float[] x, int t, float[] history, float[] y) {
+        int past = kernelSize - 1;
+        // The inputs seen by this batch: history rows, then the batch rows.
+        float[] inputs = new float[(past + t) * width];
+        System.arraycopy(history, 0, inputs, 0, past * width);
+        System.arraycopy(x, 0, inputs, past * width, t * width);
+        for (int i = 0; i < t; i++) {
+            int yo = i * width;
+            System.arraycopy(bias, 0, y, yo, width);
+            for (int k = 0; k < kernelSize; k++) {
+                int xo = (i + k) * width;
+                int to = k * width;
+                for (int c = 0; c < width; c++) {
+                    y[yo + c] += taps[to + c] * inputs[xo + c];
+                }
+            }
+        }
+        System.arraycopy(inputs, t * width, history, 0, past * width);
+    }
+}

@@ -1,0 +1,16 @@
+package dev.recall.models.griffin;
+
+import dev.recall.kernels.Kernels;
+
+/** Gemma-style RMSNorm: x · rsqrt(mean(x²) + eps) · (1 + w), applied to each row of a batch. */
+record GemmaRmsNorm(float[] weight, float eps) {
+
+    /** x and y are [t, weight.length]; y may not alias x. */
+    void forward(float[] x, int t, float[] y) {
+        int n = weight.length;
+        Kernels k = Kernels.get();
+        for (int i = 0; i < t; i++) {
+            k.rmsNorm(x, i * n, weight, 1f, eps, y, i * n, n);
+        }
+    }
+}

@@ -1,0 +1,121 @@
+package dev.recall.models.griffin;
+
+import dev.recall.kernels.Kernels;
+import dev.recall.kernels.RgLru;
+import dev.recall.kernels.ScalarKernels;
+import dev.recall.runtime.RecallException;
+import dev.recall.runtime.io.Weights;
+
+/**
+ * Griffin's recurrent temporal block. Two branches of the normalised input u:
+ * {@code y = gelu_tanh(linear_y(u))} and {@code x = conv1d(linear_x(u))} fed through the RG-LRU;
+ * the output is {@code linear_out(h ⊙ y)}.
+ */
+final class RecurrentBlock implements TemporalBlock {
+
+    /** What the block remembers between batches: the conv's last K−1 inputs and the LRU state, fp32. */
+    static final class Memory {
+        final float[] convHistory;
+        final float[] h;
+
+        Memory(int convHistoryLength, int width) {
+            this.convHistory = new float[convHistoryLength];
+            this.h = new float[width];
+        }
+
+        private Memory(Memory other) {
+            this.convHistory = other.convHistory.clone();
+            this.h = other.h.clone();
+        }
+
+        Memory copy() {
+            return new Memory(this);
+        }
+
+        long sizeBytes() {
+            return (long) (convHistory.length + h.length) * Float.BYTES;
+        }
+    }
+
+    private final Linear linearX;
+    private final Linear linearY;
+    private final Linear linearOut;
+    private final CausalConv1d conv;
+    private final BlockDiagonalLinear inputGate;
+    private final BlockDiagonalLinear recurrenceGate;
+    /** softplus(Λ) per channel: the recurrence's decay rate before the gate scales it. */
+    private final float[] softplusParam;
+    private final int width;
+
+    private RecurrentBlock(Linear linearX, Linear linearY, Linear linearOut, CausalConv1d conv,
+                           BlockDiagonalLinear inputGate, BlockDiagonalLinear recurrenceGate, float[] softplusParam) {
+        this.linearX = linearX;
+        this.linearY = linearY;
+        this.linearOut = linearOut;
+        this.conv = conv;
+        this.inputGate = inputGate;
+        this.recurrenceGate = recurrenceGate;
+        this.softplusParam = softplusParam;
+        this.width = linearX.out();
+    }
+
+    /** Loads the tensors under {@code prefix} (e.g. {@code model.layers.0.temporal_block.}). */
+    static RecurrentBlock load(Weights weights, String prefix, int hidden) {
+        Linear linearX = Linear.load(weights, prefix + "linear_x", true);
+        Linear linearY = Linear.load(weights, prefix + "linear_y", true);
+        Linear linearOut = Linear.load(weights, prefix + "linear_out", true);
+        int width = linearX.out();
+        if (linearX.in() != hidden || linearY.in() != hidden || linearY.out() != width
+                || linearOut.in() != width || linearOut.out() != hidden) {
+            throw new RecallException(prefix + "linear_x/linear_y/linear_out shapes do not agree with hidden size "
+                    + hidden + " and LRU width " + width);
+        }
+        CausalConv1d conv = CausalConv1d.load(weights.get(prefix + "conv_1d.weight"), weights.get(prefix + "conv_1d.bias"));
+        String lru = prefix + "rg_lru.";
+        BlockDiagonalLinear inputGate = BlockDiagonalLinear.load(
+                weights.get(lru + "input_gate_weight"), weights.get(lru + "input_gate_bias"), width);
+        BlockDiagonalLinear recurrenceGate = BlockDiagonalLinear.load(
+                weights.get(lru + "recurrent_gate_weight"), weights.get(lru + "recurrent_gate_bias"), width);
+        float[] softplusParam = weights.get(lru + "recurrent_param").expectShape(width).toFloats();
+        for (int c = 0; c < width; c++) {
+            softplusParam[c] = ScalarKernels.softplus(softplusParam[c]);
+        }
+        if (conv.width() != width || inputGate.width() != width || recurrenceGate.width() != width) {
+            throw new RecallException(prefix + "conv_1d / rg_lru gate widths do not match the LRU width " + width);
+        }
+        return new RecurrentBlock(linearX, linearY, linearOut, conv, inputGate, recurrenceGate, softplusParam);
+    }
+
+    Memory newMemory() {
+        return new Memory(conv.historyLength(), width);
+    }
+
+    /**
+     * u is the normalised input [t, hidden]; out receives [t, hidden].
+     *
+     * @param startsSequence u[0] is the token at absolute position 0, where the RG-LRU resets
+     */
+    void forward(Memory memory, boolean startsSequence, float[] u, int t, float[] out) {
+        int n = t * width;
+        float[] y = new float[n];
+        linearY.forward(u, t, y);
+        Kernels.get().geluTanh(y, 0, n);
+
+        float[] projected = new float[n];
+        linearX.forward(u, t, projected);
+        float[] x = new float[n];
+        conv.forward(projected, t, memory.convHistory, x);
+
+        float[] inputGatePre = new float[n];
+        float[] recurrenceGatePre = new float[n];
+        inputGate.forward(x, t, inputGatePre);
+        recurrenceGate.forward(x, t, recurrenceGatePre);
+        float[] h = new float[n];
+        RgLru.get().scan(x, inputGatePre, recurrenceGatePre, softplusParam, memory.h, width, t, startsSequence, h);
+
+        for (int i = 0; i < n; i++) {
+            h[i] *= y[i];
+        }
+        linearOut.forward(h, t, out);
+    }
+}

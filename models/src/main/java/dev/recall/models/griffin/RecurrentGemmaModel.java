@@ -1,0 +1,225 @@
+package dev.recall.models.griffin;
+
+import dev.recall.kernels.Kernels;
+import dev.recall.kernels.WeightMatrix;
+import dev.recall.runtime.RecallException;
+import dev.recall.runtime.attention.AttentionPolicy;
+import dev.recall.runtime.attention.KvCache;
+import dev.recall.runtime.attention.Rope;
+import dev.recall.runtime.config.ModelConfig;
+import dev.recall.runtime.config.RopeConfig;
+import dev.recall.runtime.io.Weights;
+import dev.recall.runtime.model.Checkpoint;
+import dev.recall.runtime.model.LanguageModel;
+import dev.recall.runtime.model.ModelInfo;
+import dev.recall.runtime.model.ModelState;
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * RecurrentGemma (Griffin, {@code RecurrentGemmaForCausalLM}): a stack of residual blocks whose
+ * temporal half cycles through the config's {@code block_types} (default recurrent, recurrent,
+ * attention). Read top to bottom:
+ * <ol>
+ *   <li>embed the tokens and scale by sqrt(hidden) rounded to bfloat16, as the reference does;</li>
+ *   <li>each layer: {@code r = x + temporal(norm(x))}, {@code x = r + mlp(norm(r))} ({@link ResidualBlock});</li>
+ *   <li>final Gemma RMSNorm, tied head, logits soft-capped: {@code tanh(l / cap) · cap}.</li>
+ * </ol>
+ * The recurrent layers carry a conv history and an RG-LRU state; the attention layers a KV ring of
+ * {@code attention_window_size} tokens. So the state, and the cost per token, stay constant however
+ * long the context grows.
+ */
+public final class RecurrentGemmaModel implements LanguageModel {
+
+    static final String FAMILY = "recurrent-gemma";
+    static final Set<String> ARCHITECTURES = Set.of("RecurrentGemmaForCausalLM", "recurrent_gemma");
+
+    private static final String PREFIX = "model.";
+    private static final List<String> DEFAULT_BLOCK_TYPES = List.of("recurrent", "recurrent", "attention");
+
+    private final Weights weights;
+    private final ModelInfo info;
+    private final WeightMatrix embedding;
+    private final float embeddingScale;
+    private final ResidualBlock[] layers;
+    private final GemmaRmsNorm finalNorm;
+    private final WeightMatrix head;
+    private final float logitSoftCap;
+    private final int attentionWindow;
+
+    private RecurrentGemmaModel(Weights weights, ModelInfo info, WeightMatrix embedding, ResidualBlock[] layers,
+                                GemmaRmsNorm finalNorm, WeightMatrix head, float logitSoftCap, int attentionWindow) {
+        this.weights = weights;
+        this.info = info;
+        this.embedding = embedding;
+        this.embeddingScale = WeightMatrix.roundToBf16((float) Math.sqrt(embedding.cols()));
+        this.layers = layers;
+        this.finalNorm = finalNorm;
+        this.head = head;
+        this.logitSoftCap = logitSoftCap;
+        this.attentionWindow = attentionWindow;
+    }
+
+    /** Builds the model from a checkpoint; sizes come from tensor shapes, the config is cross-checked. */
+    public static RecurrentGemmaModel load(Checkpoint checkpoint) {
+        ModelConfig config = checkpoint.config();
+        Weights weights = checkpoint.weights();
+        String activation = config.string("hidden_activation", "gelu_pytorch_tanh");
+        if (!activation.equals("gelu_pytorch_tanh") && !activation.equals("gelu_tanh")) {
+            throw new RecallException(config.source() + ": hidden_activation '" + activation
+                    + "' is not supported for RecurrentGemma (supported: gelu_pytorch_tanh)");
+        }
+
+        WeightMatrix embedding = weights.get(PREFIX + "embed_tokens.weight").matrix();
+        int hidden = embedding.cols();
+        if (config.has("hidden_size") && config.integer("hidden_size") != hidden) {
+            throw new RecallException(config.source() + " says hidden_size " + config.integer("hidden_size")
+                    + " but the embedding has " + hidden + " columns");
+        }
+        float eps = (float) config.number("rms_norm_eps", 1e-6);
+        int heads = config.integer("num_attention_heads");
+        int headDim = config.integer("head_dim", hidden / heads);
+        int window = config.integer("attention_window_size");
+        if (window < 1) {
+            throw new RecallException(config.source() + ": attention_window_size must be positive, got " + window);
+        }
+        Rope rope = new Rope(RopeConfig.from(config), headDim);
+        List<String> blockTypes = config.stringList("block_types").orElse(DEFAULT_BLOCK_TYPES);
+
+        int layerCount = 0;
+        while (weights.has(layerPrefix(layerCount) + "temporal_pre_norm.weight")) {
+            layerCount++;
+        }
+        if (layerCount == 0 || (config.has("num_hidden_layers") && config.integer("num_hidden_layers") != layerCount)) {
+            throw new RecallException(config.source() + " says num_hidden_layers " + config.integer("num_hidden_layers", 0)
+                    + " but the weights hold " + layerCount + " layers");
+        }
+        ResidualBlock[] layers = new ResidualBlock[layerCount];
+        int attentionLayers = 0;
+        for (int i = 0; i < layerCount; i++) {
+            String p = layerPrefix(i);
+            String temporalPrefix = p + "temporal_block.";
+            String expected = blockTypes.get(i % blockTypes.size());
+            TemporalBlock temporal = switch (expected) {
+                case "recurrent" -> RecurrentBlock.load(weights, temporalPrefix, hidden);
+                case "attention" -> {
+                    attentionLayers++;
+                    yield LocalAttentionBlock.load(weights, temporalPrefix, hidden, heads, headDim, rope);
+                }
+                default -> throw new RecallException(config.source() + ": block type '" + expected
+                        + "' is not supported (supported: recurrent, attention)");
+            };
+            GatedMlp mlp = new GatedMlp(Linear.load(weights, p + "mlp_block.gate_proj", true),
+                    Linear.load(weights, p + "mlp_block.up_proj", true),
+                    Linear.load(weights, p + "mlp_block.down_proj", true));
+            layers[i] = new ResidualBlock(norm(weights, p + "temporal_pre_norm.weight", hidden, eps), temporal,
+                    norm(weights, p + "channel_pre_norm.weight", hidden, eps), mlp);
+        }
+        GemmaRmsNorm finalNorm = norm(weights, PREFIX + "final_norm.weight", hidden, eps);
+
+        boolean tied = config.bool("tie_word_embeddings", true);
+        WeightMatrix head = !tied && weights.has("lm_head.weight") ? weights.get("lm_head.weight").matrix() : embedding;
+        float softCap = (float) config.number("logits_soft_cap", 30.0);
+
+        // RecurrentGemma configs carry no training length: max_position_embeddings when a checkpoint
+        // has one, else 0 (unknown). attention_window_size is the attention span, not the length
+        // the model was trained at (the zoo model: window 128, trained at 256), so it is not used.
+        int trainingLength = config.integer("max_position_embeddings", 0);
+        ModelInfo info = new ModelInfo(FAMILY, config.architecture(), head.rows(), hidden, layerCount,
+                trainingLength, attentionLayers, embedding.dtype().name(), weights.parameterCount(),
+                weights.totalBytes(), checkpoint.bosTokenId(), checkpoint.eosTokenIds());
+        return new RecurrentGemmaModel(weights, info, embedding, layers, finalNorm, head, softCap, window);
+    }
+
+    private static String layerPrefix(int layer) {
+        return PREFIX + "layers." + layer + ".";
+    }
+
+    private static GemmaRmsNorm norm(Weights weights, String name, int hidden, float eps) {
+        return new GemmaRmsNorm(weights.get(name).expectShape(hidden).toFloats(), eps);
+    }
+
+    @Override
+    public ModelInfo info() {
+        return info;
+    }
+
+    /** The configured attention window (KV ring size of every attention layer). */
+    public int attentionWindow() {
+        return attentionWindow;
+    }
+
+    /**
+     * A fresh state. The model's own attention window always applies; a requested
+     * {@link AttentionPolicy.SlidingWindow} narrower than it narrows every attention layer further
+     * (the smaller of the two wins), while {@link AttentionPolicy.Full} cannot widen it.
+     */
+    @Override
+    public RecurrentGemmaState newState(AttentionPolicy policy) {
+        int window = switch (policy) {
+            case AttentionPolicy.Full full -> attentionWindow;
+            case AttentionPolicy.SlidingWindow sliding -> Math.min(attentionWindow, sliding.window());
+        };
+        RecurrentBlock.Memory[] recurrent = new RecurrentBlock.Memory[layers.length];
+        KvCache[] caches = new KvCache[layers.length];
+        for (int i = 0; i < layers.length; i++) {
+            switch (layers[i].temporal()) {
+                case RecurrentBlock block -> recurrent[i] = block.newMemory();
+                case LocalAttentionBlock block -> caches[i] = block.newCache(window);
+            }
+        }
+        return new RecurrentGemmaState(recurrent, caches, window);
+    }
+
+    @Override
+    public float[] prefill(ModelState modelState, int[] tokens, int from, int to, boolean allLogits) {
+        if (!(modelState instanceof RecurrentGemmaState state)) {
+            throw new IllegalArgumentException("state was not made by this RecurrentGemma model");
+        }
+        if (from < 0 || to > tokens.length || from >= to) {
+            throw new IllegalArgumentException("token range [" + from + ", " + to + ") is empty or outside 0.." + tokens.length);
+        }
+        int t = to - from;
+        int hidden = embedding.cols();
+        float[] x = embed(tokens, from, to);
+        for (int i = 0; i < layers.length; i++) {
+            layers[i].forward(state, i, x, t);
+        }
+        state.advance(t);
+
+        // Only the rows whose logits are wanted go through the final norm and the head.
+        int first = allLogits ? 0 : t - 1;
+        int rows = t - first;
+        float[] normed = new float[rows * hidden];
+        finalNorm.forward(Arrays.copyOfRange(x, first * hidden, t * hidden), rows, normed);
+        float[] logits = new float[rows * head.rows()];
+        Kernels.get().matmul(head, normed, rows, logits);
+        for (int i = 0; i < logits.length; i++) {
+            logits[i] = (float) Math.tanh(logits[i] / logitSoftCap) * logitSoftCap;
+        }
+        return logits;
+    }
+
+    /** Embedding rows of tokens[from, to), scaled by sqrt(hidden) rounded to bfloat16 ([t, hidden]). */
+    private float[] embed(int[] tokens, int from, int to) {
+        int hidden = embedding.cols();
+        float[] x = new float[(to - from) * hidden];
+        for (int i = from; i < to; i++) {
+            int id = tokens[i];
+            if (id < 0 || id >= embedding.rows()) {
+                throw new RecallException("token id " + id + " is outside the vocabulary of " + embedding.rows() + " entries");
+            }
+            int off = (i - from) * hidden;
+            embedding.row(id, x, off);
+            Kernels.get().scale(x, off, hidden, embeddingScale);
+        }
+        return x;
+    }
+
+    @Override
+    public void close() {
+        weights.close();
+    }
+}

@@ -1,0 +1,73 @@
+package dev.recall.models.griffin;
+
+import dev.recall.runtime.attention.KvCache;
+import dev.recall.runtime.model.ModelState;
+
+/**
+ * What a RecurrentGemma model remembers: per recurrent layer the conv history and the RG-LRU state,
+ * per attention layer a KV ring of the attention window. Its size is fixed by the model, whatever
+ * the context length.
+ */
+public final class RecurrentGemmaState implements ModelState {
+
+    /** Per layer; null at attention layers. */
+    private final RecurrentBlock.Memory[] recurrent;
+    /** Per layer; null at recurrent layers. */
+    private final KvCache[] caches;
+    private final int window;
+    private int position;
+
+    RecurrentGemmaState(RecurrentBlock.Memory[] recurrent, KvCache[] caches, int window) {
+        this.recurrent = recurrent;
+        this.caches = caches;
+        this.window = window;
+    }
+
+    private RecurrentGemmaState(RecurrentGemmaState other) {
+        this.recurrent = new RecurrentBlock.Memory[other.recurrent.length];
+        this.caches = new KvCache[other.caches.length];
+        for (int i = 0; i < recurrent.length; i++) {
+            recurrent[i] = other.recurrent[i] == null ? null : other.recurrent[i].copy();
+            caches[i] = other.caches[i] == null ? null : other.caches[i].copy();
+        }
+        this.window = other.window;
+        this.position = other.position;
+    }
+
+    RecurrentBlock.Memory recurrentMemory(int layer) {
+        return recurrent[layer];
+    }
+
+    KvCache cache(int layer) {
+        return caches[layer];
+    }
+
+    /** The attention window in effect for this state (the model's, or a smaller requested one). */
+    public int attentionWindow() {
+        return window;
+    }
+
+    void advance(int tokens) {
+        position += tokens;
+    }
+
+    @Override
+    public int position() {
+        return position;
+    }
+
+    @Override
+    public RecurrentGemmaState copy() {
+        return new RecurrentGemmaState(this);
+    }
+
+    @Override
+    public long sizeBytes() {
+        long bytes = 0;
+        for (int i = 0; i < recurrent.length; i++) {
+            bytes += recurrent[i] == null ? 0 : recurrent[i].sizeBytes();
+            bytes += caches[i] == null ? 0 : caches[i].sizeBytes();
+        }
+        return bytes;
+    }
+}

@@ -1,0 +1,43 @@
+package dev.recall.models.rwkv6;
+
+import dev.recall.kernels.Kernels;
+
+/**
+ * One RWKV-6 block: {@code x += TimeMix(LN1(x))}, then {@code x += ChannelMix(LN2(x))}.
+ * Block 0 first normalises the embeddings with its extra {@code pre_ln}.
+ */
+final class Rwkv6Block {
+
+    private final int index;
+    private final LayerNorm preLn;
+    private final LayerNorm ln1;
+    private final LayerNorm ln2;
+    private final Rwkv6TimeMix timeMix;
+    private final Rwkv6ChannelMix channelMix;
+
+    Rwkv6Block(Rwkv6Tensors tensors, int index, int channels, int heads, int headSize, float layerNormEps, float groupNormEps) {
+        this.index = index;
+        String prefix = "rwkv.blocks." + index + ".";
+        preLn = index == 0 ? layerNorm(tensors, prefix + "pre_ln", channels, layerNormEps) : null;
+        ln1 = layerNorm(tensors, prefix + "ln1", channels, layerNormEps);
+        ln2 = layerNorm(tensors, prefix + "ln2", channels, layerNormEps);
+        timeMix = new Rwkv6TimeMix(tensors, prefix + "attention.", channels, heads, headSize, groupNormEps);
+        channelMix = new Rwkv6ChannelMix(tensors, prefix + "feed_forward.", channels);
+    }
+
+    static LayerNorm layerNorm(Rwkv6Tensors tensors, String name, int channels, float eps) {
+        return new LayerNorm(tensors.vector(name + ".weight", channels), tensors.vector(name + ".bias", channels), eps);
+    }
+
+    /** Runs the t rows of the residual stream x ({@code [t, C]}) through the block in place. */
+    void forward(float[] x, int t, Rwkv6State state) {
+        Kernels kernels = Kernels.get();
+        if (preLn != null) {
+            preLn.applyInPlace(x, t);
+        }
+        float[] attention = timeMix.forward(ln1.apply(x, t), t, state.timeMixShift(index), state.wkv(index));
+        kernels.add(attention, 0, x, 0, x.length);
+        float[] feedForward = channelMix.forward(ln2.apply(x, t), t, state.channelMixShift(index));
+        kernels.add(feedForward, 0, x, 0, x.length);
+    }
+}

@@ -1,0 +1,72 @@
+package dev.recall.models.rwkv6;
+
+import dev.recall.runtime.model.ModelState;
+
+/**
+ * Everything RWKV-6 remembers, per layer and in fp32: the previous token's LN1 output (time-mix
+ * shift), its LN2 output (channel-mix shift) and the WKV matrix state of every head
+ * ({@code [H, S, S]}, key channel × value channel). Its size does not depend on the context length.
+ */
+public final class Rwkv6State implements ModelState {
+
+    private final float[][] timeMixShift;
+    private final float[][] channelMixShift;
+    private final float[][] wkv;
+    private int position;
+
+    Rwkv6State(int layers, int channels, int heads, int headSize) {
+        timeMixShift = new float[layers][channels];
+        channelMixShift = new float[layers][channels];
+        wkv = new float[layers][heads * headSize * headSize];
+    }
+
+    private Rwkv6State(Rwkv6State other) {
+        timeMixShift = deepCopy(other.timeMixShift);
+        channelMixShift = deepCopy(other.channelMixShift);
+        wkv = deepCopy(other.wkv);
+        position = other.position;
+    }
+
+    private static float[][] deepCopy(float[][] a) {
+        float[][] out = new float[a.length][];
+        for (int i = 0; i < a.length; i++) {
+            out[i] = a[i].clone();
+        }
+        return out;
+    }
+
+    float[] timeMixShift(int layer) {
+        return timeMixShift[layer];
+    }
+
+    float[] channelMixShift(int layer) {
+        return channelMixShift[layer];
+    }
+
+    float[] wkv(int layer) {
+        return wkv[layer];
+    }
+
+    void advance(int tokens) {
+        position += tokens;
+    }
+
+    @Override
+    public int position() {
+        return position;
+    }
+
+    @Override
+    public Rwkv6State copy() {
+        return new Rwkv6State(this);
+    }
+
+    @Override
+    public long sizeBytes() {
+        long floats = 0;
+        for (int l = 0; l < wkv.length; l++) {
+            floats += timeMixShift[l].length + channelMixShift[l].length + wkv[l].length;
+        }
+        return floats * Float.BYTES;
+    }
+}
