@@ -1,7 +1,11 @@
 package dev.recall.cli;
 
 import java.lang.reflect.Array;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
 import java.util.Locale;
+import java.util.StringJoiner;
 
 /** Human-readable numbers for the CLI's reports. */
 final class Formats {
@@ -18,7 +22,7 @@ final class Formats {
             v /= 1024;
             u++;
         }
-        return u == 0 ? count(n) + " B" : String.format(Locale.ROOT, "%s (%.1f %s)", count(n), v, units[u]);
+        return u == 0 ? count(n) + " bytes" : String.format(Locale.ROOT, "%s bytes (%.1f %s)", count(n), v, units[u]);
     }
 
     /** 2,801,664 */
@@ -35,14 +39,24 @@ final class Formats {
         return Double.isNaN(perSecond) ? "n/a" : String.format(Locale.ROOT, "%.1f", perSecond);
     }
 
-    /** Diagnostics values: arrays (primitive or not) are listed, everything else printed as is. */
+    /**
+     * Diagnostics values: arrays (primitive or not) and collections are listed element by element,
+     * fractions get 4 decimals, everything else is printed as is.
+     */
     static String value(Object v) {
         if (v != null && v.getClass().isArray()) {
-            StringBuilder sb = new StringBuilder("[");
+            List<Object> elements = new ArrayList<>();
             for (int i = 0; i < Array.getLength(v); i++) {
-                sb.append(i == 0 ? "" : ", ").append(value(Array.get(v, i)));
+                elements.add(Array.get(v, i));
             }
-            return sb.append(']').toString();
+            return value(elements);
+        }
+        if (v instanceof Collection<?> c) {
+            StringJoiner list = new StringJoiner(", ", "[", "]");
+            for (Object e : c) {
+                list.add(value(e));
+            }
+            return list.toString();
         }
         if (v instanceof Double || v instanceof Float) {
             return String.format(Locale.ROOT, "%.4f", ((Number) v).doubleValue());
