@@ -11,6 +11,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -24,13 +26,20 @@ class GoldenTokenizerTest {
         return new ObjectMapper().readTree(SharedData.resource("tokenizers/golden_encodings.json").toFile());
     }
 
+    private static final Map<String, Tokenizer> LOADED = new ConcurrentHashMap<>();
+
+    /** Each reference tokenizer, loaded once for all tests (Gemma's vocabulary takes a while). */
+    static Tokenizer tokenizer(String name) {
+        return LOADED.computeIfAbsent(name, n -> Tokenizers.load(tokenizerFile(n)));
+    }
+
     private static Path tokenizerFile(String name) {
         Path dir = SharedData.resource("tokenizers");
         Path plain = dir.resolve(name + ".tokenizer.json");
         return Files.exists(plain) ? plain : dir.resolve(name + ".tokenizer.json.gz");
     }
 
-    private static int[] ints(JsonNode array) {
+    static int[] ints(JsonNode array) {
         int[] out = new int[array.size()];
         for (int i = 0; i < out.length; i++) {
             out[i] = array.get(i).asInt();
@@ -43,7 +52,7 @@ class GoldenTokenizerTest {
     void matchesReferenceEncodings(String name) throws IOException {
         JsonNode entries = golden().path("tokenizers").path(name);
         assertEquals(24, entries.size(), "golden entries for " + name);
-        Tokenizer tokenizer = Tokenizers.load(tokenizerFile(name));
+        Tokenizer tokenizer = tokenizer(name);
         List<String> failures = new ArrayList<>();
         for (JsonNode entry : entries) {
             String text = entry.get("text").asText();
@@ -73,7 +82,7 @@ class GoldenTokenizerTest {
     @ParameterizedTest
     @ValueSource(strings = {"llama3", "brown-bpe", "llama2", "gemma3"})
     void streamingDecodeReproducesFullDecode(String name) throws IOException {
-        Tokenizer tokenizer = Tokenizers.load(tokenizerFile(name));
+        Tokenizer tokenizer = tokenizer(name);
         for (JsonNode entry : golden().path("tokenizers").path(name)) {
             int[] ids = ints(entry.get("ids"));
             Tokenizer.StreamDecoder stream = tokenizer.streamDecoder();
