@@ -85,8 +85,8 @@ final class AddedVocabulary {
         }
         int emitted = 0;
         int pos = 0;
+        int[] match = new int[1];
         while (pos < s.length()) {
-            int[] match = new int[1];
             AddedToken t = trie.longestAt(s, pos, match);
             if (t == null) {
                 pos++;

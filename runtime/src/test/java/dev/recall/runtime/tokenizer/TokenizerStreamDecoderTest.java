@@ -10,7 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Streaming decode holds back partial UTF-8 characters split across tokens. */
-class StreamDecoderTest {
+class TokenizerStreamDecoderTest {
 
     /**
      * Characters that these vocabularies spell with several byte tokens (byte-level BPE) or
