@@ -11,6 +11,7 @@ import dev.recall.runtime.strategy.Prompt;
 import dev.recall.runtime.strategy.Strategies;
 import dev.recall.runtime.strategy.StrategyOptions;
 import dev.recall.runtime.tokenizer.Tokenizer;
+import dev.recall.runtime.tokenizer.Tokenizers;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -119,7 +120,7 @@ final class GenerateCommand implements Callable<Integer> {
         String contextText = contextFile == null ? null : readContext(contextFile);
 
         try (LanguageModel lm = model.load()) {
-            Tokenizer tokenizer = TokenizerLoader.load(model.dir);
+            Tokenizer tokenizer = Tokenizers.load(model.dir);
             Prompt request = longContext
                     ? encodeParts(tokenizer, lm, prefix, contextText, query)
                     : encodeParts(tokenizer, lm, null, prompt, null);
