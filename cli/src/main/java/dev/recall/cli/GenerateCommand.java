@@ -147,19 +147,18 @@ final class GenerateCommand implements Callable<Integer> {
      * An empty prompt becomes the BOS token alone when the model has one.
      */
     private static Prompt encodeParts(Tokenizer tokenizer, LanguageModel lm, String prefix, String context, String query) {
-        boolean[] first = {true};
-        java.util.function.Function<String, int[]> encode = text -> {
-            if (text == null || text.isEmpty()) {
-                return new int[0];
+        String[] texts = {prefix, context, query};
+        int[][] ids = new int[texts.length][];
+        boolean specialTokensAdded = false;
+        for (int i = 0; i < texts.length; i++) {
+            if (texts[i] == null || texts[i].isEmpty()) {
+                ids[i] = new int[0];
+            } else {
+                ids[i] = specialTokensAdded ? tokenizer.encode(texts[i]) : tokenizer.encodeWithSpecialTokens(texts[i]);
+                specialTokensAdded = true;
             }
-            int[] ids = first[0] ? tokenizer.encodeWithSpecialTokens(text) : tokenizer.encode(text);
-            first[0] = false;
-            return ids;
-        };
-        int[] p = encode.apply(prefix);
-        int[] c = encode.apply(context);
-        int[] q = encode.apply(query);
-        Prompt prompt = new Prompt(p, c, q);
+        }
+        Prompt prompt = new Prompt(ids[0], ids[1], ids[2]);
         if (prompt.length() == 0) {
             int bos = lm.info().bosTokenId();
             if (bos < 0) {

@@ -213,4 +213,12 @@ class RecallCliTest {
         assertEquals(0, r.code(), r.err());
         assertEquals(System.lineSeparator(), r.out());
     }
+
+    @Test
+    void anEmptyPromptStartsFromTheBosToken() {
+        Path dir = demoModel();
+        Run r = run("generate", "--model", dir.toString(), "--prompt", "", "--max-tokens", "5");
+        assertEquals(0, r.code(), r.err());
+        assertFalse(r.out().isBlank(), "some text after BOS");
+    }
 }
