@@ -72,24 +72,22 @@ public final class RecallCli implements Callable<Integer> {
         });
         cl.setParameterExceptionHandler((e, args) -> {
             String command = e.getCommandLine().getCommandSpec().qualifiedName();
-            e.getCommandLine().getErr().println("recall: " + oneLine(e.getMessage())
-                    + " (see '" + command + " --help')");
-            e.getCommandLine().getErr().flush();
+            err.println("recall: " + oneLine(e.getMessage()) + " (see '" + command + " --help')");
+            err.flush();
             return EXIT_USAGE;
         });
         cl.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
-            PrintWriter w = commandLine.getErr();
             RecallException known = recallExceptionIn(e);
             if (known != null) {
-                w.println("recall: " + oneLine(known.getMessage()));
+                err.println("recall: " + oneLine(known.getMessage()));
             } else {
-                w.println("recall: unexpected error: " + oneLine(String.valueOf(e))
+                err.println("recall: unexpected error: " + oneLine(String.valueOf(e))
                         + (root.debugging() ? "" : " (run with --debug for details)"));
                 if (root.debugging()) {
-                    e.printStackTrace(w);
+                    e.printStackTrace(err);
                 }
             }
-            w.flush();
+            err.flush();
             return EXIT_FAILURE;
         });
         return cl;

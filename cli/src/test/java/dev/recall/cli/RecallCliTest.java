@@ -221,4 +221,34 @@ class RecallCliTest {
         assertEquals(0, r.code(), r.err());
         assertFalse(r.out().isBlank(), "some text after BOS");
     }
+
+    /** A command that fails with an error that is not the project's own. */
+    @picocli.CommandLine.Command(name = "boom")
+    static final class Boom implements java.util.concurrent.Callable<Integer> {
+        @Override
+        public Integer call() {
+            throw new IllegalStateException("invariant broken");
+        }
+    }
+
+    private static Run runWithBoom(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        var cl = RecallCli.commandLine(new PrintWriter(out), new PrintWriter(err));
+        cl.addSubcommand(new Boom());
+        return new Run(cl.execute(args), out.toString(), err.toString());
+    }
+
+    @Test
+    void unexpectedErrorsShowAStackTraceOnlyWithDebug() {
+        Run quiet = runWithBoom("boom");
+        assertEquals(1, quiet.code());
+        assertEquals(1, quiet.err().lines().count(), quiet.err());
+        assertTrue(quiet.err().startsWith("recall: unexpected error: java.lang.IllegalStateException: invariant broken"),
+                quiet.err());
+
+        Run debug = runWithBoom("boom", "--debug");
+        assertEquals(1, debug.code());
+        assertTrue(debug.err().lines().count() > 1 && debug.err().contains("\tat "), debug.err());
+    }
 }
