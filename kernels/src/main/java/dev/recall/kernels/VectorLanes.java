@@ -105,6 +105,13 @@ final class VectorLanes {
      * order differs between the interpreter and JIT-compiled code, which would make results depend
      * on warm-up and thread scheduling; element-wise adds and shuffles are exact in every tier.
      */
+    /** sums[k] = sumLanes of the k-th vector stored in {@code vectors}, for every k of sums. */
+    static void sumLanesOfEach(float[] vectors, float[] sums) {
+        for (int k = 0; k < sums.length; k++) {
+            sums[k] = sumLanes(FloatVector.fromArray(FLOATS, vectors, k * LANES));
+        }
+    }
+
     static float sumLanes(FloatVector v) {
         if (LANES > 32) {
             v = v.add(v.rearrange(XOR32));

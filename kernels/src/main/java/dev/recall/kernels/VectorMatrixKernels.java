@@ -27,7 +27,7 @@ final class VectorMatrixKernels {
     private static final int TOKENS = 4;
     /** Multiply-adds below which a parallel task costs more to schedule than it saves. */
     private static final int MIN_TASK_WORK = 1 << 16;
-    /** Bytes of x kept hot in cache while a matmul task sweeps its rows (a slice of L2). */
+    /** Bytes of x a matmul task keeps hot in L2 while it sweeps its rows. */
     private static final int X_BLOCK_BYTES = 256 * 1024;
 
     private VectorMatrixKernels() {
@@ -63,10 +63,12 @@ final class VectorMatrixKernels {
         int tiles = ceilDiv(rows, ROWS);
         long tileWork = (long) ROWS * cols * t;
         int grain = (int) Math.max(1, MIN_TASK_WORK / Math.max(1, tileWork));
-        // A block of tokens is swept across all rows of the task before moving on, so x stays in
-        // cache while each weight row is read once per block (a multiple of TOKENS, so tiles line up).
+        // A block of tokens sweeps all rows of the task before the next block starts: x stays in L2
+        // while the four weight rows of a tile stay in L1 across the block's tokens. Blocks hold a
+        // multiple of TOKENS so that tiles line up.
         int tokenBlock = Math.max(TOKENS, X_BLOCK_BYTES / Float.BYTES / Math.max(1, cols) / TOKENS * TOKENS);
         Parallel.forRange(tiles, grain, (from, to) -> {
+            TileScratch scratch = new TileScratch();
             int rowEnd = Math.min(rows, to * ROWS);
             for (int t0 = 0; t0 < t; t0 += tokenBlock) {
                 int tEnd = Math.min(t, t0 + tokenBlock);
@@ -74,7 +76,7 @@ final class VectorMatrixKernels {
                     if (r + ROWS <= rowEnd) {
                         int i = t0;
                         for (; i + TOKENS <= tEnd; i += TOKENS) {
-                            dot4x4(w, r, x, i * cols, cols, y, i * rows + r, rows);
+                            dot4x4(w, r, x, i * cols, cols, y, i * rows + r, rows, scratch);
                         }
                         for (; i < tEnd; i++) {
                             dot4(w, r, x, i * cols, y, i * rows + r);
@@ -152,7 +154,8 @@ final class VectorMatrixKernels {
      * xStride, ...; output (token j, row k) goes to y[yo + j·yStride + k]. Each weight vector is
      * loaded and widened once and used by four tokens.
      */
-    static void dot4x4(WeightMatrix w, int r, float[] x, int xo, int xStride, float[] y, int yo, int yStride) {
+    static void dot4x4(WeightMatrix w, int r, float[] x, int xo, int xStride, float[] y, int yo, int yStride,
+            TileScratch scratch) {
         MemorySegment data = w.data();
         DType dtype = w.dtype();
         int cols = w.cols();
@@ -197,11 +200,27 @@ final class VectorMatrixKernels {
             a32 = w2.fma(xv, a32);
             a33 = w3.fma(xv, a33);
         }
-        float[] s = {
-                sumLanes(a00), sumLanes(a01), sumLanes(a02), sumLanes(a03),
-                sumLanes(a10), sumLanes(a11), sumLanes(a12), sumLanes(a13),
-                sumLanes(a20), sumLanes(a21), sumLanes(a22), sumLanes(a23),
-                sumLanes(a30), sumLanes(a31), sumLanes(a32), sumLanes(a33)};
+        // The accumulators leave through memory: summing 16 vectors in place makes this method too
+        // large for the JIT to inline the lane sums, and a vector passed to a call gets boxed.
+        float[] lanes = scratch.lanes;
+        a00.intoArray(lanes, 0);
+        a01.intoArray(lanes, LANES);
+        a02.intoArray(lanes, 2 * LANES);
+        a03.intoArray(lanes, 3 * LANES);
+        a10.intoArray(lanes, 4 * LANES);
+        a11.intoArray(lanes, 5 * LANES);
+        a12.intoArray(lanes, 6 * LANES);
+        a13.intoArray(lanes, 7 * LANES);
+        a20.intoArray(lanes, 8 * LANES);
+        a21.intoArray(lanes, 9 * LANES);
+        a22.intoArray(lanes, 10 * LANES);
+        a23.intoArray(lanes, 11 * LANES);
+        a30.intoArray(lanes, 12 * LANES);
+        a31.intoArray(lanes, 13 * LANES);
+        a32.intoArray(lanes, 14 * LANES);
+        a33.intoArray(lanes, 15 * LANES);
+        float[] s = scratch.sums;
+        VectorLanes.sumLanesOfEach(lanes, s);
         for (int c = bound; c < cols; c++) {
             float wc0 = w.getFlat(e0 + c);
             float wc1 = w.getFlat(e1 + c);
@@ -218,6 +237,12 @@ final class VectorMatrixKernels {
         for (int j = 0; j < TOKENS; j++) {
             System.arraycopy(s, j * 4, y, yo + j * yStride, ROWS);
         }
+    }
+
+    /** Per-task buffers through which dot4x4 hands its accumulators to the lane sums. */
+    static final class TileScratch {
+        final float[] lanes = new float[TOKENS * ROWS * LANES];
+        final float[] sums = new float[TOKENS * ROWS];
     }
 
     private static int ceilDiv(int a, int b) {
