@@ -36,13 +36,15 @@ import dev.recall.kernels.WeightMatrix;
  *       {@link MemoryBandwidth});</li>
  *   <li>matmul does 2·rows·cols·tokens flops: GFLOP/s = 2·rows·cols·tokens / time.</li>
  * </ul>
- * Defaults are short (a few one-second iterations); narrow the run with {@code -p}, e.g.
+ * Defaults are short (a few seconds per case, 16 cases); the Vector API only reaches speed once
+ * C2 has compiled the kernels (interpreted vector code is ~1000x slower), hence the 6 s warm-up.
+ * Narrow the run with {@code -p}, e.g.
  * {@code java -jar jmh/target/benchmarks.jar KernelBenchmarks.matmul -p kernels=vector -p dtype=BF16}.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
-@Warmup(iterations = 2, time = 1)
+@Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 3, time = 1)
 @Fork(value = 1, jvmArgsAppend = {"--add-modules=jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED"})
 public class KernelBenchmarks {

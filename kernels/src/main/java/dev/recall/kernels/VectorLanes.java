@@ -105,13 +105,6 @@ final class VectorLanes {
      * order differs between the interpreter and JIT-compiled code, which would make results depend
      * on warm-up and thread scheduling; element-wise adds and shuffles are exact in every tier.
      */
-    /** sums[k] = sumLanes of the k-th vector stored in {@code vectors}, for every k of sums. */
-    static void sumLanesOfEach(float[] vectors, float[] sums) {
-        for (int k = 0; k < sums.length; k++) {
-            sums[k] = sumLanes(FloatVector.fromArray(FLOATS, vectors, k * LANES));
-        }
-    }
-
     static float sumLanes(FloatVector v) {
         if (LANES > 32) {
             v = v.add(v.rearrange(XOR32));
@@ -128,5 +121,12 @@ final class VectorLanes {
         v = v.add(v.rearrange(XOR2));
         v = v.add(v.rearrange(XOR1));
         return v.lane(0);
+    }
+
+    /** sums[k] = sumLanes of the k-th vector stored in {@code vectors}, for every k of sums. */
+    static void sumLanesOfEach(float[] vectors, float[] sums) {
+        for (int k = 0; k < sums.length; k++) {
+            sums[k] = sumLanes(FloatVector.fromArray(FLOATS, vectors, k * LANES));
+        }
     }
 }
