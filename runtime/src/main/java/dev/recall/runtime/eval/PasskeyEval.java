@@ -1,5 +1,10 @@
 package dev.recall.runtime.eval;
 
+import dev.recall.runtime.generate.DecodeLoop;
+import dev.recall.runtime.generate.GenerationResult;
+import dev.recall.runtime.generate.SamplingOptions;
+import dev.recall.runtime.generate.StopCondition;
+import dev.recall.runtime.generate.TokenListener;
 import dev.recall.runtime.model.LanguageModel;
 import dev.recall.runtime.strategy.LongContextStrategy;
 import dev.recall.runtime.strategy.Prepared;
@@ -12,8 +17,9 @@ import java.util.Map;
 
 /**
  * The pass-key retrieval task of the reference table: each prompt through a strategy, then greedy
- * decoding of at most {@value #MAX_ANSWER_TOKENS} tokens stopping at the model's EOS
- * (&lt;|endoftext|&gt; in the zoo); an answer is correct when its text contains the key.
+ * decoding (the project's one {@link DecodeLoop}) of at most {@value #MAX_ANSWER_TOKENS} tokens
+ * stopping at the model's EOS (&lt;|endoftext|&gt; in the zoo); an answer is correct when its text
+ * contains the key.
  */
 public final class PasskeyEval {
 
@@ -56,8 +62,9 @@ public final class PasskeyEval {
 
     public static Row run(LanguageModel model, Tokenizer tokenizer, LongContextStrategy strategy, PasskeyPrompt p) {
         Prepared prepared = strategy.prepare(model, p.prompt());
-        int[] answerIds = Greedy.decode(model, prepared, MAX_ANSWER_TOKENS, model.info().eosTokenIds());
-        String answer = tokenizer.decode(answerIds, true);
+        GenerationResult generated = DecodeLoop.generate(model, tokenizer, prepared,
+                SamplingOptions.greedy(MAX_ANSWER_TOKENS), StopCondition.eos(model.info().eosTokenIds()), TokenListener.NONE);
+        String answer = generated.text();
         Map<String, Object> diag = prepared.diagnostics();
         @SuppressWarnings("unchecked")
         List<Double> entropies = (List<Double>) diag.get("entropies");

@@ -50,7 +50,17 @@ final class DigitTokenizer implements Tokenizer {
 
     @Override
     public StreamDecoder streamDecoder() {
-        throw new UnsupportedOperationException();
+        return new StreamDecoder() {
+            @Override
+            public String push(int id) {
+                return decode(new int[]{id}, true);
+            }
+
+            @Override
+            public String flush() {
+                return "";
+            }
+        };
     }
 
     @Override

@@ -101,14 +101,12 @@ class PasskeyEvalTest {
     @Test
     void greedyStopsAtEosAndAfterSixTokens() {
         ScriptedModel m = model(100);
-        var prepared = new PlainStrategy().prepare(m, prompt(30, 0.5, "12").prompt());
-        int[] ids = Greedy.decode(m, prepared, PasskeyEval.MAX_ANSWER_TOKENS, List.of(0));
-        assertArrayEquals(new int[]{1, 2}, ids);
-        var long8 = new PlainStrategy().prepare(m, prompt(30, 0.3, "12345678").prompt());
-        int before = long8.state().position();
-        int[] six = Greedy.decode(m, long8, PasskeyEval.MAX_ANSWER_TOKENS, List.of(0));
-        assertArrayEquals(new int[]{1, 2, 3, 4, 5, 6}, six);
-        assertEquals(before + 5, long8.state().position(), "the sixth token is not fed back");
+        DigitTokenizer tok = new DigitTokenizer(VOCAB);
+        PasskeyEval.Row two = PasskeyEval.run(m, tok, new PlainStrategy(), prompt(30, 0.5, "12"));
+        assertEquals("12", two.answer(), "EOS ends the answer and is not part of it");
+        PasskeyEval.Row eight = PasskeyEval.run(m, tok, new PlainStrategy(), prompt(30, 0.3, "12345678"));
+        assertEquals("123456", eight.answer(), "at most six tokens");
+        assertFalse(eight.correct());
     }
 
     @Test
