@@ -40,7 +40,7 @@ import java.util.concurrent.Callable;
 @Command(name = "eval", usageHelpAutoWidth = true, synopsisSubcommandLabel = "passkey | perplexity",
         description = "Long-context evaluations: pass-key retrieval accuracy and perplexity versus context length.",
         subcommands = {EvalCommand.Passkey.class, EvalCommand.Perplexity.class})
-final class EvalCommand implements Callable<Integer> {
+public final class EvalCommand implements Callable<Integer> {
 
     @Spec
     CommandSpec spec;
@@ -203,7 +203,7 @@ final class EvalCommand implements Callable<Integer> {
                         log.flush();
                     }
                     byStrategy.put(strategy, values);
-                    chart.add(strategy, points);
+                    chart.add(strategy.equals("none") ? "plain" : strategy, points);
                 }
             }
             Map<String, Object> json = new LinkedHashMap<>();

@@ -126,7 +126,7 @@ public final class AttentionLayer {
         }
     }
 
-    /** First position query position pos sees locally. */
+    /** First position a query at position pos sees locally. */
     private static int localFrom(KvCache cache, int pos) {
         return cache.window > 0 ? Math.max(0, pos - cache.window + 1) : 0;
     }

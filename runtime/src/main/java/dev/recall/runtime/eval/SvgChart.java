@@ -63,13 +63,16 @@ public final class SvgChart {
                 yHi = Math.max(yHi, e.getValue());
             }
         }
+        double step;
         if (yMin != null) {
             yLo = yMin;
             yHi = yMax;
+            step = (yHi - yLo) / 5;
         } else {
-            double pad = (yHi - yLo) * 0.08;
-            yLo = Math.max(0, yLo - pad);
-            yHi = yHi + (pad == 0 ? 1 : pad);
+            // Round numbers: a 1-2-5 step giving about five intervals, the range widened to it.
+            step = niceStep(Math.max(yHi - yLo, Math.abs(yHi) * 1e-3 + 1e-9) / 5);
+            yLo = Math.floor(yLo / step) * step;
+            yHi = Math.max(Math.ceil(yHi / step) * step, yLo + step);
         }
         if (xHi == xLo) {
             xLo -= 1;
@@ -91,11 +94,12 @@ public final class SvgChart {
             svg.append(f("<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"#ddd\"/>\n", x, TOP, x, TOP + plotH));
             svg.append(f("<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%d</text>\n", x, TOP + plotH + 18, 1L << p));
         }
-        for (int i = 0; i <= 5; i++) {
-            double v = y0 + (y1 - y0) * i / 5;
+        int intervals = (int) Math.round((y1 - y0) / step);
+        for (int i = 0; i <= intervals; i++) {
+            double v = y0 + step * i;
             double y = py.applyAsDouble(v);
             svg.append(f("<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"#ddd\"/>\n", LEFT, y, LEFT + plotW, y));
-            svg.append(f("<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%s</text>\n", LEFT - 6, y + 4, tick(v, y1 - y0)));
+            svg.append(f("<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%s</text>\n", LEFT - 6, y + 4, tick(v, step)));
         }
         svg.append(f("<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"none\" stroke=\"#333\"/>\n", LEFT, TOP, plotW, plotH));
         svg.append(f("<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">%s</text>\n", LEFT + plotW / 2, HEIGHT - 12, escape(xLabel)));
@@ -131,11 +135,22 @@ public final class SvgChart {
         return Math.log(x) / Math.log(2);
     }
 
-    private static String tick(double v, double span) {
-        if (span >= 50) {
-            return f("%.0f", v);
+    /** The 1, 2 or 5 × 10^k nearest to raw (on a log scale). */
+    static double niceStep(double raw) {
+        double magnitude = Math.pow(10, Math.floor(Math.log10(raw)));
+        double best = magnitude;
+        for (double m : new double[]{2, 5, 10}) {
+            if (Math.abs(Math.log(m * magnitude / raw)) < Math.abs(Math.log(best / raw))) {
+                best = m * magnitude;
+            }
         }
-        return span >= 5 ? f("%.1f", v) : f("%.2f", v);
+        return best;
+    }
+
+    /** v with as many decimals as a tick step of the given size needs. */
+    private static String tick(double v, double step) {
+        int decimals = step >= 1 ? 0 : (int) Math.ceil(-Math.log10(step) - 1e-9);
+        return f("%." + decimals + "f", v);
     }
 
     private static String f(String format, Object... args) {

@@ -38,9 +38,22 @@ class SvgChartTest {
     }
 
     @Test
+    void roundTickSteps() {
+        assertEquals(200, SvgChart.niceStep(206.2), 1e-9);
+        assertEquals(0.5, SvgChart.niceStep(0.4), 1e-12);
+        assertEquals(1, SvgChart.niceStep(1), 1e-12);
+        assertEquals(10, SvgChart.niceStep(7.5), 1e-12);
+        assertEquals(5, SvgChart.niceStep(6.9), 1e-12);
+        String svg = new SvgChart("p", "x", "y").add("s", Map.of(256, 191.6, 4096, 1222.7)).render();
+        for (String tick : new String[]{">0<", ">200<", ">1400<"}) {
+            assertTrue(svg.contains(tick), tick + " in " + svg);
+        }
+    }
+
+    @Test
     void fixedRangeAndErrors() {
         String svg = new SvgChart("acc", "x", "y").add("s", Map.of(256, 0.5)).yRange(0, 1).render();
-        assertTrue(svg.contains(">1.00<") && svg.contains(">0.00<"));
+        assertTrue(svg.contains(">1.0<") && svg.contains(">0.0<") && svg.contains(">0.6<"), svg);
         assertThrows(IllegalStateException.class, () -> new SvgChart("t", "x", "y").render());
         assertThrows(IllegalArgumentException.class, () -> new SvgChart("t", "x", "y").add("s", Map.of()));
         assertThrows(IllegalArgumentException.class, () -> new SvgChart("t", "x", "y").add("s", Map.of(0, 1.0)).render());
