@@ -1,10 +1,23 @@
 package dev.recall.kernels;
 
+import static dev.recall.kernels.VectorLanes.FLOATS;
+import static dev.recall.kernels.VectorLanes.LANES;
+import static dev.recall.kernels.VectorLanes.sumLanes;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+
 /**
- * SIMD implementation of {@link Kernels} on the Vector API. Until a method is vectorised it
- * inherits the scalar loop, so the two can never disagree about what a kernel means.
+ * SIMD implementation of {@link Kernels} on the Vector API. Each method runs whole vectors of
+ * {@link VectorLanes#LANES} and finishes the leftover elements with the same formula in scalar
+ * code. Element-wise kernels (add, scale, axpy, rmsNorm's scaling) perform exactly the scalar
+ * operations and so agree with {@link ScalarKernels} bit for bit; reductions and transcendental
+ * functions agree to fp32 rounding. Matrix products live in {@link VectorMatrixKernels}.
  */
 public class VectorKernels extends ScalarKernels {
+
+    private static final float GELU_C = (float) Math.sqrt(2.0 / Math.PI);
+    private static final float GELU_CUBE = 0.044715f;
 
     /** The SIMD kernels, or the scalar ones where the Vector API module is not present. */
     static Kernels createOrScalar() {
@@ -12,6 +25,201 @@ public class VectorKernels extends ScalarKernels {
             System.err.println("recall: jdk.incubator.vector is not enabled (--add-modules jdk.incubator.vector); using scalar kernels");
             return new ScalarKernels();
         }
-        return new VectorKernels();
+        try {
+            VectorLanes.describe(); // initialises the vector shapes, which fails where one is unsupported
+            return new VectorKernels();
+        } catch (ExceptionInInitializerError | IllegalArgumentException e) {
+            System.err.println("recall: no usable float vector shape on this machine (" + e + "); using scalar kernels");
+            return new ScalarKernels();
+        }
+    }
+
+    /** The vector shape in use, e.g. "16 x float (512-bit)", for logs and benchmark reports. */
+    public static String shape() {
+        return VectorLanes.describe();
+    }
+
+    @Override
+    public float dot(float[] a, int ao, float[] b, int bo, int n) {
+        int bound = FLOATS.loopBound(n);
+        FloatVector acc0 = FloatVector.zero(FLOATS);
+        FloatVector acc1 = acc0;
+        int i = 0;
+        // Two accumulators hide the fma latency; their split depends only on n, never on timing.
+        for (; i + 2 * LANES <= bound; i += 2 * LANES) {
+            acc0 = FloatVector.fromArray(FLOATS, a, ao + i).fma(FloatVector.fromArray(FLOATS, b, bo + i), acc0);
+            acc1 = FloatVector.fromArray(FLOATS, a, ao + i + LANES)
+                    .fma(FloatVector.fromArray(FLOATS, b, bo + i + LANES), acc1);
+        }
+        for (; i < bound; i += LANES) {
+            acc0 = FloatVector.fromArray(FLOATS, a, ao + i).fma(FloatVector.fromArray(FLOATS, b, bo + i), acc0);
+        }
+        float s = sumLanes(acc0.add(acc1));
+        for (; i < n; i++) {
+            s = Math.fma(a[ao + i], b[bo + i], s);
+        }
+        return s;
+    }
+
+    @Override
+    public void matvec(WeightMatrix w, float[] x, int xo, float[] y, int yo) {
+        VectorMatrixKernels.matvec(w, x, xo, y, yo);
+    }
+
+    @Override
+    public void matmul(WeightMatrix w, float[] x, int t, float[] y) {
+        VectorMatrixKernels.matmul(w, x, t, y);
+    }
+
+    @Override
+    public void rmsNorm(float[] x, int xo, float[] w, float weightShift, float eps, float[] y, int yo, int n) {
+        float ss = dot(x, xo, x, xo, n);
+        float inv = (float) (1.0 / Math.sqrt(ss / n + eps));
+        int bound = FLOATS.loopBound(n);
+        int i = 0;
+        if (w == null) {
+            for (; i < bound; i += LANES) {
+                FloatVector.fromArray(FLOATS, x, xo + i).mul(inv).intoArray(y, yo + i);
+            }
+            for (; i < n; i++) {
+                y[yo + i] = x[xo + i] * inv;
+            }
+        } else {
+            for (; i < bound; i += LANES) {
+                FloatVector v = FloatVector.fromArray(FLOATS, x, xo + i).mul(inv);
+                v.mul(FloatVector.fromArray(FLOATS, w, i).add(weightShift)).intoArray(y, yo + i);
+            }
+            for (; i < n; i++) {
+                y[yo + i] = x[xo + i] * inv * (weightShift + w[i]);
+            }
+        }
+    }
+
+    @Override
+    public void softmax(float[] x, int off, int n) {
+        if (n == 0) {
+            return;
+        }
+        int bound = FLOATS.loopBound(n);
+        int i = 0;
+        FloatVector maxv = FloatVector.broadcast(FLOATS, Float.NEGATIVE_INFINITY);
+        for (; i < bound; i += LANES) {
+            maxv = maxv.max(FloatVector.fromArray(FLOATS, x, off + i));
+        }
+        float max = maxv.reduceLanes(VectorOperators.MAX); // max is exact in any order
+        for (; i < n; i++) {
+            max = Math.max(max, x[off + i]);
+        }
+        FloatVector sumv = FloatVector.zero(FLOATS);
+        for (i = 0; i < bound; i += LANES) {
+            FloatVector e = FloatVector.fromArray(FLOATS, x, off + i).sub(max).lanewise(VectorOperators.EXP);
+            e.intoArray(x, off + i);
+            sumv = sumv.add(e);
+        }
+        float sum = sumLanes(sumv);
+        for (; i < n; i++) {
+            float e = (float) Math.exp(x[off + i] - max);
+            x[off + i] = e;
+            sum += e;
+        }
+        scale(x, off, n, 1f / sum);
+    }
+
+    @Override
+    public void axpy(float a, float[] x, int xo, float[] y, int yo, int n) {
+        int bound = FLOATS.loopBound(n);
+        int i = 0;
+        for (; i < bound; i += LANES) {
+            FloatVector.fromArray(FLOATS, y, yo + i).add(FloatVector.fromArray(FLOATS, x, xo + i).mul(a))
+                    .intoArray(y, yo + i);
+        }
+        for (; i < n; i++) {
+            y[yo + i] += a * x[xo + i];
+        }
+    }
+
+    @Override
+    public void add(float[] x, int xo, float[] y, int yo, int n) {
+        int bound = FLOATS.loopBound(n);
+        int i = 0;
+        for (; i < bound; i += LANES) {
+            FloatVector.fromArray(FLOATS, y, yo + i).add(FloatVector.fromArray(FLOATS, x, xo + i))
+                    .intoArray(y, yo + i);
+        }
+        for (; i < n; i++) {
+            y[yo + i] += x[xo + i];
+        }
+    }
+
+    @Override
+    public void scale(float[] x, int off, int n, float s) {
+        int bound = FLOATS.loopBound(n);
+        int i = 0;
+        for (; i < bound; i += LANES) {
+            FloatVector.fromArray(FLOATS, x, off + i).mul(s).intoArray(x, off + i);
+        }
+        for (; i < n; i++) {
+            x[off + i] *= s;
+        }
+    }
+
+    @Override
+    public void siluMul(float[] gate, float[] up, int n) {
+        int bound = FLOATS.loopBound(n);
+        int i = 0;
+        for (; i < bound; i += LANES) {
+            silu(FloatVector.fromArray(FLOATS, gate, i)).mul(FloatVector.fromArray(FLOATS, up, i)).intoArray(gate, i);
+        }
+        for (; i < n; i++) {
+            gate[i] = silu(gate[i]) * up[i];
+        }
+    }
+
+    @Override
+    public void geluTanhMul(float[] gate, float[] up, int n) {
+        int bound = FLOATS.loopBound(n);
+        int i = 0;
+        for (; i < bound; i += LANES) {
+            geluTanh(FloatVector.fromArray(FLOATS, gate, i)).mul(FloatVector.fromArray(FLOATS, up, i))
+                    .intoArray(gate, i);
+        }
+        for (; i < n; i++) {
+            gate[i] = geluTanh(gate[i]) * up[i];
+        }
+    }
+
+    @Override
+    public void silu(float[] x, int off, int n) {
+        int bound = FLOATS.loopBound(n);
+        int i = 0;
+        for (; i < bound; i += LANES) {
+            silu(FloatVector.fromArray(FLOATS, x, off + i)).intoArray(x, off + i);
+        }
+        for (; i < n; i++) {
+            x[off + i] = silu(x[off + i]);
+        }
+    }
+
+    @Override
+    public void geluTanh(float[] x, int off, int n) {
+        int bound = FLOATS.loopBound(n);
+        int i = 0;
+        for (; i < bound; i += LANES) {
+            geluTanh(FloatVector.fromArray(FLOATS, x, off + i)).intoArray(x, off + i);
+        }
+        for (; i < n; i++) {
+            x[off + i] = geluTanh(x[off + i]);
+        }
+    }
+
+    /** x·sigmoid(x) = x / (1 + e^−x); for x ≪ 0, e^−x overflows to ∞ and the quotient is −0. */
+    private static FloatVector silu(FloatVector v) {
+        return v.div(v.neg().lanewise(VectorOperators.EXP).add(1f));
+    }
+
+    /** ½·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))). */
+    private static FloatVector geluTanh(FloatVector v) {
+        FloatVector inner = v.mul(v).mul(v).mul(GELU_CUBE).add(v).mul(GELU_C);
+        return v.mul(0.5f).mul(inner.lanewise(VectorOperators.TANH).add(1f));
     }
 }

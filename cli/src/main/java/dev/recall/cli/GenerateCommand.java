@@ -1,0 +1,197 @@
+package dev.recall.cli;
+
+import dev.recall.runtime.RecallException;
+import dev.recall.runtime.generate.DecodeLoop;
+import dev.recall.runtime.generate.GenerationResult;
+import dev.recall.runtime.generate.SamplingOptions;
+import dev.recall.runtime.generate.StopCondition;
+import dev.recall.runtime.model.LanguageModel;
+import dev.recall.runtime.strategy.LongContextStrategy;
+import dev.recall.runtime.strategy.Prompt;
+import dev.recall.runtime.strategy.Strategies;
+import dev.recall.runtime.strategy.StrategyOptions;
+import dev.recall.runtime.tokenizer.Tokenizer;
+import dev.recall.runtime.tokenizer.Tokenizers;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ThreadLocalRandom;
+
+/** {@code recall generate}: text from a prompt, or from a long context and a query through a strategy. */
+@Command(name = "generate", sortOptions = false, usageHelpAutoWidth = true,
+        description = {"Generate text, streaming it to stdout as it comes.",
+                "Give --prompt, or a long-context request: --context-file with optional --prefix and --query."})
+final class GenerateCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    ModelOption model;
+
+    @Option(names = "--prompt", paramLabel = "TEXT", description = "The prompt.")
+    String prompt;
+
+    @Option(names = "--max-tokens", paramLabel = "N", defaultValue = "64",
+            description = "Most tokens to generate (0: none). Default: ${DEFAULT-VALUE}")
+    int maxTokens;
+
+    @Option(names = "--temperature", paramLabel = "T", defaultValue = "0",
+            description = "Sampling temperature; 0 is greedy (argmax). Default: ${DEFAULT-VALUE}")
+    double temperature;
+
+    @Option(names = "--top-k", paramLabel = "K", defaultValue = "0",
+            description = "Sample among the K most likely tokens (0: off). Default: ${DEFAULT-VALUE}")
+    int topK;
+
+    @Option(names = "--top-p", paramLabel = "P", defaultValue = "1",
+            description = "Sample from the smallest set of tokens with probability ≥ P (1: off). Default: ${DEFAULT-VALUE}")
+    double topP;
+
+    @Option(names = "--seed", paramLabel = "N",
+            description = "Random seed for sampling (default: a fresh one; --verbose prints it).")
+    Long seed;
+
+    @Option(names = "--repetition-penalty", paramLabel = "R", defaultValue = "1",
+            description = "Penalty for tokens already in the prompt or output (1: off). Default: ${DEFAULT-VALUE}")
+    double repetitionPenalty;
+
+    @Option(names = "--stop", paramLabel = "TEXT",
+            description = "Stop when the output contains TEXT (which is not printed). Repeatable.")
+    List<String> stopStrings = new ArrayList<>();
+
+    @Option(names = "--context-file", paramLabel = "FILE", description = "Long context: a UTF-8 text file.")
+    Path contextFile;
+
+    @Option(names = "--prefix", paramLabel = "TEXT", description = "Instruction before the context.")
+    String prefix;
+
+    @Option(names = "--query", paramLabel = "TEXT", description = "Question after the context.")
+    String query;
+
+    @Option(names = "--strategy", paramLabel = "NAME", defaultValue = "none",
+            description = "How the prompt is consumed: none, oprm, lm-infinite. Default: ${DEFAULT-VALUE}")
+    String strategy;
+
+    @Option(names = "--chunk", paramLabel = "N", defaultValue = "0",
+            description = "OPRM chunk size in tokens (0: training length − prefix − query).")
+    int chunk;
+
+    @Option(names = "--idk-phrase", paramLabel = "TEXT",
+            description = "OPRM: phrase whose first token marks a chunk as uninformed.")
+    String idkPhrase;
+
+    @Option(names = "--n-global", paramLabel = "N", defaultValue = "0",
+            description = "LM-Infinite: starting tokens always attended (0: default 10).")
+    int nGlobal;
+
+    @Option(names = "--d-max", paramLabel = "N", defaultValue = "0",
+            description = "LM-Infinite: local window and distance limit (0: training length).")
+    int dMax;
+
+    @Option(names = "--verbose", description = "Print the strategy's diagnostics and timings to stderr.")
+    boolean verbose;
+
+    @Override
+    public Integer call() {
+        boolean longContext = contextFile != null || prefix != null || query != null;
+        if (prompt != null && longContext) {
+            throw new ParameterException(spec.commandLine(),
+                    "give either --prompt or a long-context request (--prefix, --context-file, --query), not both");
+        }
+        if (prompt == null && !longContext) {
+            throw new ParameterException(spec.commandLine(), "give --prompt TEXT, or --context-file FILE with --query TEXT");
+        }
+        long actualSeed = seed != null ? seed : ThreadLocalRandom.current().nextLong();
+        SamplingOptions sampling = new SamplingOptions(temperature, topK, topP, actualSeed, repetitionPenalty, maxTokens);
+        String contextText = contextFile == null ? null : readContext(contextFile);
+
+        try (LanguageModel lm = model.load()) {
+            Tokenizer tokenizer = Tokenizers.load(model.dir);
+            Prompt request = longContext
+                    ? encodeParts(tokenizer, lm, prefix, contextText, query)
+                    : encodeParts(tokenizer, lm, null, prompt, null);
+            LongContextStrategy strat = Strategies.create(
+                    new StrategyOptions(strategy, chunk, idkPhrase, nGlobal, dMax), tokenizer);
+            StopCondition stop = StopCondition.eos(lm.info().eosTokenIds()).withStopStrings(stopStrings);
+            PrintWriter out = spec.commandLine().getOut();
+            GenerationResult result = DecodeLoop.generate(lm, tokenizer, strat, request, sampling, stop, piece -> {
+                out.print(piece);
+                out.flush();
+            });
+            out.println();
+            out.flush();
+            if (verbose) {
+                report(spec.commandLine().getErr(), result, sampling);
+            }
+        }
+        return 0;
+    }
+
+    /**
+     * Token ids of prefix + context + query, each part encoded on its own (so the strategy sees the
+     * same boundaries); the first non-empty part gets the tokenizer's special tokens (e.g. BOS).
+     * An empty prompt becomes the BOS token alone when the model has one.
+     */
+    private static Prompt encodeParts(Tokenizer tokenizer, LanguageModel lm, String prefix, String context, String query) {
+        String[] texts = {prefix, context, query};
+        int[][] ids = new int[texts.length][];
+        boolean specialTokensAdded = false;
+        for (int i = 0; i < texts.length; i++) {
+            if (texts[i] == null || texts[i].isEmpty()) {
+                ids[i] = new int[0];
+            } else {
+                ids[i] = specialTokensAdded ? tokenizer.encode(texts[i]) : tokenizer.encodeWithSpecialTokens(texts[i]);
+                specialTokensAdded = true;
+            }
+        }
+        Prompt prompt = new Prompt(ids[0], ids[1], ids[2]);
+        if (prompt.length() == 0) {
+            int bos = lm.info().bosTokenId();
+            if (bos < 0) {
+                throw new RecallException("the prompt is empty and the model has no BOS token to start from");
+            }
+            return Prompt.plain(new int[]{bos});
+        }
+        return prompt;
+    }
+
+    private static String readContext(Path file) {
+        if (!Files.isRegularFile(file)) {
+            throw new RecallException("context file not found: " + file);
+        }
+        try {
+            return Files.readString(file, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new RecallException("cannot read context file " + file + " as UTF-8 text: " + e.getMessage(), e);
+        }
+    }
+
+    private static void report(PrintWriter err, GenerationResult r, SamplingOptions sampling) {
+        for (Map.Entry<String, Object> e : r.diagnostics().entrySet()) {
+            err.println(e.getKey() + ": " + Formats.value(e.getValue()));
+        }
+        err.printf("prompt: %d tokens, prefill %s (%s tokens/s)%n", r.promptTokens(),
+                Formats.duration(r.prefillNanos()), Formats.rate(r.prefillTokensPerSecond()));
+        err.printf("generated: %d tokens, stopped by %s, decode %s (%s tokens/s)%n", r.ids().length,
+                r.stopReason().name().toLowerCase().replace('_', ' '), Formats.duration(r.decodeNanos()),
+                Formats.rate(r.decodeTokensPerSecond()));
+        if (!sampling.isGreedy()) {
+            err.println("seed: " + sampling.seed());
+        }
+        err.flush();
+    }
+}

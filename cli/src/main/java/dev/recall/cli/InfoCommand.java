@@ -1,0 +1,54 @@
+package dev.recall.cli;
+
+import dev.recall.runtime.model.LanguageModel;
+import dev.recall.runtime.model.ModelInfo;
+import dev.recall.runtime.model.ModelState;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.util.concurrent.Callable;
+
+/** {@code recall info}: what a model directory holds and what its state costs. */
+@Command(name = "info", usageHelpAutoWidth = true,
+        description = "Show a model's family, architecture, sizes, dtype, parameters and state size.")
+final class InfoCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    ModelOption model;
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        try (LanguageModel lm = model.load()) {
+            ModelInfo info = lm.info();
+            ModelState state = lm.newState();
+            lm.step(state, Math.max(0, info.bosTokenId()));
+            row(out, "model", model.dir.toAbsolutePath().normalize());
+            row(out, "family", info.family());
+            row(out, "architecture", info.architecture());
+            row(out, "vocabulary", Formats.count(info.vocabSize()));
+            row(out, "hidden size", Formats.count(info.hiddenSize()));
+            row(out, "layers", info.layers());
+            row(out, "attention layers", info.attentionLayers());
+            row(out, "training length", info.trainingLength() > 0 ? Formats.count(info.trainingLength()) : "unknown");
+            row(out, "weight dtype", info.weightDtype());
+            row(out, "parameters", Formats.count(info.parameterCount()));
+            row(out, "weight bytes", Formats.bytes(info.weightBytes()));
+            row(out, "bos token", info.bosTokenId() < 0 ? "none" : info.bosTokenId());
+            row(out, "eos tokens", info.eosTokenIds());
+            row(out, "state after 1 token", Formats.bytes(state.sizeBytes()));
+        }
+        out.flush();
+        return 0;
+    }
+
+    private static void row(PrintWriter out, String key, Object value) {
+        out.printf("%-20s %s%n", key + ":", value);
+    }
+}

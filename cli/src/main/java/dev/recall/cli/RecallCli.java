@@ -1,0 +1,128 @@
+package dev.recall.cli;
+
+import dev.recall.kernels.Parallel;
+import dev.recall.runtime.RecallException;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.ScopeType;
+import picocli.CommandLine.Spec;
+
+import java.io.OutputStreamWriter;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.Callable;
+
+/**
+ * The {@code recall} command. Errors end in one line on stderr: {@code recall: <message>}, exit code 1
+ * for a failed run and 2 for a bad command line. Stack traces only for unexpected exceptions, and only
+ * with {@code --debug} or {@code RECALL_DEBUG=1}.
+ */
+@Command(name = "recall",
+        description = "Pure-Java runtime for long-context language models.",
+        // The one list of subcommands: add new ones here.
+        subcommands = {GenerateCommand.class, InfoCommand.class, LogitsCommand.class},
+        synopsisSubcommandLabel = "COMMAND",
+        usageHelpAutoWidth = true)
+public final class RecallCli implements Callable<Integer> {
+
+    static final int EXIT_FAILURE = 1;
+    static final int EXIT_USAGE = 2;
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = {"-h", "--help"}, usageHelp = true, scope = ScopeType.INHERIT, description = "Show this help.")
+    boolean help;
+
+    @Option(names = "--threads", paramLabel = "N", scope = ScopeType.INHERIT,
+            description = "Worker threads for the numerics (default: all cores).")
+    Integer threads;
+
+    @Option(names = "--debug", scope = ScopeType.INHERIT,
+            description = "Print stack traces of unexpected errors (also RECALL_DEBUG=1).")
+    boolean debug;
+
+    public static void main(String[] args) {
+        PrintWriter out = new PrintWriter(new OutputStreamWriter(System.out, StandardCharsets.UTF_8));
+        PrintWriter err = new PrintWriter(new OutputStreamWriter(System.err, StandardCharsets.UTF_8));
+        int code;
+        try {
+            code = commandLine(out, err).execute(args);
+        } catch (OutOfMemoryError e) {
+            err.println("recall: out of memory (give the JVM more with JAVA_TOOL_OPTIONS=-Xmx<size>)");
+            code = EXIT_FAILURE;
+        }
+        out.flush();
+        err.flush();
+        System.exit(code);
+    }
+
+    /** The configured command line, writing to the given streams (tests run it in-process). */
+    public static CommandLine commandLine(PrintWriter out, PrintWriter err) {
+        RecallCli root = new RecallCli();
+        CommandLine cl = new CommandLine(root);
+        cl.setOut(out);
+        cl.setErr(err);
+        cl.setExecutionStrategy(parseResult -> {
+            root.applyGlobalOptions();
+            return new CommandLine.RunLast().execute(parseResult);
+        });
+        cl.setParameterExceptionHandler((e, args) -> {
+            String command = e.getCommandLine().getCommandSpec().qualifiedName();
+            err.println("recall: " + oneLine(e.getMessage()) + " (see '" + command + " --help')");
+            err.flush();
+            return EXIT_USAGE;
+        });
+        cl.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+            RecallException known = recallExceptionIn(e);
+            if (known != null) {
+                err.println("recall: " + oneLine(known.getMessage()));
+            } else {
+                err.println("recall: unexpected error: " + oneLine(String.valueOf(e))
+                        + (root.debugging() ? "" : " (run with --debug for details)"));
+                if (root.debugging()) {
+                    e.printStackTrace(err);
+                }
+            }
+            err.flush();
+            return EXIT_FAILURE;
+        });
+        return cl;
+    }
+
+    @Override
+    public Integer call() {
+        throw new ParameterException(spec.commandLine(), "a command is required: "
+                + String.join(", ", spec.subcommands().keySet()));
+    }
+
+    private void applyGlobalOptions() {
+        if (threads != null) {
+            if (threads < 1) {
+                throw new ParameterException(spec.commandLine(), "--threads must be at least 1, got " + threads);
+            }
+            Parallel.setThreads(threads);
+        }
+    }
+
+    private boolean debugging() {
+        return debug || "1".equals(System.getenv("RECALL_DEBUG"));
+    }
+
+    /** The project's own error, possibly wrapped by a thread pool or an I/O layer. */
+    private static RecallException recallExceptionIn(Throwable t) {
+        for (Throwable c = t; c != null; c = c.getCause()) {
+            if (c instanceof RecallException r) {
+                return r;
+            }
+        }
+        return null;
+    }
+
+    static String oneLine(String message) {
+        return message == null ? "" : message.strip().replaceAll("\\s*\\R\\s*", " ");
+    }
+}

@@ -1,0 +1,254 @@
+package dev.recall.cli;
+
+import dev.recall.kernels.Parallel;
+import dev.recall.runtime.io.SafeTensorsFile;
+import dev.recall.runtime.model.LanguageModel;
+import dev.recall.runtime.model.ModelLoader;
+import dev.recall.runtime.model.ModelState;
+import dev.recall.runtime.testing.GoldenCheck;
+import dev.recall.runtime.testing.SharedData;
+import dev.recall.runtime.tokenizer.Tokenizer;
+import dev.recall.runtime.tokenizer.Tokenizers;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.stream.Collectors;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/** Runs the command line in-process with captured stdout/stderr. */
+class RecallCliTest {
+
+    @TempDir
+    Path tmp;
+
+    private record Run(int code, String out, String err) {
+        /** stderr holds exactly one line, starting with "recall: ", and no stack trace. */
+        void assertOneErrorLine() {
+            assertTrue(err.startsWith("recall: "), () -> "stderr: " + err);
+            assertEquals(1, err.lines().count(), () -> "stderr should be one line: " + err);
+            assertFalse(err.contains("Exception") || err.contains("\tat "), () -> "no stack trace: " + err);
+        }
+    }
+
+    private static Run run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = RecallCli.commandLine(new PrintWriter(out), new PrintWriter(err)).execute(args);
+        return new Run(code, out.toString(), err.toString());
+    }
+
+    @Test
+    void unknownOptionIsAUsageErrorOnOneLine() {
+        Run r = run("generate", "--bogus");
+        assertEquals(2, r.code());
+        r.assertOneErrorLine();
+        assertTrue(r.err().contains("--bogus"), r.err());
+        assertEquals("", r.out());
+    }
+
+    @Test
+    void missingCommandAndMissingRequiredOptionAreUsageErrors() {
+        Run none = run();
+        assertEquals(2, none.code());
+        none.assertOneErrorLine();
+        Run logits = run("logits", "--ids", "1,2");
+        assertEquals(2, logits.code());
+        logits.assertOneErrorLine();
+        assertTrue(logits.err().contains("--out"), logits.err());
+        Run both = run("generate", "--prompt", "a", "--query", "b");
+        assertEquals(2, both.code());
+        both.assertOneErrorLine();
+    }
+
+    @Test
+    void missingModelDirectoryFailsWithOneSentence() {
+        Path missing = tmp.resolve("no-such-model");
+        for (String[] args : new String[][]{
+                {"generate", "--model", missing.toString(), "--prompt", "The"},
+                {"info", "--model", missing.toString()},
+                {"logits", "--model", missing.toString(), "--ids", "1,2", "--out", tmp.resolve("x.safetensors").toString()}}) {
+            Run r = run(args);
+            assertEquals(1, r.code(), String.join(" ", args));
+            r.assertOneErrorLine();
+            assertTrue(r.err().contains("model directory not found"), r.err());
+        }
+    }
+
+    @Test
+    void badSamplingValueFailsWithOneSentence() {
+        Run r = run("generate", "--model", tmp.toString(), "--prompt", "The", "--temperature", "-1");
+        assertEquals(1, r.code());
+        r.assertOneErrorLine();
+        assertTrue(r.err().contains("temperature"), r.err());
+    }
+
+    @Test
+    void threadsOptionSetsTheSharedPool() {
+        int before = Parallel.threads();
+        try {
+            run("info", "--threads", "1", "--model", tmp.resolve("missing").toString());
+            assertEquals(1, Parallel.threads());
+            Run bad = run("info", "--threads", "0");
+            assertEquals(2, bad.code());
+            bad.assertOneErrorLine();
+        } finally {
+            Parallel.setThreads(before);
+        }
+    }
+
+    private static Path goldenLlama() {
+        Path dir = SharedData.shared().resolve("golden/llama");
+        assumeTrue(Files.isDirectory(dir), "golden/llama not found; skipping");
+        return dir;
+    }
+
+    private static String csv(int[] ids) {
+        return Arrays.stream(ids).mapToObj(Integer::toString).collect(Collectors.joining(","));
+    }
+
+    @Test
+    void logitsOfTheGoldenLlamaMatchTheReference() {
+        Path dir = goldenLlama();
+        Path out = tmp.resolve("logits.safetensors");
+        try (SafeTensorsFile golden = SafeTensorsFile.open(dir.resolve("golden.safetensors"))) {
+            var g = golden.tensors();
+            int[] ids = g.get("input_ids").toInts();
+            Run r = run("logits", "--model", dir.toString(), "--ids", csv(ids), "--out", out.toString());
+            assertEquals(0, r.code(), r.err());
+            try (SafeTensorsFile written = SafeTensorsFile.open(out)) {
+                var w = written.tensors();
+                int vocab = g.get("logits").dim(1);
+                assertArrayEquals(ids, w.get("input_ids").toInts());
+                assertArrayEquals(new long[]{ids.length, vocab}, w.get("logits").shape());
+                GoldenCheck.assertClose("logits", g.get("logits").toFloats(), w.get("logits").toFloats(),
+                        GoldenCheck.TOLERANCE, vocab);
+            }
+        }
+    }
+
+    @Test
+    void greedyLogitsOfTheGoldenLlamaMatchTheReference() {
+        Path dir = goldenLlama();
+        Path out = tmp.resolve("greedy.safetensors");
+        try (SafeTensorsFile golden = SafeTensorsFile.open(dir.resolve("golden.safetensors"))) {
+            var g = golden.tensors();
+            int[] prompt = g.get("gen_prompt").toInts();
+            int[] genIds = g.get("gen_ids").toInts();
+            Run r = run("logits", "--model", dir.toString(), "--ids", csv(prompt), "--greedy",
+                    Integer.toString(genIds.length), "--out", out.toString());
+            assertEquals(0, r.code(), r.err());
+            try (SafeTensorsFile written = SafeTensorsFile.open(out)) {
+                var w = written.tensors();
+                int vocab = g.get("gen_logits").dim(1);
+                assertArrayEquals(genIds, w.get("gen_ids").toInts(), "greedy ids");
+                GoldenCheck.assertClose("gen_logits", g.get("gen_logits").toFloats(), w.get("gen_logits").toFloats(),
+                        GoldenCheck.TOLERANCE, vocab);
+            }
+        }
+    }
+
+    /** The demo model shipped in the repository (the cli module's tests run in cli/). */
+    private static Path demoModel() {
+        Path dir = Path.of("../models/zoo-mamba").toAbsolutePath().normalize();
+        assertTrue(Files.isRegularFile(dir.resolve("config.json")), "demo model not found at " + dir);
+        return dir;
+    }
+
+    /** The greedy continuation computed directly from the model API: prefill, then argmax and step. */
+    private static String greedyText(Path dir, String prompt, int n) {
+        Tokenizer tokenizer = Tokenizers.load(dir);
+        try (LanguageModel model = ModelLoader.load(dir)) {
+            ModelState state = model.newState();
+            float[] logits = model.prefill(state, tokenizer.encodeWithSpecialTokens(prompt));
+            int[] ids = new int[n];
+            int count = 0;
+            while (count < n) {
+                int id = GoldenCheck.argmax(logits);
+                if (model.info().eosTokenIds().contains(id)) {
+                    break;
+                }
+                ids[count++] = id;
+                logits = model.step(state, id);
+            }
+            return tokenizer.decode(Arrays.copyOf(ids, count));
+        }
+    }
+
+    @Test
+    void generateStreamsTheGreedyContinuationOfTheModel() {
+        Path dir = demoModel();
+        Run r = run("generate", "--model", dir.toString(), "--prompt", "The pass key is", "--max-tokens", "12",
+                "--verbose");
+        assertEquals(0, r.code(), r.err());
+        String expected = greedyText(dir, "The pass key is", 12);
+        assertFalse(expected.isBlank());
+        assertEquals(expected + System.lineSeparator(), r.out());
+        assertTrue(r.err().contains("generated: "), r.err());
+    }
+
+    @Test
+    void generateStopsBeforeAStopString() {
+        Path dir = demoModel();
+        String full = greedyText(dir, "The", 24);
+        String stop = full.substring(full.length() / 2, full.length() / 2 + 3);
+        Run r = run("generate", "--model", dir.toString(), "--prompt", "The", "--max-tokens", "24", "--stop", stop);
+        assertEquals(0, r.code(), r.err());
+        assertEquals(full.substring(0, full.indexOf(stop)) + System.lineSeparator(), r.out());
+    }
+
+    @Test
+    void generateWithZeroMaxTokensPrintsNothing() {
+        Path dir = demoModel();
+        Run r = run("generate", "--model", dir.toString(), "--prompt", "The", "--max-tokens", "0");
+        assertEquals(0, r.code(), r.err());
+        assertEquals(System.lineSeparator(), r.out());
+    }
+
+    @Test
+    void anEmptyPromptStartsFromTheBosToken() {
+        Path dir = demoModel();
+        Run r = run("generate", "--model", dir.toString(), "--prompt", "", "--max-tokens", "5");
+        assertEquals(0, r.code(), r.err());
+        assertFalse(r.out().isBlank(), "some text after BOS");
+    }
+
+    /** A command that fails with an error that is not the project's own. */
+    @picocli.CommandLine.Command(name = "boom")
+    static final class Boom implements java.util.concurrent.Callable<Integer> {
+        @Override
+        public Integer call() {
+            throw new IllegalStateException("invariant broken");
+        }
+    }
+
+    private static Run runWithBoom(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        var cl = RecallCli.commandLine(new PrintWriter(out), new PrintWriter(err));
+        cl.addSubcommand(new Boom());
+        return new Run(cl.execute(args), out.toString(), err.toString());
+    }
+
+    @Test
+    void unexpectedErrorsShowAStackTraceOnlyWithDebug() {
+        Run quiet = runWithBoom("boom");
+        assertEquals(1, quiet.code());
+        assertEquals(1, quiet.err().lines().count(), quiet.err());
+        assertTrue(quiet.err().startsWith("recall: unexpected error: java.lang.IllegalStateException: invariant broken"),
+                quiet.err());
+
+        Run debug = runWithBoom("boom", "--debug");
+        assertEquals(1, debug.code());
+        assertTrue(debug.err().lines().count() > 1 && debug.err().contains("\tat "), debug.err());
+    }
+}

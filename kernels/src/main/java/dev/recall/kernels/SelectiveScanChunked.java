@@ -1,0 +1,142 @@
+package dev.recall.kernels;
+
+/**
+ * The selective scan with time split into chunks, so that long prompts can use more threads than
+ * there are channel groups. The recurrence s_i = a_i ⊙ s_{i−1} + b_i is linear, hence for a chunk
+ * starting from state S:
+ * <pre>
+ *   s_i = z_i + exp(A · Σ_{j ≤ i in chunk} dt_j) ⊙ S
+ * </pre>
+ * where z_i is the chunk's own scan from a zero state. Three passes:
+ * <ol>
+ *   <li>every chunk (in parallel) scans from zero, chunk 0 from the carried state, keeping its
+ *       outputs, its end state and its total step Σ dt;</li>
+ *   <li>the chunks' start states are carried across chunks through their total decays exp(A·Σdt);</li>
+ *   <li>every later chunk (in parallel) adds the start state's contribution
+ *       C_i · (exp(A · cumulative dt) ⊙ S) to its outputs.</li>
+ * </ol>
+ * It does about twice the work of the sequential scan, so it pays only when chunks outnumber
+ * channel groups per thread. Results equal the sequential scan up to fp32 rounding (the decay of
+ * the carried state is one exp of a sum instead of a product of exps).
+ */
+public class SelectiveScanChunked implements SelectiveScan {
+
+    private final int chunkLength;
+    private final SelectiveScanSequential inner;
+
+    /** A chunked scan whose chunks are scanned by the runtime's sequential scan. */
+    public SelectiveScanChunked(int chunkLength) {
+        this(chunkLength, (SelectiveScanSequential) SelectiveScan.get());
+    }
+
+    SelectiveScanChunked(int chunkLength, SelectiveScanSequential inner) {
+        if (chunkLength < 1) {
+            throw new IllegalArgumentException("chunk length must be at least 1, got " + chunkLength);
+        }
+        this.chunkLength = chunkLength;
+        this.inner = inner;
+    }
+
+    @Override
+    public void scan(Inputs in, float[] state, float[] y) {
+        in.checkOutputs(state, y);
+        int tokens = in.tokens();
+        int chunks = (tokens + chunkLength - 1) / chunkLength;
+        if (chunks <= 1) {
+            inner.scan(in, state, y);
+            return;
+        }
+        int channels = in.channels();
+        int stateSize = channels * in.states();
+        int groups = (channels + SelectiveScanSequential.CHANNEL_GROUP - 1) / SelectiveScanSequential.CHANNEL_GROUP;
+
+        // Pass 1: chunk 0 continues the carried state in place; the others start from zero.
+        float[][] ends = new float[chunks][];
+        ends[0] = state;
+        for (int k = 1; k < chunks; k++) {
+            ends[k] = new float[stateSize];
+        }
+        Parallel.forRange(chunks * groups, 1, (from, to) -> {
+            for (int task = from; task < to; task++) {
+                int k = task / groups;
+                int g = task % groups;
+                inner.scanBlock(in, chunkStart(k), chunkEnd(k, tokens), groupStart(g), groupEnd(g, channels), ends[k], y);
+            }
+        });
+
+        // Pass 2: starts[k] = state entering chunk k; the last chunk's end becomes the new state.
+        float[][] starts = new float[chunks][];
+        for (int k = 1; k < chunks; k++) {
+            starts[k] = new float[stateSize];
+        }
+        float[] carried = state.clone();
+        Parallel.forRange(channels, 64, (e0, e1) -> carryAcrossChunks(in, e0, e1, ends, starts, carried));
+        System.arraycopy(carried, 0, state, 0, stateSize);
+
+        // Pass 3: add each later chunk's start-state contribution to its outputs.
+        Parallel.forRange((chunks - 1) * groups, 1, (from, to) -> {
+            for (int task = from; task < to; task++) {
+                int k = 1 + task / groups;
+                int g = task % groups;
+                addCarriedOutput(in, chunkStart(k), chunkEnd(k, tokens), groupStart(g), groupEnd(g, channels), starts[k], y);
+            }
+        });
+    }
+
+    private void carryAcrossChunks(Inputs in, int e0, int e1, float[][] ends, float[][] starts, float[] carried) {
+        int channels = in.channels();
+        int n = in.states();
+        float[] a = in.a();
+        float[] dt = in.dt();
+        for (int k = 1; k < ends.length; k++) {
+            int t0 = chunkStart(k);
+            int t1 = chunkEnd(k, in.tokens());
+            for (int e = e0; e < e1; e++) {
+                float totalStep = 0f;
+                for (int i = t0; i < t1; i++) {
+                    totalStep += dt[i * channels + e];
+                }
+                for (int j = e * n; j < (e + 1) * n; j++) {
+                    starts[k][j] = carried[j];
+                    carried[j] = (float) Math.exp(a[j] * totalStep) * carried[j] + ends[k][j];
+                }
+            }
+        }
+    }
+
+    /** y[i, e] += C[i,:] · (exp(A[e,:] · Σ_{t0 ≤ j ≤ i} dt[j, e]) ⊙ start[e,:]) for the chunk [t0, t1). */
+    private static void addCarriedOutput(Inputs in, int t0, int t1, int e0, int e1, float[] start, float[] y) {
+        int channels = in.channels();
+        int n = in.states();
+        float[] a = in.a();
+        float[] dt = in.dt();
+        float[] c = in.c();
+        for (int e = e0; e < e1; e++) {
+            float cumulativeStep = 0f;
+            for (int i = t0; i < t1; i++) {
+                cumulativeStep += dt[i * channels + e];
+                float acc = 0f;
+                for (int k = 0; k < n; k++) {
+                    acc += c[i * n + k] * (float) Math.exp(a[e * n + k] * cumulativeStep) * start[e * n + k];
+                }
+                y[i * channels + e] += acc;
+            }
+        }
+    }
+
+    private int chunkStart(int k) {
+        return k * chunkLength;
+    }
+
+    private int chunkEnd(int k, int tokens) {
+        return Math.min(tokens, (k + 1) * chunkLength);
+    }
+
+    private static int groupStart(int g) {
+        return g * SelectiveScanSequential.CHANNEL_GROUP;
+    }
+
+    private static int groupEnd(int g, int channels) {
+        return Math.min(channels, (g + 1) * SelectiveScanSequential.CHANNEL_GROUP);
+    }
+}

@@ -1,0 +1,33 @@
+package dev.recall.kernels;
+
+/**
+ * A scan that walks the tokens one after another, split across threads by groups of channels.
+ * Subclasses supply {@link #scanBlock}, the sequential scan of a token range for a channel range;
+ * the chunked scan reuses it for the inside of each chunk.
+ */
+abstract class SelectiveScanSequential implements SelectiveScan {
+
+    /** Channels handed to a thread together (a multiple of every vector width). */
+    static final int CHANNEL_GROUP = 16;
+
+    /** Rough number of state updates worth one parallel task. */
+    private static final int WORK_PER_TASK = 1 << 15;
+
+    @Override
+    public void scan(Inputs in, float[] state, float[] y) {
+        in.checkOutputs(state, y);
+        int channels = in.channels();
+        int groups = (channels + CHANNEL_GROUP - 1) / CHANNEL_GROUP;
+        long workPerGroup = Math.max(1L, (long) in.tokens() * in.states() * CHANNEL_GROUP);
+        int grain = (int) Math.max(1, WORK_PER_TASK / workPerGroup);
+        Parallel.forRange(groups, grain, (g0, g1) -> scanBlock(in, 0, in.tokens(),
+                g0 * CHANNEL_GROUP, Math.min(channels, g1 * CHANNEL_GROUP), state, y));
+    }
+
+    /**
+     * Scans tokens [t0, t1) for channels [e0, e1): {@code state} holds those channels' states at
+     * t0 (same [E, N] layout as the full state) and is left at the state after t1 − 1; writes
+     * y[t0 .. t1, e0 .. e1).
+     */
+    abstract void scanBlock(Inputs in, int t0, int t1, int e0, int e1, float[] state, float[] y);
+}

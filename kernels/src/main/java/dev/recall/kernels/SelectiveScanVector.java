@@ -1,0 +1,122 @@
+package dev.recall.kernels;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The selective scan vectorised across channels: one vector holds the same state index k of L
+ * neighbouring channels, so x, dt, D and y load straight from their [t, E] rows and B[i,k], C[i,k]
+ * are broadcasts. (Vectorising over the state dimension instead would waste lanes whenever N is
+ * smaller than the vector, N = 8 or 16 in real models, and needs a horizontal sum per token.)
+ * The block's states are transposed to [N, L] for the duration of the scan. Channels left over
+ * after the last full vector use the scalar loop.
+ *
+ * <p>For a few tokens (decode) the transposes would cost more than the scan itself, so there the
+ * vectors run along the state dimension of one channel instead, whose rows are contiguous already.
+ */
+public class SelectiveScanVector extends SelectiveScanSequential {
+
+    private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
+
+    /** Below this many tokens the scan vectorises along the state dimension (no transposes). */
+    private static final int MIN_TOKENS_FOR_CHANNEL_LANES = 4;
+
+    private final SelectiveScanScalar tail = new SelectiveScanScalar();
+
+    @Override
+    void scanBlock(Inputs in, int t0, int t1, int e0, int e1, float[] state, float[] y) {
+        if (t1 - t0 < MIN_TOKENS_FOR_CHANNEL_LANES) {
+            scanAlongStates(in, t0, t1, e0, e1, state, y);
+            return;
+        }
+        int lanes = SPECIES.length();
+        int n = in.states();
+        float[] blockState = new float[n * lanes];
+        float[] blockA = new float[n * lanes];
+        int e = e0;
+        for (; e + lanes <= e1; e += lanes) {
+            transposeIn(in.a(), e, n, lanes, blockA);
+            transposeIn(state, e, n, lanes, blockState);
+            scanLanes(in, t0, t1, e, blockA, blockState, y);
+            transposeOut(blockState, e, n, lanes, state);
+        }
+        if (e < e1) {
+            tail.scanBlock(in, t0, t1, e, e1, state, y);
+        }
+    }
+
+    /** The recurrence for channels [e, e + L), states in {@code s} as [N, L]. */
+    private static void scanLanes(Inputs in, int t0, int t1, int e, float[] a, float[] s, float[] y) {
+        int lanes = SPECIES.length();
+        int channels = in.channels();
+        int n = in.states();
+        float[] b = in.b();
+        float[] c = in.c();
+        FloatVector skip = FloatVector.fromArray(SPECIES, in.d(), e);
+        for (int i = t0; i < t1; i++) {
+            int row = i * channels + e;
+            FloatVector step = FloatVector.fromArray(SPECIES, in.dt(), row);
+            FloatVector xi = FloatVector.fromArray(SPECIES, in.x(), row);
+            FloatVector stepX = step.mul(xi);
+            FloatVector acc = FloatVector.zero(SPECIES);
+            int bc = i * n;
+            for (int k = 0; k < n; k++) {
+                int o = k * lanes;
+                // mul + add rather than fma so the rounding matches the scalar reference.
+                FloatVector decay = step.mul(FloatVector.fromArray(SPECIES, a, o)).lanewise(VectorOperators.EXP);
+                FloatVector sk = decay.mul(FloatVector.fromArray(SPECIES, s, o)).add(stepX.mul(b[bc + k]));
+                sk.intoArray(s, o);
+                acc = acc.add(sk.mul(c[bc + k]));
+            }
+            acc.add(skip.mul(xi)).intoArray(y, row);
+        }
+    }
+
+    /** The recurrence with one vector covering states [k, k + L) of one channel (masked at the end). */
+    private static void scanAlongStates(Inputs in, int t0, int t1, int e0, int e1, float[] state, float[] y) {
+        int lanes = SPECIES.length();
+        int channels = in.channels();
+        int n = in.states();
+        float[] a = in.a();
+        float[] b = in.b();
+        float[] c = in.c();
+        for (int e = e0; e < e1; e++) {
+            int s0 = e * n;
+            for (int i = t0; i < t1; i++) {
+                float step = in.dt()[i * channels + e];
+                float xi = in.x()[i * channels + e];
+                float stepX = step * xi;
+                int bc = i * n;
+                FloatVector acc = FloatVector.zero(SPECIES);
+                for (int k = 0; k < n; k += lanes) {
+                    VectorMask<Float> m = SPECIES.indexInRange(k, n);
+                    FloatVector decay = FloatVector.fromArray(SPECIES, a, s0 + k, m).mul(step).lanewise(VectorOperators.EXP);
+                    FloatVector sk = decay.mul(FloatVector.fromArray(SPECIES, state, s0 + k, m))
+                            .add(FloatVector.fromArray(SPECIES, b, bc + k, m).mul(stepX));
+                    sk.intoArray(state, s0 + k, m);
+                    acc = acc.add(sk.mul(FloatVector.fromArray(SPECIES, c, bc + k, m)), m);
+                }
+                y[i * channels + e] = acc.reduceLanes(VectorOperators.ADD) + in.d()[e] * xi;
+            }
+        }
+    }
+
+    /** Copies rows [e, e + lanes) of an [E, N] array into {@code out} as [N, lanes]. */
+    private static void transposeIn(float[] src, int e, int n, int lanes, float[] out) {
+        for (int l = 0; l < lanes; l++) {
+            for (int k = 0; k < n; k++) {
+                out[k * lanes + l] = src[(e + l) * n + k];
+            }
+        }
+    }
+
+    private static void transposeOut(float[] block, int e, int n, int lanes, float[] dst) {
+        for (int l = 0; l < lanes; l++) {
+            for (int k = 0; k < n; k++) {
+                dst[(e + l) * n + k] = block[k * lanes + l];
+            }
+        }
+    }
+}

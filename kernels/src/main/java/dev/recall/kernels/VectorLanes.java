@@ -1,0 +1,132 @@
+package dev.recall.kernels;
+
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorShuffle;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The vector shape every SIMD kernel uses, plus the two lane-level primitives they share: loading
+ * stored weights (F32, BF16, F16) as fp32 lanes, and a deterministic sum of a vector's lanes.
+ *
+ * <p>The float species is {@link FloatVector#SPECIES_PREFERRED} (16 lanes with AVX-512) unless
+ * {@code -Drecall.vectorBits=128|256|512} asks for another width; that switch exists so tests and
+ * benchmarks can exercise narrower machines. Species must be static finals: the JIT only turns
+ * Vector API calls into SIMD instructions when the species is a compile-time constant.
+ */
+final class VectorLanes {
+
+    static final VectorSpecies<Float> FLOATS = floatSpecies();
+    static final int LANES = FLOATS.length();
+    /** Shorts with the same lane count as {@link #FLOATS}: one 16-bit weight per float lane. */
+    static final VectorSpecies<Short> SHORTS = VectorSpecies.of(short.class, VectorShape.forBitSize(LANES * 16));
+    static final VectorSpecies<Integer> INTS = VectorSpecies.of(int.class, FLOATS.vectorShape());
+    static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+
+    // Butterfly partners for sumLanes; only those below LANES are created (the others are never read).
+    private static final VectorShuffle<Float> XOR1 = xorShuffle(1);
+    private static final VectorShuffle<Float> XOR2 = xorShuffle(2);
+    private static final VectorShuffle<Float> XOR4 = xorShuffle(4);
+    private static final VectorShuffle<Float> XOR8 = xorShuffle(8);
+    private static final VectorShuffle<Float> XOR16 = xorShuffle(16);
+    private static final VectorShuffle<Float> XOR32 = xorShuffle(32);
+
+    private VectorLanes() {
+    }
+
+    private static VectorSpecies<Float> floatSpecies() {
+        int bits = Integer.getInteger("recall.vectorBits", 0);
+        VectorSpecies<Float> s = bits == 0 ? FloatVector.SPECIES_PREFERRED
+                : VectorSpecies.of(float.class, VectorShape.forBitSize(bits));
+        if (s.length() < 4 || s.length() > 64) {
+            throw new IllegalStateException("unsupported float vector of " + s.length() + " lanes");
+        }
+        return s;
+    }
+
+    static String describe() {
+        return LANES + " x float (" + FLOATS.vectorBitSize() + "-bit)";
+    }
+
+    private static VectorShuffle<Float> xorShuffle(int k) {
+        return k < LANES ? VectorShuffle.fromOp(FLOATS, i -> i ^ k) : null;
+    }
+
+    /**
+     * LANES weights starting at flat element index {@code elem} of {@code w}, widened to fp32.
+     * The dtype test is loop-invariant at every call site, so the JIT hoists it out of the loop.
+     */
+    static FloatVector weights(MemorySegment data, DType dtype, long elem) {
+        if (dtype == DType.BF16) {
+            return bf16(data, elem * 2);
+        } else if (dtype == DType.F32) {
+            return FloatVector.fromMemorySegment(FLOATS, data, elem * 4, LE);
+        } else {
+            return f16(data, elem * 2);
+        }
+    }
+
+    /** bf16 is the top half of an fp32: shift the 16 stored bits into place. */
+    static FloatVector bf16(MemorySegment data, long byteOffset) {
+        ShortVector s = ShortVector.fromMemorySegment(SHORTS, data, byteOffset, LE);
+        IntVector i = (IntVector) s.convertShape(VectorOperators.S2I, INTS, 0);
+        return i.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+    }
+
+    /**
+     * IEEE half to fp32, exactly as {@link Float#float16ToFloat}: rebias the exponent for normal
+     * numbers, saturate it for inf/NaN (NaNs keep their payload and become quiet), and scale
+     * subnormals, which are exact multiples of 2⁻²⁴ small enough to convert exactly from int.
+     */
+    static FloatVector f16(MemorySegment data, long byteOffset) {
+        ShortVector s = ShortVector.fromMemorySegment(SHORTS, data, byteOffset, LE);
+        IntVector h = (IntVector) s.convertShape(VectorOperators.S2I, INTS, 0);
+        IntVector sign = h.and(0x8000).lanewise(VectorOperators.LSHL, 16);
+        IntVector magnitude = h.and(0x7fff);
+        IntVector rebiased = magnitude.lanewise(VectorOperators.LSHL, 13).add(0x38000000);
+        VectorMask<Integer> infOrNaN = magnitude.compare(VectorOperators.GE, 0x7c00);
+        rebiased = rebiased.add(0x38000000, infOrNaN)
+                .lanewise(VectorOperators.OR, 0x00400000, magnitude.compare(VectorOperators.GT, 0x7c00));
+        VectorMask<Integer> subnormal = magnitude.compare(VectorOperators.LT, 0x0400);
+        IntVector scaled = ((FloatVector) magnitude.convert(VectorOperators.I2F, 0)).mul(0x1p-24f)
+                .reinterpretAsInts();
+        return rebiased.blend(scaled, subnormal).or(sign).reinterpretAsFloats();
+    }
+
+    /**
+     * Sum of the lanes by a fixed butterfly. {@code reduceLanes(ADD)} is not used because its
+     * order differs between the interpreter and JIT-compiled code, which would make results depend
+     * on warm-up and thread scheduling; element-wise adds and shuffles are exact in every tier.
+     */
+    static float sumLanes(FloatVector v) {
+        if (LANES > 32) {
+            v = v.add(v.rearrange(XOR32));
+        }
+        if (LANES > 16) {
+            v = v.add(v.rearrange(XOR16));
+        }
+        if (LANES > 8) {
+            v = v.add(v.rearrange(XOR8));
+        }
+        if (LANES > 4) {
+            v = v.add(v.rearrange(XOR4));
+        }
+        v = v.add(v.rearrange(XOR2));
+        v = v.add(v.rearrange(XOR1));
+        return v.lane(0);
+    }
+
+    /** sums[k] = sumLanes of the k-th vector stored in {@code vectors}, for every k of sums. */
+    static void sumLanesOfEach(float[] vectors, float[] sums) {
+        for (int k = 0; k < sums.length; k++) {
+            sums[k] = sumLanes(FloatVector.fromArray(FLOATS, vectors, k * LANES));
+        }
+    }
+}

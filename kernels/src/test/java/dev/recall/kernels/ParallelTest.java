@@ -1,0 +1,61 @@
+package dev.recall.kernels;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.concurrent.atomic.AtomicIntegerArray;
+
+import org.junit.jupiter.api.Test;
+
+class ParallelTest {
+
+    @Test
+    void forRangeVisitsEveryIndexExactlyOnce() {
+        int before = Parallel.threads();
+        try {
+            for (int threads : new int[] {1, 2, 3}) {
+                Parallel.setThreads(threads);
+                for (int n : new int[] {0, 1, 5, 64, 1000, 4099}) {
+                    for (int grain : new int[] {1, 7, 100, 10_000}) {
+                        AtomicIntegerArray seen = new AtomicIntegerArray(n);
+                        Parallel.forRange(n, grain, (from, to) -> {
+                            assertTrue(from < to || n == 0, "empty block [" + from + ", " + to + ")");
+                            for (int i = from; i < to; i++) {
+                                seen.incrementAndGet(i);
+                            }
+                        });
+                        for (int i = 0; i < n; i++) {
+                            assertEquals(1, seen.get(i), "index " + i + " of " + n + ", grain " + grain);
+                        }
+                    }
+                }
+            }
+        } finally {
+            Parallel.setThreads(before);
+        }
+    }
+
+    @Test
+    void nestedForRangeCompletes() {
+        int before = Parallel.threads();
+        try {
+            Parallel.setThreads(2);
+            AtomicIntegerArray seen = new AtomicIntegerArray(100);
+            Parallel.forRange(10, 1, (from, to) -> {
+                for (int i = from; i < to; i++) {
+                    int outer = i;
+                    Parallel.forRange(10, 1, (f2, t2) -> {
+                        for (int j = f2; j < t2; j++) {
+                            seen.incrementAndGet(outer * 10 + j);
+                        }
+                    });
+                }
+            });
+            for (int i = 0; i < 100; i++) {
+                assertEquals(1, seen.get(i));
+            }
+        } finally {
+            Parallel.setThreads(before);
+        }
+    }
+}

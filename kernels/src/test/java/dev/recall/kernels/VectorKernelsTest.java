@@ -1,0 +1,276 @@
+package dev.recall.kernels;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
+import java.util.Random;
+import java.util.function.Consumer;
+
+import org.junit.jupiter.api.Test;
+
+/**
+ * Every SIMD kernel against its scalar twin on random data, at lengths below, at and around
+ * multiples of the vector width, so both the vector body and the scalar tail are exercised.
+ */
+class VectorKernelsTest {
+
+    private static final int[] SIZES = {1, 3, 7, 15, 16, 17, 31, 33, 63, 64, 65, 127, 257, 1000};
+    /** fp32 results that differ only by summation order agree to about this, relative to 1 + |ref|. */
+    private static final double TOL = 1e-4;
+
+    private final ScalarKernels scalar = new ScalarKernels();
+    private final VectorKernels vector = new VectorKernels();
+
+    @Test
+    void usesPreferredOrRequestedShape() {
+        String bits = System.getProperty("recall.vectorBits");
+        int expected = bits == null ? jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.length() : Integer.parseInt(bits) / 32;
+        assertEquals(expected, VectorLanes.LANES, VectorKernels.shape());
+    }
+
+    @Test
+    void bf16WideningIsExactForEveryBitPattern() {
+        checkEveryHalfPattern(DType.BF16, WeightMatrix::bf16ToFloat);
+    }
+
+    @Test
+    void f16WideningIsExactForEveryBitPattern() {
+        checkEveryHalfPattern(DType.F16, Float::float16ToFloat);
+    }
+
+    private interface HalfToFloat {
+        float widen(short bits);
+    }
+
+    private static void checkEveryHalfPattern(DType dtype, HalfToFloat reference) {
+        MemorySegment seg = MemorySegment.ofArray(new short[1 << 16]);
+        for (int i = 0; i < 1 << 16; i++) {
+            seg.setAtIndex(WeightMatrix.I16, i, (short) i);
+        }
+        float[] lanes = new float[VectorLanes.LANES];
+        for (int i = 0; i < 1 << 16; i += VectorLanes.LANES) {
+            VectorLanes.weights(seg, dtype, i).intoArray(lanes, 0);
+            for (int k = 0; k < lanes.length; k++) {
+                float want = reference.widen((short) (i + k));
+                if (Float.floatToRawIntBits(want) != Float.floatToRawIntBits(lanes[k])) {
+                    fail(dtype + " bits 0x" + Integer.toHexString(i + k) + ": expected " + want + " got " + lanes[k]);
+                }
+            }
+        }
+    }
+
+    @Test
+    void dotMatchesScalar() {
+        Random rnd = new Random(1);
+        for (int n : SIZES) {
+            float[] a = TestMatrices.gaussian(rnd, n + 3, 1);
+            float[] b = TestMatrices.gaussian(rnd, n + 5, 1);
+            assertClose(scalar.dot(a, 3, b, 5, n), vector.dot(a, 3, b, 5, n), "dot n=" + n);
+        }
+    }
+
+    @Test
+    void matvecMatchesScalarForEveryDtype() {
+        Random rnd = new Random(2);
+        int[] rowCounts = {1, 3, 4, 5, 17, 33};
+        for (DType dtype : new DType[] {DType.F32, DType.BF16, DType.F16}) {
+            for (int rows : rowCounts) {
+                for (int cols : SIZES) {
+                    WeightMatrix w = TestMatrices.random(dtype, rows, cols, rnd);
+                    float[] x = TestMatrices.gaussian(rnd, cols + 2, 1);
+                    float[] want = new float[rows + 1];
+                    float[] got = new float[rows + 1];
+                    scalar.matvec(w, x, 2, want, 1);
+                    vector.matvec(w, x, 2, got, 1);
+                    assertClose(want, got, dtype + " matvec " + rows + "x" + cols);
+                }
+            }
+        }
+    }
+
+    @Test
+    void matmulMatchesScalarForEveryDtype() {
+        Random rnd = new Random(3);
+        int[] tokenCounts = {1, 2, 3, 4, 5, 7, 9, 16};
+        int[][] shapes = {{1, 1}, {3, 7}, {4, 16}, {5, 17}, {8, 33}, {13, 65}, {7, 257}, {9, 1000}};
+        for (DType dtype : new DType[] {DType.F32, DType.BF16, DType.F16}) {
+            for (int[] shape : shapes) {
+                WeightMatrix w = TestMatrices.random(dtype, shape[0], shape[1], rnd);
+                for (int t : tokenCounts) {
+                    float[] x = TestMatrices.gaussian(rnd, t * shape[1], 1);
+                    float[] want = new float[t * shape[0]];
+                    float[] got = new float[t * shape[0]];
+                    scalar.matmul(w, x, t, want);
+                    vector.matmul(w, x, t, got);
+                    assertClose(want, got, dtype + " matmul t=" + t + " " + shape[0] + "x" + shape[1]);
+                }
+            }
+        }
+    }
+
+    @Test
+    void matmulRowEqualsMatvecOfThatTokenBitForBit() {
+        Random rnd = new Random(4);
+        for (DType dtype : new DType[] {DType.F32, DType.BF16}) {
+            for (int cols : new int[] {17, 64, 257}) {
+                int rows = 11;
+                int t = 7; // one 4-token tile and three single tokens
+                WeightMatrix w = TestMatrices.random(dtype, rows, cols, rnd);
+                float[] x = TestMatrices.gaussian(rnd, t * cols, 1);
+                float[] y = new float[t * rows];
+                vector.matmul(w, x, t, y);
+                for (int i = 0; i < t; i++) {
+                    float[] row = new float[rows];
+                    vector.matvec(w, x, i * cols, row, 0);
+                    assertArrayEquals(row, Arrays.copyOfRange(y, i * rows, (i + 1) * rows),
+                            dtype + " token " + i + " cols " + cols);
+                }
+            }
+        }
+    }
+
+    @Test
+    void singleRowAndFourRowTilesComputeTheSameDotProduct() {
+        Random rnd = new Random(5);
+        WeightMatrix w = TestMatrices.random(DType.BF16, 9, 77, rnd);
+        float[] x = TestMatrices.gaussian(rnd, 77, 1);
+        float[] full = new float[9];
+        vector.matvec(w, x, 0, full, 0);
+        // Shifting by one row moves every row into a different tile position (and row 8 out of the tail).
+        float[] shifted = new float[8];
+        vector.matvec(w.rows(1, 9), x, 0, shifted, 0);
+        assertArrayEquals(Arrays.copyOfRange(full, 1, 9), shifted);
+    }
+
+    @Test
+    void resultsAreIdenticalForOneAndTwoThreads() {
+        Random rnd = new Random(6);
+        WeightMatrix w = TestMatrices.random(DType.BF16, 301, 257, rnd);
+        float[] x = TestMatrices.gaussian(rnd, 9 * 257, 1);
+        int before = Parallel.threads();
+        try {
+            Parallel.setThreads(1);
+            float[] mv1 = new float[301];
+            float[] mm1 = new float[9 * 301];
+            vector.matvec(w, x, 0, mv1, 0);
+            vector.matmul(w, x, 9, mm1);
+            Parallel.setThreads(2);
+            float[] mv2 = new float[301];
+            float[] mm2 = new float[9 * 301];
+            vector.matvec(w, x, 0, mv2, 0);
+            vector.matmul(w, x, 9, mm2);
+            assertArrayEquals(mv1, mv2, "matvec");
+            assertArrayEquals(mm1, mm2, "matmul");
+        } finally {
+            Parallel.setThreads(before);
+        }
+    }
+
+    @Test
+    void resultsDoNotChangeOnceTheJitCompilesTheKernels() {
+        // The first calls run interpreted, later ones compiled; the lane sums must not depend on that.
+        Random rnd = new Random(7);
+        WeightMatrix w = TestMatrices.random(DType.F32, 8, 96, rnd);
+        float[] x = TestMatrices.gaussian(rnd, 4 * 96, 10);
+        float[] first = new float[4 * 8];
+        vector.matmul(w, x, 4, first);
+        float firstDot = vector.dot(x, 0, x, 96, 200);
+        float[] again = new float[4 * 8];
+        for (int i = 0; i < 20_000; i++) {
+            vector.matmul(w, x, 4, again);
+            assertEquals(firstDot, vector.dot(x, 0, x, 96, 200), "dot at call " + i);
+        }
+        assertArrayEquals(first, again);
+    }
+
+    @Test
+    void rmsNormMatchesScalar() {
+        Random rnd = new Random(8);
+        for (int n : SIZES) {
+            float[] x = TestMatrices.gaussian(rnd, n + 4, 3);
+            float[] w = TestMatrices.gaussian(rnd, n, 1);
+            for (float shift : new float[] {0f, 1f}) {
+                for (float[] weight : new float[][] {w, null}) {
+                    float[] want = new float[n + 1];
+                    float[] got = new float[n + 1];
+                    scalar.rmsNorm(x, 4, weight, shift, 1e-6f, want, 1, n);
+                    vector.rmsNorm(x, 4, weight, shift, 1e-6f, got, 1, n);
+                    assertClose(want, got, "rmsNorm n=" + n + " shift=" + shift + " weight=" + (weight != null));
+                }
+            }
+        }
+    }
+
+    @Test
+    void softmaxMatchesScalar() {
+        Random rnd = new Random(9);
+        for (int n : SIZES) {
+            float[] x = TestMatrices.gaussian(rnd, n + 2, 5);
+            if (n > 1) {
+                x[2] = Float.NEGATIVE_INFINITY; // a masked position
+                x[3 + rnd.nextInt(n - 1)] = 40f; // dominates the rest
+            }
+            checkInPlace(x, a -> scalar.softmax(a, 2, n), a -> vector.softmax(a, 2, n), "softmax n=" + n);
+        }
+    }
+
+    @Test
+    void elementwiseKernelsMatchScalarExactly() {
+        Random rnd = new Random(10);
+        for (int n : SIZES) {
+            float[] x = TestMatrices.gaussian(rnd, n + 1, 2);
+            float[] y = TestMatrices.gaussian(rnd, n + 3, 2);
+            checkExact(y, a -> scalar.axpy(0.37f, x, 1, a, 3, n), a -> vector.axpy(0.37f, x, 1, a, 3, n), "axpy " + n);
+            checkExact(y, a -> scalar.add(x, 1, a, 3, n), a -> vector.add(x, 1, a, 3, n), "add " + n);
+            checkExact(y, a -> scalar.scale(a, 3, n, -1.7f), a -> vector.scale(a, 3, n, -1.7f), "scale " + n);
+        }
+    }
+
+    @Test
+    void activationsMatchScalar() {
+        Random rnd = new Random(11);
+        for (int n : SIZES) {
+            float[] x = TestMatrices.gaussian(rnd, n + 2, 4);
+            x[2] = -120f; // exp overflow side
+            x[x.length - 1] = 95f;
+            float[] up = TestMatrices.gaussian(rnd, n, 1);
+            checkInPlace(x, a -> scalar.silu(a, 2, n), a -> vector.silu(a, 2, n), "silu " + n);
+            checkInPlace(x, a -> scalar.geluTanh(a, 2, n), a -> vector.geluTanh(a, 2, n), "geluTanh " + n);
+            checkInPlace(x, a -> scalar.siluMul(a, up, n), a -> vector.siluMul(a, up, n), "siluMul " + n);
+            checkInPlace(x, a -> scalar.geluTanhMul(a, up, n), a -> vector.geluTanhMul(a, up, n),
+                    "geluTanhMul " + n);
+        }
+    }
+
+    private static void checkInPlace(float[] input, Consumer<float[]> reference, Consumer<float[]> simd, String what) {
+        float[] want = input.clone();
+        float[] got = input.clone();
+        reference.accept(want);
+        simd.accept(got);
+        assertClose(want, got, what);
+    }
+
+    private static void checkExact(float[] input, Consumer<float[]> reference, Consumer<float[]> simd, String what) {
+        float[] want = input.clone();
+        float[] got = input.clone();
+        reference.accept(want);
+        simd.accept(got);
+        assertArrayEquals(want, got, what);
+    }
+
+    private static void assertClose(float want, float got, String what) {
+        if (!(Math.abs(want - got) <= TOL * (1 + Math.abs(want)))) {
+            fail(what + ": expected " + want + " got " + got);
+        }
+    }
+
+    private static void assertClose(float[] want, float[] got, String what) {
+        assertEquals(want.length, got.length, what);
+        for (int i = 0; i < want.length; i++) {
+            assertClose(want[i], got[i], what + " [" + i + "]");
+        }
+    }
+}

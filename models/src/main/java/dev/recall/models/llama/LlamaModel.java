@@ -1,0 +1,174 @@
+package dev.recall.models.llama;
+
+import dev.recall.kernels.Kernels;
+import dev.recall.runtime.RecallException;
+import dev.recall.runtime.attention.AttentionLayer;
+import dev.recall.runtime.attention.AttentionPolicy;
+import dev.recall.runtime.attention.KvCache;
+import dev.recall.runtime.attention.Rope;
+import dev.recall.runtime.model.Checkpoint;
+import dev.recall.runtime.model.LanguageModel;
+import dev.recall.runtime.model.ModelInfo;
+import dev.recall.runtime.model.ModelState;
+
+/**
+ * A RoPE decoder transformer in the Llama layout (Llama, Mistral, Qwen2). Per decoder block:
+ * <pre>
+ *   h = x + o_proj(Attention(RMSNorm(x)))           RoPE, GQA, causal (optionally windowed)
+ *   x = h + down_proj(silu(gate_proj(n)) ⊙ up_proj(n)),   n = RMSNorm(h)
+ * </pre>
+ * then a final RMSNorm and the output head. Prefill pushes a batch of tokens through each layer
+ * at once (every projection is one matmul over the batch); decoding is a batch of one.
+ *
+ * <p>The model is immutable and shared: all activations live in per-call buffers and everything a
+ * sequence remembers lives in its {@link LlamaState}, so many threads may decode at once.
+ */
+public final class LlamaModel implements LanguageModel {
+
+    /** Most tokens pushed through the layers together: bounds activation memory on long prompts. */
+    static final int PREFILL_CHUNK = 256;
+
+    private final Checkpoint checkpoint;
+    private final LlamaConfig config;
+    private final LlamaWeights weights;
+    private final AttentionLayer attention;
+    private final ModelInfo info;
+    private final Kernels k = Kernels.get();
+
+    private LlamaModel(Checkpoint checkpoint, LlamaConfig config, LlamaWeights weights) {
+        this.checkpoint = checkpoint;
+        this.config = config;
+        this.weights = weights;
+        // The attention arithmetic is the same in every layer; only the caches differ.
+        this.attention = new AttentionLayer(config.heads(), config.kvHeads(), config.headDim(),
+                new Rope(config.rope(), config.headDim()), (float) (1.0 / Math.sqrt(config.headDim())));
+        var w = checkpoint.weights();
+        this.info = new ModelInfo("llama", config.architecture(), weights.head().rows(), config.hiddenSize(),
+                config.layers(), config.trainingLength(), config.layers(),
+                weights.layers().getFirst().q().weight().dtype().name(), w.parameterCount(), w.totalBytes(),
+                checkpoint.bosTokenId(), checkpoint.eosTokenIds());
+    }
+
+    public static LlamaModel load(Checkpoint checkpoint) {
+        LlamaConfig config = LlamaConfig.from(checkpoint);
+        LlamaWeights weights = LlamaWeights.load(checkpoint.weights(), checkpoint.config(), config);
+        return new LlamaModel(checkpoint, config, weights);
+    }
+
+    @Override
+    public ModelInfo info() {
+        return info;
+    }
+
+    /** One cache per layer: the layer's configured sliding window if it has one, else the policy. */
+    @Override
+    public LlamaState newState(AttentionPolicy policy) {
+        KvCache[] caches = new KvCache[config.layers()];
+        for (int i = 0; i < caches.length; i++) {
+            int window = config.slidingWindows()[i];
+            caches[i] = attention.newCache(window > 0 ? new AttentionPolicy.SlidingWindow(window) : policy);
+        }
+        return new LlamaState(this, caches);
+    }
+
+    @Override
+    public float[] prefill(ModelState state, int[] tokens, int from, int to, boolean allLogits) {
+        if (!(state instanceof LlamaState s) || s.model != this) {
+            throw new IllegalArgumentException("the state was not created by this model");
+        }
+        if (from < 0 || to > tokens.length || from >= to) {
+            throw new IllegalArgumentException("token range [" + from + ", " + to + ") is empty or outside 0.." + tokens.length);
+        }
+        int vocab = info.vocabSize();
+        for (int i = from; i < to; i++) {
+            if (tokens[i] < 0 || tokens[i] >= weights.embedding().rows()) {
+                throw new RecallException("token id " + tokens[i] + " is outside the vocabulary of " + weights.embedding().rows());
+            }
+        }
+        float[] logits = allLogits ? new float[(to - from) * vocab] : null;
+        for (int start = from; start < to; start += PREFILL_CHUNK) {
+            int end = Math.min(to, start + PREFILL_CHUNK);
+            if (allLogits) {
+                float[] chunk = forward(s, tokens, start, end, Head.EVERY_TOKEN);
+                System.arraycopy(chunk, 0, logits, (start - from) * vocab, chunk.length);
+            } else {
+                logits = forward(s, tokens, start, end, end == to ? Head.LAST_TOKEN : Head.NONE);
+            }
+        }
+        return logits;
+    }
+
+    /** Which tokens of a batch need next-token logits. */
+    private enum Head { NONE, LAST_TOKEN, EVERY_TOKEN }
+
+    /**
+     * Runs tokens[from, to) through every layer, appending to the state's caches, and returns the
+     * logits the head mode asks for ([vocab] per token, row-major; null for none).
+     */
+    private float[] forward(LlamaState state, int[] tokens, int from, int to, Head head) {
+        int t = to - from;
+        int d = config.hiddenSize();
+        int qDim = config.heads() * config.headDim();
+        int kvDim = config.kvHeads() * config.headDim();
+        int ff = config.intermediateSize();
+        float eps = config.rmsNormEps();
+
+        float[] x = new float[t * d];          // residual stream
+        float[] xn = new float[t * d];         // normalised input of a sub-block
+        float[] q = new float[t * qDim];
+        float[] key = new float[t * kvDim];
+        float[] value = new float[t * kvDim];
+        float[] attended = new float[t * qDim];
+        float[] projected = new float[t * d];  // a sub-block's output before the residual add
+        float[] gate = new float[t * ff];
+        float[] up = new float[t * ff];
+
+        for (int i = 0; i < t; i++) {
+            weights.embedding().row(tokens[from + i], x, i * d);
+        }
+
+        for (int l = 0; l < config.layers(); l++) {
+            LlamaWeights.Layer layer = weights.layers().get(l);
+
+            // Attention: h = x + o(Attn(RMSNorm(x))). RoPE and the cache are the AttentionLayer's job.
+            rmsNormRows(x, layer.attentionNorm(), eps, xn, t, d);
+            layer.q().apply(k, xn, t, q);
+            layer.k().apply(k, xn, t, key);
+            layer.v().apply(k, xn, t, value);
+            attention.forward(state.caches[l], q, key, value, t, attended);
+            layer.o().apply(k, attended, t, projected);
+            k.add(projected, 0, x, 0, t * d);
+
+            // SwiGLU MLP: x = h + down(silu(gate(n)) ⊙ up(n)), n = RMSNorm(h).
+            rmsNormRows(x, layer.mlpNorm(), eps, xn, t, d);
+            layer.gate().apply(k, xn, t, gate);
+            layer.up().apply(k, xn, t, up);
+            k.siluMul(gate, up, t * ff);
+            layer.down().apply(k, gate, t, projected);
+            k.add(projected, 0, x, 0, t * d);
+        }
+
+        if (head == Head.NONE) {
+            return null;
+        }
+        int first = head == Head.EVERY_TOKEN ? 0 : t - 1;
+        int rows = t - first;
+        for (int i = 0; i < rows; i++) {
+            k.rmsNorm(x, (first + i) * d, weights.finalNorm(), 0f, eps, xn, i * d, d);
+        }
+        float[] logits = new float[rows * info.vocabSize()];
+        k.matmul(weights.head(), xn, rows, logits);
+        return logits;
+    }
+
+    private void rmsNormRows(float[] x, float[] weight, float eps, float[] y, int t, int d) {
+        for (int i = 0; i < t; i++) {
+            k.rmsNorm(x, i * d, weight, 0f, eps, y, i * d, d);
+        }
+    }
+
+    @Override
+    public void close() {
+        checkpoint.weights().close();
+    }
+}

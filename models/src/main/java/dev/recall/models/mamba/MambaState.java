@@ -1,0 +1,58 @@
+package dev.recall.models.mamba;
+
+import dev.recall.runtime.model.ModelState;
+
+/**
+ * What a Mamba model remembers: per layer the last K − 1 conv inputs and the SSM state, both fp32.
+ * Its size does not depend on how many tokens were consumed.
+ */
+public final class MambaState implements ModelState {
+
+    /** Per layer [K − 1, E], token-major: row K − 2 is the most recent token's conv input. */
+    final float[][] conv;
+    /** Per layer [E, N]. */
+    final float[][] ssm;
+    private int position;
+
+    MambaState(MambaDimensions dims) {
+        this.conv = new float[dims.layers()][(dims.convWidth() - 1) * dims.inner()];
+        this.ssm = new float[dims.layers()][dims.inner() * dims.states()];
+    }
+
+    private MambaState(float[][] conv, float[][] ssm, int position) {
+        this.conv = conv;
+        this.ssm = ssm;
+        this.position = position;
+    }
+
+    @Override
+    public int position() {
+        return position;
+    }
+
+    void advance(int tokens) {
+        position += tokens;
+    }
+
+    @Override
+    public MambaState copy() {
+        return new MambaState(deepCopy(conv), deepCopy(ssm), position);
+    }
+
+    @Override
+    public long sizeBytes() {
+        long floats = 0;
+        for (int l = 0; l < conv.length; l++) {
+            floats += conv[l].length + ssm[l].length;
+        }
+        return floats * Float.BYTES;
+    }
+
+    private static float[][] deepCopy(float[][] arrays) {
+        float[][] out = new float[arrays.length][];
+        for (int i = 0; i < arrays.length; i++) {
+            out[i] = arrays[i].clone();
+        }
+        return out;
+    }
+}
