@@ -80,10 +80,10 @@ public final class Session {
         } else {
             strategy = new ChunkedPrefill(state, logits, options.progress());
         }
-        int[] fed = pending >= 0 ? Prompt.concat(new int[]{pending}, prompt.concatenated()) : prompt.concatenated();
-        Prompt request = pending >= 0 ? new Prompt(Prompt.concat(new int[]{pending}, prompt.prefix()), prompt.context(),
-                prompt.query()) : prompt;
-        if (fed.length == 0 && logits == null) {
+        // The last reply's final token goes in first: the decode loop never fed it to the state.
+        int[] pendingIds = pending >= 0 ? new int[]{pending} : new int[0];
+        Prompt request = new Prompt(Prompt.concat(pendingIds, prompt.prefix()), prompt.context(), prompt.query());
+        if (request.length() == 0 && logits == null) {
             throw new RecallException("nothing to generate from: the prompt is empty and the session has no state yet");
         }
         Recorder recorder = new Recorder(strategy);
@@ -93,7 +93,8 @@ public final class Session {
         Prepared prepared = recorder.prepared;
         state = prepared.state();
         int[] ids = result.ids();
-        history = Prompt.concat(history, fed, ids);
+        // The pending token is in the history already (it was generated); the state now holds it too.
+        history = Prompt.concat(history, prompt.concatenated(), ids);
         // A strategy may keep less than it read (OPRM keeps one chunk): the tokens no longer say
         // exactly what the state holds.
         exact &= isPlain(options);
