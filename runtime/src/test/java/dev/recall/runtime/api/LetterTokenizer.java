@@ -5,7 +5,7 @@ import dev.recall.runtime.tokenizer.Tokenizer;
 
 import java.util.OptionalInt;
 
-/** Test double: one token per character of "a".."z", space, newline, ':', plus "&lt;/s&gt;" (id 29). */
+/** Test double: one token per character of "a".."z", space, newline, ':', plus the special "&lt;/s&gt;" (id 29). */
 final class LetterTokenizer implements Tokenizer {
 
     static final String ALPHABET = "abcdefghijklmnopqrstuvwxyz \n:";
@@ -15,14 +15,21 @@ final class LetterTokenizer implements Tokenizer {
     @Override
     public int[] encode(String text) {
         int[] ids = new int[text.length()];
-        for (int i = 0; i < ids.length; i++) {
+        int n = 0;
+        for (int i = 0; i < text.length(); i++) {
+            // The special token is matched in text, as added tokens are.
+            if (text.startsWith("</s>", i)) {
+                ids[n++] = EOS;
+                i += 3;
+                continue;
+            }
             int id = ALPHABET.indexOf(Character.toLowerCase(text.charAt(i)));
             if (id < 0) {
                 throw new RecallException("letter tokenizer cannot encode '" + text.charAt(i) + "'");
             }
-            ids[i] = id;
+            ids[n++] = id;
         }
-        return ids;
+        return java.util.Arrays.copyOf(ids, n);
     }
 
     @Override
