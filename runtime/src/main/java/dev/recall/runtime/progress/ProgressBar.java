@@ -6,13 +6,16 @@ import java.util.function.LongSupplier;
 
 /**
  * A one-line progress bar, {@code [#####.....] 12/40 chunks 3.1 chunks/s ETA 9s}, redrawn in place
- * with a carriage return and ended with a newline when the work completes. Redraws are throttled;
- * the first and the final state are always drawn. The rate is measured from the bar's creation.
+ * with a carriage return and ended with a newline when the work completes. Create one per piece of
+ * work: the rate is measured from the bar's creation, and the bar appears only once the work has
+ * taken half a second (quick work draws nothing). Redraws are throttled; once shown, the final state
+ * is always drawn.
  */
 public final class ProgressBar implements ProgressListener {
 
     private static final int WIDTH = 20;
     private static final long REDRAW_NANOS = 100_000_000L;
+    private static final long SHOW_AFTER_NANOS = 500_000_000L;
 
     private final Appendable sink;
     private final LongSupplier nanoClock;
@@ -45,7 +48,11 @@ public final class ProgressBar implements ProgressListener {
     public synchronized void update(long done, long total, String unit) {
         long now = nanoClock.getAsLong();
         boolean finished = done >= total;
-        if (!finished && lastDraw != Long.MIN_VALUE && now - lastDraw < REDRAW_NANOS) {
+        boolean shown = lastDraw != Long.MIN_VALUE;
+        if (!shown && now - start < SHOW_AFTER_NANOS) {
+            return;
+        }
+        if (!finished && shown && now - lastDraw < REDRAW_NANOS) {
             return;
         }
         lastDraw = now;

@@ -47,6 +47,18 @@ class ProgressBarTest {
     }
 
     @Test
+    void quickWorkDrawsNothing() {
+        AtomicLong clock = new AtomicLong(0);
+        StringBuilder out = new StringBuilder();
+        ProgressBar bar = new ProgressBar(out, clock::get);
+        clock.set(200_000_000L);
+        bar.update(1, 2, "chunks");
+        clock.set(400_000_000L);
+        bar.update(2, 2, "chunks");
+        assertEquals("", out.toString());
+    }
+
+    @Test
     void noBarWhenDisabled() {
         assertSame(ProgressListener.NONE, ProgressBar.onTerminal(false));
     }
