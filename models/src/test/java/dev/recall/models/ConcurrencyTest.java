@@ -18,12 +18,17 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-
 /**
- * One loaded model serves several threads, each with its own state: every thread's logits equal, bit
- * for bit, those of the same work done alone on one thread. Covers an attention model (KV cache), a
+ * One loaded model serves several threads, each with its own state: every thread's logits equal those
+ * of the same work done alone on one thread. Covers an attention model (KV cache), a
  * selective-state-space model and a linear-attention recurrence.
+ *
+ * <p>With the scalar kernels ({@code -Drecall.kernels=scalar}) the comparison is exact. The SIMD
+ * kernels are not bit-reproducible from one call to the next even on one thread: the Vector API's
+ * {@code EXP}/{@code TANH} lanes compute {@code Math.exp} before C2 compiles them and an intrinsic
+ * that differs by an ulp afterwards, so logits drift by ~1e-7 as the JIT warms up. There the
+ * comparison allows 1e-5, far below what a data race (shared scratch, a state touched by two
+ * threads) produces. The steps feed fixed tokens, so such drift can never change what is fed.
  */
 class ConcurrencyTest {
 
@@ -31,29 +36,34 @@ class ConcurrencyTest {
     private static final int PROMPTS = 6;
     private static final int STEPS = 8;
 
-    /** Prefill logits of every prompt token, then the logits of STEPS greedy steps, as one array. */
-    private static float[] run(LanguageModel model, int[] prompt) {
+    private static final float TOLERANCE = "scalar".equals(System.getProperty("recall.kernels")) ? 0f : 1e-5f;
+
+    /** A prompt, and the tokens then fed one step at a time. */
+    private record Work(int[] prompt, int[] steps) {
+    }
+
+    /** Prefill logits of every prompt token, then the logits after each step, as one array. */
+    private static float[] run(LanguageModel model, Work work) {
         int vocab = model.info().vocabSize();
         ModelState state = model.newState();
-        float[] all = model.prefill(state, prompt, 0, prompt.length, true);
-        float[] out = Arrays.copyOf(all, all.length + STEPS * vocab);
-        float[] last = Arrays.copyOfRange(all, all.length - vocab, all.length);
-        for (int s = 0; s < STEPS; s++) {
-            last = model.step(state, GoldenCheck.argmax(last));
-            System.arraycopy(last, 0, out, all.length + s * vocab, vocab);
+        float[] all = model.prefill(state, work.prompt(), 0, work.prompt().length, true);
+        float[] out = Arrays.copyOf(all, all.length + work.steps().length * vocab);
+        for (int s = 0; s < work.steps().length; s++) {
+            float[] next = model.step(state, work.steps()[s]);
+            System.arraycopy(next, 0, out, all.length + s * vocab, vocab);
         }
         return out;
     }
 
-    /** Distinct prompts of different lengths cut from the golden input ids. */
-    private static List<int[]> prompts(int[] ids) {
-        List<int[]> prompts = new ArrayList<>();
+    /** Distinct prompts of different lengths cut from the golden input ids, each followed by steps. */
+    private static List<Work> work(int[] ids) {
+        List<Work> work = new ArrayList<>();
         for (int p = 0; p < PROMPTS; p++) {
             int from = (p * 5) % (ids.length / 2);
-            int length = 6 + 4 * p;
-            prompts.add(Arrays.copyOfRange(ids, from, Math.min(ids.length, from + length)));
+            int end = Math.min(ids.length - STEPS, from + 6 + 4 * p);
+            work.add(new Work(Arrays.copyOfRange(ids, from, end), Arrays.copyOfRange(ids, end, end + STEPS)));
         }
-        return prompts;
+        return work;
     }
 
     @ParameterizedTest
@@ -64,10 +74,10 @@ class ConcurrencyTest {
         try (SafeTensorsFile golden = SafeTensorsFile.open(dir.resolve("golden.safetensors"))) {
             ids = golden.tensors().get("input_ids").toInts();
         }
-        List<int[]> prompts = prompts(ids);
+        List<Work> prompts = work(ids);
         try (LanguageModel model = ModelLoader.load(dir)) {
             List<float[]> alone = new ArrayList<>();
-            for (int[] prompt : prompts) {
+            for (Work prompt : prompts) {
                 alone.add(run(model, prompt));
             }
             CyclicBarrier start = new CyclicBarrier(THREADS);
@@ -91,7 +101,8 @@ class ConcurrencyTest {
                     List<float[]> results = futures.get(t).get();
                     for (int i = 0; i < PROMPTS; i++) {
                         int p = (i + t) % PROMPTS;
-                        assertArrayEquals(alone.get(p), results.get(i), name + ": thread " + t + ", prompt " + p);
+                        GoldenCheck.assertClose(name + ": thread " + t + ", prompt " + p, alone.get(p), results.get(i),
+                                TOLERANCE, model.info().vocabSize());
                     }
                 }
             } finally {
