@@ -36,7 +36,8 @@ final class HfJinja {
             Pattern.compile("('(?:[^'\\\\]|\\\\.)*'|\"(?:[^\"\\\\]|\\\\.)*\"|[A-Za-z_]\\w*(?:\\.[A-Za-z_]\\w*|\\[[^\\[\\]]*\\])*)"
                     + "\\[\\s*:\\s*:\\s*-1\\s*\\]");
     private static final Pattern STEPPED_SLICE = Pattern.compile("\\[[^\\[\\]'\"]*:[^\\[\\]'\"]*:[^\\[\\]'\"]*\\]");
-    private static final Pattern TAG = Pattern.compile("\\{%-?(.*?)-?%\\}", Pattern.DOTALL);
+    private static final Pattern CODE = Pattern.compile("\\{\\{.*?\\}\\}|\\{%.*?%\\}", Pattern.DOTALL);
+    private static final Pattern TAG = Pattern.compile("\\{%[-+]?(.*?)[-+]?%\\}", Pattern.DOTALL);
     private static final Pattern FILTERED_FOR =
             Pattern.compile("^\\s*for\\s.+?\\sin\\s.+?\\sif\\s.+$", Pattern.DOTALL);
 
@@ -81,20 +82,26 @@ final class HfJinja {
         if (t.endsWith("\n")) {
             t = t.substring(0, t.length() - 1);
         }
-        Matcher tags = TAG.matcher(t);
-        while (tags.find()) {
-            String body = tags.group(1);
-            if (FILTERED_FOR.matcher(body).matches() && !body.contains(" else ")) {
-                throw new RecallException("the chat template of " + source + " uses a filtered loop '{%"
-                        + body + "%}', which the Java Jinja engine cannot run");
+        // Only code is rewritten: text between tags is output as it stands.
+        Matcher code = CODE.matcher(t);
+        StringBuilder out = new StringBuilder(t.length());
+        while (code.find()) {
+            String piece = code.group();
+            Matcher tag = TAG.matcher(piece);
+            if (tag.matches() && FILTERED_FOR.matcher(tag.group(1)).matches() && !tag.group(1).contains(" else ")) {
+                throw new RecallException("the chat template of " + source + " uses a filtered loop '" + piece
+                        + "', which the Java Jinja engine cannot run");
             }
+            piece = REVERSED_SLICE.matcher(piece).replaceAll("($1|" + ReversedFilter.NAME + ")");
+            Matcher stepped = STEPPED_SLICE.matcher(piece);
+            if (stepped.find()) {
+                throw new RecallException("the chat template of " + source + " slices with a step ('"
+                        + stepped.group() + "'), which the Java Jinja engine cannot run");
+            }
+            code.appendReplacement(out, Matcher.quoteReplacement(piece));
         }
-        t = REVERSED_SLICE.matcher(t).replaceAll("($1|" + ReversedFilter.NAME + ")");
-        Matcher stepped = STEPPED_SLICE.matcher(t);
-        if (stepped.find()) {
-            throw new RecallException("the chat template of " + source + " slices with a step ('" + stepped.group()
-                    + "'), which the Java Jinja engine cannot run");
-        }
+        code.appendTail(out);
+        t = out.toString();
         return t;
     }
 

@@ -189,6 +189,9 @@ class ChatTemplateTest {
         RecallException stepped = assertThrows(RecallException.class,
                 () -> ChatTemplate.of("{{ messages[::2] }}", Map.of(), "stepped"));
         assertTrue(stepped.getMessage().contains("step"), stepped.getMessage());
+        // Text outside tags is output as it stands, whatever it looks like.
+        assertEquals("for x in y if z [1:2:3] [::-1] 1", ChatTemplate.of(
+                "for x in y if z [1:2:3] [::-1] {{ messages|length }}", Map.of(), "text").render(HELLO, true));
     }
 
     @Test
