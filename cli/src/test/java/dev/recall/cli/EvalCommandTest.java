@@ -25,15 +25,9 @@ class EvalCommandTest {
     private final StringWriter out = new StringWriter();
     private final StringWriter err = new StringWriter();
 
-    /** The recall command line (its error handling) with eval registered if it is not yet. */
+    /** The recall command line, with its error handling. */
     private int run(String... args) {
-        PrintWriter o = new PrintWriter(out, true), e = new PrintWriter(err, true);
-        CommandLine cl = RecallCli.commandLine(o, e);
-        if (!cl.getSubcommands().containsKey("eval")) {
-            cl.addSubcommand("eval", new EvalCommand());
-            cl.setOut(o);  // reach the subcommand added after the streams were set
-            cl.setErr(e);
-        }
+        CommandLine cl = RecallCli.commandLine(new PrintWriter(out, true), new PrintWriter(err, true));
         return cl.execute(args);
     }
 
