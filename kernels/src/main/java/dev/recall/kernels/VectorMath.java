@@ -2,7 +2,6 @@ package dev.recall.kernels;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 
 /**
@@ -20,9 +19,9 @@ import jdk.incubator.vector.VectorOperators;
  *
  * <p>Accuracy against the exact value, in ulps of the result (checked by {@code VectorMathTest} over
  * every 1/4096 in [−110, 110] and 400k random floats): exp within 1 ulp over the whole float
- * range, including subnormal results, overflow to ∞ and underflow to 0; tanh and sigmoid within
- * 1.5 ulp; silu within 2 ulp where its result is ≥ 2⁻¹⁰⁰ in magnitude and within 2⁻¹⁴⁰ absolutely
- * below that. NaN propagates.
+ * range, including subnormal results, overflow to ∞ and underflow to 0; sigmoid within 1.5 ulp;
+ * tanh within 2 ulp; silu within 2 ulp for x ≥ −87 and within 2⁻¹⁴⁰ absolutely below that.
+ * NaN propagates.
  */
 public final class VectorMath {
 
@@ -30,103 +29,120 @@ public final class VectorMath {
     }
 
     // ---- exp (Cephes expf) -------------------------------------------------------------------
-    // x = n·ln2 + r with n = round(x·log2 e) and |r| ≤ ln2/2; e^r by a degree-7 polynomial; 2ⁿ
-    // built in the exponent bits. 2ⁿ is applied as 2^⌊n/2⌋ · 2^(n−⌊n/2⌋) so that n from −150
+    // x = n·ln2 + r with n = round(x·log2 e) and |r| ≤ ln2/2; e^r − 1 by a polynomial; 2ⁿ built
+    // in the exponent bits. For exp, 2ⁿ is applied as 2^⌊n/2⌋·2^⌈n/2⌉ so that n from −150
     // (subnormal results) to 128 (overflow) needs no special case: both factors are normal
     // numbers, the first product is exact and only the second rounds.
+    //
+    // Few operations on purpose: C2 stops inlining once a method's IR passes a node budget, and
+    // every Vector API call inlines a tree of templates; a call left out of line boxes its vectors.
 
     /** Below this e^x < 2⁻¹⁵⁰ (half the smallest subnormal) and rounds to 0; clamping keeps n ≥ −150. */
     private static final float EXP_MIN = -104f;
     /** Above ln(Float.MAX_VALUE) ≈ 88.72 e^x overflows to ∞; clamping keeps n ≤ 128. */
     private static final float EXP_MAX = 89f;
     private static final float LOG2E = 1.44269504088896341f;
-    /** 1.5·2²³: adding it to |v| < 2²² rounds v to an integer held in the low mantissa bits. */
-    private static final float ROUND_MAGIC = 0x1.8p23f;
-    private static final int ROUND_MAGIC_BITS = Float.floatToRawIntBits(ROUND_MAGIC);
+    /**
+     * Adding 1.5·2²³ to |v| < 2²² rounds v to an integer n in the low mantissa bits; adding a
+     * further k·127 leaves n + k·127 there, so shifting the bits left by 23 gives 2ⁿ (k = 1) or,
+     * after halving, 2^⌊n/2⌋ and 2^⌈n/2⌉ (k = 2).
+     */
+    private static final float ROUND_ONE_BIAS = 0x1.8p23f + 127;
+    private static final float ROUND_TWO_BIASES = 0x1.8p23f + 2 * 127;
     // Cody–Waite split of ln2: LN2_HI has 9 significant bits, so n·LN2_HI and x − n·LN2_HI are exact.
     private static final float LN2_HI = 0.693359375f;
     private static final float LN2_LO = -2.12194440e-4f;
-    // e^r ≈ 1 + r + r²·(P0 + P1·r + … + P5·r⁵) on |r| ≤ ln2/2 (Cephes expf).
+    // e^r − 1 ≈ r + r²·(P0 + P1·r + … + P5·r⁵) on |r| ≤ ln2/2 (Cephes expf).
     private static final float EXP_P0 = 5.0000001201e-1f;
     private static final float EXP_P1 = 1.6666665459e-1f;
     private static final float EXP_P2 = 4.1665795894e-2f;
     private static final float EXP_P3 = 8.3334519073e-3f;
     private static final float EXP_P4 = 1.3981999507e-3f;
     private static final float EXP_P5 = 1.9875691500e-4f;
-    private static final int FLOAT_BIAS = 127;
     private static final int MANTISSA_BITS = 23;
 
     /** e^x lane-wise, within 1 ulp for every float x. */
     public static FloatVector exp(FloatVector x) {
         x = x.max(EXP_MIN).min(EXP_MAX); // NaN stays NaN (Math.max/min semantics)
-        FloatVector shifted = x.fma(LOG2E, ROUND_MAGIC);
-        FloatVector n = shifted.sub(ROUND_MAGIC);
-        FloatVector r = n.fma(x.broadcast(-LN2_HI), x);
-        r = n.fma(x.broadcast(-LN2_LO), r);
-        FloatVector p = r.fma(EXP_P5, EXP_P4);
-        p = p.fma(r, x.broadcast(EXP_P3));
-        p = p.fma(r, x.broadcast(EXP_P2));
-        p = p.fma(r, x.broadcast(EXP_P1));
-        p = p.fma(r, x.broadcast(EXP_P0));
-        FloatVector y = p.fma(r.mul(r), r).add(1f);
-        IntVector ni = shifted.reinterpretAsInts().sub(ROUND_MAGIC_BITS);
-        IntVector half = ni.lanewise(VectorOperators.ASHR, 1);
-        return y.mul(powerOfTwo(half)).mul(powerOfTwo(ni.sub(half)));
+        FloatVector shifted = x.fma(LOG2E, ROUND_TWO_BIASES);
+        FloatVector y = expm1Reduced(reduce(x, shifted.sub(ROUND_TWO_BIASES))).add(1f);
+        IntVector bits = shifted.reinterpretAsInts();
+        IntVector half = bits.lanewise(VectorOperators.LSHR, 1);
+        return y.mul(exponentField(half)).mul(exponentField(bits.sub(half)));
     }
 
     /** The scalar twin of {@link #exp(FloatVector)}: the same operations, the same bits. */
     public static float expScalar(float x) {
         x = Math.min(Math.max(x, EXP_MIN), EXP_MAX);
-        float shifted = Math.fma(x, LOG2E, ROUND_MAGIC);
-        float n = shifted - ROUND_MAGIC;
-        float r = Math.fma(n, -LN2_HI, x);
-        r = Math.fma(n, -LN2_LO, r);
+        float shifted = Math.fma(x, LOG2E, ROUND_TWO_BIASES);
+        float y = expm1Reduced(reduce(x, shifted - ROUND_TWO_BIASES)) + 1f;
+        int bits = Float.floatToRawIntBits(shifted);
+        int half = bits >>> 1;
+        return y * exponentField(half) * exponentField(bits - half);
+    }
+
+    /** x − n·ln2 for integral n near x·log2 e: exact but for LN2_LO's rounding. */
+    private static FloatVector reduce(FloatVector x, FloatVector n) {
+        FloatVector r = n.fma(x.broadcast(-LN2_HI), x);
+        return n.fma(x.broadcast(-LN2_LO), r);
+    }
+
+    private static float reduce(float x, float n) {
+        return Math.fma(n, -LN2_LO, Math.fma(n, -LN2_HI, x));
+    }
+
+    /** e^r − 1 for |r| ≤ ln2/2, with relative accuracy down to r = 0. */
+    private static FloatVector expm1Reduced(FloatVector r) {
+        FloatVector p = r.fma(EXP_P5, EXP_P4);
+        p = p.fma(r, r.broadcast(EXP_P3));
+        p = p.fma(r, r.broadcast(EXP_P2));
+        p = p.fma(r, r.broadcast(EXP_P1));
+        p = p.fma(r, r.broadcast(EXP_P0));
+        return p.fma(r.mul(r), r);
+    }
+
+    private static float expm1Reduced(float r) {
         float p = Math.fma(r, EXP_P5, EXP_P4);
         p = Math.fma(p, r, EXP_P3);
         p = Math.fma(p, r, EXP_P2);
         p = Math.fma(p, r, EXP_P1);
         p = Math.fma(p, r, EXP_P0);
-        float y = Math.fma(p, r * r, r) + 1f;
-        int ni = Float.floatToRawIntBits(shifted) - ROUND_MAGIC_BITS;
-        int half = ni >> 1;
-        return y * powerOfTwo(half) * powerOfTwo(ni - half);
+        return Math.fma(p, r * r, r);
     }
 
-    /** 2^k for k in the normal exponent range [−126, 127]. */
-    private static FloatVector powerOfTwo(IntVector k) {
-        return k.add(FLOAT_BIAS).lanewise(VectorOperators.LSHL, MANTISSA_BITS).reinterpretAsFloats();
+    /** The float whose exponent field is the low 9 bits of k (2^(k−127) for those in [1, 254]). */
+    private static FloatVector exponentField(IntVector k) {
+        return k.lanewise(VectorOperators.LSHL, MANTISSA_BITS).reinterpretAsFloats();
     }
 
-    private static float powerOfTwo(int k) {
-        return Float.intBitsToFloat((k + FLOAT_BIAS) << MANTISSA_BITS);
+    private static float exponentField(int k) {
+        return Float.intBitsToFloat(k << MANTISSA_BITS);
     }
 
-    // ---- tanh (Cephes tanhf) -----------------------------------------------------------------
-    // On |x| < 0.625 an odd polynomial keeps the relative accuracy near 0 that 1 − 2/(e^2|x| + 1)
-    // would lose to cancellation; elsewhere that formula, which reaches exactly 1 for |x| > 9.01.
+    // ---- tanh ------------------------------------------------------------------------------------
+    // tanh|x| = m/(m + 2) with m = e^(2|x|) − 1 = 2ⁿ·(e^r − 1) + (2ⁿ − 1), one fma from the same
+    // reduction and polynomial as exp. Near 0 (n = 0) m is the polynomial itself, so the relative
+    // accuracy that 1 − 2/(e^2|x| + 1) would lose to cancellation is kept without a second branch.
+    // The rounding error dLo of d = m + 2 is exact (Fast2Sum, larger operand first) and taken out
+    // of t = m/d as m/(d + dLo) ≈ t − t·dLo/d, where 1/d = (1 − t)/2 needs no second division.
     // The magnitude is computed from |x| and the sign of x copied on, so tanh(−0) = −0.
 
-    private static final float TANH_SMALL = 0.625f;
-    /** tanh rounds to 1 beyond 9.01; clamping to 10 keeps e^2|x| finite. */
+    /** tanh rounds to 1 beyond 9.01; clamping to 10 keeps 2ⁿ ≤ 2²⁹. */
     private static final float TANH_SATURATED = 10f;
-    private static final float TANH_Q0 = -3.33332819422e-1f;
-    private static final float TANH_Q1 = 1.33314422036e-1f;
-    private static final float TANH_Q2 = -5.37397155531e-2f;
-    private static final float TANH_Q3 = 2.06390887954e-2f;
-    private static final float TANH_Q4 = -5.70498872745e-3f;
     private static final int SIGN_BIT = 0x80000000;
 
-    /** tanh(x) lane-wise, within 1.5 ulp. */
+    /** tanh(x) lane-wise, within 2 ulp. */
     public static FloatVector tanh(FloatVector x) {
         FloatVector a = x.abs().min(TANH_SATURATED);
-        FloatVector z = a.mul(a);
-        FloatVector q = z.fma(TANH_Q4, TANH_Q3);
-        q = q.fma(z, x.broadcast(TANH_Q2));
-        q = q.fma(z, x.broadcast(TANH_Q1));
-        q = q.fma(z, x.broadcast(TANH_Q0));
-        FloatVector small = q.mul(z).fma(a, a);
-        FloatVector large = x.broadcast(1f).sub(x.broadcast(2f).div(exp(a.add(a)).add(1f)));
-        FloatVector magnitude = large.blend(small, a.compare(VectorOperators.LT, TANH_SMALL));
+        FloatVector twoA = a.add(a);
+        FloatVector shifted = twoA.fma(LOG2E, ROUND_ONE_BIAS);
+        FloatVector q = expm1Reduced(reduce(twoA, shifted.sub(ROUND_ONE_BIAS)));
+        FloatVector twoToN = exponentField(shifted.reinterpretAsInts());
+        FloatVector m = twoToN.fma(q, twoToN.sub(1f));
+        FloatVector d = m.add(2f);
+        FloatVector dLo = m.min(2f).sub(d.sub(m.max(2f)));
+        FloatVector t = m.div(d);
+        FloatVector magnitude = t.mul(dLo).fma(t.sub(1f).mul(0.5f), t);
         IntVector sign = x.reinterpretAsInts().and(SIGN_BIT);
         return magnitude.reinterpretAsInts().or(sign).reinterpretAsFloats();
     }
@@ -134,14 +150,15 @@ public final class VectorMath {
     /** The scalar twin of {@link #tanh(FloatVector)}. */
     public static float tanhScalar(float x) {
         float a = Math.min(Math.abs(x), TANH_SATURATED);
-        float z = a * a;
-        float q = Math.fma(z, TANH_Q4, TANH_Q3);
-        q = Math.fma(q, z, TANH_Q2);
-        q = Math.fma(q, z, TANH_Q1);
-        q = Math.fma(q, z, TANH_Q0);
-        float small = Math.fma(q * z, a, a);
-        float large = 1f - 2f / (expScalar(a + a) + 1f);
-        float magnitude = a < TANH_SMALL ? small : large;
+        float twoA = a + a;
+        float shifted = Math.fma(twoA, LOG2E, ROUND_ONE_BIAS);
+        float q = expm1Reduced(reduce(twoA, shifted - ROUND_ONE_BIAS));
+        float twoToN = exponentField(Float.floatToRawIntBits(shifted));
+        float m = Math.fma(twoToN, q, twoToN - 1f);
+        float d = m + 2f;
+        float dLo = Math.min(m, 2f) - (d - Math.max(m, 2f));
+        float t = m / d;
+        float magnitude = Math.fma(t * dLo, (t - 1f) * 0.5f, t);
         int sign = Float.floatToRawIntBits(x) & SIGN_BIT;
         return Float.intBitsToFloat(Float.floatToRawIntBits(magnitude) | sign);
     }
@@ -170,7 +187,7 @@ public final class VectorMath {
     }
 
     /**
-     * x·sigmoid(x) = x/(1 + e^−x) lane-wise, within 2 ulp where |result| ≥ 2⁻¹⁰⁰ (x > −64); below
+     * x·sigmoid(x) = x/(1 + e^−x) lane-wise, within 2 ulp for x ≥ −87 (|result| ≥ 2⁻¹¹⁹); below
      * that e^x is subnormal and the result is accurate to 2⁻¹⁴⁰ absolutely. silu(−∞) is NaN, as
      * x/(1 + e^−x) is in double precision and in torch.
      */
