@@ -13,6 +13,11 @@ import jdk.incubator.vector.VectorOperators;
  * code. Element-wise kernels (add, scale, axpy, rmsNorm's scaling) perform exactly the scalar
  * operations and so agree with {@link ScalarKernels} bit for bit; reductions and transcendental
  * functions agree to fp32 rounding. Matrix products live in {@link VectorMatrixKernels}.
+ *
+ * <p>Exponentials and tanh come from {@link VectorMath}, not {@code lanewise(EXP/TANH)}, whose
+ * last bit differs between the interpreter and C2: results must not change with JIT warm-up or
+ * with the thread that computes them. Scalar tails use VectorMath's scalar twins, so an element
+ * gets the same bits whether it falls in a vector or in the tail.
  */
 public class VectorKernels extends ScalarKernels {
 
@@ -112,13 +117,13 @@ public class VectorKernels extends ScalarKernels {
         }
         FloatVector sumv = FloatVector.zero(FLOATS);
         for (i = 0; i < bound; i += LANES) {
-            FloatVector e = FloatVector.fromArray(FLOATS, x, off + i).sub(max).lanewise(VectorOperators.EXP);
+            FloatVector e = VectorMath.exp(FloatVector.fromArray(FLOATS, x, off + i).sub(max));
             e.intoArray(x, off + i);
             sumv = sumv.add(e);
         }
         float sum = sumLanes(sumv);
         for (; i < n; i++) {
-            float e = (float) Math.exp(x[off + i] - max);
+            float e = VectorMath.expScalar(x[off + i] - max);
             x[off + i] = e;
             sum += e;
         }
@@ -168,10 +173,11 @@ public class VectorKernels extends ScalarKernels {
         int bound = FLOATS.loopBound(n);
         int i = 0;
         for (; i < bound; i += LANES) {
-            silu(FloatVector.fromArray(FLOATS, gate, i)).mul(FloatVector.fromArray(FLOATS, up, i)).intoArray(gate, i);
+            VectorMath.silu(FloatVector.fromArray(FLOATS, gate, i)).mul(FloatVector.fromArray(FLOATS, up, i))
+                    .intoArray(gate, i);
         }
         for (; i < n; i++) {
-            gate[i] = silu(gate[i]) * up[i];
+            gate[i] = VectorMath.siluScalar(gate[i]) * up[i];
         }
     }
 
@@ -184,7 +190,7 @@ public class VectorKernels extends ScalarKernels {
                     .intoArray(gate, i);
         }
         for (; i < n; i++) {
-            gate[i] = geluTanh(gate[i]) * up[i];
+            gate[i] = geluTanhScalar(gate[i]) * up[i];
         }
     }
 
@@ -193,10 +199,10 @@ public class VectorKernels extends ScalarKernels {
         int bound = FLOATS.loopBound(n);
         int i = 0;
         for (; i < bound; i += LANES) {
-            silu(FloatVector.fromArray(FLOATS, x, off + i)).intoArray(x, off + i);
+            VectorMath.silu(FloatVector.fromArray(FLOATS, x, off + i)).intoArray(x, off + i);
         }
         for (; i < n; i++) {
-            x[off + i] = silu(x[off + i]);
+            x[off + i] = VectorMath.siluScalar(x[off + i]);
         }
     }
 
@@ -208,18 +214,19 @@ public class VectorKernels extends ScalarKernels {
             geluTanh(FloatVector.fromArray(FLOATS, x, off + i)).intoArray(x, off + i);
         }
         for (; i < n; i++) {
-            x[off + i] = geluTanh(x[off + i]);
+            x[off + i] = geluTanhScalar(x[off + i]);
         }
-    }
-
-    /** x·sigmoid(x) = x / (1 + e^−x); for x ≪ 0, e^−x overflows to ∞ and the quotient is −0. */
-    private static FloatVector silu(FloatVector v) {
-        return v.div(v.neg().lanewise(VectorOperators.EXP).add(1f));
     }
 
     /** ½·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))). */
     private static FloatVector geluTanh(FloatVector v) {
         FloatVector inner = v.mul(v).mul(v).mul(GELU_CUBE).add(v).mul(GELU_C);
-        return v.mul(0.5f).mul(inner.lanewise(VectorOperators.TANH).add(1f));
+        return v.mul(0.5f).mul(VectorMath.tanh(inner).add(1f));
+    }
+
+    /** The scalar twin of {@link #geluTanh(FloatVector)}: the same operations, the same bits. */
+    static float geluTanhScalar(float v) {
+        float inner = (v * v * v * GELU_CUBE + v) * GELU_C;
+        return v * 0.5f * (VectorMath.tanhScalar(inner) + 1f);
     }
 }

@@ -245,6 +245,71 @@ class VectorKernelsTest {
         }
     }
 
+    @Test
+    void activationsEqualTheirScalarTwinsBitForBitInVectorsAndTails() {
+        // An element's result must not depend on whether it falls in a vector or in the scalar tail.
+        Random rnd = new Random(12);
+        for (int n : SIZES) {
+            float[] x = TestMatrices.gaussian(rnd, n, 6);
+            float[] up = TestMatrices.gaussian(rnd, n, 1);
+            float[] silu = x.clone();
+            float[] gelu = x.clone();
+            float[] siluMul = x.clone();
+            float[] geluMul = x.clone();
+            vector.silu(silu, 0, n);
+            vector.geluTanh(gelu, 0, n);
+            vector.siluMul(siluMul, up, n);
+            vector.geluTanhMul(geluMul, up, n);
+            for (int i = 0; i < n; i++) {
+                String at = " n=" + n + " [" + i + "] x=" + x[i];
+                assertEquals(VectorMath.siluScalar(x[i]), silu[i], "silu" + at);
+                assertEquals(VectorKernels.geluTanhScalar(x[i]), gelu[i], "geluTanh" + at);
+                assertEquals(VectorMath.siluScalar(x[i]) * up[i], siluMul[i], "siluMul" + at);
+                assertEquals(VectorKernels.geluTanhScalar(x[i]) * up[i], geluMul[i], "geluTanhMul" + at);
+            }
+        }
+    }
+
+    @Test
+    void softmaxAndActivationsDoNotChangeOnceTheJitCompilesThem() {
+        // lanewise(EXP/TANH) rounds differently in the interpreter and in C2; VectorMath must not.
+        // (Cold only if no earlier test in this JVM ran them; VectorMathTest also checks under -Xint.)
+        Random rnd = new Random(13);
+        int n = 4 * VectorLanes.LANES + 3;
+        float[] x = TestMatrices.gaussian(rnd, n, 30);
+        x[1] = -95f; // subnormal and zero exponentials
+        x[2] = Float.NEGATIVE_INFINITY;
+        float[] up = TestMatrices.gaussian(rnd, n, 1);
+        float[][] cold = activations(x, up);
+        for (int i = 0; i < 50_000; i++) { // enough for C2 to compile every kernel
+            float[] a = x.clone();
+            vector.softmax(a, 0, n);
+            vector.silu(a, 0, n);
+            vector.geluTanh(a, 0, n);
+            vector.siluMul(a, up, n);
+            vector.geluTanhMul(a, up, n);
+        }
+        float[][] warm = activations(x, up);
+        String[] names = {"softmax", "silu", "geluTanh", "siluMul", "geluTanhMul"};
+        for (int k = 0; k < names.length; k++) {
+            assertArrayEquals(cold[k], warm[k], names[k]);
+        }
+    }
+
+    private float[][] activations(float[] x, float[] up) {
+        int n = x.length;
+        float[][] out = new float[5][];
+        for (int k = 0; k < out.length; k++) {
+            out[k] = x.clone();
+        }
+        vector.softmax(out[0], 0, n);
+        vector.silu(out[1], 0, n);
+        vector.geluTanh(out[2], 0, n);
+        vector.siluMul(out[3], up, n);
+        vector.geluTanhMul(out[4], up, n);
+        return out;
+    }
+
     private static void checkInPlace(float[] input, Consumer<float[]> reference, Consumer<float[]> simd, String what) {
         float[] want = input.clone();
         float[] got = input.clone();
