@@ -11,6 +11,9 @@ import dev.recall.runtime.strategy.Prepared;
 import dev.recall.runtime.strategy.Prompt;
 import dev.recall.runtime.strategy.Strategies;
 import dev.recall.runtime.strategy.StrategyOptions;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -20,14 +23,14 @@ import picocli.CommandLine.Spec;
 
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.ByteOrder;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Random;
 import java.util.concurrent.Callable;
-import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.atomic.DoubleAdder;
 
 /**
  * {@code recall bench}: prefill and decode speed of a model on random token ids, next to the
@@ -43,8 +46,8 @@ import java.util.concurrent.atomic.LongAdder;
                 + "state size and the decode bandwidth roofline.")
 final class BenchCommand implements Callable<Integer> {
 
-    /** Buffer streamed to measure bandwidth: far larger than any cache. */
-    private static final long BANDWIDTH_BUFFER_BYTES = 256L << 20;
+    /** Buffer streamed to measure bandwidth: larger than any cache (server L3s reach 260 MiB). */
+    private static final long BANDWIDTH_BUFFER_BYTES = 1L << 30;
     private static final int BANDWIDTH_PASSES = 5;
 
     @Spec
@@ -83,8 +86,9 @@ final class BenchCommand implements Callable<Integer> {
             LongContextStrategy strat = Strategies.create(new StrategyOptions(strategy, 0, null, 0, 0), null);
             int[] prompt = new Random(seed).ints(promptTokens, 0, info.vocabSize()).toArray();
 
-            // Warm-up (not measured): compiles the kernels on a shorter prompt and a few steps.
-            run(lm, strat, java.util.Arrays.copyOf(prompt, Math.min(promptTokens, 128)), Math.min(genTokens, 8));
+            // Warm-up (not measured): the same prompt and a few steps, so that the JIT has compiled
+            // every kernel at the sizes measured (Vector API code is only fast once C2 compiles it).
+            run(lm, strat, prompt, Math.min(genTokens, 8));
             Run measured = run(lm, strat, prompt, genTokens);
 
             double prefillRate = promptTokens / (measured.prefillNanos / 1e9);
@@ -145,8 +149,9 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     /**
-     * Read bandwidth of main memory in bytes/s: the best of a few passes summing a 256 MiB off-heap
-     * buffer in 1 MiB blocks spread over the runtime's threads (the same threads decode uses).
+     * Read bandwidth of main memory in bytes/s: the best of a few passes summing a 1 GiB off-heap
+     * buffer with vector loads (as the matvec kernels read weights), in 1 MiB blocks spread over the
+     * runtime's threads (the same threads decode uses).
      */
     static double measureBandwidth() {
         try (Arena arena = Arena.ofShared()) {
@@ -155,23 +160,28 @@ final class BenchCommand implements Callable<Integer> {
             int block = 1 << 20;
             int blocks = (int) (BANDWIDTH_BUFFER_BYTES / block);
             double best = 0;
-            LongAdder sink = new LongAdder();
+            DoubleAdder sink = new DoubleAdder();
             for (int pass = 0; pass < BANDWIDTH_PASSES; pass++) {
                 long start = System.nanoTime();
-                Parallel.forRange(blocks, 1, (from, to) -> {
-                    long sum = 0;
-                    for (long off = (long) from * block; off < (long) to * block; off += 32) {
-                        sum += buffer.get(ValueLayout.JAVA_LONG_UNALIGNED, off)
-                                ^ buffer.get(ValueLayout.JAVA_LONG_UNALIGNED, off + 8)
-                                ^ buffer.get(ValueLayout.JAVA_LONG_UNALIGNED, off + 16)
-                                ^ buffer.get(ValueLayout.JAVA_LONG_UNALIGNED, off + 24);
-                    }
-                    sink.add(sum); // keeps the reads observable
-                });
+                Parallel.forRange(blocks, 1, (from, to) -> sink.add(sum(buffer, (long) from * block, (long) to * block)));
                 best = Math.max(best, BANDWIDTH_BUFFER_BYTES / ((System.nanoTime() - start) / 1e9));
             }
             return best;
         }
+    }
+
+    /** Sum of the floats in [from, to) bytes, four independent vector accumulators (to, from: multiples of 4 vectors). */
+    private static double sum(MemorySegment s, long from, long to) {
+        VectorSpecies<Float> species = FloatVector.SPECIES_PREFERRED;
+        long step = species.vectorByteSize();
+        FloatVector a0 = FloatVector.zero(species), a1 = a0, a2 = a0, a3 = a0;
+        for (long off = from; off < to; off += 4 * step) {
+            a0 = a0.add(FloatVector.fromMemorySegment(species, s, off, ByteOrder.LITTLE_ENDIAN));
+            a1 = a1.add(FloatVector.fromMemorySegment(species, s, off + step, ByteOrder.LITTLE_ENDIAN));
+            a2 = a2.add(FloatVector.fromMemorySegment(species, s, off + 2 * step, ByteOrder.LITTLE_ENDIAN));
+            a3 = a3.add(FloatVector.fromMemorySegment(species, s, off + 3 * step, ByteOrder.LITTLE_ENDIAN));
+        }
+        return a0.add(a1).add(a2).add(a3).reduceLanes(VectorOperators.ADD);
     }
 
     /** VmHWM of /proc/self/status in bytes (the process's peak resident set), or -1 off Linux. */

@@ -18,7 +18,8 @@ public interface Wkv6 {
 
     /**
      * The implementation used by the runtime: SIMD unless {@code -Drecall.kernels=scalar}; the SIMD
-     * one switches to the chunked form ({@link Wkv6Chunked}) for long batches (prefill).
+     * one switches to the chunked form ({@link Wkv6Chunked}) for long batches (prefill) unless
+     * {@code -Drecall.wkv=sequential}.
      */
     static Wkv6 get() {
         return Holder.INSTANCE;
@@ -46,7 +47,8 @@ public interface Wkv6 {
         static final Wkv6 INSTANCE = "scalar".equals(System.getProperty("recall.kernels"))
                 || ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()
                 ? new Wkv6Scalar()
-                : new Wkv6Chunked();
+                // -Drecall.wkv=sequential turns the chunked prefill off (for A/B benchmarks).
+                : "sequential".equals(System.getProperty("recall.wkv")) ? new Wkv6Vector() : new Wkv6Chunked();
 
         private Holder() {
         }
