@@ -102,6 +102,10 @@ final class GenerateCommand implements Callable<Integer> {
             description = "LM-Infinite: local window and distance limit (0: training length).")
     int dMax;
 
+    @Option(names = "--train-length", paramLabel = "N", defaultValue = "0",
+            description = "The model's training context length, for configs that do not state it (0: from config.json).")
+    int trainLength;
+
     @Option(names = "--verbose", description = "Print the strategy's diagnostics and timings to stderr.")
     boolean verbose;
 
@@ -125,7 +129,7 @@ final class GenerateCommand implements Callable<Integer> {
                     ? encodeParts(tokenizer, lm, prefix, contextText, query)
                     : encodeParts(tokenizer, lm, null, prompt, null);
             LongContextStrategy strat = Strategies.create(
-                    new StrategyOptions(strategy, chunk, idkPhrase, nGlobal, dMax), tokenizer);
+                    new StrategyOptions(strategy, chunk, idkPhrase, nGlobal, dMax, trainLength), tokenizer);
             StopCondition stop = StopCondition.eos(lm.info().eosTokenIds()).withStopStrings(stopStrings);
             PrintWriter out = spec.commandLine().getOut();
             GenerationResult result = DecodeLoop.generate(lm, tokenizer, strat, request, sampling, stop, piece -> {

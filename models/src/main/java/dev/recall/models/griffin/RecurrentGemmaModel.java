@@ -161,6 +161,8 @@ public final class RecurrentGemmaModel implements LanguageModel {
         int window = switch (policy) {
             case AttentionPolicy.Full full -> attentionWindow;
             case AttentionPolicy.SlidingWindow sliding -> Math.min(attentionWindow, sliding.window());
+            // LM-Infinite's Λ shape is for layers without a window of their own: the model's window applies.
+            case AttentionPolicy.Lambda lambda -> attentionWindow;
         };
         RecurrentBlock.Memory[] recurrent = new RecurrentBlock.Memory[layers.length];
         KvCache[] caches = new KvCache[layers.length];

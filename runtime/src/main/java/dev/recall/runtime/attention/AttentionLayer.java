@@ -1,21 +1,42 @@
 package dev.recall.runtime.attention;
 
-import dev.recall.kernels.Kernels;
+import dev.recall.kernels.LambdaAttention;
+import dev.recall.kernels.Parallel;
 
 /**
  * Causal multi-head attention with grouped KV heads over a {@link KvCache}. Models hand it
- * unrotated projections; it applies RoPE at each token's absolute position, appends to the cache
- * and attends according to the cache's visibility rule. Prefill and decode are the same code
- * (decode is a batch of one), which is what keeps them numerically identical.
+ * unrotated projections; it applies RoPE at each token's absolute position, attends according to
+ * the cache's visibility rule and appends the batch to the cache. Prefill and decode are the same
+ * code (decode is a batch of one), which is what keeps them numerically identical.
+ *
+ * <p>Query i of a batch sees earlier tokens from the cache and the batch's own keys up to itself,
+ * read straight from the batch (so a ring cache never has to hold more than its window, and every
+ * query of the batch is independent). Queries are processed in blocks of {@value #QUERY_BLOCK}
+ * positions times the query heads sharing one KV head: the keys every query of the block sees
+ * are streamed once for all of them (attention is bound by reading keys and values, not by
+ * arithmetic), and each query then adds its own few extra keys. Blocks run in parallel. What a
+ * query sees:
+ * <ul>
+ *   <li>full: every key j ≤ i;</li>
+ *   <li>sliding window w: keys with i − j &lt; w;</li>
+ *   <li>Λ (LM-Infinite, window = d_max): the same local keys, plus the first n_global keys that
+ *       fell out of the window, scored with the query rotated to position d_max against the
+ *       unrotated key (relative distance clamped to d_max). One softmax covers both.</li>
+ * </ul>
  */
 public final class AttentionLayer {
+
+    /** Multiply-adds below which a group of query blocks is not worth a parallel task. */
+    private static final int PARALLEL_GRAIN_WORK = 1 << 16;
+    /** Positions per query block. */
+    static final int QUERY_BLOCK = 16;
 
     private final int nHeads;
     private final int nKvHeads;
     private final int headDim;
     private final Rope rope;
     private final float scale;
-    private final Kernels k = Kernels.get();
+    private final LambdaAttention attention = LambdaAttention.get();
 
     public AttentionLayer(int nHeads, int nKvHeads, int headDim, Rope rope, float scale) {
         if (nHeads % nKvHeads != 0) {
@@ -37,6 +58,7 @@ public final class AttentionLayer {
         return switch (policy) {
             case AttentionPolicy.Full f -> new KvCache(kvDim(), 0);
             case AttentionPolicy.SlidingWindow w -> new KvCache(kvDim(), w.window());
+            case AttentionPolicy.Lambda l -> KvCache.lambda(kvDim(), l.nGlobal(), l.dMax());
         };
     }
 
@@ -47,35 +69,139 @@ public final class AttentionLayer {
     public void forward(KvCache cache, float[] q, float[] kIn, float[] v, int t, float[] out) {
         int qDim = nHeads * headDim;
         int kvDim = kvDim();
-        int group = nHeads / nKvHeads;
-        float[] scores = new float[cache.window > 0 ? cache.window : cache.length + t];
-        for (int i = 0; i < t; i++) {
-            int pos = cache.length;
-            if (rope != null) {
-                rope.rotate(q, i * qDim, nHeads, pos);
-                rope.rotate(kIn, i * kvDim, nKvHeads, pos);
+        int start = cache.length;
+        cache.keepGlobal(kIn, v, t);
+        float[] qClamped = clampedQueries(cache, q, t);
+        if (rope != null) {
+            for (int i = 0; i < t; i++) {
+                rope.rotate(q, i * qDim, nHeads, start + i);
+                rope.rotate(kIn, i * kvDim, nKvHeads, start + i);
             }
-            cache.append(kIn, i * kvDim, v, i * kvDim);
-            int first = cache.window > 0 ? Math.max(0, pos - cache.window + 1) : 0;
-            int n = pos - first + 1;
-            if (scores.length < n) {
-                scores = new float[n];
+        }
+        int last = start + t - 1;
+        int visible = cache.window > 0 ? Math.min(last + 1, cache.window + cache.nGlobal) : last + 1;
+        int blocks = (t + QUERY_BLOCK - 1) / QUERY_BLOCK;
+        long blockWork = (long) Math.min(t, QUERY_BLOCK) * (nHeads / nKvHeads) * visible * headDim;
+        int grain = (int) Math.max(1, PARALLEL_GRAIN_WORK / blockWork);
+        Parallel.forRange(blocks * nKvHeads, grain, (from, to) -> {
+            BlockScratch scratch = new BlockScratch();
+            for (int idx = from; idx < to; idx++) {
+                attendBlock(cache, start, t, idx / nKvHeads, idx % nKvHeads, q, qClamped, kIn, v, scratch, out);
             }
-            for (int h = 0; h < nHeads; h++) {
-                int qo = i * qDim + h * headDim;
-                int kvo = (h / group) * headDim;
-                for (int j = 0; j < n; j++) {
-                    int s = cache.slot(first + j) * kvDim + kvo;
-                    scores[j] = k.dot(q, qo, cache.keys, s, headDim) * scale;
-                }
-                k.softmax(scores, 0, n);
-                int oo = i * qDim + h * headDim;
-                java.util.Arrays.fill(out, oo, oo + headDim, 0f);
-                for (int j = 0; j < n; j++) {
-                    int s = cache.slot(first + j) * kvDim + kvo;
-                    k.axpy(scores[j], cache.values, s, out, oo, headDim);
-                }
+        });
+        cache.appendAll(kIn, v, t);
+    }
+
+    /**
+     * For a Λ cache, the queries rotated to position d_max (the clamped distance of the global
+     * path), for the batch rows that have one (position ≥ d_max); null when no row does.
+     */
+    private float[] clampedQueries(KvCache cache, float[] q, int t) {
+        int start = cache.length;
+        if (cache.nGlobal == 0 || start + t - 1 < cache.window) {
+            return null;
+        }
+        if (rope == null) {
+            return q;
+        }
+        int qDim = nHeads * headDim;
+        float[] clamped = new float[t * qDim];
+        for (int i = Math.max(0, cache.window - start); i < t; i++) {
+            System.arraycopy(q, i * qDim, clamped, i * qDim, qDim);
+            rope.rotate(clamped, i * qDim, nHeads, cache.window);
+        }
+        return clamped;
+    }
+
+    /** Per-task accumulators and query offsets for one block. */
+    private final class BlockScratch {
+        final int group = nHeads / nKvHeads;
+        final LambdaAttention.Accumulator[] accs = new LambdaAttention.Accumulator[QUERY_BLOCK * group];
+        final int[] offsets = new int[QUERY_BLOCK * group];
+
+        BlockScratch() {
+            for (int j = 0; j < accs.length; j++) {
+                accs[j] = new LambdaAttention.Accumulator(headDim);
             }
+        }
+    }
+
+    /** First position a query at position pos sees locally. */
+    private static int localFrom(KvCache cache, int pos) {
+        return cache.window > 0 ? Math.max(0, pos - cache.window + 1) : 0;
+    }
+
+    /** Global rows (positions [0, n)) query position pos sees with the clamped distance. */
+    private static int globalRows(KvCache cache, int pos) {
+        return Math.min(cache.nGlobal, localFrom(cache, pos));
+    }
+
+    /**
+     * Attention of batch rows [b·B, b·B + B) × the query heads of KV head g. Keys every query of
+     * the block sees (local: from the last query's window start up to the first query, if any; global:
+     * the first query's global rows) are folded for all queries together; then each query folds
+     * its own remainder (the older local keys only earlier queries still see, the block's own
+     * keys up to itself, and global rows that only later queries have).
+     */
+    private void attendBlock(KvCache cache, int start, int t, int b, int g, float[] q, float[] qClamped, float[] kIn,
+                             float[] v, BlockScratch s, float[] out) {
+        int qDim = nHeads * headDim;
+        int i0 = b * QUERY_BLOCK, i1 = Math.min(t, i0 + QUERY_BLOCK);
+        int nq = (i1 - i0) * s.group;
+        for (int i = i0, j = 0; i < i1; i++) {
+            for (int h = g * s.group; h < (g + 1) * s.group; h++, j++) {
+                s.offsets[j] = i * qDim + h * headDim;
+                s.accs[j].reset();
+            }
+        }
+        int firstPos = start + i0, lastPos = start + i1 - 1;
+        // A block longer than the window has no key all its queries see: then sharedFrom = firstPos.
+        int sharedFrom = Math.min(localFrom(cache, lastPos), firstPos);
+        int sharedGlobal = globalRows(cache, firstPos);
+        foldLocal(cache, start, g, q, s.offsets, 0, nq, kIn, v, sharedFrom, firstPos, s.accs);
+        foldGlobal(cache, g, qClamped, s.offsets, 0, nq, 0, sharedGlobal, s.accs);
+        for (int i = i0, j = 0; i < i1; i++) {
+            int pos = start + i;
+            for (int h = 0; h < s.group; h++, j++) {
+                foldLocal(cache, start, g, q, s.offsets, j, j + 1, kIn, v, localFrom(cache, pos), sharedFrom, s.accs);
+                foldLocal(cache, start, g, q, s.offsets, j, j + 1, kIn, v, Math.max(firstPos, localFrom(cache, pos)), pos + 1, s.accs);
+                foldGlobal(cache, g, qClamped, s.offsets, j, j + 1, sharedGlobal, globalRows(cache, pos), s.accs);
+                attention.finish(s.accs[j], out, s.offsets[j]);
+            }
+        }
+    }
+
+    /**
+     * Folds the rotated keys of absolute positions [from, to) into queries [qFrom, qTo): positions
+     * before the batch come from the cache (a ring wraps), the rest from the batch itself.
+     */
+    private void foldLocal(KvCache cache, int start, int g, float[] q, int[] offsets, int qFrom, int qTo, float[] kIn,
+                           float[] v, int from, int to, LambdaAttention.Accumulator[] accs) {
+        int kvDim = kvDim();
+        int kvo = g * headDim;
+        int cachedTo = Math.min(to, start);
+        if (from < cachedTo) {
+            if (cache.window > 0) {
+                attention.foldRing(q, offsets, qFrom, qTo, scale, cache.keys, cache.values, kvo, kvDim, cache.window,
+                        cache.slot(from), cachedTo - from, accs);
+            } else {
+                attention.fold(q, offsets, qFrom, qTo, scale, cache.keys, cache.values, from * kvDim + kvo, kvDim,
+                        cachedTo - from, accs);
+            }
+        }
+        int batchFrom = Math.max(from, start);
+        if (batchFrom < to) {
+            attention.fold(q, offsets, qFrom, qTo, scale, kIn, v, (batchFrom - start) * kvDim + kvo, kvDim,
+                    to - batchFrom, accs);
+        }
+    }
+
+    /** Folds the unrotated global keys [from, to) into queries [qFrom, qTo) with their clamped rotation. */
+    private void foldGlobal(KvCache cache, int g, float[] qClamped, int[] offsets, int qFrom, int qTo, int from, int to,
+                            LambdaAttention.Accumulator[] accs) {
+        if (from < to) {
+            attention.fold(qClamped, offsets, qFrom, qTo, scale, cache.globalKeys, cache.globalValues,
+                    from * kvDim() + g * headDim, kvDim(), to - from, accs);
         }
     }
 }

@@ -19,6 +19,22 @@ public sealed interface AttentionPolicy {
         }
     }
 
+    /**
+     * LM-Infinite's Λ-shaped attention: query i sees key j locally when i − j &lt; dMax (RoPE at the
+     * true distance) and globally when i − j ≥ dMax and j &lt; nGlobal (distance clamped to dMax);
+     * every other key is masked. Only nGlobal + dMax keys are ever visible, so the cache is bounded.
+     */
+    record Lambda(int nGlobal, int dMax) implements AttentionPolicy {
+        public Lambda {
+            if (nGlobal < 0) {
+                throw new IllegalArgumentException("LM-Infinite n_global must not be negative, got " + nGlobal);
+            }
+            if (dMax < 1) {
+                throw new IllegalArgumentException("LM-Infinite d_max must be positive, got " + dMax);
+            }
+        }
+    }
+
     static AttentionPolicy full() {
         return new Full();
     }

@@ -5,32 +5,57 @@ import java.util.Arrays;
 /**
  * Keys (already rotated to their absolute positions) and values of one attention layer.
  * Unbounded caches grow; windowed caches are a ring of {@code window} slots, so memory is
- * constant in the context length.
+ * constant in the context length. An LM-Infinite (Λ) cache is a ring of d_max slots plus the
+ * first n_global keys kept unrotated (their global score uses the clamped distance, so it needs
+ * the key before rotation) and their values.
  */
 public final class KvCache {
 
     final int kvDim;
     final int window;
+    final int nGlobal;
     float[] keys;
     float[] values;
+    final float[] globalKeys;
+    final float[] globalValues;
     int length;
 
     /** @param window ring size, or 0 for an unbounded cache */
     public KvCache(int kvDim, int window) {
+        this(kvDim, window, 0);
+    }
+
+    private KvCache(int kvDim, int window, int nGlobal) {
+        if (window < 0) {
+            throw new IllegalArgumentException("cache window must not be negative, got " + window);
+        }
         this.kvDim = kvDim;
         this.window = window;
+        this.nGlobal = nGlobal;
         int initial = window > 0 ? window : 64;
         this.keys = new float[initial * kvDim];
         this.values = new float[initial * kvDim];
+        this.globalKeys = new float[nGlobal * kvDim];
+        this.globalValues = new float[nGlobal * kvDim];
+    }
+
+    /** A Λ cache: the first nGlobal keys unrotated plus a ring of the last dMax rotated keys. */
+    public static KvCache lambda(int kvDim, int nGlobal, int dMax) {
+        if (dMax < 1) {
+            throw new IllegalArgumentException("LM-Infinite d_max must be positive, got " + dMax);
+        }
+        return new KvCache(kvDim, dMax, nGlobal);
     }
 
     private KvCache(KvCache o) {
         this.kvDim = o.kvDim;
         this.window = o.window;
+        this.nGlobal = o.nGlobal;
         this.length = o.length;
-        int used = window > 0 ? Math.min(length, window) : length;
-        this.keys = Arrays.copyOf(o.keys, Math.max(o.keys.length, used * kvDim));
-        this.values = Arrays.copyOf(o.values, Math.max(o.values.length, used * kvDim));
+        this.keys = o.keys.clone();
+        this.values = o.values.clone();
+        this.globalKeys = o.globalKeys.clone();
+        this.globalValues = o.globalValues.clone();
     }
 
     /** Number of tokens seen (the next token's absolute position). */
@@ -38,8 +63,14 @@ public final class KvCache {
         return length;
     }
 
+    /** Ring size (the local window / d_max), or 0 when unbounded. */
     public int window() {
         return window;
+    }
+
+    /** Starting tokens kept for Λ attention's global path (0 for other policies). */
+    public int nGlobal() {
+        return nGlobal;
     }
 
     /** Slot of absolute position pos in the key/value arrays. */
@@ -47,17 +78,39 @@ public final class KvCache {
         return window > 0 ? pos % window : pos;
     }
 
-    /** Appends one token's key and value (kvDim each) at position {@link #length()}. */
-    void append(float[] k, int ko, float[] v, int vo) {
-        if (window == 0 && (length + 1) * kvDim > keys.length) {
-            int cap = Math.max(length + 1, keys.length / kvDim * 2);
-            keys = Arrays.copyOf(keys, cap * kvDim);
-            values = Arrays.copyOf(values, cap * kvDim);
+    /**
+     * Keeps the unrotated keys and the values of the batch's positions below nGlobal; call before
+     * the batch's keys are rotated. k and v hold t rows of kvDim for positions length, length+1, ….
+     */
+    void keepGlobal(float[] k, float[] v, int t) {
+        for (int i = 0; i < t && length + i < nGlobal; i++) {
+            System.arraycopy(k, i * kvDim, globalKeys, (length + i) * kvDim, kvDim);
+            System.arraycopy(v, i * kvDim, globalValues, (length + i) * kvDim, kvDim);
         }
-        int s = slot(length) * kvDim;
-        System.arraycopy(k, ko, keys, s, kvDim);
-        System.arraycopy(v, vo, values, s, kvDim);
-        length++;
+    }
+
+    /**
+     * Appends a batch of t rotated keys and values (rows of kvDim) at positions length, …; a ring
+     * keeps only the last window of them.
+     */
+    void appendAll(float[] k, float[] v, int t) {
+        if (window == 0) {
+            int need = (length + t) * kvDim;
+            if (need > keys.length) {
+                int cap = Math.max(length + t, keys.length / kvDim * 2);
+                keys = Arrays.copyOf(keys, cap * kvDim);
+                values = Arrays.copyOf(values, cap * kvDim);
+            }
+            System.arraycopy(k, 0, keys, length * kvDim, t * kvDim);
+            System.arraycopy(v, 0, values, length * kvDim, t * kvDim);
+        } else {
+            for (int i = Math.max(0, t - window); i < t; i++) {
+                int s = slot(length + i) * kvDim;
+                System.arraycopy(k, i * kvDim, keys, s, kvDim);
+                System.arraycopy(v, i * kvDim, values, s, kvDim);
+            }
+        }
+        length += t;
     }
 
     public KvCache copy() {
@@ -65,6 +118,6 @@ public final class KvCache {
     }
 
     public long sizeBytes() {
-        return (long) (keys.length + values.length) * Float.BYTES;
+        return (long) (keys.length + values.length + globalKeys.length + globalValues.length) * Float.BYTES;
     }
 }

@@ -17,7 +17,24 @@ public final class Strategies {
         String name = options.name() == null ? "none" : options.name();
         return switch (name) {
             case "none", "plain" -> new PlainStrategy();
-            default -> throw new RecallException("unknown strategy '" + name + "' (supported: none)");
+            case "oprm" -> new Oprm(options.chunk(), idkToken(options.idkPhraseOrDefault(), tokenizer), options.trainLength());
+            case "lm-infinite" -> new LmInfinite(options.nGlobal(), options.dMax(), options.trainLength());
+            default -> throw new RecallException("unknown strategy '" + name + "' (supported: none, oprm, lm-infinite)");
         };
+    }
+
+    /** The first token of the IDK phrase, or −1 (no IDK filter) for an empty phrase. */
+    static int idkToken(String phrase, Tokenizer tokenizer) {
+        if (phrase.isEmpty()) {
+            return -1;
+        }
+        if (tokenizer == null) {
+            throw new RecallException("OPRM needs the model's tokenizer to find the first token of the IDK phrase '" + phrase + "'");
+        }
+        int[] ids = tokenizer.encode(phrase);
+        if (ids.length == 0) {
+            throw new RecallException("the IDK phrase '" + phrase + "' encodes to no tokens");
+        }
+        return ids[0];
     }
 }

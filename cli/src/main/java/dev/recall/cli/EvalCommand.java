@@ -1,0 +1,244 @@
+package dev.recall.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.recall.runtime.RecallException;
+import dev.recall.runtime.attention.AttentionPolicy;
+import dev.recall.runtime.eval.PasskeyEval;
+import dev.recall.runtime.eval.PasskeyPrompt;
+import dev.recall.runtime.eval.PerplexityEval;
+import dev.recall.runtime.eval.SvgChart;
+import dev.recall.runtime.model.LanguageModel;
+import dev.recall.runtime.strategy.LongContextStrategy;
+import dev.recall.runtime.strategy.Strategies;
+import dev.recall.runtime.strategy.StrategyOptions;
+import dev.recall.runtime.tokenizer.Tokenizer;
+import dev.recall.runtime.tokenizer.Tokenizers;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code recall eval}: the long-context evaluations of the reference table, written as JSON (and
+ * optionally drawn as an SVG line chart over context length).
+ */
+@Command(name = "eval", usageHelpAutoWidth = true, synopsisSubcommandLabel = "passkey | perplexity",
+        description = "Long-context evaluations: pass-key retrieval accuracy and perplexity versus context length.",
+        subcommands = {EvalCommand.Passkey.class, EvalCommand.Perplexity.class})
+public final class EvalCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        throw new ParameterException(spec.commandLine(), "an evaluation is required: passkey or perplexity");
+    }
+
+    /** Options shared by both evaluations: the strategy sizes and the training-length override. */
+    static final class StrategySizes {
+        @Option(names = "--n-global", paramLabel = "N", defaultValue = "0",
+                description = "LM-Infinite: starting tokens every query sees (0: 10).")
+        int nGlobal;
+
+        @Option(names = "--d-max", paramLabel = "N", defaultValue = "0",
+                description = "LM-Infinite: local window and distance limit (0: training length).")
+        int dMax;
+
+        @Option(names = "--train-length", paramLabel = "N", defaultValue = "0",
+                description = "The model's training context length, overriding its config (0: from the config).")
+        int trainLength;
+    }
+
+    @Command(name = "passkey", sortOptions = false, usageHelpAutoWidth = true,
+            description = {"Pass-key retrieval: each prompt through a method, greedy answer of at most 6 tokens;",
+                    "correct when the answer contains the key. Prompts: passkey_prompts.jsonl format."})
+    static final class Passkey implements Callable<Integer> {
+
+        @Spec
+        CommandSpec spec;
+
+        @Mixin
+        ModelOption model;
+
+        @Option(names = "--prompts", paramLabel = "FILE", required = true,
+                description = "Prompts as JSON lines (length, depth, key, prompt_ids, prefix_ids, query_ids).")
+        Path prompts;
+
+        @Option(names = "--method", paramLabel = "METHOD", split = ",", defaultValue = "plain",
+                description = "plain, oprm or lm-infinite; a comma-separated list runs each. Default: ${DEFAULT-VALUE}")
+        List<String> methods;
+
+        @Option(names = "--chunk", paramLabel = "N", defaultValue = "0",
+                description = "OPRM: chunk size in tokens (0: training length − prefix − query).")
+        int chunk;
+
+        @Option(names = "--idk-phrase", paramLabel = "TEXT",
+                description = "OPRM: phrase whose first token marks a chunk as uninformed (default \" unknown.\").")
+        String idkPhrase;
+
+        @Mixin
+        StrategySizes sizes;
+
+        @Option(names = "--out", paramLabel = "FILE", required = true, description = "Results as JSON.")
+        Path out;
+
+        @Option(names = "--plot", paramLabel = "FILE", description = "Accuracy versus context length as SVG.")
+        Path plot;
+
+        @Override
+        public Integer call() {
+            List<PasskeyPrompt> all = PasskeyPrompt.read(prompts);
+            PrintWriter log = spec.commandLine().getOut();
+            Map<String, Object> byMethod = new LinkedHashMap<>();
+            SvgChart chart = new SvgChart("Pass-key accuracy: " + model.dir.getFileName(), "context length (tokens)",
+                    "accuracy").yRange(0, 1);
+            try (LanguageModel lm = model.load()) {
+                Tokenizer tokenizer = Tokenizers.load(model.dir);
+                for (String method : methods) {
+                    LongContextStrategy strategy = Strategies.create(new StrategyOptions(method, chunk, idkPhrase,
+                            sizes.nGlobal, sizes.dMax, sizes.trainLength), tokenizer);
+                    List<PasskeyEval.Row> rows = new ArrayList<>();
+                    for (PasskeyPrompt p : all) {
+                        PasskeyEval.Row row = PasskeyEval.run(lm, tokenizer, strategy, p);
+                        rows.add(row);
+                        log.printf(Locale.ROOT, "%-11s length %5d depth %.2f key %s answer %-14s %s%s%n", method,
+                                row.length(), row.depth(), row.key(), quote(row.answer()), row.correct() ? "ok" : "--",
+                                row.chosenChunk() == null ? "" : "  chunk " + row.chosenChunk());
+                        log.flush();
+                    }
+                    PasskeyEval.Result result = new PasskeyEval.Result(method, PasskeyEval.accuracy(rows), rows);
+                    byMethod.put(method, result.toJson());
+                    chart.add(method, result.accuracy());
+                    result.accuracy().forEach((len, acc) ->
+                            log.printf(Locale.ROOT, "%-11s accuracy at %5d: %.2f%n", method, len, acc));
+                }
+            }
+            Map<String, Object> json = new LinkedHashMap<>();
+            json.put("model", model.dir.toString());
+            json.put("prompts", prompts.toString());
+            json.put("passkey", byMethod);
+            write(out, json);
+            if (plot != null) {
+                writeText(plot, chart.render());
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "perplexity", sortOptions = false, usageHelpAutoWidth = true,
+            description = {"Perplexity versus context length: the text tokenised document by document (split on",
+                    "\"\\n<|endoftext|>\\n\", <|endoftext|> after each), 4 windows of L + 1 tokens at offsets",
+                    "5000 + w·8192, exp(mean negative log-likelihood)."})
+    static final class Perplexity implements Callable<Integer> {
+
+        @Spec
+        CommandSpec spec;
+
+        @Mixin
+        ModelOption model;
+
+        @Option(names = "--text", paramLabel = "FILE", required = true, description = "UTF-8 corpus.")
+        Path text;
+
+        @Option(names = "--lengths", paramLabel = "L,...", split = ",", required = true,
+                description = "Context lengths in tokens, e.g. 256,1024,2048,4096.")
+        List<Integer> lengths;
+
+        @Option(names = "--strategy", paramLabel = "NAME", split = ",", defaultValue = "none",
+                description = "none or lm-infinite; a comma-separated list runs each. Default: ${DEFAULT-VALUE}")
+        List<String> strategies;
+
+        @Mixin
+        StrategySizes sizes;
+
+        @Option(names = "--out", paramLabel = "FILE", required = true, description = "Results as JSON.")
+        Path out;
+
+        @Option(names = "--plot", paramLabel = "FILE", description = "Perplexity versus context length as SVG.")
+        Path plot;
+
+        @Override
+        public Integer call() {
+            if (!Files.isRegularFile(text)) {
+                throw new RecallException("text file not found: " + text);
+            }
+            String corpus;
+            try {
+                corpus = Files.readString(text, StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                throw new RecallException("cannot read " + text + " as UTF-8 text: " + e.getMessage(), e);
+            }
+            PrintWriter log = spec.commandLine().getOut();
+            Map<String, Object> byStrategy = new LinkedHashMap<>();
+            SvgChart chart = new SvgChart("Perplexity: " + model.dir.getFileName(), "context length (tokens)", "perplexity");
+            try (LanguageModel lm = model.load()) {
+                Tokenizer tokenizer = Tokenizers.load(model.dir);
+                int[] ids = PerplexityEval.tokenize(corpus, tokenizer, PerplexityEval.endOfTextId(tokenizer, lm));
+                log.printf(Locale.ROOT, "%d tokens%n", ids.length);
+                for (String strategy : strategies) {
+                    AttentionPolicy policy = PerplexityEval.policy(strategy, lm, sizes.nGlobal, sizes.dMax, sizes.trainLength);
+                    Map<String, Object> values = new LinkedHashMap<>();
+                    Map<Integer, Double> points = new LinkedHashMap<>();
+                    for (int len : lengths) {
+                        double ppl = PerplexityEval.perplexity(lm, policy, ids, len);
+                        values.put(Integer.toString(len), ppl);
+                        points.put(len, ppl);
+                        log.printf(Locale.ROOT, "%-11s perplexity at %5d: %.3f%n", strategy, len, ppl);
+                        log.flush();
+                    }
+                    byStrategy.put(strategy, values);
+                    chart.add(strategy.equals("none") ? "plain" : strategy, points);
+                }
+            }
+            Map<String, Object> json = new LinkedHashMap<>();
+            json.put("model", model.dir.toString());
+            json.put("text", text.toString());
+            json.put("perplexity", byStrategy);
+            write(out, json);
+            if (plot != null) {
+                writeText(plot, chart.render());
+            }
+            return 0;
+        }
+    }
+
+    private static String quote(String s) {
+        return "'" + s.replace("\n", "\\n") + "'";
+    }
+
+    private static void write(Path file, Map<String, Object> json) {
+        try {
+            writeText(file, new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(json) + "\n");
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static void writeText(Path file, String text) {
+        try {
+            Path parent = file.toAbsolutePath().getParent();
+            if (parent != null) {
+                Files.createDirectories(parent);
+            }
+            Files.writeString(file, text, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new RecallException("cannot write " + file + ": " + e.getMessage(), e);
+        }
+    }
+}

@@ -1,0 +1,107 @@
+package dev.recall.examples;
+
+import dev.recall.runtime.model.LanguageModel;
+import dev.recall.runtime.model.ModelLoader;
+import dev.recall.runtime.model.ModelState;
+import dev.recall.runtime.testing.GoldenCheck;
+import dev.recall.runtime.tokenizer.Tokenizer;
+import dev.recall.runtime.tokenizer.Tokenizers;
+import org.junit.jupiter.api.Test;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Runs the example of docs/embedding.md on the demo model and checks what it prints. */
+class EmbeddingExampleTest {
+
+    /** The cli module's tests run in cli/; the demo model and the docs are beside it. */
+    private static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
+    private static final Path MODEL = ROOT.resolve("models/zoo-mamba");
+
+    private static String runExample() {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8)) {
+            EmbeddingExample.run(MODEL.toString(), out);
+        }
+        return bytes.toString(StandardCharsets.UTF_8);
+    }
+
+    private static final List<String> LABELS =
+            List.of("continuation", "after snapshot", "after restore", "sampled", "chat format", "reply");
+
+    /** The example's "label:value" fields; generated values may span lines. */
+    private static Map<String, String> fields(String output) {
+        Map<String, String> out = new LinkedHashMap<>();
+        String current = null;
+        for (String line : output.split("\n", -1)) {
+            int colon = line.indexOf(':');
+            String label = colon < 0 ? null : line.substring(0, colon);
+            if (label != null && LABELS.contains(label) && !out.containsKey(label)) {
+                current = label;
+                out.put(label, line.substring(colon + 1));
+            } else if (current != null) {
+                out.put(current, out.get(current) + "\n" + line);
+            }
+        }
+        // The last field ends with the final println's newline.
+        out.computeIfPresent("reply", (k, v) -> v.endsWith("\n") ? v.substring(0, v.length() - 1) : v);
+        return out;
+    }
+
+    @Test
+    void theDocumentedExampleRunsAndIsReproducible() {
+        String output = runExample();
+        Map<String, String> f = fields(output);
+        assertEquals(LABELS, List.copyOf(f.keySet()), output);
+        // Greedy decoding through the API equals argmax decoding straight on the model.
+        assertEquals(greedyText("The pass key is", 16), f.get("continuation"));
+        assertFalse(f.get("continuation").isBlank());
+        // Restoring the snapshot reproduces the continuation.
+        assertEquals(f.get("after snapshot"), f.get("after restore"));
+        assertFalse(f.get("after snapshot").isEmpty());
+        assertEquals("plain", f.get("chat format"));
+        // Everything, the seeded sample included, is the same on a second run.
+        assertEquals(output, runExample());
+    }
+
+    @Test
+    void theDocsShowExactlyTheExampleSource() throws IOException {
+        String doc = Files.readString(ROOT.resolve("docs/embedding.md"));
+        String source = Files.readString(Path.of("src/test/java/dev/recall/examples/EmbeddingExample.java"));
+        int start = doc.indexOf("```java\npackage dev.recall.examples;");
+        assertTrue(start >= 0, "docs/embedding.md should show EmbeddingExample.java");
+        int from = doc.indexOf('\n', start) + 1;
+        assertEquals(source, doc.substring(from, doc.indexOf("```", from)));
+    }
+
+    private static String greedyText(String prompt, int n) {
+        Tokenizer tokenizer = Tokenizers.load(MODEL);
+        try (LanguageModel model = ModelLoader.load(MODEL)) {
+            ModelState state = model.newState();
+            float[] logits = model.prefill(state, tokenizer.encodeWithSpecialTokens(prompt));
+            int[] ids = new int[n];
+            int count = 0;
+            while (count < n) {
+                int id = GoldenCheck.argmax(logits);
+                if (model.info().eosTokenIds().contains(id)) {
+                    break;
+                }
+                ids[count++] = id;
+                logits = model.step(state, id);
+            }
+            return tokenizer.decode(Arrays.copyOf(ids, count));
+        }
+    }
+}

@@ -1,0 +1,181 @@
+package dev.recall.kernels;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * SIMD {@link LambdaAttention} on the Vector API. Scores: four key rows at a time share each
+ * loaded query vector (four independent FMA chains, one lane sum per row). Exponentials: across
+ * the tile's scores. Weighted values: four vectors of the head dimension held in registers while
+ * the tile's rows stream through. Tails shorter than a vector run scalar loops.
+ *
+ * <p>Deterministic in every JIT tier: {@code reduceLanes(ADD)} and {@code lanewise(EXP)} give
+ * different roundings in the interpreter's fallback and in compiled code, which would make a
+ * result depend on warm-up and on which thread ran it. Lane sums here use a fixed butterfly and
+ * exponentials a polynomial of element-wise IEEE operations, which are exact in every tier.
+ */
+public final class LambdaAttentionVector extends LambdaAttention {
+
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final int W = S.length();
+    private static final Kernels SCALAR = new ScalarKernels();
+    private static final VectorShuffle<Float>[] BUTTERFLY = butterfly();
+
+    @SuppressWarnings("unchecked")
+    private static VectorShuffle<Float>[] butterfly() {
+        int steps = Integer.numberOfTrailingZeros(W);
+        VectorShuffle<Float>[] shuffles = new VectorShuffle[steps];
+        for (int s = 0; s < steps; s++) {
+            int k = W >> (s + 1);
+            shuffles[s] = VectorShuffle.fromOp(S, i -> i ^ k);
+        }
+        return shuffles;
+    }
+
+    /** Sum of the lanes in a fixed butterfly order (the same in every JIT tier). */
+    static float sumLanes(FloatVector v) {
+        for (VectorShuffle<Float> partner : BUTTERFLY) {
+            v = v.add(v.rearrange(partner));
+        }
+        return v.lane(0);
+    }
+
+    // exp(x) for x ≤ 0 (Cephes expf): x = n·ln2 + r with |r| ≤ ln2/2, exp(r) by a degree-7
+    // polynomial, 2ⁿ built in the exponent bits. Inputs below −87.3 are clamped to it (exp ≈ 1e-38,
+    // nothing next to the tile maximum's exp(0) = 1).
+    private static final float EXP_FLOOR = -87.3f;
+    private static final float LOG2E = 1.44269504088896341f;
+    private static final float ROUND_MAGIC = 12582912f; // 1.5·2²³: adding it rounds to an integer
+    private static final float LN2_HI = 0.693359375f;
+    private static final float LN2_LO = -2.12194440e-4f;
+
+    /** e^x lane-wise for x ≤ 0, within 2 ulp of Math.exp. */
+    static FloatVector expNonPositive(FloatVector x) {
+        x = x.max(EXP_FLOOR);
+        FloatVector shifted = x.mul(LOG2E).add(ROUND_MAGIC);
+        FloatVector n = shifted.sub(ROUND_MAGIC);
+        FloatVector r = x.sub(n.mul(LN2_HI)).sub(n.mul(LN2_LO));
+        FloatVector p = FloatVector.broadcast(S, 1.9875691500e-4f);
+        p = p.fma(r, FloatVector.broadcast(S, 1.3981999507e-3f));
+        p = p.fma(r, FloatVector.broadcast(S, 8.3334519073e-3f));
+        p = p.fma(r, FloatVector.broadcast(S, 4.1665795894e-2f));
+        p = p.fma(r, FloatVector.broadcast(S, 1.6666665459e-1f));
+        p = p.fma(r, FloatVector.broadcast(S, 5.0000001201e-1f));
+        FloatVector y = p.mul(r.mul(r)).add(r).add(1f);
+        IntVector twoToN = shifted.reinterpretAsInts().sub(Float.floatToRawIntBits(ROUND_MAGIC)).add(127)
+                .lanewise(VectorOperators.LSHL, 23);
+        return y.mul(twoToN.reinterpretAsFloats());
+    }
+
+    @Override
+    protected void foldTile(float[] q, int qo, float scale, float[] keys, float[] values, int off, int stride, int n,
+                            Accumulator acc) {
+        float[] scores = acc.scores;
+        scores(q, qo, acc.headDim, scale, keys, off, stride, n, scores);
+        float tileMax = Float.NEGATIVE_INFINITY;
+        for (int r = 0; r < n; r++) {
+            tileMax = Math.max(tileMax, scores[r]);
+        }
+        raiseMax(acc, tileMax, SCALAR);
+        acc.sum += exponentiate(scores, n, acc.max);
+        accumulate(scores, values, off, stride, n, acc.weighted, acc.headDim);
+    }
+
+    /** scores[r] = scale · q·keys[off + r·stride] for r in [0, n). */
+    private static void scores(float[] q, int qo, int d, float scale, float[] keys, int off, int stride, int n,
+                               float[] scores) {
+        int dVec = S.loopBound(d);
+        int r = 0;
+        for (; r + 4 <= n; r += 4) {
+            int k0 = off + r * stride, k1 = k0 + stride, k2 = k1 + stride, k3 = k2 + stride;
+            FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0;
+            int i = 0;
+            for (; i < dVec; i += W) {
+                FloatVector qv = FloatVector.fromArray(S, q, qo + i);
+                a0 = qv.fma(FloatVector.fromArray(S, keys, k0 + i), a0);
+                a1 = qv.fma(FloatVector.fromArray(S, keys, k1 + i), a1);
+                a2 = qv.fma(FloatVector.fromArray(S, keys, k2 + i), a2);
+                a3 = qv.fma(FloatVector.fromArray(S, keys, k3 + i), a3);
+            }
+            float s0 = sumLanes(a0), s1 = sumLanes(a1), s2 = sumLanes(a2), s3 = sumLanes(a3);
+            for (; i < d; i++) {
+                float x = q[qo + i];
+                s0 += x * keys[k0 + i];
+                s1 += x * keys[k1 + i];
+                s2 += x * keys[k2 + i];
+                s3 += x * keys[k3 + i];
+            }
+            scores[r] = s0 * scale;
+            scores[r + 1] = s1 * scale;
+            scores[r + 2] = s2 * scale;
+            scores[r + 3] = s3 * scale;
+        }
+        for (; r < n; r++) {
+            int ko = off + r * stride;
+            FloatVector a = FloatVector.zero(S);
+            int i = 0;
+            for (; i < dVec; i += W) {
+                a = FloatVector.fromArray(S, q, qo + i).fma(FloatVector.fromArray(S, keys, ko + i), a);
+            }
+            float s = sumLanes(a);
+            for (; i < d; i++) {
+                s += q[qo + i] * keys[ko + i];
+            }
+            scores[r] = s * scale;
+        }
+    }
+
+    /** scores[r] = exp(scores[r] − max) for r in [0, n); returns their sum. */
+    private static float exponentiate(float[] scores, int n, float max) {
+        float sum = 0f;
+        int r = 0;
+        for (int nVec = S.loopBound(n); r < nVec; r += W) {
+            FloatVector p = expNonPositive(FloatVector.fromArray(S, scores, r).sub(max));
+            p.intoArray(scores, r);
+            sum += sumLanes(p);
+        }
+        for (; r < n; r++) {
+            scores[r] = (float) Math.exp(scores[r] - max);
+            sum += scores[r];
+        }
+        return sum;
+    }
+
+    /** weighted[i] += Σ_r p[r] · values[off + r·stride + i]. */
+    private static void accumulate(float[] p, float[] values, int off, int stride, int n, float[] weighted, int d) {
+        int i = 0;
+        for (; i + 4 * W <= d; i += 4 * W) {
+            FloatVector w0 = FloatVector.fromArray(S, weighted, i), w1 = FloatVector.fromArray(S, weighted, i + W);
+            FloatVector w2 = FloatVector.fromArray(S, weighted, i + 2 * W), w3 = FloatVector.fromArray(S, weighted, i + 3 * W);
+            for (int r = 0; r < n; r++) {
+                int vo = off + r * stride + i;
+                FloatVector pr = FloatVector.broadcast(S, p[r]);
+                w0 = pr.fma(FloatVector.fromArray(S, values, vo), w0);
+                w1 = pr.fma(FloatVector.fromArray(S, values, vo + W), w1);
+                w2 = pr.fma(FloatVector.fromArray(S, values, vo + 2 * W), w2);
+                w3 = pr.fma(FloatVector.fromArray(S, values, vo + 3 * W), w3);
+            }
+            w0.intoArray(weighted, i);
+            w1.intoArray(weighted, i + W);
+            w2.intoArray(weighted, i + 2 * W);
+            w3.intoArray(weighted, i + 3 * W);
+        }
+        for (; i + W <= d; i += W) {
+            FloatVector w = FloatVector.fromArray(S, weighted, i);
+            for (int r = 0; r < n; r++) {
+                w = FloatVector.broadcast(S, p[r]).fma(FloatVector.fromArray(S, values, off + r * stride + i), w);
+            }
+            w.intoArray(weighted, i);
+        }
+        for (; i < d; i++) {
+            float w = weighted[i];
+            for (int r = 0; r < n; r++) {
+                w += p[r] * values[off + r * stride + i];
+            }
+            weighted[i] = w;
+        }
+    }
+}

@@ -1,0 +1,56 @@
+package dev.recall.runtime.api;
+
+import dev.recall.runtime.model.LanguageModel;
+import dev.recall.runtime.model.ModelState;
+import dev.recall.runtime.progress.ProgressListener;
+import dev.recall.runtime.strategy.LongContextStrategy;
+import dev.recall.runtime.strategy.Prepared;
+import dev.recall.runtime.strategy.Prompt;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The whole prompt through the model, appended to a session's state (or a fresh one), in pieces so
+ * that progress can be reported. Consuming tokens in pieces leaves the state as one batch would.
+ */
+final class ChunkedPrefill implements LongContextStrategy {
+
+    static final int PIECE = 512;
+
+    private final ModelState base;
+    private final float[] baseLogits;
+    private final ProgressListener progress;
+
+    /**
+     * @param base       the state to continue, or null for a fresh one
+     * @param baseLogits the logits after base's last token (used when there is nothing to add)
+     */
+    ChunkedPrefill(ModelState base, float[] baseLogits, ProgressListener progress) {
+        this.base = base;
+        this.baseLogits = baseLogits;
+        this.progress = progress;
+    }
+
+    @Override
+    public String name() {
+        return "none";
+    }
+
+    @Override
+    public Prepared prepare(LanguageModel model, Prompt prompt) {
+        ModelState state = base != null ? base : model.newState();
+        int[] tokens = prompt.concatenated();
+        float[] logits = baseLogits;
+        for (int from = 0; from < tokens.length; from += PIECE) {
+            int to = Math.min(tokens.length, from + PIECE);
+            logits = model.prefill(state, tokens, from, to, false);
+            progress.update(to, tokens.length, "tokens");
+        }
+        Map<String, Object> diagnostics = new LinkedHashMap<>();
+        diagnostics.put("strategy", name());
+        diagnostics.put("prompt_tokens", tokens.length);
+        diagnostics.put("state_bytes", state.sizeBytes());
+        return new Prepared(state, logits, diagnostics);
+    }
+}

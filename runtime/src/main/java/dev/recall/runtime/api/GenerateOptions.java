@@ -1,0 +1,63 @@
+package dev.recall.runtime.api;
+
+import dev.recall.runtime.chat.GenerationDefaults;
+import dev.recall.runtime.generate.SamplingOptions;
+import dev.recall.runtime.progress.ProgressListener;
+import dev.recall.runtime.strategy.StrategyOptions;
+
+import java.util.List;
+
+/**
+ * Everything one generation call can be told. Immutable; the {@code with…} methods return changed
+ * copies.
+ *
+ * @param sampling    how tokens are chosen and how many at most
+ * @param strategy    how a fresh session consumes a long prompt ("none", "oprm", "lm-infinite")
+ * @param stopStrings text that ends generation (cut from the result); the model's EOS ids always do
+ * @param progress    told how the prompt's prefill advances
+ */
+public record GenerateOptions(SamplingOptions sampling, StrategyOptions strategy, List<String> stopStrings,
+                              ProgressListener progress) {
+
+    /** The token limit used when generation_config.json sets none. */
+    public static final int DEFAULT_MAX_TOKENS = 256;
+
+    public GenerateOptions {
+        strategy = strategy == null ? StrategyOptions.none() : strategy;
+        stopStrings = stopStrings == null ? List.of() : List.copyOf(stopStrings);
+        progress = progress == null ? ProgressListener.NONE : progress;
+    }
+
+    /** Argmax decoding of at most maxTokens tokens, the whole prompt through the model. */
+    public static GenerateOptions greedy(int maxTokens) {
+        return new GenerateOptions(SamplingOptions.greedy(maxTokens), StrategyOptions.none(), List.of(), null);
+    }
+
+    /** Decoding as the model's generation_config.json asks (greedy unless it sets do_sample). */
+    public static GenerateOptions from(GenerationDefaults defaults, long seed) {
+        int maxTokens = defaults.maxNewTokens() > 0 ? defaults.maxNewTokens() : DEFAULT_MAX_TOKENS;
+        SamplingOptions sampling = new SamplingOptions(defaults.effectiveTemperature(), defaults.doSample() ? defaults.topK() : 0,
+                defaults.doSample() ? defaults.topP() : 1, seed, defaults.repetitionPenalty(), maxTokens);
+        return new GenerateOptions(sampling, StrategyOptions.none(), List.of(), null);
+    }
+
+    public GenerateOptions withSampling(SamplingOptions s) {
+        return new GenerateOptions(s, strategy, stopStrings, progress);
+    }
+
+    public GenerateOptions withMaxTokens(int n) {
+        return withSampling(sampling.withMaxTokens(n));
+    }
+
+    public GenerateOptions withStrategy(StrategyOptions s) {
+        return new GenerateOptions(sampling, s, stopStrings, progress);
+    }
+
+    public GenerateOptions withStopStrings(List<String> s) {
+        return new GenerateOptions(sampling, strategy, s, progress);
+    }
+
+    public GenerateOptions withProgress(ProgressListener p) {
+        return new GenerateOptions(sampling, strategy, stopStrings, p);
+    }
+}

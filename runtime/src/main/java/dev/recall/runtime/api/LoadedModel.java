@@ -1,0 +1,93 @@
+package dev.recall.runtime.api;
+
+import dev.recall.runtime.chat.ChatTemplate;
+import dev.recall.runtime.chat.GenerationDefaults;
+import dev.recall.runtime.model.LanguageModel;
+import dev.recall.runtime.model.ModelInfo;
+import dev.recall.runtime.tokenizer.Tokenizer;
+
+import java.nio.file.Path;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * A model ready to use: weights, tokenizer, the authors' generation defaults and chat template.
+ * One loaded model serves any number of {@link Session}s, on any threads; closing it releases the
+ * mapped weights (sessions must not be used afterwards).
+ */
+public final class LoadedModel implements AutoCloseable {
+
+    private final Path dir;
+    private final LanguageModel model;
+    private final Tokenizer tokenizer;
+    private final GenerationDefaults defaults;
+    private volatile Optional<ChatTemplate> chatTemplate;
+
+    LoadedModel(Path dir, LanguageModel model, Tokenizer tokenizer, GenerationDefaults defaults) {
+        this.dir = dir;
+        this.model = model;
+        this.tokenizer = tokenizer;
+        this.defaults = defaults;
+    }
+
+    /** A new, empty conversation with its own state. */
+    public Session session() {
+        return new Session(this);
+    }
+
+    /** A chat with the model's template (or the plain fallback when it has none). */
+    public Chat chat() {
+        return new Chat(this);
+    }
+
+    /** Options as generation_config.json asks, with the given sampling seed. */
+    public GenerateOptions defaultOptions(long seed) {
+        return GenerateOptions.from(defaults, seed);
+    }
+
+    /**
+     * The model's chat template, read on first use: a checkpoint with a template the engine cannot
+     * run still loads, and fails only when chatting.
+     */
+    public Optional<ChatTemplate> chatTemplate() {
+        Optional<ChatTemplate> t = chatTemplate;
+        if (t == null) {
+            t = ChatTemplate.find(dir);
+            chatTemplate = t;
+        }
+        return t;
+    }
+
+    /** Ids that end a reply: generation_config.json's, config.json's and the model's, together. */
+    public List<Integer> eosTokenIds() {
+        LinkedHashSet<Integer> ids = new LinkedHashSet<>(defaults.eosTokenIds());
+        ids.addAll(model.info().eosTokenIds());
+        return List.copyOf(ids);
+    }
+
+    public Path directory() {
+        return dir;
+    }
+
+    public LanguageModel model() {
+        return model;
+    }
+
+    public Tokenizer tokenizer() {
+        return tokenizer;
+    }
+
+    public GenerationDefaults generationDefaults() {
+        return defaults;
+    }
+
+    public ModelInfo info() {
+        return model.info();
+    }
+
+    @Override
+    public void close() {
+        model.close();
+    }
+}

@@ -1,0 +1,235 @@
+package dev.recall.runtime.api;
+
+import dev.recall.runtime.RecallException;
+import dev.recall.runtime.generate.DecodeLoop;
+import dev.recall.runtime.generate.GenerationResult;
+import dev.recall.runtime.generate.StopCondition;
+import dev.recall.runtime.generate.TokenListener;
+import dev.recall.runtime.model.ModelState;
+import dev.recall.runtime.strategy.LongContextStrategy;
+import dev.recall.runtime.strategy.Prepared;
+import dev.recall.runtime.strategy.Prompt;
+import dev.recall.runtime.strategy.Strategies;
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.function.Consumer;
+
+/**
+ * One conversation with a loaded model: its own state, which every call continues. Each prompt is
+ * appended to everything said so far and the reply decoded from there, so a session remembers
+ * without re-reading. Sessions of one model are independent and may run on different threads at
+ * once; a single session is not thread-safe.
+ */
+public final class Session {
+
+    private final LoadedModel model;
+    /** Null until the first prompt. */
+    private ModelState state;
+    /** Every token the session has seen: those in the state, then the pending one. */
+    private int[] history = new int[0];
+    /** The last generated token, not yet consumed (the decode loop stops one short), or −1. */
+    private int pending = -1;
+    /** The logits after the state's last token; meaningful only when nothing is pending. */
+    private float[] logits;
+    /** The state holds exactly {@link #history} (no strategy has dropped or reordered tokens). */
+    private boolean exact = true;
+
+    Session(LoadedModel model) {
+        this.model = model;
+    }
+
+    /**
+     * Appends the prompt and generates a reply, streaming its text.
+     *
+     * @param onText receives text as soon as it is final (null: not streamed)
+     * @return the generated text (EOS excluded, cut before a stop string)
+     */
+    public String generate(String prompt, GenerateOptions options, Consumer<String> onText) {
+        return generate(Prompt.plain(encode(prompt)), options, onText == null ? TokenListener.NONE : onText::accept).text();
+    }
+
+    /**
+     * Appends prompt tokens and generates. A long-context strategy (OPRM, LM-Infinite) applies only
+     * to the first prompt of a session, where it decides which state to decode from; later prompts
+     * are always appended as they are.
+     */
+    public GenerationResult generate(Prompt prompt, GenerateOptions options, TokenListener listener) {
+        return generate(prompt, options, listener, model.eosTokenIds());
+    }
+
+    /** As {@link #generate(Prompt, GenerateOptions, TokenListener)}, ending at any of the given ids. */
+    GenerationResult generate(Prompt prompt, GenerateOptions options, TokenListener listener, List<Integer> eosIds) {
+        try {
+            return generateOrFail(prompt, options, listener, eosIds);
+        } catch (RuntimeException e) {
+            // The state may have consumed part of the prompt: start over rather than continue from it.
+            reset();
+            throw e;
+        }
+    }
+
+    private GenerationResult generateOrFail(Prompt prompt, GenerateOptions options, TokenListener listener,
+                                            List<Integer> eosIds) {
+        LongContextStrategy strategy;
+        if (isFresh() && !isPlain(options)) {
+            strategy = Strategies.create(options.strategy(), model.tokenizer());
+        } else if (!isPlain(options)) {
+            throw new RecallException("the long-context strategy '" + options.strategy().name()
+                    + "' applies to the first prompt of a session; reset() the session first");
+        } else {
+            strategy = new ChunkedPrefill(state, logits, options.progress());
+        }
+        // The last reply's final token goes in first: the decode loop never fed it to the state.
+        int[] pendingIds = pending >= 0 ? new int[]{pending} : new int[0];
+        Prompt request = new Prompt(Prompt.concat(pendingIds, prompt.prefix()), prompt.context(), prompt.query());
+        if (request.length() == 0 && logits == null) {
+            throw new RecallException("nothing to generate from: the prompt is empty and the session has no state yet");
+        }
+        Recorder recorder = new Recorder(strategy);
+        StopCondition stop = StopCondition.eos(eosIds).withStopStrings(options.stopStrings());
+        GenerationResult result = DecodeLoop.generate(model.model(), model.tokenizer(), recorder, request,
+                options.sampling(), stop, listener);
+        Prepared prepared = recorder.prepared;
+        state = prepared.state();
+        int[] ids = result.ids();
+        // The pending token is in the history already (it was generated); the state now holds it too.
+        history = Prompt.concat(history, prompt.concatenated(), ids);
+        // A strategy may keep less than it read (OPRM keeps one chunk): the tokens no longer say
+        // exactly what the state holds.
+        exact &= isPlain(options);
+        if (ids.length > 0) {
+            pending = ids[ids.length - 1];
+            logits = null;
+        } else {
+            pending = -1;
+            logits = prepared.logits();
+        }
+        return result;
+    }
+
+    /**
+     * Generates after a whole transcript: the tokens the model should have seen, from the start. When
+     * everything this session has seen is the beginning of the transcript (as in a chat, where each
+     * turn re-renders the conversation), only the rest is fed; otherwise the session starts over.
+     * Either way the result is that of feeding the transcript to a fresh session.
+     */
+    public GenerationResult generateTranscript(int[] transcript, GenerateOptions options, TokenListener listener) {
+        return generateTranscript(transcript, options, listener, model.eosTokenIds());
+    }
+
+    GenerationResult generateTranscript(int[] transcript, GenerateOptions options, TokenListener listener,
+                                        List<Integer> eosIds) {
+        if (!isFresh() && !(exact && startsWith(transcript, history))) {
+            reset();
+        }
+        int[] rest = Arrays.copyOfRange(transcript, history.length, transcript.length);
+        return generate(Prompt.plain(rest), options, listener, eosIds);
+    }
+
+    /** Forgets everything; the next prompt starts a new conversation. */
+    public void reset() {
+        state = null;
+        history = new int[0];
+        pending = -1;
+        logits = null;
+        exact = true;
+    }
+
+    /** True before the first prompt (and after {@link #reset()}). */
+    public boolean isFresh() {
+        return state == null;
+    }
+
+    /** Every token this session has seen, prompts and replies, in order. */
+    public int[] tokens() {
+        return history.clone();
+    }
+
+    /** An independent copy of where the session stands; restore it any number of times. */
+    public Snapshot snapshot() {
+        return new Snapshot(state == null ? null : state.copy(), history.clone(), pending,
+                logits == null ? null : logits.clone(), exact);
+    }
+
+    /** Returns the session to a snapshot (of this model); the snapshot stays usable. */
+    public void restore(Snapshot snapshot) {
+        state = snapshot.state == null ? null : snapshot.state.copy();
+        history = snapshot.history.clone();
+        pending = snapshot.pending;
+        logits = snapshot.logits == null ? null : snapshot.logits.clone();
+        exact = snapshot.exact;
+    }
+
+    /** A saved session: state, tokens seen, and the pending token or last logits. */
+    public static final class Snapshot {
+        private final ModelState state;
+        private final int[] history;
+        private final int pending;
+        private final float[] logits;
+        private final boolean exact;
+
+        private Snapshot(ModelState state, int[] history, int pending, float[] logits, boolean exact) {
+            this.state = state;
+            this.history = history;
+            this.pending = pending;
+            this.logits = logits;
+            this.exact = exact;
+        }
+
+        /** Tokens the session had seen. */
+        public int length() {
+            return history.length;
+        }
+
+        /** Bytes of model state held. */
+        public long sizeBytes() {
+            return state == null ? 0 : state.sizeBytes();
+        }
+    }
+
+    private int[] encode(String prompt) {
+        if (!isFresh()) {
+            return model.tokenizer().encode(prompt);
+        }
+        int[] ids = model.tokenizer().encodeWithSpecialTokens(prompt);
+        if (ids.length == 0) {
+            int bos = model.info().bosTokenId();
+            if (bos < 0) {
+                throw new RecallException("the prompt is empty and the model has no BOS token to start from");
+            }
+            return new int[]{bos};
+        }
+        return ids;
+    }
+
+    private static boolean isPlain(GenerateOptions options) {
+        String name = options.strategy().name();
+        return name == null || name.equals("none") || name.equals("plain");
+    }
+
+    private static boolean startsWith(int[] array, int[] prefix) {
+        return array.length >= prefix.length && Arrays.equals(array, 0, prefix.length, prefix, 0, prefix.length);
+    }
+
+    /** Keeps what the strategy prepared: the state to continue and its logits. */
+    private static final class Recorder implements LongContextStrategy {
+        private final LongContextStrategy inner;
+        private Prepared prepared;
+
+        Recorder(LongContextStrategy inner) {
+            this.inner = inner;
+        }
+
+        @Override
+        public String name() {
+            return inner.name();
+        }
+
+        @Override
+        public Prepared prepare(dev.recall.runtime.model.LanguageModel lm, Prompt prompt) {
+            prepared = inner.prepare(lm, prompt);
+            return prepared;
+        }
+    }
+}

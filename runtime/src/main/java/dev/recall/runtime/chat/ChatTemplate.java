@@ -1,0 +1,145 @@
+package dev.recall.runtime.chat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.recall.runtime.RecallException;
+import dev.recall.runtime.config.ModelConfig;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * A model's chat template: the Jinja program in its {@code tokenizer_config.json} (or
+ * {@code chat_template.jinja}) that turns a conversation into the exact prompt text the model was
+ * trained on. Rendering follows Hugging Face's {@code apply_chat_template} (see {@link HfJinja});
+ * the template sees {@code messages}, {@code add_generation_prompt} and the special tokens
+ * ({@code bos_token}, {@code eos_token}, {@code unk_token}, {@code pad_token}). Immutable and
+ * safe to share between threads.
+ */
+public final class ChatTemplate {
+
+    private static final HfJinja JINJA = new HfJinja();
+    private static final List<String> SPECIAL_TOKENS = List.of("bos_token", "eos_token", "unk_token", "pad_token");
+
+    private final String template;
+    private final String prepared;
+    private final Map<String, String> specialTokens;
+    private final String source;
+
+    private ChatTemplate(String template, Map<String, String> specialTokens, String source) {
+        this.template = template;
+        this.prepared = HfJinja.prepare(template, source);
+        this.specialTokens = Map.copyOf(specialTokens);
+        this.source = source;
+    }
+
+    /**
+     * A template from its text.
+     *
+     * @param specialTokens e.g. {@code bos_token → "<s>"}; missing ones are undefined in the template
+     * @param source        names the template in error messages (e.g. the file it came from)
+     */
+    public static ChatTemplate of(String template, Map<String, String> specialTokens, String source) {
+        if (template == null || template.isBlank()) {
+            throw new RecallException("the chat template of " + source + " is empty");
+        }
+        return new ChatTemplate(template, specialTokens, source);
+    }
+
+    /**
+     * The chat template of a model directory: {@code chat_template.jinja} if present (newer
+     * checkpoints), else {@code tokenizer_config.json}'s {@code chat_template} (a string, or a list of
+     * {@code {name, template}} of which "default" is used). Empty when the model has none.
+     */
+    public static Optional<ChatTemplate> find(Path modelDir) {
+        Path configFile = modelDir.resolve("tokenizer_config.json");
+        ModelConfig config = Files.isRegularFile(configFile) ? ModelConfig.read(configFile) : null;
+        Map<String, String> specials = config == null ? Map.of() : specialTokens(config);
+        Path jinjaFile = modelDir.resolve("chat_template.jinja");
+        if (Files.isRegularFile(jinjaFile)) {
+            try {
+                return Optional.of(of(Files.readString(jinjaFile), specials, jinjaFile.toString()));
+            } catch (IOException e) {
+                throw new RecallException("cannot read " + jinjaFile + ": " + e.getMessage());
+            }
+        }
+        if (config == null || !config.has("chat_template")) {
+            return Optional.empty();
+        }
+        return Optional.of(of(templateText(config), specials, configFile.toString()));
+    }
+
+    private static String templateText(ModelConfig config) {
+        JsonNode node = config.node("chat_template");
+        if (node.isTextual()) {
+            return node.asText();
+        }
+        if (node.isArray()) {
+            List<String> names = new ArrayList<>();
+            for (JsonNode entry : node) {
+                String name = entry.path("name").asText("");
+                names.add(name);
+                if (name.equals("default") && entry.path("template").isTextual()) {
+                    return entry.get("template").asText();
+                }
+            }
+            throw new RecallException(config.source() + " has chat templates " + names
+                    + " but none named 'default'");
+        }
+        throw new RecallException(config.source() + ": field 'chat_template' should be a string or a list of "
+                + "{name, template}, found " + node);
+    }
+
+    /** Special tokens as strings; tokenizer_config.json stores each as a string or {content: ...}. */
+    static Map<String, String> specialTokens(ModelConfig config) {
+        Map<String, String> out = new HashMap<>();
+        for (String key : SPECIAL_TOKENS) {
+            JsonNode n = config.node(key);
+            if (n.isTextual()) {
+                out.put(key, n.asText());
+            } else if (n.isObject() && n.path("content").isTextual()) {
+                out.put(key, n.get("content").asText());
+            }
+        }
+        return out;
+    }
+
+    /**
+     * The prompt text of a conversation.
+     *
+     * @param addGenerationPrompt end with the header that opens the assistant's reply
+     * @throws RecallException when the template raises (e.g. roles do not alternate) or fails
+     */
+    public String render(List<ChatMessage> messages, boolean addGenerationPrompt) {
+        List<Map<String, Object>> list = new ArrayList<>(messages.size());
+        for (ChatMessage m : messages) {
+            Map<String, Object> entry = new LinkedHashMap<>();
+            entry.put("role", m.role());
+            entry.put("content", m.content());
+            list.add(entry);
+        }
+        Map<String, Object> variables = new HashMap<>(specialTokens);
+        variables.put("messages", list);
+        variables.put("add_generation_prompt", addGenerationPrompt);
+        return JINJA.render(prepared, variables, source);
+    }
+
+    /** The template text as the model ships it. */
+    public String template() {
+        return template;
+    }
+
+    public Map<String, String> specialTokens() {
+        return specialTokens;
+    }
+
+    public String source() {
+        return source;
+    }
+}

@@ -1,0 +1,60 @@
+package dev.recall.runtime.chat;
+
+import java.time.LocalDateTime;
+import java.time.format.TextStyle;
+import java.util.Locale;
+
+/** The global functions Hugging Face gives chat templates. Public static for Jinjava's reflection. */
+public final class TemplateFunctions {
+
+    private TemplateFunctions() {
+    }
+
+    /** What {@code raise_exception(message)} throws; rendering turns it into a RecallException. */
+    static final class Raised extends RuntimeException {
+        Raised(String message) {
+            super(message);
+        }
+    }
+
+    /** {@code raise_exception(message)}: the template refuses the conversation. */
+    public static Object raiseException(Object message) {
+        throw new Raised(String.valueOf(message));
+    }
+
+    /** {@code strftime_now(format)}: the local time formatted with Python's strftime directives. */
+    public static String strftimeNow(String format) {
+        return strftime(LocalDateTime.now(), format);
+    }
+
+    static String strftime(LocalDateTime t, String format) {
+        StringBuilder out = new StringBuilder();
+        for (int i = 0; i < format.length(); i++) {
+            char c = format.charAt(i);
+            if (c != '%' || i + 1 == format.length()) {
+                out.append(c);
+                continue;
+            }
+            char d = format.charAt(++i);
+            switch (d) {
+                case 'd' -> out.append(String.format("%02d", t.getDayOfMonth()));
+                case 'm' -> out.append(String.format("%02d", t.getMonthValue()));
+                case 'Y' -> out.append(t.getYear());
+                case 'y' -> out.append(String.format("%02d", t.getYear() % 100));
+                case 'H' -> out.append(String.format("%02d", t.getHour()));
+                case 'I' -> out.append(String.format("%02d", (t.getHour() + 11) % 12 + 1));
+                case 'M' -> out.append(String.format("%02d", t.getMinute()));
+                case 'S' -> out.append(String.format("%02d", t.getSecond()));
+                case 'p' -> out.append(t.getHour() < 12 ? "AM" : "PM");
+                case 'j' -> out.append(String.format("%03d", t.getDayOfYear()));
+                case 'b' -> out.append(t.getMonth().getDisplayName(TextStyle.SHORT, Locale.ENGLISH));
+                case 'B' -> out.append(t.getMonth().getDisplayName(TextStyle.FULL, Locale.ENGLISH));
+                case 'a' -> out.append(t.getDayOfWeek().getDisplayName(TextStyle.SHORT, Locale.ENGLISH));
+                case 'A' -> out.append(t.getDayOfWeek().getDisplayName(TextStyle.FULL, Locale.ENGLISH));
+                case '%' -> out.append('%');
+                default -> out.append('%').append(d);
+            }
+        }
+        return out.toString();
+    }
+}

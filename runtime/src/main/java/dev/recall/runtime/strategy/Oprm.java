@@ -1,0 +1,163 @@
+package dev.recall.runtime.strategy;
+
+import dev.recall.kernels.Parallel;
+import dev.recall.runtime.RecallException;
+import dev.recall.runtime.model.LanguageModel;
+import dev.recall.runtime.model.ModelState;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * OPRM (overflow prevention, Ben-Kish et al. 2025): split the context into chunks, prefill
+ * {@code prefix + chunk + query} for every chunk from an empty state (in parallel: the chunks are
+ * independent), and decode from the chunk whose next-token distribution is most certain (lowest
+ * entropy), skipping chunks whose most likely next token is the "I don't know" token. Only the
+ * chosen chunk's state is kept; nothing is re-prefilled. See shared/spec/long-context.md.
+ */
+public final class Oprm implements LongContextStrategy {
+
+    private final int chunkSize;
+    private final int idkToken;
+    private final int trainLength;
+
+    /**
+     * @param chunkSize   tokens per chunk, or 0 for training length − prefix − query
+     * @param idkToken    the IDK token id, or −1 for no IDK filter
+     * @param trainLength training length overriding the model's (0: the model's)
+     */
+    public Oprm(int chunkSize, int idkToken, int trainLength) {
+        if (chunkSize < 0 || trainLength < 0) {
+            throw new RecallException("OPRM chunk size and training length must not be negative");
+        }
+        this.chunkSize = chunkSize;
+        this.idkToken = idkToken;
+        this.trainLength = trainLength;
+    }
+
+    @Override
+    public String name() {
+        return "oprm";
+    }
+
+    /** The chunk size used for this model and prompt. */
+    public int chunkSize(LanguageModel model, Prompt prompt) {
+        if (chunkSize > 0) {
+            return chunkSize;
+        }
+        int train = trainLength > 0 ? trainLength : model.info().trainingLength();
+        if (train <= 0) {
+            throw new RecallException("OPRM needs a chunk size: the model's training length is unknown, so give --chunk or --train-length");
+        }
+        int c = train - prompt.prefix().length - prompt.query().length;
+        if (c <= 0) {
+            throw new RecallException("OPRM chunks do not fit: prefix and query take " + (prompt.prefix().length
+                    + prompt.query().length) + " of the " + train + "-token training length; give --chunk");
+        }
+        return c;
+    }
+
+    @Override
+    public Prepared prepare(LanguageModel model, Prompt prompt) {
+        int[] context = prompt.context();
+        if (context.length == 0) {
+            throw new RecallException("OPRM needs a context to split into chunks, but the prompt's context is empty");
+        }
+        int c = chunkSize(model, prompt);
+        int n = (context.length + c - 1) / c;
+        double[] entropies = new double[n];
+        boolean[] idk = new boolean[n];
+        Selection selection = new Selection();
+        // One task per chunk; each prefill parallelises its own matmuls on the same pool (nested
+        // fork/join: a waiting worker runs other tasks, so nesting cannot deadlock).
+        Parallel.forRange(n, 1, (from, to) -> {
+            for (int k = from; k < to; k++) {
+                int[] chunk = Arrays.copyOfRange(context, k * c, Math.min(context.length, (k + 1) * c));
+                ModelState state = model.newState();
+                float[] logits = model.prefill(state, Prompt.concat(prompt.prefix(), chunk, prompt.query()));
+                entropies[k] = entropy(logits);
+                idk[k] = argmax(logits) == idkToken;
+                selection.offer(k, entropies[k], idk[k], state, logits);
+            }
+        });
+        Candidate chosen = selection.chosen();
+        Map<String, Object> diag = new LinkedHashMap<>();
+        diag.put("strategy", name());
+        diag.put("prompt_tokens", prompt.length());
+        diag.put("chunk_size", c);
+        diag.put("chunks", n);
+        diag.put("idk_token", idkToken);
+        List<Double> entropyList = new ArrayList<>(n);
+        List<Boolean> idkList = new ArrayList<>(n);
+        for (int k = 0; k < n; k++) {
+            entropyList.add(entropies[k]);
+            idkList.add(idk[k]);
+        }
+        diag.put("entropies", entropyList);
+        diag.put("idk", idkList);
+        diag.put("all_idk", selection.bestInformed == null);
+        diag.put("chosen_chunk", chosen.index);
+        diag.put("state_bytes", chosen.state.sizeBytes());
+        return new Prepared(chosen.state, chosen.logits, diag);
+    }
+
+    /** −Σ p log p of softmax(logits), natural log, computed in double. */
+    public static double entropy(float[] logits) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (float l : logits) {
+            max = Math.max(max, l);
+        }
+        double z = 0, weighted = 0;
+        for (float l : logits) {
+            double shifted = l - max;
+            double e = Math.exp(shifted);
+            z += e;
+            weighted += e * shifted;
+        }
+        return Math.log(z) - weighted / z;
+    }
+
+    /** Index of the largest logit; the first one on ties (as torch.argmax). */
+    public static int argmax(float[] logits) {
+        int best = 0;
+        for (int i = 1; i < logits.length; i++) {
+            if (logits[i] > logits[best]) {
+                best = i;
+            }
+        }
+        return best;
+    }
+
+    private record Candidate(int index, double entropy, ModelState state, float[] logits) {
+        boolean beats(Candidate o) {
+            return o == null || entropy < o.entropy || (entropy == o.entropy && index < o.index);
+        }
+    }
+
+    /**
+     * The running choice as chunks finish in any order: the lowest-entropy chunk that is not IDK,
+     * and the lowest-entropy chunk of all for when every chunk is IDK. Other states are dropped
+     * as soon as they lose, so at most two are kept besides those still being prefilled.
+     */
+    private static final class Selection {
+        Candidate bestInformed;
+        Candidate bestOverall;
+
+        synchronized void offer(int k, double entropy, boolean idk, ModelState state, float[] logits) {
+            Candidate c = new Candidate(k, entropy, state, logits);
+            if (c.beats(bestOverall)) {
+                bestOverall = c;
+            }
+            if (!idk && c.beats(bestInformed)) {
+                bestInformed = c;
+            }
+        }
+
+        synchronized Candidate chosen() {
+            return bestInformed != null ? bestInformed : bestOverall;
+        }
+    }
+}

@@ -1,0 +1,130 @@
+package dev.recall.runtime.api;
+
+import dev.recall.runtime.RecallException;
+import dev.recall.runtime.chat.GenerationDefaults;
+import dev.recall.runtime.generate.GenerationResult;
+import dev.recall.runtime.generate.StopReason;
+import dev.recall.runtime.generate.TokenListener;
+import dev.recall.runtime.strategy.Prompt;
+import dev.recall.runtime.strategy.StrategyOptions;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Sessions on a model whose logits depend on every token seen: continuing must equal starting over. */
+class SessionTest {
+
+    private final HistoryModel lm = new HistoryModel(LetterTokenizer.EOS, true);
+    private final LoadedModel model = new LoadedModel(Path.of("unused"), lm, new LetterTokenizer(),
+            GenerationDefaults.huggingFace(List.of(LetterTokenizer.EOS)));
+    private final GenerateOptions greedy = GenerateOptions.greedy(12);
+
+    @Test
+    void continuingASessionEqualsFeedingTheWholeTranscriptToAFreshOne() {
+        Session session = model.session();
+        StringBuilder streamed = new StringBuilder();
+        String first = session.generate("hello", greedy, streamed::append);
+        assertEquals(first, streamed.toString());
+        int[] beforeSecond = session.tokens();
+        String second = session.generate(" again", greedy, null);
+
+        Session fresh = model.session();
+        int[] transcript = concat(beforeSecond, new LetterTokenizer().encode(" again"));
+        GenerationResult replay = fresh.generate(Prompt.plain(transcript), greedy, TokenListener.NONE);
+        assertEquals(second, replay.text());
+        assertArrayEquals(session.tokens(), fresh.tokens());
+    }
+
+    @Test
+    void snapshotRestoreReproducesTheContinuation() {
+        Session session = model.session();
+        session.generate("the cat sat", greedy, null);
+        Session.Snapshot saved = session.snapshot();
+        String a = session.generate(" then", greedy, null);
+        String b = session.generate(" and", greedy, null);
+        session.restore(saved);
+        assertEquals(a, session.generate(" then", greedy, null));
+        session.restore(saved);
+        assertEquals(saved.length(), session.tokens().length);
+        assertEquals(a, session.generate(" then", greedy, null));
+        assertEquals(b, session.generate(" and", greedy, null));
+    }
+
+    @Test
+    void transcriptsReuseWhatTheSessionAlreadySaw() {
+        Session session = model.session();
+        LetterTokenizer tok = new LetterTokenizer();
+        GenerationResult r1 = session.generateTranscript(tok.encode("user: hi\nassistant:"), greedy, TokenListener.NONE);
+        int[] seen = session.tokens();
+        long before = lm.consumed.get();
+        int[] next = concat(seen, tok.encode("\nuser: more\nassistant:"));
+        GenerationResult r2 = session.generateTranscript(next, greedy, TokenListener.NONE);
+        // Only the new part (and the pending last reply token) went through the model, plus the reply.
+        long fed = lm.consumed.get() - before;
+        int newPart = next.length - seen.length + 1;
+        assertEquals(newPart + Math.max(0, r2.ids().length - 1), fed);
+
+        // A transcript that does not begin with what the session saw starts over, with the same result
+        // as a fresh session.
+        int[] other = tok.encode("user: something else\nassistant:");
+        GenerationResult r3 = session.generateTranscript(other, greedy, TokenListener.NONE);
+        GenerationResult fresh = model.session().generateTranscript(other, greedy, TokenListener.NONE);
+        assertArrayEquals(fresh.ids(), r3.ids());
+        assertTrue(r1.ids().length > 0);
+    }
+
+    @Test
+    void progressIsReportedPerPieceOfPrefill() {
+        List<String> updates = new ArrayList<>();
+        char[] longPrompt = new char[1200];
+        Arrays.fill(longPrompt, 'a');
+        model.session().generate(new String(longPrompt), greedy.withMaxTokens(1)
+                .withProgress((done, total, unit) -> updates.add(done + "/" + total + " " + unit)), null);
+        assertEquals(List.of("512/1200 tokens", "1024/1200 tokens", "1200/1200 tokens"), updates);
+    }
+
+    @Test
+    void zeroTokensThenContinueUsesTheKeptLogits() {
+        Session a = model.session();
+        assertEquals("", a.generate("abc", greedy.withMaxTokens(0), null));
+        String continued = a.generate("", greedy, null);
+        assertEquals(model.session().generate("abc", greedy, null), continued);
+    }
+
+    @Test
+    void strategiesApplyOnlyToTheFirstPrompt() {
+        Session session = model.session();
+        session.generate("abc", greedy, null);
+        GenerateOptions oprm = greedy.withStrategy(new StrategyOptions("oprm", 8, "", 0, 0));
+        RecallException e = assertThrows(RecallException.class, () -> session.generate("def", oprm, null));
+        assertTrue(e.getMessage().contains("first prompt of a session"), e.getMessage());
+    }
+
+    @Test
+    void anEmptyFirstPromptWithoutBosIsRefused() {
+        RecallException e = assertThrows(RecallException.class, () -> model.session().generate("", greedy, null));
+        assertTrue(e.getMessage().contains("no BOS"), e.getMessage());
+    }
+
+    @Test
+    void eosEndsTheReplyAndIsNotInTheText() {
+        // Long enough that this model's EOS comes up: the reply stops there, shorter than the limit.
+        GenerationResult r = model.session().generate(Prompt.plain(new LetterTokenizer().encode("x")),
+                GenerateOptions.greedy(2000), TokenListener.NONE);
+        assertEquals(StopReason.EOS, r.stopReason());
+        assertEquals(LetterTokenizer.EOS, r.ids()[r.ids().length - 1]);
+        assertEquals(r.ids().length - 1, r.text().length());
+    }
+
+    private static int[] concat(int[] a, int[] b) {
+        return Prompt.concat(a, b);
+    }
+}

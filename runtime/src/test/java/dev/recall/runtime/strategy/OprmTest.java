@@ -1,0 +1,207 @@
+package dev.recall.runtime.strategy;
+
+import dev.recall.kernels.Parallel;
+import dev.recall.runtime.RecallException;
+import dev.recall.runtime.testing.ScriptedModel;
+import org.junit.jupiter.api.Test;
+
+import java.util.Arrays;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class OprmTest {
+
+    static final int VOCAB = 16;
+    static final int NEEDLE = 5;   // the token after NEEDLE is the answer
+    static final int IDK = 12;
+    static final int CERTAINTY = 9; // each occurrence makes an IDK answer more certain
+    static final int EOS = 0;
+
+    /**
+     * A pass-key world: after the query, a sequence that holds NEEDLE x answers x (logit 6 + the
+     * needle count); one without answers IDK with confidence growing with its CERTAINTY tokens.
+     * After the answer the model says EOS.
+     */
+    static float[] passKeyScript(int[] seq) {
+        float[] logits = new float[VOCAB];
+        int last = seq[seq.length - 1];
+        for (int i = 0; i + 1 < seq.length; i++) {
+            if (seq[i] == NEEDLE && seq[i + 1] == last && i + 1 < seq.length - 1) {
+                logits[EOS] = 20;
+                return logits;
+            }
+        }
+        for (int i = 0; i + 1 < seq.length; i++) {
+            if (seq[i] == NEEDLE) {
+                logits[seq[i + 1]] = 6;
+                return logits;
+            }
+        }
+        long certainty = Arrays.stream(seq).filter(t -> t == CERTAINTY).count();
+        logits[IDK] = 2 + 4 * certainty;
+        return logits;
+    }
+
+    static int[] filler(int n) {
+        int[] f = new int[n];
+        Arrays.fill(f, 3);
+        return f;
+    }
+
+    static ScriptedModel model(int trainLength) {
+        return new ScriptedModel(VOCAB, trainLength, 0, OprmTest::passKeyScript);
+    }
+
+    private static final int[] PREFIX = {1, 2};
+    private static final int[] QUERY = {4};
+
+    @Test
+    void splitsTheContextIntoChunksAndPrefillsEachWithPrefixAndQuery() {
+        int[] context = filler(50);
+        context[40] = NEEDLE;
+        context[41] = 7;
+        ScriptedModel m = model(0);
+        Prepared p = new Oprm(16, IDK, 0).prepare(m, new Prompt(PREFIX, context, QUERY));
+        assertEquals(4, p.diagnostics().get("chunks"));
+        assertEquals(16, p.diagnostics().get("chunk_size"));
+        assertEquals(4, m.prefills.size(), "one prefill per chunk, nothing re-prefilled");
+        for (int k = 0; k < 4; k++) {
+            int[] chunk = Arrays.copyOfRange(context, 16 * k, Math.min(50, 16 * (k + 1)));
+            int[] expected = Prompt.concat(PREFIX, chunk, QUERY);
+            assertTrue(m.prefills.stream().anyMatch(x -> Arrays.equals(x, expected)), "chunk " + k + " prompt");
+        }
+        assertEquals(2, p.diagnostics().get("chosen_chunk"));
+        assertEquals(List.of(true, true, false, true), p.diagnostics().get("idk"));
+        assertEquals(7, Oprm.argmax(p.logits()));
+        // The kept state is the chosen chunk's prompt; decoding continues from it.
+        ScriptedModel.State s = (ScriptedModel.State) p.state();
+        assertArrayEquals(Prompt.concat(PREFIX, Arrays.copyOfRange(context, 32, 48), QUERY), s.tokens());
+        assertEquals(EOS, Oprm.argmax(m.step(p.state(), 7)));
+        @SuppressWarnings("unchecked")
+        List<Double> entropies = (List<Double>) p.diagnostics().get("entropies");
+        assertEquals(4, entropies.size());
+        assertEquals(Oprm.entropy(passKeyScript(Prompt.concat(PREFIX, filler(16), QUERY))), entropies.get(0), 1e-12);
+    }
+
+    @Test
+    void idkChunksAreSkippedEvenWhenMoreCertain() {
+        int[] context = filler(40);
+        context[3] = CERTAINTY;
+        context[4] = CERTAINTY;          // chunk 0: IDK with logit 10 → very low entropy
+        context[25] = NEEDLE;
+        context[26] = 8;                 // chunk 2: the answer with logit 6
+        Prepared p = new Oprm(10, IDK, 0).prepare(model(0), new Prompt(PREFIX, context, QUERY));
+        @SuppressWarnings("unchecked")
+        List<Double> h = (List<Double>) p.diagnostics().get("entropies");
+        assertTrue(h.get(0) < h.get(2), "the IDK chunk is the more certain one");
+        assertEquals(2, p.diagnostics().get("chosen_chunk"));
+        assertFalse((Boolean) p.diagnostics().get("all_idk"));
+    }
+
+    @Test
+    void withoutTheFilterTheMostCertainChunkWins() {
+        int[] context = filler(40);
+        context[3] = CERTAINTY;
+        context[4] = CERTAINTY;
+        context[25] = NEEDLE;
+        context[26] = 8;
+        Prepared p = new Oprm(10, -1, 0).prepare(model(0), new Prompt(PREFIX, context, QUERY));
+        assertEquals(0, p.diagnostics().get("chosen_chunk"));
+    }
+
+    @Test
+    void whenEveryChunkIsIdkTheyAllStayCandidates() {
+        int[] context = filler(30);
+        context[15] = CERTAINTY;         // chunk 1 is the most certain IDK
+        Prepared p = new Oprm(10, IDK, 0).prepare(model(0), new Prompt(PREFIX, context, QUERY));
+        assertEquals(List.of(true, true, true), p.diagnostics().get("idk"));
+        assertEquals(1, p.diagnostics().get("chosen_chunk"));
+        assertTrue((Boolean) p.diagnostics().get("all_idk"));
+    }
+
+    @Test
+    void tiesGoToTheLowestIndex() {
+        // Identical chunks have identical entropies, whatever order the parallel tasks finish in.
+        for (int repeat = 0; repeat < 20; repeat++) {
+            Prepared p = new Oprm(5, IDK, 0).prepare(model(0), new Prompt(PREFIX, filler(60), QUERY));
+            assertEquals(0, p.diagnostics().get("chosen_chunk"));
+        }
+        int[] context = filler(60);
+        context[30] = NEEDLE;
+        context[31] = 7;
+        context[50] = NEEDLE;
+        context[51] = 7;
+        Prepared p = new Oprm(10, IDK, 0).prepare(model(0), new Prompt(PREFIX, context, QUERY));
+        assertEquals(3, p.diagnostics().get("chosen_chunk"));
+    }
+
+    @Test
+    void defaultChunkFillsTheTrainingLength() {
+        ScriptedModel m = model(20);
+        Oprm oprm = new Oprm(0, IDK, 0);
+        Prompt prompt = new Prompt(PREFIX, filler(50), QUERY);
+        assertEquals(17, oprm.chunkSize(m, prompt));
+        Prepared p = oprm.prepare(m, prompt);
+        assertEquals(3, p.diagnostics().get("chunks"));
+        assertEquals(29, new Oprm(0, IDK, 32).chunkSize(m, prompt), "a training-length override wins");
+        assertEquals(7, new Oprm(7, IDK, 32).chunkSize(m, prompt), "an explicit chunk wins");
+    }
+
+    @Test
+    void aContextShorterThanOneChunkIsOneChunk() {
+        Prepared p = new Oprm(100, IDK, 0).prepare(model(0), new Prompt(PREFIX, filler(5), QUERY));
+        assertEquals(1, p.diagnostics().get("chunks"));
+        assertEquals(0, p.diagnostics().get("chosen_chunk"));
+        assertEquals(8, p.state().position());
+    }
+
+    @Test
+    void clearErrors() {
+        Prompt prompt = new Prompt(PREFIX, filler(50), QUERY);
+        RecallException unknown = assertThrows(RecallException.class, () -> new Oprm(0, IDK, 0).prepare(model(0), prompt));
+        assertTrue(unknown.getMessage().contains("--chunk"), unknown.getMessage());
+        RecallException noRoom = assertThrows(RecallException.class, () -> new Oprm(0, IDK, 3).prepare(model(0), prompt));
+        assertTrue(noRoom.getMessage().contains("do not fit"), noRoom.getMessage());
+        RecallException empty = assertThrows(RecallException.class,
+                () -> new Oprm(10, IDK, 0).prepare(model(0), new Prompt(PREFIX, new int[0], QUERY)));
+        assertTrue(empty.getMessage().contains("empty"), empty.getMessage());
+    }
+
+    @Test
+    void entropyInNats() {
+        assertEquals(Math.log(VOCAB), Oprm.entropy(new float[VOCAB]), 1e-12);
+        float[] two = new float[]{0, 0, -1e4f, -1e4f};
+        assertEquals(Math.log(2), Oprm.entropy(two), 1e-12);
+        float[] l = {1, 2, 3};
+        double z = Math.exp(1) + Math.exp(2) + Math.exp(3), h = 0;
+        for (float x : l) {
+            double p = Math.exp(x) / z;
+            h -= p * Math.log(p);
+        }
+        assertEquals(h, Oprm.entropy(l), 1e-12);
+        assertEquals(1, Oprm.argmax(new float[]{0, 3, 3, 1}), "first maximum");
+    }
+
+    @Test
+    void nestedParallelismCompletesWithMoreThreadsThanChunks() {
+        int before = Parallel.threads();
+        try {
+            for (int threads : new int[]{1, 2, 4}) {
+                Parallel.setThreads(threads);
+                int[] context = filler(300);
+                context[200] = NEEDLE;
+                context[201] = 9;
+                Prepared p = new Oprm(7, IDK, 0).prepare(model(0), new Prompt(PREFIX, context, QUERY));
+                assertEquals(43, p.diagnostics().get("chunks"));
+                assertEquals(28, p.diagnostics().get("chosen_chunk"));
+            }
+        } finally {
+            Parallel.setThreads(before);
+        }
+    }
+}

@@ -1,0 +1,90 @@
+package dev.recall.runtime.strategy;
+
+import dev.recall.runtime.RecallException;
+import dev.recall.runtime.attention.AttentionPolicy;
+import dev.recall.runtime.testing.ScriptedModel;
+import dev.recall.runtime.tokenizer.Tokenizer;
+import org.junit.jupiter.api.Test;
+
+import java.util.OptionalInt;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class StrategiesTest {
+
+    /** Encodes " unknown." as [496, 14] and anything else as its length in tokens of 1. */
+    static final Tokenizer TOKENIZER = new Tokenizer() {
+        @Override
+        public int[] encode(String text) {
+            return text.equals(" unknown.") ? new int[]{496, 14} : text.isEmpty() ? new int[0] : new int[]{1};
+        }
+
+        @Override
+        public int[] encodeWithSpecialTokens(String text) {
+            return encode(text);
+        }
+
+        @Override
+        public String decode(int[] ids, boolean skipSpecial) {
+            return "";
+        }
+
+        @Override
+        public StreamDecoder streamDecoder() {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public int vocabSize() {
+            return 4096;
+        }
+
+        @Override
+        public OptionalInt tokenToId(String token) {
+            return OptionalInt.empty();
+        }
+
+        @Override
+        public String idToToken(int id) {
+            return null;
+        }
+    };
+
+    private static float[] flat(int[] seq) {
+        return new float[8];
+    }
+
+    @Test
+    void createsEachStrategy() {
+        assertInstanceOf(PlainStrategy.class, Strategies.create(StrategyOptions.none(), null));
+        assertInstanceOf(PlainStrategy.class, Strategies.create(new StrategyOptions("plain", 0, null, 0, 0), null));
+        assertInstanceOf(PlainStrategy.class, Strategies.create(new StrategyOptions(null, 0, null, 0, 0), null));
+        LongContextStrategy oprm = Strategies.create(new StrategyOptions("oprm", 224, null, 0, 0), TOKENIZER);
+        assertEquals("oprm", oprm.name());
+        Prepared p = oprm.prepare(new ScriptedModel(8, 0, 0, StrategiesTest::flat), new Prompt(new int[]{1}, new int[300], new int[]{2}));
+        assertEquals(496, p.diagnostics().get("idk_token"), "IDK token = first token of the default phrase");
+        assertEquals(2, p.diagnostics().get("chunks"));
+        LongContextStrategy lm = Strategies.create(new StrategyOptions("lm-infinite", 0, null, 4, 0, 64), null);
+        ScriptedModel attention = new ScriptedModel(8, 256, 2, StrategiesTest::flat);
+        lm.prepare(attention, Prompt.plain(new int[]{1, 2, 3}));
+        assertEquals(new AttentionPolicy.Lambda(4, 64), attention.policies.getFirst());
+    }
+
+    @Test
+    void idkPhraseHandling() {
+        assertEquals(1, Strategies.idkToken("x", TOKENIZER));
+        assertEquals(-1, Strategies.idkToken("", null), "an empty phrase turns the filter off");
+        assertThrows(RecallException.class, () -> Strategies.create(new StrategyOptions("oprm", 0, null, 0, 0), null));
+    }
+
+    @Test
+    void unknownNameIsAClearError() {
+        RecallException e = assertThrows(RecallException.class,
+                () -> Strategies.create(new StrategyOptions("streaming", 0, null, 0, 0), null));
+        assertTrue(e.getMessage().contains("streaming") && e.getMessage().contains("lm-infinite"), e.getMessage());
+        assertThrows(RecallException.class, () -> new StrategyOptions("oprm", -1, null, 0, 0));
+    }
+}
