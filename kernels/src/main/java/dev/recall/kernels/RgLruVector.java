@@ -26,9 +26,14 @@ final class RgLruVector extends RgLru {
     @Override
     public void scan(float[] x, float[] inputGate, float[] recurrenceGate, float[] softplusParam, float[] h,
                      int width, int t, boolean resetAtFirst, float[] out) {
-        int grain = Math.max(S.length(), WORK_PER_BLOCK / Math.max(1, t));
-        Parallel.forRange(width, grain, (from, to) ->
-                scanChannels(x, inputGate, recurrenceGate, softplusParam, h, width, t, resetAtFirst, out, from, to));
+        // Split by whole vectors of channels, so every channel takes the same (vector or scalar
+        // tail) path whatever the thread count: results do not depend on the split.
+        int lanes = S.length();
+        int groups = (width + lanes - 1) / lanes;
+        int grain = Math.max(1, WORK_PER_BLOCK / Math.max(1, t * lanes));
+        Parallel.forRange(groups, grain, (from, to) ->
+                scanChannels(x, inputGate, recurrenceGate, softplusParam, h, width, t, resetAtFirst, out,
+                        from * lanes, Math.min(width, to * lanes)));
     }
 
     private static void scanChannels(float[] x, float[] inputGate, float[] recurrenceGate, float[] softplusParam,

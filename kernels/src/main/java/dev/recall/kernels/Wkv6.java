@@ -11,10 +11,16 @@ package dev.recall.kernels;
  * u is the per-head "bonus" for the current token (time_faaaa), w the data-dependent decay in (0, 1).
  *
  * <p>{@link Wkv6Scalar} is the reference loop, {@link Wkv6Vector} its SIMD twin; tests compare them.
+ * {@link Wkv6Chunked} computes long sequences in chunks with small matrix products; tests compare
+ * it with the scalar loop.
  */
 public interface Wkv6 {
 
-    /** The implementation used by the runtime: SIMD unless {@code -Drecall.kernels=scalar}. */
+    /**
+     * The implementation used by the runtime: SIMD unless {@code -Drecall.kernels=scalar}; the SIMD
+     * one switches to the chunked form ({@link Wkv6Chunked}) for long batches (prefill) unless
+     * {@code -Drecall.wkv=sequential}.
+     */
     static Wkv6 get() {
         return Holder.INSTANCE;
     }
@@ -41,7 +47,8 @@ public interface Wkv6 {
         static final Wkv6 INSTANCE = "scalar".equals(System.getProperty("recall.kernels"))
                 || ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()
                 ? new Wkv6Scalar()
-                : new Wkv6Vector();
+                // -Drecall.wkv=sequential turns the chunked prefill off (for A/B benchmarks).
+                : "sequential".equals(System.getProperty("recall.wkv")) ? new Wkv6Vector() : new Wkv6Chunked();
 
         private Holder() {
         }

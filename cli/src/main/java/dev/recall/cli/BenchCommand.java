@@ -1,0 +1,215 @@
+package dev.recall.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.recall.kernels.Parallel;
+import dev.recall.runtime.RecallException;
+import dev.recall.runtime.model.LanguageModel;
+import dev.recall.runtime.model.ModelInfo;
+import dev.recall.runtime.strategy.LongContextStrategy;
+import dev.recall.runtime.strategy.Prepared;
+import dev.recall.runtime.strategy.Prompt;
+import dev.recall.runtime.strategy.Strategies;
+import dev.recall.runtime.strategy.StrategyOptions;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.ByteOrder;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Random;
+import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.DoubleAdder;
+
+/**
+ * {@code recall bench}: prefill and decode speed of a model on random token ids, next to the
+ * memory-bandwidth roofline of decode measured in the same process.
+ *
+ * <p>Decode streams every weight (and reads the state) once per token, so its ceiling is
+ * bandwidth ÷ (weight bytes + state bytes). The report gives the fraction of that ceiling reached.
+ * Weight bytes count every stored tensor, also an untied embedding table of which decode reads one
+ * row, so for models with untied embeddings the fraction is somewhat overstated.
+ */
+@Command(name = "bench", usageHelpAutoWidth = true,
+        description = "Measure prefill and decode tokens/s on random token ids (fixed seed), peak memory, "
+                + "state size and the decode bandwidth roofline.")
+final class BenchCommand implements Callable<Integer> {
+
+    /** Buffer streamed to measure bandwidth: larger than any cache (server L3s reach 260 MiB). */
+    private static final long BANDWIDTH_BUFFER_BYTES = 1L << 30;
+    private static final int BANDWIDTH_PASSES = 5;
+
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    ModelOption model;
+
+    @Option(names = "--prompt-tokens", paramLabel = "N", defaultValue = "512",
+            description = "Prompt length for the prefill measurement. Default: ${DEFAULT-VALUE}")
+    int promptTokens;
+
+    @Option(names = "--gen-tokens", paramLabel = "M", defaultValue = "32",
+            description = "Greedy decode steps measured after the prompt. Default: ${DEFAULT-VALUE}")
+    int genTokens;
+
+    @Option(names = "--strategy", paramLabel = "NAME", defaultValue = "none",
+            description = "How the prompt is consumed (none, oprm, lm-infinite). Default: ${DEFAULT-VALUE}")
+    String strategy;
+
+    @Option(names = "--seed", paramLabel = "N", defaultValue = "1",
+            description = "Seed of the random prompt ids. Default: ${DEFAULT-VALUE}")
+    long seed;
+
+    @Option(names = "--json", description = "Print one JSON object instead of a table.")
+    boolean json;
+
+    @Override
+    public Integer call() {
+        if (promptTokens < 1 || genTokens < 1) {
+            throw new ParameterException(spec.commandLine(), "--prompt-tokens and --gen-tokens must be at least 1");
+        }
+        ObjectNode report = new ObjectMapper().createObjectNode();
+        try (LanguageModel lm = model.load()) {
+            ModelInfo info = lm.info();
+            LongContextStrategy strat = Strategies.create(new StrategyOptions(strategy, 0, null, 0, 0), null);
+            int[] prompt = new Random(seed).ints(promptTokens, 0, info.vocabSize()).toArray();
+
+            // Warm-up (not measured): the same prompt and a few steps, so that the JIT has compiled
+            // every kernel at the sizes measured (Vector API code is only fast once C2 compiles it).
+            run(lm, strat, prompt, Math.min(genTokens, 8));
+            Run measured = run(lm, strat, prompt, genTokens);
+
+            double prefillRate = promptTokens / (measured.prefillNanos / 1e9);
+            double decodeRate = genTokens / (measured.decodeNanos / 1e9);
+            double bandwidth = measureBandwidth();
+            long bytesPerToken = info.weightBytes() + measured.stateBytes;
+            double rooflineRate = bandwidth / bytesPerToken;
+
+            report.put("model", model.dir.toAbsolutePath().normalize().toString());
+            report.put("family", info.family());
+            report.put("strategy", strat.name());
+            report.put("prompt_tokens", promptTokens);
+            report.put("gen_tokens", genTokens);
+            report.put("prefill_tokens_per_s", prefillRate);
+            report.put("decode_tokens_per_s", decodeRate);
+            report.put("weight_bytes", info.weightBytes());
+            report.put("threads", Parallel.threads());
+            report.put("peak_rss_bytes", peakRssBytes());
+            report.put("state_bytes", measured.stateBytes);
+            report.put("bandwidth_bytes_per_s", bandwidth);
+            report.put("decode_bytes_per_token", bytesPerToken);
+            report.put("decode_roofline_tokens_per_s", rooflineRate);
+            report.put("decode_roofline_fraction", decodeRate / rooflineRate);
+        }
+        print(report);
+        return 0;
+    }
+
+    /** One timed prefill of the prompt and greedy decode of {@code steps} tokens from its state. */
+    private record Run(long prefillNanos, long decodeNanos, long stateBytes) {
+    }
+
+    private static Run run(LanguageModel lm, LongContextStrategy strat, int[] prompt, int steps) {
+        long t0 = System.nanoTime();
+        Prepared prepared = strat.prepare(lm, Prompt.plain(prompt));
+        long t1 = System.nanoTime();
+        float[] logits = prepared.logits();
+        for (int i = 0; i < steps; i++) {
+            logits = lm.step(prepared.state(), argmax(logits));
+        }
+        long t2 = System.nanoTime();
+        for (float l : logits) {
+            if (!Float.isFinite(l)) {
+                throw new RecallException("the model produced a non-finite logit while benchmarking");
+            }
+        }
+        return new Run(t1 - t0, t2 - t1, prepared.state().sizeBytes());
+    }
+
+    private static int argmax(float[] x) {
+        int best = 0;
+        for (int i = 1; i < x.length; i++) {
+            if (x[i] > x[best]) {
+                best = i;
+            }
+        }
+        return best;
+    }
+
+    /**
+     * Read bandwidth of main memory in bytes/s: the best of a few passes summing a 1 GiB off-heap
+     * buffer with vector loads (as the matvec kernels read weights), in 1 MiB blocks spread over the
+     * runtime's threads (the same threads decode uses).
+     */
+    static double measureBandwidth() {
+        try (Arena arena = Arena.ofShared()) {
+            MemorySegment buffer = arena.allocate(BANDWIDTH_BUFFER_BYTES, 4096);
+            buffer.fill((byte) 1); // touch every page so reads hit memory, not the zero page
+            int block = 1 << 20;
+            int blocks = (int) (BANDWIDTH_BUFFER_BYTES / block);
+            double best = 0;
+            DoubleAdder sink = new DoubleAdder();
+            for (int pass = 0; pass < BANDWIDTH_PASSES; pass++) {
+                long start = System.nanoTime();
+                Parallel.forRange(blocks, 1, (from, to) -> sink.add(sum(buffer, (long) from * block, (long) to * block)));
+                best = Math.max(best, BANDWIDTH_BUFFER_BYTES / ((System.nanoTime() - start) / 1e9));
+            }
+            return best;
+        }
+    }
+
+    /** Sum of the floats in [from, to) bytes, four independent vector accumulators (to, from: multiples of 4 vectors). */
+    private static double sum(MemorySegment s, long from, long to) {
+        VectorSpecies<Float> species = FloatVector.SPECIES_PREFERRED;
+        long step = species.vectorByteSize();
+        FloatVector a0 = FloatVector.zero(species), a1 = a0, a2 = a0, a3 = a0;
+        for (long off = from; off < to; off += 4 * step) {
+            a0 = a0.add(FloatVector.fromMemorySegment(species, s, off, ByteOrder.LITTLE_ENDIAN));
+            a1 = a1.add(FloatVector.fromMemorySegment(species, s, off + step, ByteOrder.LITTLE_ENDIAN));
+            a2 = a2.add(FloatVector.fromMemorySegment(species, s, off + 2 * step, ByteOrder.LITTLE_ENDIAN));
+            a3 = a3.add(FloatVector.fromMemorySegment(species, s, off + 3 * step, ByteOrder.LITTLE_ENDIAN));
+        }
+        return a0.add(a1).add(a2).add(a3).reduceLanes(VectorOperators.ADD);
+    }
+
+    /** VmHWM of /proc/self/status in bytes (the process's peak resident set), or -1 off Linux. */
+    static long peakRssBytes() {
+        Path status = Path.of("/proc/self/status");
+        if (!Files.isReadable(status)) {
+            return -1;
+        }
+        try {
+            for (String line : Files.readAllLines(status)) {
+                if (line.startsWith("VmHWM:")) {
+                    String[] parts = line.substring("VmHWM:".length()).trim().split("\\s+");
+                    return Long.parseLong(parts[0]) * 1024; // the kernel reports kB
+                }
+            }
+        } catch (IOException | NumberFormatException e) {
+            return -1;
+        }
+        return -1;
+    }
+
+    private void print(ObjectNode report) {
+        PrintWriter out = spec.commandLine().getOut();
+        if (json) {
+            out.println(report.toString());
+        } else {
+            report.properties().forEach(e -> out.printf("%-30s %s%n", e.getKey() + ":", e.getValue().asText()));
+        }
+        out.flush();
+    }
+}

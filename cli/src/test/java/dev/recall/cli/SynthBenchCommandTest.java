@@ -1,0 +1,100 @@
+package dev.recall.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.recall.kernels.Parallel;
+import dev.recall.runtime.model.LanguageModel;
+import dev.recall.runtime.model.ModelLoader;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** {@code recall synth} and {@code recall bench}, run in-process. */
+class SynthBenchCommandTest {
+
+    @TempDir
+    Path tmp;
+
+    private record Run(int code, String out, String err) {
+    }
+
+    private static Run run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CommandLine cl = RecallCli.commandLine(new PrintWriter(out), new PrintWriter(err));
+        // Registered in RecallCli's subcommand list; added here too while that list does not name them yet.
+        if (!cl.getSubcommands().containsKey("synth")) {
+            cl.addSubcommand("synth", new SynthCommand());
+        }
+        if (!cl.getSubcommands().containsKey("bench")) {
+            cl.addSubcommand("bench", new BenchCommand());
+        }
+        cl.setOut(new PrintWriter(out)); // again, for subcommands added after the streams were set
+        cl.setErr(new PrintWriter(err));
+        int code = cl.execute(args);
+        return new Run(code, out.toString(), err.toString());
+    }
+
+    @Test
+    void synthWritesALoadableModelAndBenchReportsEveryField() throws Exception {
+        Path dir = tmp.resolve("mamba");
+        Run synth = run("synth", "--family", "mamba", "--preset", "zoo-mamba", "--layers", "2", "--seed", "3",
+                "--out", dir.toString());
+        assertEquals(0, synth.code(), synth.err());
+        assertTrue(synth.out().contains("zoo-mamba") && synth.out().contains("2 layers"), synth.out());
+        assertTrue(Files.isRegularFile(dir.resolve("config.json")));
+
+        int threads = Parallel.threads();
+        Run bench = run("bench", "--model", dir.toString(), "--prompt-tokens", "40", "--gen-tokens", "3", "--json");
+        assertEquals(0, bench.code(), bench.err());
+        JsonNode r = new ObjectMapper().readTree(bench.out());
+        for (String field : new String[]{"prefill_tokens_per_s", "decode_tokens_per_s", "bandwidth_bytes_per_s",
+                "decode_roofline_fraction", "peak_rss_bytes", "state_bytes"}) {
+            assertTrue(r.get(field).asDouble() > 0, field + " = " + r.get(field));
+        }
+        assertEquals(threads, r.get("threads").asInt());
+        try (LanguageModel lm = ModelLoader.load(dir)) {
+            assertEquals(lm.info().weightBytes(), r.get("weight_bytes").asLong());
+            assertEquals(lm.info().weightBytes() + r.get("state_bytes").asLong(), r.get("decode_bytes_per_token").asLong());
+        }
+        assertEquals(40, r.get("prompt_tokens").asInt());
+        assertEquals("mamba", r.get("family").asText());
+        double fraction = r.get("decode_roofline_fraction").asDouble();
+        double expected = r.get("decode_tokens_per_s").asDouble() / r.get("decode_roofline_tokens_per_s").asDouble();
+        assertEquals(expected, fraction, 1e-9 * expected);
+    }
+
+    @Test
+    void benchPrintsATableWithoutJson() {
+        Path dir = tmp.resolve("rwkv");
+        assertEquals(0, run("synth", "--preset", "zoo-rwkv6", "--layers", "1", "--out", dir.toString()).code());
+        Run bench = run("bench", "--model", dir.toString(), "--prompt-tokens", "33", "--gen-tokens", "2");
+        assertEquals(0, bench.code(), bench.err());
+        assertTrue(bench.out().contains("prefill_tokens_per_s:"), bench.out());
+        assertTrue(bench.out().contains("decode_roofline_fraction:"), bench.out());
+    }
+
+    @Test
+    void badPresetAndBadLengthsAreOneLineErrors() {
+        Run badPreset = run("synth", "--preset", "gpt-5", "--out", tmp.resolve("x").toString());
+        assertEquals(1, badPreset.code());
+        assertTrue(badPreset.err().startsWith("recall: unknown preset 'gpt-5'"), badPreset.err());
+        assertEquals(1, badPreset.err().lines().count(), badPreset.err());
+
+        Run mismatch = run("synth", "--family", "llama", "--preset", "mamba-130m", "--out", tmp.resolve("y").toString());
+        assertEquals(1, mismatch.code());
+        assertTrue(mismatch.err().contains("llama-1b"), mismatch.err());
+
+        Run badLength = run("bench", "--model", tmp.toString(), "--prompt-tokens", "0");
+        assertEquals(2, badLength.code());
+        assertTrue(badLength.err().contains("--prompt-tokens"), badLength.err());
+    }
+}
