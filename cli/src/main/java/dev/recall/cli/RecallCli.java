@@ -23,7 +23,8 @@ import java.util.concurrent.Callable;
 @Command(name = "recall",
         description = "Pure-Java runtime for long-context language models.",
         // The one list of subcommands: add new ones here.
-        subcommands = {GenerateCommand.class, ChatCommand.class, EvalCommand.class, InfoCommand.class, LogitsCommand.class},
+        subcommands = {GenerateCommand.class, ChatCommand.class, EvalCommand.class, InfoCommand.class, LogitsCommand.class,
+                SynthCommand.class, BenchCommand.class},
         synopsisSubcommandLabel = "COMMAND",
         usageHelpAutoWidth = true)
 public final class RecallCli implements Callable<Integer> {

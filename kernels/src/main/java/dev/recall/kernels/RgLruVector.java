@@ -51,8 +51,8 @@ final class RgLruVector extends RgLru {
                 if (resetAtFirst && i == 0) {
                     state = gated;
                 } else {
-                    FloatVector a = logA.lanewise(VectorOperators.EXP);
-                    FloatVector aSquared = logA.mul(2f).lanewise(VectorOperators.EXP);
+                    FloatVector a = VectorMath.exp(logA);
+                    FloatVector aSquared = VectorMath.exp(logA.mul(2f));
                     FloatVector m = aSquared.neg().add(1f).lanewise(VectorOperators.SQRT);
                     state = a.mul(state).add(gated.mul(m));
                 }
@@ -69,8 +69,8 @@ final class RgLruVector extends RgLru {
         }
     }
 
-    /** σ(v) = 1 / (1 + exp(−v)). */
+    /** σ(v), from element-wise operations only, so the bits do not depend on the JIT tier. */
     private static FloatVector sigmoid(FloatVector v) {
-        return FloatVector.broadcast(S, 1f).div(v.neg().lanewise(VectorOperators.EXP).add(1f));
+        return VectorMath.sigmoid(v);
     }
 }
