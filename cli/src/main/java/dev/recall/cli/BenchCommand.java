@@ -97,7 +97,7 @@ final class BenchCommand implements Callable<Integer> {
             long bytesPerToken = info.weightBytes() + measured.stateBytes;
             double rooflineRate = bandwidth / bytesPerToken;
 
-            report.put("model", model.dir.toAbsolutePath().normalize().toString());
+            report.put("model", model.dir().toAbsolutePath().normalize().toString());
             report.put("family", info.family());
             report.put("strategy", strat.name());
             report.put("prompt_tokens", promptTokens);

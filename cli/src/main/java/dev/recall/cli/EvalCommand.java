@@ -106,10 +106,10 @@ public final class EvalCommand implements Callable<Integer> {
             List<PasskeyPrompt> all = PasskeyPrompt.read(prompts);
             PrintWriter log = spec.commandLine().getOut();
             Map<String, Object> byMethod = new LinkedHashMap<>();
-            SvgChart chart = new SvgChart("Pass-key accuracy: " + model.dir.getFileName(), "context length (tokens)",
+            SvgChart chart = new SvgChart("Pass-key accuracy: " + model.dir().getFileName(), "context length (tokens)",
                     "accuracy").yRange(0, 1);
             try (LanguageModel lm = model.load()) {
-                Tokenizer tokenizer = Tokenizers.load(model.dir);
+                Tokenizer tokenizer = Tokenizers.load(model.dir());
                 for (String method : methods) {
                     LongContextStrategy strategy = Strategies.create(new StrategyOptions(method, chunk, idkPhrase,
                             sizes.nGlobal, sizes.dMax, sizes.trainLength), tokenizer);
@@ -130,7 +130,7 @@ public final class EvalCommand implements Callable<Integer> {
                 }
             }
             Map<String, Object> json = new LinkedHashMap<>();
-            json.put("model", model.dir.toString());
+            json.put("model", model.dir().toString());
             json.put("prompts", prompts.toString());
             json.put("passkey", byMethod);
             write(out, json);
@@ -186,9 +186,9 @@ public final class EvalCommand implements Callable<Integer> {
             }
             PrintWriter log = spec.commandLine().getOut();
             Map<String, Object> byStrategy = new LinkedHashMap<>();
-            SvgChart chart = new SvgChart("Perplexity: " + model.dir.getFileName(), "context length (tokens)", "perplexity");
+            SvgChart chart = new SvgChart("Perplexity: " + model.dir().getFileName(), "context length (tokens)", "perplexity");
             try (LanguageModel lm = model.load()) {
-                Tokenizer tokenizer = Tokenizers.load(model.dir);
+                Tokenizer tokenizer = Tokenizers.load(model.dir());
                 int[] ids = PerplexityEval.tokenize(corpus, tokenizer, PerplexityEval.endOfTextId(tokenizer, lm));
                 log.printf(Locale.ROOT, "%d tokens%n", ids.length);
                 for (String strategy : strategies) {
@@ -207,7 +207,7 @@ public final class EvalCommand implements Callable<Integer> {
                 }
             }
             Map<String, Object> json = new LinkedHashMap<>();
-            json.put("model", model.dir.toString());
+            json.put("model", model.dir().toString());
             json.put("text", text.toString());
             json.put("perplexity", byStrategy);
             write(out, json);

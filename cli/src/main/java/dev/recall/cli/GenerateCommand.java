@@ -2,6 +2,7 @@ package dev.recall.cli;
 
 import dev.recall.runtime.RecallException;
 import dev.recall.runtime.generate.DecodeLoop;
+import dev.recall.runtime.progress.ProgressBar;
 import dev.recall.runtime.generate.GenerationResult;
 import dev.recall.runtime.generate.SamplingOptions;
 import dev.recall.runtime.generate.StopCondition;
@@ -106,6 +107,9 @@ final class GenerateCommand implements Callable<Integer> {
             description = "The model's training context length, for configs that do not state it (0: from config.json).")
     int trainLength;
 
+    @Option(names = "--no-progress", description = "No progress bar on stderr (it only appears on a terminal, for work over half a second).")
+    boolean noProgress;
+
     @Option(names = "--verbose", description = "Print the strategy's diagnostics and timings to stderr.")
     boolean verbose;
 
@@ -124,7 +128,7 @@ final class GenerateCommand implements Callable<Integer> {
         String contextText = contextFile == null ? null : readContext(contextFile);
 
         try (LanguageModel lm = model.load()) {
-            Tokenizer tokenizer = Tokenizers.load(model.dir);
+            Tokenizer tokenizer = Tokenizers.load(model.dir());
             Prompt request = longContext
                     ? encodeParts(tokenizer, lm, prefix, contextText, query)
                     : encodeParts(tokenizer, lm, null, prompt, null);
@@ -135,7 +139,7 @@ final class GenerateCommand implements Callable<Integer> {
             GenerationResult result = DecodeLoop.generate(lm, tokenizer, strat, request, sampling, stop, piece -> {
                 out.print(piece);
                 out.flush();
-            });
+            }, ProgressBar.onTerminal(!noProgress));
             out.println();
             out.flush();
             if (verbose) {

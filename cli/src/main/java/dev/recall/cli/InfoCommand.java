@@ -29,7 +29,7 @@ final class InfoCommand implements Callable<Integer> {
             ModelInfo info = lm.info();
             ModelState state = lm.newState();
             lm.step(state, Math.max(0, info.bosTokenId()));
-            row(out, "model", model.dir.toAbsolutePath().normalize());
+            row(out, "model", model.dir().toAbsolutePath().normalize());
             row(out, "family", info.family());
             row(out, "architecture", info.architecture());
             row(out, "vocabulary", Formats.count(info.vocabSize()));

@@ -2,19 +2,34 @@ package dev.recall.cli;
 
 import dev.recall.runtime.model.LanguageModel;
 import dev.recall.runtime.model.ModelLoader;
+import dev.recall.runtime.model.ModelLocator;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
 
-/** {@code --model DIR}, shared by the subcommands; defaults to the demo model shipped in the repository. */
+/**
+ * {@code --model DIR|org/name}, shared by the subcommands: a model directory, or a Hugging Face id
+ * found in the local cache (never downloaded). Defaults to the demo model shipped in the repository.
+ */
 final class ModelOption {
 
-    @Option(names = "--model", paramLabel = "DIR",
+    @Option(names = "--model", paramLabel = "DIR|ORG/NAME",
             defaultValue = "${sys:recall.home:-.}/models/zoo-mamba",
-            description = "Model directory (config.json, *.safetensors, tokenizer.json). Default: ${DEFAULT-VALUE}")
-    Path dir;
+            description = "Model directory (config.json, *.safetensors, tokenizer.json), or a Hugging Face id "
+                    + "(org/name) in the local cache. Default: ${DEFAULT-VALUE}")
+    String spec;
+
+    private Path resolved;
+
+    /** The model directory the option names. */
+    Path dir() {
+        if (resolved == null) {
+            resolved = ModelLocator.resolve(spec);
+        }
+        return resolved;
+    }
 
     LanguageModel load() {
-        return ModelLoader.load(dir);
+        return ModelLoader.load(dir());
     }
 }

@@ -16,20 +16,16 @@ import java.util.Map;
  */
 final class ChunkedPrefill implements LongContextStrategy {
 
-    static final int PIECE = 512;
-
     private final ModelState base;
     private final float[] baseLogits;
-    private final ProgressListener progress;
 
     /**
      * @param base       the state to continue, or null for a fresh one
      * @param baseLogits the logits after base's last token (used when there is nothing to add)
      */
-    ChunkedPrefill(ModelState base, float[] baseLogits, ProgressListener progress) {
+    ChunkedPrefill(ModelState base, float[] baseLogits) {
         this.base = base;
         this.baseLogits = baseLogits;
-        this.progress = progress;
     }
 
     @Override
@@ -38,15 +34,10 @@ final class ChunkedPrefill implements LongContextStrategy {
     }
 
     @Override
-    public Prepared prepare(LanguageModel model, Prompt prompt) {
+    public Prepared prepare(LanguageModel model, Prompt prompt, ProgressListener progress) {
         ModelState state = base != null ? base : model.newState();
         int[] tokens = prompt.concatenated();
-        float[] logits = baseLogits;
-        for (int from = 0; from < tokens.length; from += PIECE) {
-            int to = Math.min(tokens.length, from + PIECE);
-            logits = model.prefill(state, tokens, from, to, false);
-            progress.update(to, tokens.length, "tokens");
-        }
+        float[] logits = tokens.length == 0 ? baseLogits : LongContextStrategy.prefillReporting(model, state, tokens, progress);
         Map<String, Object> diagnostics = new LinkedHashMap<>();
         diagnostics.put("strategy", name());
         diagnostics.put("prompt_tokens", tokens.length);

@@ -78,7 +78,7 @@ public final class Session {
             throw new RecallException("the long-context strategy '" + options.strategy().name()
                     + "' applies to the first prompt of a session; reset() the session first");
         } else {
-            strategy = new ChunkedPrefill(state, logits, options.progress());
+            strategy = new ChunkedPrefill(state, logits);
         }
         // The last reply's final token goes in first: the decode loop never fed it to the state.
         int[] pendingIds = pending >= 0 ? new int[]{pending} : new int[0];
@@ -89,7 +89,7 @@ public final class Session {
         Recorder recorder = new Recorder(strategy);
         StopCondition stop = StopCondition.eos(eosIds).withStopStrings(options.stopStrings());
         GenerationResult result = DecodeLoop.generate(model.model(), model.tokenizer(), recorder, request,
-                options.sampling(), stop, listener);
+                options.sampling(), stop, listener, options.progress());
         Prepared prepared = recorder.prepared;
         state = prepared.state();
         int[] ids = result.ids();
@@ -227,8 +227,9 @@ public final class Session {
         }
 
         @Override
-        public Prepared prepare(dev.recall.runtime.model.LanguageModel lm, Prompt prompt) {
-            prepared = inner.prepare(lm, prompt);
+        public Prepared prepare(dev.recall.runtime.model.LanguageModel lm, Prompt prompt,
+                                dev.recall.runtime.progress.ProgressListener progress) {
+            prepared = inner.prepare(lm, prompt, progress);
             return prepared;
         }
     }

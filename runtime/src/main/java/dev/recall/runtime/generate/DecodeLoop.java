@@ -1,5 +1,7 @@
 package dev.recall.runtime.generate;
 
+import dev.recall.runtime.progress.ProgressListener;
+
 import dev.recall.runtime.RecallException;
 import dev.recall.runtime.model.LanguageModel;
 import dev.recall.runtime.model.ModelState;
@@ -30,8 +32,15 @@ public final class DecodeLoop {
     public static GenerationResult generate(LanguageModel model, Tokenizer tokenizer, LongContextStrategy strategy,
                                             Prompt prompt, SamplingOptions sampling, StopCondition stop,
                                             TokenListener listener) {
+        return generate(model, tokenizer, strategy, prompt, sampling, stop, listener, ProgressListener.NONE);
+    }
+
+    /** As above, reporting the strategy's progress (prompt tokens, or OPRM chunks) while it prefills. */
+    public static GenerationResult generate(LanguageModel model, Tokenizer tokenizer, LongContextStrategy strategy,
+                                            Prompt prompt, SamplingOptions sampling, StopCondition stop,
+                                            TokenListener listener, ProgressListener progress) {
         long start = System.nanoTime();
-        Prepared prepared = strategy.prepare(model, prompt);
+        Prepared prepared = strategy.prepare(model, prompt, progress);
         long prefillNanos = System.nanoTime() - start;
         return decode(model, tokenizer, prepared, prompt.concatenated(), prompt.length(), prefillNanos, sampling,
                 stop, listener);

@@ -38,7 +38,9 @@ public final class ProgressBar implements ProgressListener {
      * nothing (so piped output and test logs stay clean).
      */
     public static ProgressListener onTerminal(boolean enabled) {
-        if (!enabled || System.console() == null) {
+        // Since JDK 22 System.console() may exist without a terminal; isTerminal() is the real test.
+        java.io.Console console = System.console();
+        if (!enabled || console == null || !console.isTerminal()) {
             return ProgressListener.NONE;
         }
         return new ProgressBar(System.err, System::nanoTime);

@@ -1,5 +1,7 @@
 package dev.recall.runtime.strategy;
 
+import dev.recall.runtime.progress.ProgressListener;
+
 import dev.recall.runtime.RecallException;
 import dev.recall.runtime.attention.AttentionPolicy;
 import dev.recall.runtime.model.LanguageModel;
@@ -57,10 +59,10 @@ public final class LmInfinite implements LongContextStrategy {
     }
 
     @Override
-    public Prepared prepare(LanguageModel model, Prompt prompt) {
+    public Prepared prepare(LanguageModel model, Prompt prompt, ProgressListener progress) {
         AttentionPolicy.Lambda policy = policy(model);
         ModelState state = model.newState(policy);
-        float[] logits = model.prefill(state, prompt.concatenated());
+        float[] logits = LongContextStrategy.prefillReporting(model, state, prompt.concatenated(), progress);
         Map<String, Object> diag = new LinkedHashMap<>();
         diag.put("strategy", name());
         diag.put("prompt_tokens", prompt.length());

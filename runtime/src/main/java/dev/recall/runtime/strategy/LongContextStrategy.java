@@ -1,6 +1,7 @@
 package dev.recall.runtime.strategy;
 
 import dev.recall.runtime.model.LanguageModel;
+import dev.recall.runtime.progress.ProgressListener;
 
 /**
  * How a request's prompt is consumed before decoding. Every strategy ends in a {@link Prepared}
@@ -12,5 +13,36 @@ public interface LongContextStrategy {
     String name();
 
     /** Consumes the prompt and returns the state to decode from. */
-    Prepared prepare(LanguageModel model, Prompt prompt);
+    default Prepared prepare(LanguageModel model, Prompt prompt) {
+        return prepare(model, prompt, ProgressListener.NONE);
+    }
+
+    /**
+     * Consumes the prompt, reporting progress (prompt tokens, or OPRM chunks) as it goes, and returns
+     * the state to decode from.
+     */
+    Prepared prepare(LanguageModel model, Prompt prompt, ProgressListener progress);
+
+    /** Piece length for reporting progress while prefilling one long prompt. */
+    int PROGRESS_PIECE = 512;
+
+    /**
+     * Prefills tokens in pieces of {@link #PROGRESS_PIECE}, reporting after each. Pieces carry the
+     * state, so the result equals one prefill (the golden tests check two-piece prefill).
+     */
+    static float[] prefillReporting(LanguageModel model, dev.recall.runtime.model.ModelState state, int[] tokens,
+                                    ProgressListener progress) {
+        if (tokens.length <= PROGRESS_PIECE) {
+            float[] logits = model.prefill(state, tokens);
+            progress.update(tokens.length, tokens.length, "tokens");
+            return logits;
+        }
+        float[] logits = null;
+        for (int from = 0; from < tokens.length; from += PROGRESS_PIECE) {
+            int to = Math.min(tokens.length, from + PROGRESS_PIECE);
+            logits = model.prefill(state, tokens, from, to, false);
+            progress.update(to, tokens.length, "tokens");
+        }
+        return logits;
+    }
 }

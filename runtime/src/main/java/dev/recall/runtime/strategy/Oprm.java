@@ -1,5 +1,7 @@
 package dev.recall.runtime.strategy;
 
+import dev.recall.runtime.progress.ProgressListener;
+
 import dev.recall.kernels.Parallel;
 import dev.recall.runtime.RecallException;
 import dev.recall.runtime.model.LanguageModel;
@@ -61,7 +63,7 @@ public final class Oprm implements LongContextStrategy {
     }
 
     @Override
-    public Prepared prepare(LanguageModel model, Prompt prompt) {
+    public Prepared prepare(LanguageModel model, Prompt prompt, ProgressListener progress) {
         int[] context = prompt.context();
         if (context.length == 0) {
             throw new RecallException("OPRM needs a context to split into chunks, but the prompt's context is empty");
@@ -71,6 +73,8 @@ public final class Oprm implements LongContextStrategy {
         double[] entropies = new double[n];
         boolean[] idk = new boolean[n];
         Selection selection = new Selection();
+        java.util.concurrent.atomic.AtomicInteger finished = new java.util.concurrent.atomic.AtomicInteger();
+        progress.update(0, n, "chunks");
         // One task per chunk; each prefill parallelises its own matmuls on the same pool (nested
         // fork/join: a waiting worker runs other tasks, so nesting cannot deadlock).
         Parallel.forRange(n, 1, (from, to) -> {
@@ -81,6 +85,7 @@ public final class Oprm implements LongContextStrategy {
                 entropies[k] = entropy(logits);
                 idk[k] = argmax(logits) == idkToken;
                 selection.offer(k, entropies[k], idk[k], state, logits);
+                progress.update(finished.incrementAndGet(), n, "chunks");
             }
         });
         Candidate chosen = selection.chosen();

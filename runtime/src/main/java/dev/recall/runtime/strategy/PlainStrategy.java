@@ -1,5 +1,7 @@
 package dev.recall.runtime.strategy;
 
+import dev.recall.runtime.progress.ProgressListener;
+
 import dev.recall.runtime.model.LanguageModel;
 import dev.recall.runtime.model.ModelState;
 
@@ -15,9 +17,9 @@ public final class PlainStrategy implements LongContextStrategy {
     }
 
     @Override
-    public Prepared prepare(LanguageModel model, Prompt prompt) {
+    public Prepared prepare(LanguageModel model, Prompt prompt, ProgressListener progress) {
         ModelState state = model.newState();
-        float[] logits = model.prefill(state, prompt.concatenated());
+        float[] logits = LongContextStrategy.prefillReporting(model, state, prompt.concatenated(), progress);
         Map<String, Object> diag = new LinkedHashMap<>();
         diag.put("strategy", name());
         diag.put("prompt_tokens", prompt.length());

@@ -204,4 +204,31 @@ class OprmTest {
             Parallel.setThreads(before);
         }
     }
+
+    @Test
+    void reportsEveryChunkAsItFinishes() {
+        int[] context = new int[45];
+        java.util.Arrays.fill(context, 3);
+        java.util.List<Long> done = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+        java.util.Set<String> units = java.util.Collections.synchronizedSet(new java.util.HashSet<>());
+        new Oprm(10, IDK, 0).prepare(model(0), new Prompt(PREFIX, context, QUERY), (d, total, unit) -> {
+            assertEquals(5, total);
+            done.add(d);
+            units.add(unit);
+        });
+        assertEquals(java.util.Set.of("chunks"), units);
+        assertEquals(java.util.List.of(0L, 1L, 2L, 3L, 4L, 5L), done.stream().sorted().toList());
+    }
+
+    @Test
+    void plainPrefillOfALongPromptReportsTokensInPieces() {
+        int[] context = new int[1200];
+        java.util.List<Long> done = new java.util.ArrayList<>();
+        new PlainStrategy().prepare(model(0), Prompt.plain(context), (d, total, unit) -> {
+            assertEquals(1200, total);
+            assertEquals("tokens", unit);
+            done.add(d);
+        });
+        assertEquals(java.util.List.of(512L, 1024L, 1200L), done);
+    }
 }
