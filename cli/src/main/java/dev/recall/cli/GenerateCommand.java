@@ -1,12 +1,16 @@
 package dev.recall.cli;
 
 import dev.recall.runtime.RecallException;
+import dev.recall.runtime.api.Chat;
+import dev.recall.runtime.api.GenerateOptions;
+import dev.recall.runtime.api.LoadedModel;
+import dev.recall.runtime.api.Recall;
 import dev.recall.runtime.generate.DecodeLoop;
-import dev.recall.runtime.progress.ProgressBar;
 import dev.recall.runtime.generate.GenerationResult;
 import dev.recall.runtime.generate.SamplingOptions;
 import dev.recall.runtime.generate.StopCondition;
 import dev.recall.runtime.model.LanguageModel;
+import dev.recall.runtime.progress.ProgressBar;
 import dev.recall.runtime.strategy.LongContextStrategy;
 import dev.recall.runtime.strategy.Prompt;
 import dev.recall.runtime.strategy.Strategies;
@@ -18,6 +22,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.ParseResult;
 import picocli.CommandLine.Spec;
 
 import java.io.IOException;
@@ -107,6 +112,10 @@ final class GenerateCommand implements Callable<Integer> {
             description = "The model's training context length, for configs that do not state it (0: from config.json).")
     int trainLength;
 
+    @Option(names = "--chat", description = {"Send --prompt as one user message through the model's chat template,",
+            "with generation_config.json's sampling defaults (options given here override them) and its stop ids."})
+    boolean chat;
+
     @Option(names = "--no-progress", description = "No progress bar on stderr (it only appears on a terminal, for work over half a second).")
     boolean noProgress;
 
@@ -124,6 +133,12 @@ final class GenerateCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "give --prompt TEXT, or --context-file FILE with --query TEXT");
         }
         long actualSeed = seed != null ? seed : ThreadLocalRandom.current().nextLong();
+        if (chat) {
+            if (longContext) {
+                throw new ParameterException(spec.commandLine(), "--chat takes --prompt, not a long-context request");
+            }
+            return chatTurn(actualSeed);
+        }
         SamplingOptions sampling = new SamplingOptions(temperature, topK, topP, actualSeed, repetitionPenalty, maxTokens);
         String contextText = contextFile == null ? null : readContext(contextFile);
 
@@ -145,6 +160,39 @@ final class GenerateCommand implements Callable<Integer> {
             if (verbose) {
                 report(spec.commandLine().getErr(), result, sampling);
             }
+        }
+        return 0;
+    }
+
+    /** One user message through the chat template; the reply streams to stdout. */
+    private int chatTurn(long actualSeed) {
+        ParseResult parsed = spec.commandLine().getParseResult();
+        try (LoadedModel loaded = Recall.load(model.dir())) {
+            GenerateOptions defaults = loaded.defaultOptions(actualSeed);
+            SamplingOptions d = defaults.sampling();
+            SamplingOptions s = new SamplingOptions(
+                    parsed.hasMatchedOption("--temperature") ? temperature : d.temperature(),
+                    parsed.hasMatchedOption("--top-k") ? topK : d.topK(),
+                    parsed.hasMatchedOption("--top-p") ? topP : d.topP(),
+                    actualSeed,
+                    parsed.hasMatchedOption("--repetition-penalty") ? repetitionPenalty : d.repetitionPenalty(),
+                    parsed.hasMatchedOption("--max-tokens") || d.maxTokens() <= 0 ? maxTokens : d.maxTokens());
+            GenerateOptions options = defaults.withSampling(s).withProgress(ProgressBar.onTerminal(!noProgress));
+            if (!stopStrings.isEmpty()) {
+                options = options.withStopStrings(stopStrings);
+            }
+            Chat conversation = loaded.chat();
+            PrintWriter out = spec.commandLine().getOut();
+            if (conversation.usesFallbackFormat()) {
+                spec.commandLine().getErr().println("recall: this model has no chat template; using a plain \"User: ...\" / \"Assistant:\" format");
+                spec.commandLine().getErr().flush();
+            }
+            conversation.send(prompt, options, piece -> {
+                out.print(piece);
+                out.flush();
+            });
+            out.println();
+            out.flush();
         }
         return 0;
     }
