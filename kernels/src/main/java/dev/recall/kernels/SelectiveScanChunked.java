@@ -21,6 +21,9 @@ package dev.recall.kernels;
  */
 public class SelectiveScanChunked implements SelectiveScan {
 
+    /** Tokens per chunk used by the runtime. */
+    public static final int DEFAULT_CHUNK = 256;
+
     private final int chunkLength;
     private final SelectiveScanSequential inner;
 

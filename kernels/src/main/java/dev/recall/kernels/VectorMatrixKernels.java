@@ -202,14 +202,13 @@ final class VectorMatrixKernels {
 
         /** Rows [r, r + PANEL_ROWS) (or up to the last row) for the block's tokens. */
         void panel(int r) {
-            Arrays.fill(acc, 0f);
             int tiles = ceilDiv(x.t1 - x.t0, TILE_TOKENS);
             for (int c0 = 0; c0 < x.bound; c0 += CHUNK) {
                 int width = Math.min(CHUNK, x.bound - c0);
                 packWeights(r, c0, width);
                 for (int tile = 0; tile < tiles; tile++) {
                     tile(packedW, width / LANES, x.packed, x.offset(c0, width, tile), acc,
-                            tile * TILE_TOKENS * PANEL_ROWS * LANES);
+                            tile * TILE_TOKENS * PANEL_ROWS * LANES, c0 == 0);
                 }
             }
             finish(r);
@@ -251,42 +250,42 @@ final class VectorMatrixKernels {
     }
 
     /**
-     * The 6-row × 4-token register tile: 24 accumulators, loaded from {@code acc} ([token][row][LANES]
-     * from a0), advanced over {@code steps} vector steps of columns, stored back. Each step loads
+     * The 6-row × 4-token register tile: 24 accumulators, zero at the {@code first} chunk and
+     * otherwise loaded from {@code acc} ([token][row][LANES] from a0), advanced over {@code steps} vector steps of columns, stored back. Each step loads
      * four packed x vectors and six packed weight vectors, both streams sequential, and issues 24
      * fused multiply-adds; 24 accumulators, 4 x vectors and 1 weight vector fit the 32 AVX-512
      * registers.
      */
-    static void tile(float[] packedW, int steps, float[] packedX, int xo, float[] acc, int a0) {
+    static void tile(float[] packedW, int steps, float[] packedX, int xo, float[] acc, int a0, boolean first) {
         int tokenStride = PANEL_ROWS * LANES;
         // aJK: token J, row K.
-        FloatVector a00 = FloatVector.fromArray(FLOATS, acc, a0);
-        FloatVector a01 = FloatVector.fromArray(FLOATS, acc, a0 + LANES);
-        FloatVector a02 = FloatVector.fromArray(FLOATS, acc, a0 + 2 * LANES);
-        FloatVector a03 = FloatVector.fromArray(FLOATS, acc, a0 + 3 * LANES);
-        FloatVector a04 = FloatVector.fromArray(FLOATS, acc, a0 + 4 * LANES);
-        FloatVector a05 = FloatVector.fromArray(FLOATS, acc, a0 + 5 * LANES);
+        FloatVector a00 = accumulator(acc, a0, first);
+        FloatVector a01 = accumulator(acc, a0 + LANES, first);
+        FloatVector a02 = accumulator(acc, a0 + 2 * LANES, first);
+        FloatVector a03 = accumulator(acc, a0 + 3 * LANES, first);
+        FloatVector a04 = accumulator(acc, a0 + 4 * LANES, first);
+        FloatVector a05 = accumulator(acc, a0 + 5 * LANES, first);
         int a1 = a0 + tokenStride;
-        FloatVector a10 = FloatVector.fromArray(FLOATS, acc, a1);
-        FloatVector a11 = FloatVector.fromArray(FLOATS, acc, a1 + LANES);
-        FloatVector a12 = FloatVector.fromArray(FLOATS, acc, a1 + 2 * LANES);
-        FloatVector a13 = FloatVector.fromArray(FLOATS, acc, a1 + 3 * LANES);
-        FloatVector a14 = FloatVector.fromArray(FLOATS, acc, a1 + 4 * LANES);
-        FloatVector a15 = FloatVector.fromArray(FLOATS, acc, a1 + 5 * LANES);
+        FloatVector a10 = accumulator(acc, a1, first);
+        FloatVector a11 = accumulator(acc, a1 + LANES, first);
+        FloatVector a12 = accumulator(acc, a1 + 2 * LANES, first);
+        FloatVector a13 = accumulator(acc, a1 + 3 * LANES, first);
+        FloatVector a14 = accumulator(acc, a1 + 4 * LANES, first);
+        FloatVector a15 = accumulator(acc, a1 + 5 * LANES, first);
         int a2 = a1 + tokenStride;
-        FloatVector a20 = FloatVector.fromArray(FLOATS, acc, a2);
-        FloatVector a21 = FloatVector.fromArray(FLOATS, acc, a2 + LANES);
-        FloatVector a22 = FloatVector.fromArray(FLOATS, acc, a2 + 2 * LANES);
-        FloatVector a23 = FloatVector.fromArray(FLOATS, acc, a2 + 3 * LANES);
-        FloatVector a24 = FloatVector.fromArray(FLOATS, acc, a2 + 4 * LANES);
-        FloatVector a25 = FloatVector.fromArray(FLOATS, acc, a2 + 5 * LANES);
+        FloatVector a20 = accumulator(acc, a2, first);
+        FloatVector a21 = accumulator(acc, a2 + LANES, first);
+        FloatVector a22 = accumulator(acc, a2 + 2 * LANES, first);
+        FloatVector a23 = accumulator(acc, a2 + 3 * LANES, first);
+        FloatVector a24 = accumulator(acc, a2 + 4 * LANES, first);
+        FloatVector a25 = accumulator(acc, a2 + 5 * LANES, first);
         int a3 = a2 + tokenStride;
-        FloatVector a30 = FloatVector.fromArray(FLOATS, acc, a3);
-        FloatVector a31 = FloatVector.fromArray(FLOATS, acc, a3 + LANES);
-        FloatVector a32 = FloatVector.fromArray(FLOATS, acc, a3 + 2 * LANES);
-        FloatVector a33 = FloatVector.fromArray(FLOATS, acc, a3 + 3 * LANES);
-        FloatVector a34 = FloatVector.fromArray(FLOATS, acc, a3 + 4 * LANES);
-        FloatVector a35 = FloatVector.fromArray(FLOATS, acc, a3 + 5 * LANES);
+        FloatVector a30 = accumulator(acc, a3, first);
+        FloatVector a31 = accumulator(acc, a3 + LANES, first);
+        FloatVector a32 = accumulator(acc, a3 + 2 * LANES, first);
+        FloatVector a33 = accumulator(acc, a3 + 3 * LANES, first);
+        FloatVector a34 = accumulator(acc, a3 + 4 * LANES, first);
+        FloatVector a35 = accumulator(acc, a3 + 5 * LANES, first);
         for (int s = 0, p = 0, q = xo; s < steps; s++, p += PANEL_ROWS * LANES, q += TILE_TOKENS * LANES) {
             FloatVector xv0 = FloatVector.fromArray(FLOATS, packedX, q);
             FloatVector xv1 = FloatVector.fromArray(FLOATS, packedX, q + LANES);
@@ -403,6 +402,11 @@ final class VectorMatrixKernels {
         y[yo + 1] = s1;
         y[yo + 2] = s2;
         y[yo + 3] = s3;
+    }
+
+    /** A tile accumulator: zero at the first chunk, else where the previous chunk left it. */
+    private static FloatVector accumulator(float[] acc, int at, boolean first) {
+        return first ? FloatVector.zero(FLOATS) : FloatVector.fromArray(FLOATS, acc, at);
     }
 
     private static int ceilDiv(int a, int b) {
