@@ -62,6 +62,21 @@ public interface SelectiveScan {
      */
     void scan(Inputs in, float[] state, float[] y);
 
+    /**
+     * The step sizes from their pre-activation: dt[i, e] = softplus(dt[i, e] + bias[e]) in place,
+     * over [tokens, channels] ({@code bias} may be null). This is the reference kernel's
+     * {@code delta_bias} / {@code delta_softplus}; softplus is linear above 20, as in torch.
+     */
+    default void softplusSteps(float[] dt, float[] bias, int tokens, int channels) {
+        SelectiveScanSequential.checkSteps(dt, bias, tokens, channels);
+        for (int i = 0; i < tokens; i++) {
+            for (int e = 0; e < channels; e++) {
+                int at = i * channels + e;
+                dt[at] = ScalarKernels.softplus(bias == null ? dt[at] : dt[at] + bias[e]);
+            }
+        }
+    }
+
     /** The scan used by the runtime: vectorised unless {@code -Drecall.kernels=scalar}. */
     static SelectiveScan get() {
         return Holder.INSTANCE;

@@ -30,4 +30,12 @@ abstract class SelectiveScanSequential implements SelectiveScan {
      * y[t0 .. t1, e0 .. e1).
      */
     abstract void scanBlock(Inputs in, int t0, int t1, int e0, int e1, float[] state, float[] y);
+
+    /** Checks the arguments of {@link SelectiveScan#softplusSteps}. */
+    static void checkSteps(float[] dt, float[] bias, int tokens, int channels) {
+        if (tokens < 0 || channels < 0 || dt.length < (long) tokens * channels || (bias != null && bias.length < channels)) {
+            throw new IllegalArgumentException("steps of " + tokens + " x " + channels + " do not fit dt of length "
+                    + dt.length + (bias == null ? "" : " and bias of length " + bias.length));
+        }
+    }
 }

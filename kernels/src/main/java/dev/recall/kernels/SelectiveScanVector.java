@@ -103,6 +103,34 @@ public class SelectiveScanVector extends SelectiveScanSequential {
         }
     }
 
+    /** dt = softplus(dt + bias) over [tokens, channels], vectorised along the channels. */
+    @Override
+    public void softplusSteps(float[] dt, float[] bias, int tokens, int channels) {
+        checkSteps(dt, bias, tokens, channels);
+        int lanes = SPECIES.length();
+        int bound = SPECIES.loopBound(channels);
+        for (int i = 0; i < tokens; i++) {
+            int row = i * channels;
+            int e = 0;
+            for (; e < bound; e += lanes) {
+                FloatVector v = FloatVector.fromArray(SPECIES, dt, row + e);
+                if (bias != null) {
+                    v = v.add(FloatVector.fromArray(SPECIES, bias, e));
+                }
+                softplus(v).intoArray(dt, row + e);
+            }
+            for (; e < channels; e++) {
+                dt[row + e] = ScalarKernels.softplus(bias == null ? dt[row + e] : dt[row + e] + bias[e]);
+            }
+        }
+    }
+
+    /** log(1 + e^v) as torch computes it: v itself above 20. */
+    static FloatVector softplus(FloatVector v) {
+        FloatVector soft = v.lanewise(VectorOperators.EXP).lanewise(VectorOperators.LOG1P);
+        return soft.blend(v, v.compare(VectorOperators.GT, 20f));
+    }
+
     /** Copies rows [e, e + lanes) of an [E, N] array into {@code out} as [N, lanes]. */
     private static void transposeIn(float[] src, int e, int n, int lanes, float[] out) {
         for (int l = 0; l < lanes; l++) {

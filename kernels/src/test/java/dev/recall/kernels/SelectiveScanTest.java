@@ -157,6 +157,28 @@ class SelectiveScanTest {
                 java.util.Arrays.copyOfRange(in.c(), from * n, to * n), in.d());
     }
 
+    @ParameterizedTest
+    @CsvSource({"1,1", "3,17", "5,64", "7,45", "2,200"})
+    void vectorSoftplusStepsMatchScalar(int t, int e) {
+        Random rnd = new Random(t * 100L + e);
+        float[] raw = gaussian(rnd, t * e);
+        for (int i = 0; i < raw.length; i += 5) {
+            raw[i] *= 15; // both sides of the linear region above 20, and deep negatives
+        }
+        float[] bias = gaussian(rnd, e);
+        for (float[] b : new float[][]{bias, null}) {
+            float[] want = raw.clone();
+            float[] got = raw.clone();
+            new SelectiveScanScalar().softplusSteps(want, b, t, e);
+            new SelectiveScanVector().softplusSteps(got, b, t, e);
+            assertClose("softplus", want, got, 1e-6f);
+            for (int i = 0; i < want.length; i++) {
+                assertTrue(got[i] >= 0f, "softplus is never negative");
+            }
+        }
+        assertThrows(IllegalArgumentException.class, () -> new SelectiveScanVector().softplusSteps(raw, bias, t + 1, e));
+    }
+
     @Test
     void oneStepByHand() {
         // E = 1, N = 2: s = exp(dt·A) ⊙ s + dt·x·B; y = s·C + D·x.
