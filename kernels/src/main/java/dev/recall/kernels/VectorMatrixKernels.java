@@ -40,8 +40,8 @@ final class VectorMatrixKernels {
      * out of L2; 512 KiB measured best at 2048 columns (64 tokens, one quarter of a 2 MiB L2).
      */
     private static final int X_BLOCK_BYTES = 512 << 10;
-    /** Upper bound on a token block, which bounds the accumulator buffer (256 × 6 × 64 B = 96 KiB). */
-    static final int MAX_TOKEN_BLOCK = 256;
+    /** Upper bound on a token block, which bounds the accumulator buffer (512 × 6 × 64 B = 192 KiB, in L2). */
+    static final int MAX_TOKEN_BLOCK = 512;
 
     private VectorMatrixKernels() {
     }
