@@ -22,7 +22,7 @@ package dev.recall.kernels;
 public class SelectiveScanChunked implements SelectiveScan {
 
     /** Tokens per chunk used by the runtime. */
-    public static final int DEFAULT_CHUNK = 256;
+    public static final int DEFAULT_CHUNK = 128;
 
     private final int chunkLength;
     private final SelectiveScanSequential inner;
@@ -67,64 +67,36 @@ public class SelectiveScanChunked implements SelectiveScan {
             }
         });
 
-        // Pass 2: starts[k] = state entering chunk k; the last chunk's end becomes the new state.
+        // Pass 2: state now holds the state entering chunk 1; carry it chunk by chunk, keeping each
+        // chunk's start state, to the state after the last token.
         float[][] starts = new float[chunks][];
         for (int k = 1; k < chunks; k++) {
             starts[k] = new float[stateSize];
         }
-        float[] carried = state.clone();
-        Parallel.forRange(channels, 64, (e0, e1) -> carryAcrossChunks(in, e0, e1, ends, starts, carried));
-        System.arraycopy(carried, 0, state, 0, stateSize);
+        int n = in.states();
+        Parallel.forRange(groups, 1, (g0, g1) -> {
+            int e0 = groupStart(g0);
+            int e1 = groupEnd(g1 - 1, channels);
+            for (int k = 1; k < chunks; k++) {
+                System.arraycopy(state, e0 * n, starts[k], e0 * n, (e1 - e0) * n);
+                inner.carryState(in, chunkStart(k), chunkEnd(k, tokens), e0, e1, state, ends[k]);
+            }
+        });
 
         // Pass 3: add each later chunk's start-state contribution to its outputs.
         Parallel.forRange((chunks - 1) * groups, 1, (from, to) -> {
             for (int task = from; task < to; task++) {
                 int k = 1 + task / groups;
                 int g = task % groups;
-                addCarriedOutput(in, chunkStart(k), chunkEnd(k, tokens), groupStart(g), groupEnd(g, channels), starts[k], y);
+                inner.addCarriedOutput(in, chunkStart(k), chunkEnd(k, tokens), groupStart(g), groupEnd(g, channels),
+                        starts[k], y);
             }
         });
     }
 
-    private void carryAcrossChunks(Inputs in, int e0, int e1, float[][] ends, float[][] starts, float[] carried) {
-        int channels = in.channels();
-        int n = in.states();
-        float[] a = in.a();
-        float[] dt = in.dt();
-        for (int k = 1; k < ends.length; k++) {
-            int t0 = chunkStart(k);
-            int t1 = chunkEnd(k, in.tokens());
-            for (int e = e0; e < e1; e++) {
-                float totalStep = 0f;
-                for (int i = t0; i < t1; i++) {
-                    totalStep += dt[i * channels + e];
-                }
-                for (int j = e * n; j < (e + 1) * n; j++) {
-                    starts[k][j] = carried[j];
-                    carried[j] = (float) Math.exp(a[j] * totalStep) * carried[j] + ends[k][j];
-                }
-            }
-        }
-    }
-
-    /** y[i, e] += C[i,:] · (exp(A[e,:] · Σ_{t0 ≤ j ≤ i} dt[j, e]) ⊙ start[e,:]) for the chunk [t0, t1). */
-    private static void addCarriedOutput(Inputs in, int t0, int t1, int e0, int e1, float[] start, float[] y) {
-        int channels = in.channels();
-        int n = in.states();
-        float[] a = in.a();
-        float[] dt = in.dt();
-        float[] c = in.c();
-        for (int e = e0; e < e1; e++) {
-            float cumulativeStep = 0f;
-            for (int i = t0; i < t1; i++) {
-                cumulativeStep += dt[i * channels + e];
-                float acc = 0f;
-                for (int k = 0; k < n; k++) {
-                    acc += c[i * n + k] * (float) Math.exp(a[e * n + k] * cumulativeStep) * start[e * n + k];
-                }
-                y[i * channels + e] += acc;
-            }
-        }
+    @Override
+    public void softplusSteps(float[] dt, float[] bias, int tokens, int channels) {
+        inner.softplusSteps(dt, bias, tokens, channels);
     }
 
     private int chunkStart(int k) {
