@@ -122,7 +122,7 @@ final class MambaMixer {
             normaliseRows(c, t, states);
         }
 
-        SelectiveScan scan = SelectiveScan.get();
+        SelectiveScan scan = SelectiveScan.forTokens(t, inner);
         float[] step = new float[t * inner];
         kernels.matmul(dtProj, stepLowRank, t, step);
         scan.softplusSteps(step, dtBias, t, inner);
