@@ -188,6 +188,8 @@ final class VectorMatrixKernels {
         private final float[] packedW = new float[CHUNK * PANEL_ROWS];
         /** Accumulators of the block, [token][PANEL_ROWS][LANES]. */
         private final float[] acc;
+        /** Their lane sums, [token][PANEL_ROWS]. */
+        private final float[] sums;
 
         PanelMatmul(WeightMatrix w, PackedTokens x, float[] y) {
             this.w = w;
@@ -197,7 +199,10 @@ final class VectorMatrixKernels {
             this.cols = w.cols();
             this.x = x;
             this.y = y;
-            this.acc = new float[ceilDiv(x.t1 - x.t0, TILE_TOKENS) * TILE_TOKENS * PANEL_ROWS * LANES];
+            int accumulators = ceilDiv(x.t1 - x.t0, TILE_TOKENS) * TILE_TOKENS * PANEL_ROWS;
+            // Room for the lane sums to run over whole groups of LANES accumulators.
+            this.acc = new float[(accumulators + LANES) * LANES];
+            this.sums = new float[accumulators + LANES];
         }
 
         /** Rows [r, r + PANEL_ROWS) (or up to the last row) for the block's tokens. */
@@ -234,11 +239,12 @@ final class VectorMatrixKernels {
         /** y = lane sums of the accumulators plus the leftover columns, as dot1 ends. */
         private void finish(int r) {
             int panelRows = Math.min(PANEL_ROWS, rows - r);
+            sumLanesOfEach(acc, (x.t1 - x.t0) * PANEL_ROWS, sums);
             for (int i = x.t0; i < x.t1; i++) {
                 int xo = i * cols;
-                int a = (i - x.t0) * PANEL_ROWS * LANES;
+                int a = (i - x.t0) * PANEL_ROWS;
                 for (int k = 0; k < panelRows; k++) {
-                    float s = sumLanes(FloatVector.fromArray(FLOATS, acc, a + k * LANES));
+                    float s = sums[a + k];
                     long e = (long) (r + k) * cols;
                     for (int c = x.bound; c < cols; c++) {
                         s = Math.fma(w.getFlat(e + c), x.x[xo + c], s);
@@ -247,6 +253,79 @@ final class VectorMatrixKernels {
                 }
             }
         }
+    }
+
+    /**
+     * sums[q] = {@link VectorLanes#sumLanes} of the q-th vector in {@code vectors}, for q below
+     * count (rounded up to whole groups of LANES, for which both arrays must have room). With 16
+     * lanes, 16 vectors are summed together: each butterfly level of sumLanes adds lane i and lane
+     * i + h within every output's segment of 2h lanes, and two vectors' segments are merged into
+     * one by a two-source permute, so a level costs two permutes and one add per pair of vectors
+     * instead of one shuffle and one add per output. The pairs added are exactly sumLanes' pairs,
+     * so every sum is bit-identical to it. Other widths sum one vector at a time.
+     */
+    static void sumLanesOfEach(float[] vectors, int count, float[] sums) {
+        if (LANES != 16) {
+            for (int q = 0; q < count; q++) {
+                sums[q] = sumLanes(FloatVector.fromArray(FLOATS, vectors, q * LANES));
+            }
+            return;
+        }
+        for (int q = 0; q < count; q += 16) {
+            int v = q * LANES;
+            // Level h = 8: vectors hold one output each; pairs (2m, 2m+1) merge into two outputs of 8 lanes.
+            FloatVector b0 = merge(vectors, v, 8);
+            FloatVector b1 = merge(vectors, v + 2 * LANES, 8);
+            FloatVector b2 = merge(vectors, v + 4 * LANES, 8);
+            FloatVector b3 = merge(vectors, v + 6 * LANES, 8);
+            FloatVector b4 = merge(vectors, v + 8 * LANES, 8);
+            FloatVector b5 = merge(vectors, v + 10 * LANES, 8);
+            FloatVector b6 = merge(vectors, v + 12 * LANES, 8);
+            FloatVector b7 = merge(vectors, v + 14 * LANES, 8);
+            FloatVector c0 = merge(b0, b1, 4);
+            FloatVector c1 = merge(b2, b3, 4);
+            FloatVector c2 = merge(b4, b5, 4);
+            FloatVector c3 = merge(b6, b7, 4);
+            FloatVector d0 = merge(c0, c1, 2);
+            FloatVector d1 = merge(c2, c3, 2);
+            merge(d0, d1, 1).intoArray(sums, q);
+        }
+    }
+
+    private static FloatVector merge(float[] vectors, int at, int half) {
+        return merge(FloatVector.fromArray(FLOATS, vectors, at), FloatVector.fromArray(FLOATS, vectors, at + LANES), half);
+    }
+
+    /**
+     * One butterfly level over two vectors whose lanes form segments of 2·half lanes, one per
+     * output: the result holds x's outputs then y's, each a segment of half lanes, lane i of a
+     * segment being (lane i + lane i + half) of the old segment.
+     */
+    private static FloatVector merge(FloatVector x, FloatVector y, int half) {
+        int level = Integer.numberOfTrailingZeros(half);
+        return LOW_HALVES[level].selectFrom(x, y).add(HIGH_HALVES[level].selectFrom(x, y));
+    }
+
+    /** Indices (into x then y, 0..2·LANES) of each segment's first and second halves, per level. */
+    private static final FloatVector[] LOW_HALVES = halves(0);
+    private static final FloatVector[] HIGH_HALVES = halves(1);
+
+    private static FloatVector[] halves(int which) {
+        FloatVector[] levels = new FloatVector[Integer.numberOfTrailingZeros(LANES)];
+        for (int level = 0; level < levels.length; level++) {
+            int half = 1 << level;
+            int segmentsPerVector = LANES / (2 * half);
+            float[] index = new float[LANES];
+            for (int s = 0; s < LANES / half; s++) {
+                int source = s < segmentsPerVector ? 0 : LANES;
+                int segment = s % segmentsPerVector;
+                for (int i = 0; i < half; i++) {
+                    index[s * half + i] = source + segment * 2 * half + which * half + i;
+                }
+            }
+            levels[level] = FloatVector.fromArray(FLOATS, index, 0);
+        }
+        return levels;
     }
 
     /**

@@ -46,6 +46,27 @@ class VectorMatrixKernelsTest {
     }
 
     @Test
+    void groupedLaneSumsEqualSumLanesBitForBit() {
+        Random rnd = new Random(10);
+        for (int count : new int[] {1, 5, 16, 17, 40}) {
+            int padded = (count + VectorLanes.LANES) * VectorLanes.LANES;
+            float[] vectors = new float[padded];
+            for (int i = 0; i < count * VectorLanes.LANES; i++) {
+                // Wide magnitudes so that a different summation order would show.
+                vectors[i] = (float) (rnd.nextGaussian() * Math.pow(10, rnd.nextInt(12) - 6));
+            }
+            float[] sums = new float[count + VectorLanes.LANES];
+            VectorMatrixKernels.sumLanesOfEach(vectors, count, sums);
+            for (int q = 0; q < count; q++) {
+                float want = VectorLanes.sumLanes(jdk.incubator.vector.FloatVector.fromArray(VectorLanes.FLOATS, vectors,
+                        q * VectorLanes.LANES));
+                org.junit.jupiter.api.Assertions.assertEquals(Float.floatToRawIntBits(want), Float.floatToRawIntBits(sums[q]),
+                        "vector " + q + " of " + count + ": " + want + " vs " + sums[q]);
+            }
+        }
+    }
+
+    @Test
     void everyMatmulRowEqualsMatvecBitForBitAcrossChunksPanelsAndBlocks() {
         Random rnd = new Random(11);
         for (DType dtype : new DType[] {DType.F32, DType.BF16, DType.F16}) {
