@@ -219,18 +219,32 @@ final class VectorMatrixKernels {
             finish(r);
         }
 
-        /** packedW = W[r .. r + PANEL_ROWS, c0 .. c0 + width) widened, rows past the matrix as zeros. */
+        /**
+         * packedW = W[r .. r + PANEL_ROWS, c0 .. c0 + width) widened, rows past the matrix as zeros.
+         * One loop per dtype, so that each loop body is only its load, widening and store.
+         */
         private void packWeights(int r, int c0, int width) {
+            int stride = PANEL_ROWS * LANES;
             for (int k = 0; k < PANEL_ROWS; k++) {
                 int at = k * LANES;
-                if (r + k < rows) {
-                    long e = (long) (r + k) * cols + c0;
-                    for (int c = 0; c < width; c += LANES, at += PANEL_ROWS * LANES) {
-                        weights(data, dtype, e + c).intoArray(packedW, at);
+                if (r + k >= rows) {
+                    for (int c = 0; c < width; c += LANES, at += stride) {
+                        Arrays.fill(packedW, at, at + LANES, 0f);
+                    }
+                    continue;
+                }
+                long e = (long) (r + k) * cols + c0;
+                if (dtype == DType.BF16) {
+                    for (int c = 0; c < width; c += LANES, at += stride) {
+                        VectorLanes.bf16(data, (e + c) * 2).intoArray(packedW, at);
+                    }
+                } else if (dtype == DType.F32) {
+                    for (int c = 0; c < width; c += LANES, at += stride) {
+                        FloatVector.fromMemorySegment(FLOATS, data, (e + c) * 4, VectorLanes.LE).intoArray(packedW, at);
                     }
                 } else {
-                    for (int c = 0; c < width; c += LANES, at += PANEL_ROWS * LANES) {
-                        Arrays.fill(packedW, at, at + LANES, 0f);
+                    for (int c = 0; c < width; c += LANES, at += stride) {
+                        VectorLanes.f16(data, (e + c) * 2).intoArray(packedW, at);
                     }
                 }
             }
