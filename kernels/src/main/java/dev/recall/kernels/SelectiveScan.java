@@ -62,9 +62,36 @@ public interface SelectiveScan {
      */
     void scan(Inputs in, float[] state, float[] y);
 
+    /**
+     * The step sizes from their pre-activation: dt[i, e] = softplus(dt[i, e] + bias[e]) in place,
+     * over [tokens, channels] ({@code bias} may be null). This is the reference kernel's
+     * {@code delta_bias} / {@code delta_softplus}; softplus is linear above 20, as in torch.
+     */
+    default void softplusSteps(float[] dt, float[] bias, int tokens, int channels) {
+        SelectiveScanSequential.checkSteps(dt, bias, tokens, channels);
+        for (int i = 0; i < tokens; i++) {
+            for (int e = 0; e < channels; e++) {
+                int at = i * channels + e;
+                dt[at] = ScalarKernels.softplus(bias == null ? dt[at] : dt[at] + bias[e]);
+            }
+        }
+    }
+
     /** The scan used by the runtime: vectorised unless {@code -Drecall.kernels=scalar}. */
     static SelectiveScan get() {
         return Holder.INSTANCE;
+    }
+
+    /**
+     * The scan for a batch of {@code tokens} tokens over {@code channels} channels: the chunked
+     * scan when the prompt is long ({@link SelectiveScanChunked#pays}) and the sequential scan's
+     * channel groups are too few to keep every thread busy, else {@link #get()} (decode always).
+     * The chunked scan does about 1.7 times the work, so with a channel group for every thread
+     * the sequential scan is faster: at Mamba widths (E ≥ 512, 32 groups of 16) only machines
+     * with more than 32 threads choose the chunked one.
+     */
+    static SelectiveScan forTokens(int tokens, int channels) {
+        return SelectiveScanChunked.pays(tokens, channels, Parallel.threads()) ? Holder.CHUNKED : get();
     }
 
     final class Holder {
@@ -72,6 +99,8 @@ public interface SelectiveScan {
                 || ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()
                 ? new SelectiveScanScalar()
                 : new SelectiveScanVector();
+        static final SelectiveScan CHUNKED = new SelectiveScanChunked(SelectiveScanChunked.DEFAULT_CHUNK,
+                (SelectiveScanSequential) INSTANCE);
 
         private Holder() {
         }

@@ -2,8 +2,9 @@ package dev.recall.kernels;
 
 /**
  * A scan that walks the tokens one after another, split across threads by groups of channels.
- * Subclasses supply {@link #scanBlock}, the sequential scan of a token range for a channel range;
- * the chunked scan reuses it for the inside of each chunk.
+ * Subclasses supply {@link #scanBlock}, the sequential scan of a token range for a channel range,
+ * and the two block operations with which {@link SelectiveScanChunked} joins chunks scanned
+ * independently: {@link #carryState} and {@link #addCarriedOutput}.
  */
 abstract class SelectiveScanSequential implements SelectiveScan {
 
@@ -30,4 +31,25 @@ abstract class SelectiveScanSequential implements SelectiveScan {
      * y[t0 .. t1, e0 .. e1).
      */
     abstract void scanBlock(Inputs in, int t0, int t1, int e0, int e1, float[] state, float[] y);
+
+    /**
+     * Carries a state across tokens [t0, t1) for channels [e0, e1), given the block's own scan
+     * from zero ({@code zeroStart}, its end state): state = exp(A · Σ dt) ⊙ state + zeroStart.
+     */
+    abstract void carryState(Inputs in, int t0, int t1, int e0, int e1, float[] state, float[] zeroStart);
+
+    /**
+     * Adds the contribution of a block's start state to outputs the block computed from zero, for
+     * tokens [t0, t1) and channels [e0, e1):
+     * y[i, e] += C[i,:] · (exp(A[e,:] · Σ_{t0 ≤ j ≤ i} dt[j, e]) ⊙ start[e,:]).
+     */
+    abstract void addCarriedOutput(Inputs in, int t0, int t1, int e0, int e1, float[] start, float[] y);
+
+    /** Checks the arguments of {@link SelectiveScan#softplusSteps}. */
+    static void checkSteps(float[] dt, float[] bias, int tokens, int channels) {
+        if (tokens < 0 || channels < 0 || dt.length < (long) tokens * channels || (bias != null && bias.length < channels)) {
+            throw new IllegalArgumentException("steps of " + tokens + " x " + channels + " do not fit dt of length "
+                    + dt.length + (bias == null ? "" : " and bias of length " + bias.length));
+        }
+    }
 }

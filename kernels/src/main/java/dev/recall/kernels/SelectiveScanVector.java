@@ -103,6 +103,113 @@ public class SelectiveScanVector extends SelectiveScanSequential {
         }
     }
 
+    /** Vectorised across channels: Σ dt from [t, E] rows, the decay along each channel's states. */
+    @Override
+    void carryState(Inputs in, int t0, int t1, int e0, int e1, float[] state, float[] zeroStart) {
+        int lanes = SPECIES.length();
+        int channels = in.channels();
+        int n = in.states();
+        float[] a = in.a();
+        float[] dt = in.dt();
+        float[] totalSteps = new float[e1 - e0];
+        int e = e0;
+        for (; e + lanes <= e1; e += lanes) {
+            FloatVector total = FloatVector.zero(SPECIES);
+            for (int i = t0; i < t1; i++) {
+                total = total.add(FloatVector.fromArray(SPECIES, dt, i * channels + e));
+            }
+            total.intoArray(totalSteps, e - e0);
+        }
+        for (; e < e1; e++) {
+            float total = 0f;
+            for (int i = t0; i < t1; i++) {
+                total += dt[i * channels + e];
+            }
+            totalSteps[e - e0] = total;
+        }
+        for (e = e0; e < e1; e++) {
+            float total = totalSteps[e - e0];
+            for (int j = e * n; j < (e + 1) * n; j += lanes) {
+                VectorMask<Float> m = SPECIES.indexInRange(j, (e + 1) * n);
+                FloatVector decay = carriedDecay(FloatVector.fromArray(SPECIES, a, j, m).mul(total));
+                decay.mul(FloatVector.fromArray(SPECIES, state, j, m))
+                        .add(FloatVector.fromArray(SPECIES, zeroStart, j, m))
+                        .intoArray(state, j, m);
+            }
+        }
+    }
+
+    /** Vectorised across channels, like the scan itself; leftover channels use the scalar twin. */
+    @Override
+    void addCarriedOutput(Inputs in, int t0, int t1, int e0, int e1, float[] start, float[] y) {
+        int lanes = SPECIES.length();
+        int channels = in.channels();
+        int n = in.states();
+        float[] c = in.c();
+        float[] blockA = new float[n * lanes];
+        float[] blockStart = new float[n * lanes];
+        int e = e0;
+        for (; e + lanes <= e1; e += lanes) {
+            transposeIn(in.a(), e, n, lanes, blockA);
+            transposeIn(start, e, n, lanes, blockStart);
+            FloatVector cumulativeStep = FloatVector.zero(SPECIES);
+            for (int i = t0; i < t1; i++) {
+                int row = i * channels + e;
+                cumulativeStep = cumulativeStep.add(FloatVector.fromArray(SPECIES, in.dt(), row));
+                FloatVector acc = FloatVector.zero(SPECIES);
+                int bc = i * n;
+                for (int k = 0; k < n; k++) {
+                    int o = k * lanes;
+                    FloatVector decay = carriedDecay(FloatVector.fromArray(SPECIES, blockA, o).mul(cumulativeStep));
+                    acc = acc.add(decay.mul(FloatVector.fromArray(SPECIES, blockStart, o)).mul(c[bc + k]));
+                }
+                FloatVector.fromArray(SPECIES, y, row).add(acc).intoArray(y, row);
+            }
+        }
+        if (e < e1) {
+            tail.addCarriedOutput(in, t0, t1, e, e1, start, y);
+        }
+    }
+
+    /**
+     * exp(x) of a decay over many tokens, or 0 where x < {@link SelectiveScanScalar#NEGLIGIBLE_DECAY}
+     * (as the scalar twin). Such sums of steps reach far below the exponents of a single step, and
+     * the math library's exp is an order of magnitude slower on inputs whose result underflows.
+     */
+    private static FloatVector carriedDecay(FloatVector x) {
+        VectorMask<Float> negligible = x.compare(VectorOperators.LT, SelectiveScanScalar.NEGLIGIBLE_DECAY);
+        FloatVector zero = FloatVector.zero(SPECIES);
+        return x.blend(zero, negligible).lanewise(VectorOperators.EXP).blend(zero, negligible);
+    }
+
+    /** dt = softplus(dt + bias) over [tokens, channels], vectorised along the channels. */
+    @Override
+    public void softplusSteps(float[] dt, float[] bias, int tokens, int channels) {
+        checkSteps(dt, bias, tokens, channels);
+        int lanes = SPECIES.length();
+        int bound = SPECIES.loopBound(channels);
+        for (int i = 0; i < tokens; i++) {
+            int row = i * channels;
+            int e = 0;
+            for (; e < bound; e += lanes) {
+                FloatVector v = FloatVector.fromArray(SPECIES, dt, row + e);
+                if (bias != null) {
+                    v = v.add(FloatVector.fromArray(SPECIES, bias, e));
+                }
+                softplus(v).intoArray(dt, row + e);
+            }
+            for (; e < channels; e++) {
+                dt[row + e] = ScalarKernels.softplus(bias == null ? dt[row + e] : dt[row + e] + bias[e]);
+            }
+        }
+    }
+
+    /** log(1 + e^v) as torch computes it: v itself above 20. */
+    static FloatVector softplus(FloatVector v) {
+        FloatVector soft = v.lanewise(VectorOperators.EXP).lanewise(VectorOperators.LOG1P);
+        return soft.blend(v, v.compare(VectorOperators.GT, 20f));
+    }
+
     /** Copies rows [e, e + lanes) of an [E, N] array into {@code out} as [N, lanes]. */
     private static void transposeIn(float[] src, int e, int n, int lanes, float[] out) {
         for (int l = 0; l < lanes; l++) {

@@ -6,6 +6,7 @@ import static dev.recall.kernels.VectorLanes.sumLanes;
 import static dev.recall.kernels.VectorLanes.weights;
 
 import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
 
 import jdk.incubator.vector.FloatVector;
 
@@ -16,19 +17,31 @@ import jdk.incubator.vector.FloatVector;
  * one vector accumulator per output, fused multiply-adds over the columns in steps of
  * {@link VectorLanes#LANES}, the fixed-order {@link VectorLanes#sumLanes}, then the leftover
  * columns one fused multiply-add at a time. Tiles differ only in how many outputs share each load
- * of W and x. Hence matvec of token i equals row i of matmul bit for bit, and no split of the
- * work over threads changes a result.
+ * of W and x, and where an accumulator waits between column chunks. Hence matvec of token i
+ * equals row i of matmul bit for bit, and no split of the work over threads changes a result.
  */
 final class VectorMatrixKernels {
 
-    /** Rows per tile: four weight rows share each load of x. */
+    /** Rows per matvec tile: four weight rows share each load of x. */
     private static final int ROWS = 4;
-    /** Tokens per matmul tile: four tokens share each (widened) load of the four weight rows. */
-    private static final int TOKENS = 4;
+    /** Weight rows per matmul panel: six rows share each load of x. */
+    static final int PANEL_ROWS = 6;
+    /** Tokens per matmul tile: four tokens share each load of the packed panel. */
+    static final int TILE_TOKENS = 4;
+    /**
+     * Columns per packed chunk of a panel (a multiple of every vector width): 6 × 512 fp32 = 12 KiB
+     * of weights that stay in L1 while the tiles of a token block stream their x past them.
+     */
+    static final int CHUNK = 512;
     /** Multiply-adds below which a parallel task costs more to schedule than it saves. */
     private static final int MIN_TASK_WORK = 1 << 16;
-    /** Bytes of x a matmul task keeps hot in L2 while it sweeps its rows. */
-    private static final int X_BLOCK_BYTES = 256 * 1024;
+    /**
+     * Bytes of packed x per token block. Larger blocks re-read the weights fewer times but push x
+     * out of L2; 512 KiB measured best at 2048 columns (64 tokens, one quarter of a 2 MiB L2).
+     */
+    private static final int X_BLOCK_BYTES = 512 << 10;
+    /** Upper bound on a token block, which bounds the accumulator buffer (512 × 6 × 64 B = 192 KiB, in L2). */
+    static final int MAX_TOKEN_BLOCK = 512;
 
     private VectorMatrixKernels() {
     }
@@ -52,6 +65,12 @@ final class VectorMatrixKernels {
         });
     }
 
+    /**
+     * y[i, ·] = W·x[i, ·] for t tokens. Fewer than {@link #TILE_TOKENS} tokens go through matvec.
+     * More are taken a block of tokens at a time: the block's x is packed (see {@link PackedTokens}),
+     * then the weight rows are split over threads in panels of {@link #PANEL_ROWS} (see
+     * {@link PanelMatmul}).
+     */
     static void matmul(WeightMatrix w, float[] x, int t, float[] y) {
         int rows = w.rows();
         int cols = w.cols();
@@ -60,37 +79,366 @@ final class VectorMatrixKernels {
         if (t == 0 || rows == 0) {
             return;
         }
-        int tiles = ceilDiv(rows, ROWS);
-        long tileWork = (long) ROWS * cols * t;
-        int grain = (int) Math.max(1, MIN_TASK_WORK / Math.max(1, tileWork));
-        // A block of tokens sweeps all rows of the task before the next block starts: x stays in L2
-        // while the four weight rows of a tile stay in L1 across the block's tokens. Blocks hold a
-        // multiple of TOKENS so that tiles line up.
-        int tokenBlock = Math.max(TOKENS, X_BLOCK_BYTES / Float.BYTES / Math.max(1, cols) / TOKENS * TOKENS);
-        Parallel.forRange(tiles, grain, (from, to) -> {
-            TileScratch scratch = new TileScratch();
-            int rowEnd = Math.min(rows, to * ROWS);
-            for (int t0 = 0; t0 < t; t0 += tokenBlock) {
-                int tEnd = Math.min(t, t0 + tokenBlock);
-                for (int r = from * ROWS; r < rowEnd; r += ROWS) {
-                    if (r + ROWS <= rowEnd) {
-                        int i = t0;
-                        for (; i + TOKENS <= tEnd; i += TOKENS) {
-                            dot4x4(w, r, x, i * cols, cols, y, i * rows + r, rows, scratch);
-                        }
-                        for (; i < tEnd; i++) {
-                            dot4(w, r, x, i * cols, y, i * rows + r);
-                        }
-                    } else {
-                        for (int rr = r; rr < rowEnd; rr++) {
-                            for (int i = t0; i < tEnd; i++) {
-                                y[i * rows + rr] = dot1(w, rr, x, i * cols);
+        if (t < TILE_TOKENS) {
+            for (int i = 0; i < t; i++) {
+                matvec(w, x, i * cols, y, i * rows);
+            }
+            return;
+        }
+        int blockTokens = tokenBlock(cols, t);
+        PackedTokens packedX = new PackedTokens(x, cols, blockTokens);
+        int panels = ceilDiv(rows, PANEL_ROWS);
+        long panelWork = (long) PANEL_ROWS * cols * blockTokens;
+        int grain = (int) Math.max(1, MIN_TASK_WORK / Math.max(1, panelWork));
+        for (int t0 = 0; t0 < t; t0 += blockTokens) {
+            int t1 = Math.min(t, t0 + blockTokens);
+            packedX.pack(t0, t1);
+            Parallel.forRange(panels, grain, (from, to) -> {
+                PanelMatmul worker = new PanelMatmul(w, packedX, y);
+                for (int p = from; p < to; p++) {
+                    worker.panel(p * PANEL_ROWS);
+                }
+            });
+        }
+    }
+
+    /**
+     * Tokens per block: a multiple of {@link #TILE_TOKENS} whose packed x fits
+     * {@link #X_BLOCK_BYTES}, at most {@link #MAX_TOKEN_BLOCK} (which bounds the accumulators).
+     */
+    static int tokenBlock(int cols, int t) {
+        int fit = X_BLOCK_BYTES / Float.BYTES / Math.max(1, cols) / TILE_TOKENS * TILE_TOKENS;
+        int block = Math.clamp(fit, TILE_TOKENS, MAX_TOKEN_BLOCK);
+        return Math.min(block, ceilDiv(t, TILE_TOKENS) * TILE_TOKENS);
+    }
+
+    /**
+     * The x rows of one block of tokens, rearranged so that a tile reads its four tokens' columns
+     * as one sequential stream: for each column chunk, for each 4-token tile, for each vector step,
+     * the four tokens' vectors one after another ([chunk][tile][step][4][LANES]). A partial last
+     * tile is padded with zero tokens, whose outputs are never written. Only the columns below the
+     * vector loop bound are packed; the leftover ones are read from x itself.
+     */
+    static final class PackedTokens {
+        final float[] x;
+        final int cols;
+        /** Columns covered by whole vectors, the part the tiles compute. */
+        final int bound;
+        final float[] packed;
+        int t0;
+        int t1;
+
+        PackedTokens(float[] x, int cols, int blockTokens) {
+            this.x = x;
+            this.cols = cols;
+            this.bound = FLOATS.loopBound(cols);
+            this.packed = new float[blockTokens * bound];
+        }
+
+        /** Packs tokens [t0, t1), at most one block. */
+        void pack(int t0, int t1) {
+            this.t0 = t0;
+            this.t1 = t1;
+            int tiles = ceilDiv(t1 - t0, TILE_TOKENS);
+            for (int c0 = 0; c0 < bound; c0 += CHUNK) {
+                int width = Math.min(CHUNK, bound - c0);
+                for (int tile = 0; tile < tiles; tile++) {
+                    int at = offset(c0, width, tile);
+                    for (int j = 0; j < TILE_TOKENS; j++) {
+                        int token = t0 + tile * TILE_TOKENS + j;
+                        int from = token * cols + c0;
+                        for (int c = 0, to = at + j * LANES; c < width; c += LANES, to += TILE_TOKENS * LANES) {
+                            if (token < t1) {
+                                FloatVector.fromArray(FLOATS, x, from + c).intoArray(packed, to);
+                            } else {
+                                Arrays.fill(packed, to, to + LANES, 0f);
                             }
                         }
                     }
                 }
             }
-        });
+        }
+
+        /** Where tile {@code tile} of the chunk starting at column c0 (width columns wide) begins. */
+        int offset(int c0, int width, int tile) {
+            return c0 * ceilDiv(t1 - t0, TILE_TOKENS) * TILE_TOKENS + tile * TILE_TOKENS * width;
+        }
+    }
+
+    /**
+     * The matmul of some panels for one packed block of tokens. For each panel of
+     * {@link #PANEL_ROWS} rows, the columns are taken {@link #CHUNK} at a time: the chunk of the
+     * panel is widened to fp32 into {@code packedW} (small enough to stay in L1, interleaved so
+     * that the tile reads it as one stream), then every tile of the block runs {@link #tile} over
+     * it, continuing its 24 vector accumulators from {@code acc}. The accumulators see the same
+     * fused multiply-adds in the same column order as dot1's single accumulator; only where they
+     * wait between chunks (memory instead of a register) differs, which does not change a bit.
+     * After the last chunk each is finished exactly as dot1 finishes: the fixed-order lane sum,
+     * then the leftover columns.
+     */
+    private static final class PanelMatmul {
+        private final WeightMatrix w;
+        private final MemorySegment data;
+        private final DType dtype;
+        private final int rows;
+        private final int cols;
+        private final PackedTokens x;
+        private final float[] y;
+        /** One chunk of the panel as fp32, [CHUNK / LANES][PANEL_ROWS][LANES]. */
+        private final float[] packedW = new float[CHUNK * PANEL_ROWS];
+        /** Accumulators of the block, [token][PANEL_ROWS][LANES]. */
+        private final float[] acc;
+        /** Their lane sums, [token][PANEL_ROWS]. */
+        private final float[] sums;
+
+        PanelMatmul(WeightMatrix w, PackedTokens x, float[] y) {
+            this.w = w;
+            this.data = w.data();
+            this.dtype = w.dtype();
+            this.rows = w.rows();
+            this.cols = w.cols();
+            this.x = x;
+            this.y = y;
+            int accumulators = ceilDiv(x.t1 - x.t0, TILE_TOKENS) * TILE_TOKENS * PANEL_ROWS;
+            // Room for the lane sums to run over whole groups of LANES accumulators.
+            this.acc = new float[(accumulators + LANES) * LANES];
+            this.sums = new float[accumulators + LANES];
+        }
+
+        /** Rows [r, r + PANEL_ROWS) (or up to the last row) for the block's tokens. */
+        void panel(int r) {
+            int tiles = ceilDiv(x.t1 - x.t0, TILE_TOKENS);
+            for (int c0 = 0; c0 < x.bound; c0 += CHUNK) {
+                int width = Math.min(CHUNK, x.bound - c0);
+                packWeights(r, c0, width);
+                for (int tile = 0; tile < tiles; tile++) {
+                    tile(packedW, width / LANES, x.packed, x.offset(c0, width, tile), acc,
+                            tile * TILE_TOKENS * PANEL_ROWS * LANES, c0 == 0);
+                }
+            }
+            finish(r);
+        }
+
+        /**
+         * packedW = W[r .. r + PANEL_ROWS, c0 .. c0 + width) widened, rows past the matrix as zeros.
+         * One loop per dtype, so that each loop body is only its load, widening and store.
+         */
+        private void packWeights(int r, int c0, int width) {
+            int stride = PANEL_ROWS * LANES;
+            for (int k = 0; k < PANEL_ROWS; k++) {
+                int at = k * LANES;
+                if (r + k >= rows) {
+                    for (int c = 0; c < width; c += LANES, at += stride) {
+                        Arrays.fill(packedW, at, at + LANES, 0f);
+                    }
+                    continue;
+                }
+                long e = (long) (r + k) * cols + c0;
+                if (dtype == DType.BF16) {
+                    for (int c = 0; c < width; c += LANES, at += stride) {
+                        VectorLanes.bf16(data, (e + c) * 2).intoArray(packedW, at);
+                    }
+                } else if (dtype == DType.F32) {
+                    for (int c = 0; c < width; c += LANES, at += stride) {
+                        FloatVector.fromMemorySegment(FLOATS, data, (e + c) * 4, VectorLanes.LE).intoArray(packedW, at);
+                    }
+                } else {
+                    for (int c = 0; c < width; c += LANES, at += stride) {
+                        VectorLanes.f16(data, (e + c) * 2).intoArray(packedW, at);
+                    }
+                }
+            }
+        }
+
+        /** y = lane sums of the accumulators plus the leftover columns, as dot1 ends. */
+        private void finish(int r) {
+            int panelRows = Math.min(PANEL_ROWS, rows - r);
+            sumLanesOfEach(acc, (x.t1 - x.t0) * PANEL_ROWS, sums);
+            for (int i = x.t0; i < x.t1; i++) {
+                int xo = i * cols;
+                int a = (i - x.t0) * PANEL_ROWS;
+                for (int k = 0; k < panelRows; k++) {
+                    float s = sums[a + k];
+                    long e = (long) (r + k) * cols;
+                    for (int c = x.bound; c < cols; c++) {
+                        s = Math.fma(w.getFlat(e + c), x.x[xo + c], s);
+                    }
+                    y[i * rows + r + k] = s;
+                }
+            }
+        }
+    }
+
+    /**
+     * sums[q] = {@link VectorLanes#sumLanes} of the q-th vector in {@code vectors}, for q below
+     * count (rounded up to whole groups of LANES, for which both arrays must have room). With 16
+     * lanes, 16 vectors are summed together: each butterfly level of sumLanes adds lane i and lane
+     * i + h within every output's segment of 2h lanes, and two vectors' segments are merged into
+     * one by a two-source permute, so a level costs two permutes and one add per pair of vectors
+     * instead of one shuffle and one add per output. The pairs added are exactly sumLanes' pairs,
+     * so every sum is bit-identical to it. Other widths sum one vector at a time.
+     */
+    static void sumLanesOfEach(float[] vectors, int count, float[] sums) {
+        if (LANES != 16) {
+            for (int q = 0; q < count; q++) {
+                sums[q] = sumLanes(FloatVector.fromArray(FLOATS, vectors, q * LANES));
+            }
+            return;
+        }
+        for (int q = 0; q < count; q += 16) {
+            int v = q * LANES;
+            // Level h = 8: vectors hold one output each; pairs (2m, 2m+1) merge into two outputs of 8 lanes.
+            FloatVector b0 = merge(vectors, v, 8);
+            FloatVector b1 = merge(vectors, v + 2 * LANES, 8);
+            FloatVector b2 = merge(vectors, v + 4 * LANES, 8);
+            FloatVector b3 = merge(vectors, v + 6 * LANES, 8);
+            FloatVector b4 = merge(vectors, v + 8 * LANES, 8);
+            FloatVector b5 = merge(vectors, v + 10 * LANES, 8);
+            FloatVector b6 = merge(vectors, v + 12 * LANES, 8);
+            FloatVector b7 = merge(vectors, v + 14 * LANES, 8);
+            FloatVector c0 = merge(b0, b1, 4);
+            FloatVector c1 = merge(b2, b3, 4);
+            FloatVector c2 = merge(b4, b5, 4);
+            FloatVector c3 = merge(b6, b7, 4);
+            FloatVector d0 = merge(c0, c1, 2);
+            FloatVector d1 = merge(c2, c3, 2);
+            merge(d0, d1, 1).intoArray(sums, q);
+        }
+    }
+
+    private static FloatVector merge(float[] vectors, int at, int half) {
+        return merge(FloatVector.fromArray(FLOATS, vectors, at), FloatVector.fromArray(FLOATS, vectors, at + LANES), half);
+    }
+
+    /**
+     * One butterfly level over two vectors whose lanes form segments of 2·half lanes, one per
+     * output: the result holds x's outputs then y's, each a segment of half lanes, lane i of a
+     * segment being (lane i + lane i + half) of the old segment.
+     */
+    private static FloatVector merge(FloatVector x, FloatVector y, int half) {
+        int level = Integer.numberOfTrailingZeros(half);
+        return LOW_HALVES[level].selectFrom(x, y).add(HIGH_HALVES[level].selectFrom(x, y));
+    }
+
+    /** Indices (into x then y, 0..2·LANES) of each segment's first and second halves, per level. */
+    private static final FloatVector[] LOW_HALVES = halves(0);
+    private static final FloatVector[] HIGH_HALVES = halves(1);
+
+    private static FloatVector[] halves(int which) {
+        FloatVector[] levels = new FloatVector[Integer.numberOfTrailingZeros(LANES)];
+        for (int level = 0; level < levels.length; level++) {
+            int half = 1 << level;
+            int segmentsPerVector = LANES / (2 * half);
+            float[] index = new float[LANES];
+            for (int s = 0; s < LANES / half; s++) {
+                int source = s < segmentsPerVector ? 0 : LANES;
+                int segment = s % segmentsPerVector;
+                for (int i = 0; i < half; i++) {
+                    index[s * half + i] = source + segment * 2 * half + which * half + i;
+                }
+            }
+            levels[level] = FloatVector.fromArray(FLOATS, index, 0);
+        }
+        return levels;
+    }
+
+    /**
+     * The 6-row × 4-token register tile: 24 accumulators, zero at the {@code first} chunk and
+     * otherwise loaded from {@code acc} ([token][row][LANES] from a0), advanced over {@code steps} vector steps of columns, stored back. Each step loads
+     * four packed x vectors and six packed weight vectors, both streams sequential, and issues 24
+     * fused multiply-adds; 24 accumulators, 4 x vectors and 1 weight vector fit the 32 AVX-512
+     * registers.
+     */
+    static void tile(float[] packedW, int steps, float[] packedX, int xo, float[] acc, int a0, boolean first) {
+        int tokenStride = PANEL_ROWS * LANES;
+        // aJK: token J, row K.
+        FloatVector a00 = accumulator(acc, a0, first);
+        FloatVector a01 = accumulator(acc, a0 + LANES, first);
+        FloatVector a02 = accumulator(acc, a0 + 2 * LANES, first);
+        FloatVector a03 = accumulator(acc, a0 + 3 * LANES, first);
+        FloatVector a04 = accumulator(acc, a0 + 4 * LANES, first);
+        FloatVector a05 = accumulator(acc, a0 + 5 * LANES, first);
+        int a1 = a0 + tokenStride;
+        FloatVector a10 = accumulator(acc, a1, first);
+        FloatVector a11 = accumulator(acc, a1 + LANES, first);
+        FloatVector a12 = accumulator(acc, a1 + 2 * LANES, first);
+        FloatVector a13 = accumulator(acc, a1 + 3 * LANES, first);
+        FloatVector a14 = accumulator(acc, a1 + 4 * LANES, first);
+        FloatVector a15 = accumulator(acc, a1 + 5 * LANES, first);
+        int a2 = a1 + tokenStride;
+        FloatVector a20 = accumulator(acc, a2, first);
+        FloatVector a21 = accumulator(acc, a2 + LANES, first);
+        FloatVector a22 = accumulator(acc, a2 + 2 * LANES, first);
+        FloatVector a23 = accumulator(acc, a2 + 3 * LANES, first);
+        FloatVector a24 = accumulator(acc, a2 + 4 * LANES, first);
+        FloatVector a25 = accumulator(acc, a2 + 5 * LANES, first);
+        int a3 = a2 + tokenStride;
+        FloatVector a30 = accumulator(acc, a3, first);
+        FloatVector a31 = accumulator(acc, a3 + LANES, first);
+        FloatVector a32 = accumulator(acc, a3 + 2 * LANES, first);
+        FloatVector a33 = accumulator(acc, a3 + 3 * LANES, first);
+        FloatVector a34 = accumulator(acc, a3 + 4 * LANES, first);
+        FloatVector a35 = accumulator(acc, a3 + 5 * LANES, first);
+        for (int s = 0, p = 0, q = xo; s < steps; s++, p += PANEL_ROWS * LANES, q += TILE_TOKENS * LANES) {
+            FloatVector xv0 = FloatVector.fromArray(FLOATS, packedX, q);
+            FloatVector xv1 = FloatVector.fromArray(FLOATS, packedX, q + LANES);
+            FloatVector xv2 = FloatVector.fromArray(FLOATS, packedX, q + 2 * LANES);
+            FloatVector xv3 = FloatVector.fromArray(FLOATS, packedX, q + 3 * LANES);
+            FloatVector wv = FloatVector.fromArray(FLOATS, packedW, p);
+            a00 = wv.fma(xv0, a00);
+            a10 = wv.fma(xv1, a10);
+            a20 = wv.fma(xv2, a20);
+            a30 = wv.fma(xv3, a30);
+            wv = FloatVector.fromArray(FLOATS, packedW, p + LANES);
+            a01 = wv.fma(xv0, a01);
+            a11 = wv.fma(xv1, a11);
+            a21 = wv.fma(xv2, a21);
+            a31 = wv.fma(xv3, a31);
+            wv = FloatVector.fromArray(FLOATS, packedW, p + 2 * LANES);
+            a02 = wv.fma(xv0, a02);
+            a12 = wv.fma(xv1, a12);
+            a22 = wv.fma(xv2, a22);
+            a32 = wv.fma(xv3, a32);
+            wv = FloatVector.fromArray(FLOATS, packedW, p + 3 * LANES);
+            a03 = wv.fma(xv0, a03);
+            a13 = wv.fma(xv1, a13);
+            a23 = wv.fma(xv2, a23);
+            a33 = wv.fma(xv3, a33);
+            wv = FloatVector.fromArray(FLOATS, packedW, p + 4 * LANES);
+            a04 = wv.fma(xv0, a04);
+            a14 = wv.fma(xv1, a14);
+            a24 = wv.fma(xv2, a24);
+            a34 = wv.fma(xv3, a34);
+            wv = FloatVector.fromArray(FLOATS, packedW, p + 5 * LANES);
+            a05 = wv.fma(xv0, a05);
+            a15 = wv.fma(xv1, a15);
+            a25 = wv.fma(xv2, a25);
+            a35 = wv.fma(xv3, a35);
+        }
+        a00.intoArray(acc, a0);
+        a01.intoArray(acc, a0 + LANES);
+        a02.intoArray(acc, a0 + 2 * LANES);
+        a03.intoArray(acc, a0 + 3 * LANES);
+        a04.intoArray(acc, a0 + 4 * LANES);
+        a05.intoArray(acc, a0 + 5 * LANES);
+        a10.intoArray(acc, a1);
+        a11.intoArray(acc, a1 + LANES);
+        a12.intoArray(acc, a1 + 2 * LANES);
+        a13.intoArray(acc, a1 + 3 * LANES);
+        a14.intoArray(acc, a1 + 4 * LANES);
+        a15.intoArray(acc, a1 + 5 * LANES);
+        a20.intoArray(acc, a2);
+        a21.intoArray(acc, a2 + LANES);
+        a22.intoArray(acc, a2 + 2 * LANES);
+        a23.intoArray(acc, a2 + 3 * LANES);
+        a24.intoArray(acc, a2 + 4 * LANES);
+        a25.intoArray(acc, a2 + 5 * LANES);
+        a30.intoArray(acc, a3);
+        a31.intoArray(acc, a3 + LANES);
+        a32.intoArray(acc, a3 + 2 * LANES);
+        a33.intoArray(acc, a3 + 3 * LANES);
+        a34.intoArray(acc, a3 + 4 * LANES);
+        a35.intoArray(acc, a3 + 5 * LANES);
     }
 
     /** y[yo] = W[r,·]·x[xo..]. */
@@ -149,100 +497,9 @@ final class VectorMatrixKernels {
         y[yo + 3] = s3;
     }
 
-    /**
-     * The 4×4 register tile of matmul: rows r..r+3 against tokens whose x rows start at xo, xo +
-     * xStride, ...; output (token j, row k) goes to y[yo + j·yStride + k]. Each weight vector is
-     * loaded and widened once and used by four tokens.
-     */
-    static void dot4x4(WeightMatrix w, int r, float[] x, int xo, int xStride, float[] y, int yo, int yStride,
-            TileScratch scratch) {
-        MemorySegment data = w.data();
-        DType dtype = w.dtype();
-        int cols = w.cols();
-        long e0 = (long) r * cols;
-        long e1 = e0 + cols;
-        long e2 = e1 + cols;
-        long e3 = e2 + cols;
-        int x0 = xo;
-        int x1 = x0 + xStride;
-        int x2 = x1 + xStride;
-        int x3 = x2 + xStride;
-        int bound = FLOATS.loopBound(cols);
-        FloatVector zero = FloatVector.zero(FLOATS);
-        // aJK: token J, row K.
-        FloatVector a00 = zero, a01 = zero, a02 = zero, a03 = zero;
-        FloatVector a10 = zero, a11 = zero, a12 = zero, a13 = zero;
-        FloatVector a20 = zero, a21 = zero, a22 = zero, a23 = zero;
-        FloatVector a30 = zero, a31 = zero, a32 = zero, a33 = zero;
-        for (int c = 0; c < bound; c += LANES) {
-            FloatVector w0 = weights(data, dtype, e0 + c);
-            FloatVector w1 = weights(data, dtype, e1 + c);
-            FloatVector w2 = weights(data, dtype, e2 + c);
-            FloatVector w3 = weights(data, dtype, e3 + c);
-            FloatVector xv = FloatVector.fromArray(FLOATS, x, x0 + c);
-            a00 = w0.fma(xv, a00);
-            a01 = w1.fma(xv, a01);
-            a02 = w2.fma(xv, a02);
-            a03 = w3.fma(xv, a03);
-            xv = FloatVector.fromArray(FLOATS, x, x1 + c);
-            a10 = w0.fma(xv, a10);
-            a11 = w1.fma(xv, a11);
-            a12 = w2.fma(xv, a12);
-            a13 = w3.fma(xv, a13);
-            xv = FloatVector.fromArray(FLOATS, x, x2 + c);
-            a20 = w0.fma(xv, a20);
-            a21 = w1.fma(xv, a21);
-            a22 = w2.fma(xv, a22);
-            a23 = w3.fma(xv, a23);
-            xv = FloatVector.fromArray(FLOATS, x, x3 + c);
-            a30 = w0.fma(xv, a30);
-            a31 = w1.fma(xv, a31);
-            a32 = w2.fma(xv, a32);
-            a33 = w3.fma(xv, a33);
-        }
-        // The accumulators leave through memory: summing 16 vectors in place makes this method too
-        // large for the JIT to inline the lane sums, and a vector passed to a call gets boxed.
-        float[] lanes = scratch.lanes;
-        a00.intoArray(lanes, 0);
-        a01.intoArray(lanes, LANES);
-        a02.intoArray(lanes, 2 * LANES);
-        a03.intoArray(lanes, 3 * LANES);
-        a10.intoArray(lanes, 4 * LANES);
-        a11.intoArray(lanes, 5 * LANES);
-        a12.intoArray(lanes, 6 * LANES);
-        a13.intoArray(lanes, 7 * LANES);
-        a20.intoArray(lanes, 8 * LANES);
-        a21.intoArray(lanes, 9 * LANES);
-        a22.intoArray(lanes, 10 * LANES);
-        a23.intoArray(lanes, 11 * LANES);
-        a30.intoArray(lanes, 12 * LANES);
-        a31.intoArray(lanes, 13 * LANES);
-        a32.intoArray(lanes, 14 * LANES);
-        a33.intoArray(lanes, 15 * LANES);
-        float[] s = scratch.sums;
-        VectorLanes.sumLanesOfEach(lanes, s);
-        for (int c = bound; c < cols; c++) {
-            float wc0 = w.getFlat(e0 + c);
-            float wc1 = w.getFlat(e1 + c);
-            float wc2 = w.getFlat(e2 + c);
-            float wc3 = w.getFlat(e3 + c);
-            for (int j = 0; j < TOKENS; j++) {
-                float xc = x[xo + j * xStride + c];
-                s[j * 4] = Math.fma(wc0, xc, s[j * 4]);
-                s[j * 4 + 1] = Math.fma(wc1, xc, s[j * 4 + 1]);
-                s[j * 4 + 2] = Math.fma(wc2, xc, s[j * 4 + 2]);
-                s[j * 4 + 3] = Math.fma(wc3, xc, s[j * 4 + 3]);
-            }
-        }
-        for (int j = 0; j < TOKENS; j++) {
-            System.arraycopy(s, j * 4, y, yo + j * yStride, ROWS);
-        }
-    }
-
-    /** Per-task buffers through which dot4x4 hands its accumulators to the lane sums. */
-    static final class TileScratch {
-        final float[] lanes = new float[TOKENS * ROWS * LANES];
-        final float[] sums = new float[TOKENS * ROWS];
+    /** A tile accumulator: zero at the first chunk, else where the previous chunk left it. */
+    private static FloatVector accumulator(float[] acc, int at, boolean first) {
+        return first ? FloatVector.zero(FLOATS) : FloatVector.fromArray(FLOATS, acc, at);
     }
 
     private static int ceilDiv(int a, int b) {

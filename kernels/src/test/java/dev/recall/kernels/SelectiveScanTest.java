@@ -7,6 +7,8 @@ import org.junit.jupiter.params.provider.CsvSource;
 import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -122,6 +124,60 @@ class SelectiveScanTest {
         }
     }
 
+    @ParameterizedTest
+    @CsvSource({"16,300,17,16", "32,100,45,7", "8,64,3,5"})
+    void chunkedMatchesSequentialWhenCarriedDecaysUnderflow(int chunk, int t, int e, int n) {
+        // Large steps: within a chunk, A·Σdt falls far below −80, where the carried decay is zero.
+        Random rnd = new Random(41L * chunk + t);
+        var small = randomInputs(rnd, t, e, n);
+        float[] dt = small.dt().clone();
+        for (int i = 0; i < dt.length; i++) {
+            dt[i] = 3f * dt[i] + 0.5f;
+        }
+        var in = new SelectiveScan.Inputs(t, e, n, small.x(), dt, small.a(), small.b(), small.c(), small.d());
+        float[] initial = gaussian(rnd, e * n);
+        Result ref = run(new SelectiveScanScalar(), in, initial);
+        for (SelectiveScanSequential inner : new SelectiveScanSequential[]{new SelectiveScanScalar(), new SelectiveScanVector()}) {
+            Result got = run(new SelectiveScanChunked(chunk, inner), in, initial);
+            assertClose("y", ref.y(), got.y(), 1e-4f);
+            assertClose("state", ref.state(), got.state(), 1e-4f);
+        }
+    }
+
+    @Test
+    void vectorBlockOperationsMatchTheirScalarTwins() {
+        for (int[] shape : new int[][]{{37, 45, 7}, {20, 16, 16}, {9, 200, 8}, {5, 3, 33}}) {
+            int t = shape[0];
+            int e = shape[1];
+            int n = shape[2];
+            Random rnd = new Random(t * 7L + e + n);
+            var in = randomInputs(rnd, t, e, n);
+            float[] start = gaussian(rnd, e * n);
+            float[] zeroStart = gaussian(rnd, e * n);
+            float[] want = start.clone();
+            float[] got = start.clone();
+            new SelectiveScanScalar().carryState(in, 2, t, 1, e, want, zeroStart);
+            new SelectiveScanVector().carryState(in, 2, t, 1, e, got, zeroStart);
+            assertClose("carried state", want, got, 1e-5f);
+            float[] yWant = gaussian(rnd, t * e);
+            float[] yGot = yWant.clone();
+            new SelectiveScanScalar().addCarriedOutput(in, 1, t, 0, e - 1, start, yWant);
+            new SelectiveScanVector().addCarriedOutput(in, 1, t, 0, e - 1, start, yGot);
+            assertClose("carried output", yWant, yGot, 1e-5f);
+        }
+    }
+
+    @Test
+    void runtimeChoosesTheChunkedScanOnlyWhenChannelGroupsCannotFillTheThreads() {
+        assertTrue(SelectiveScanChunked.pays(4096, 16, 16));
+        assertTrue(SelectiveScanChunked.pays(4096, 48, 8));
+        assertFalse(SelectiveScanChunked.pays(4096, 512, 16), "32 channel groups keep 16 threads busy");
+        assertFalse(SelectiveScanChunked.pays(1, 16, 16), "decode");
+        assertFalse(SelectiveScanChunked.pays(4096, 16, 2), "two threads");
+        assertFalse(SelectiveScanChunked.pays(4096, 16, 1), "one thread");
+        assertSame(SelectiveScan.get(), SelectiveScan.forTokens(1, 16), "decode uses the sequential scan");
+    }
+
     @Test
     void scanningInTwoPiecesEqualsOnePiece() {
         Random rnd = new Random(5);
@@ -155,6 +211,28 @@ class SelectiveScanTest {
                 java.util.Arrays.copyOfRange(in.dt(), from * e, to * e), in.a(),
                 java.util.Arrays.copyOfRange(in.b(), from * n, to * n),
                 java.util.Arrays.copyOfRange(in.c(), from * n, to * n), in.d());
+    }
+
+    @ParameterizedTest
+    @CsvSource({"1,1", "3,17", "5,64", "7,45", "2,200"})
+    void vectorSoftplusStepsMatchScalar(int t, int e) {
+        Random rnd = new Random(t * 100L + e);
+        float[] raw = gaussian(rnd, t * e);
+        for (int i = 0; i < raw.length; i += 5) {
+            raw[i] *= 15; // both sides of the linear region above 20, and deep negatives
+        }
+        float[] bias = gaussian(rnd, e);
+        for (float[] b : new float[][]{bias, null}) {
+            float[] want = raw.clone();
+            float[] got = raw.clone();
+            new SelectiveScanScalar().softplusSteps(want, b, t, e);
+            new SelectiveScanVector().softplusSteps(got, b, t, e);
+            assertClose("softplus", want, got, 1e-6f);
+            for (int i = 0; i < want.length; i++) {
+                assertTrue(got[i] >= 0f, "softplus is never negative");
+            }
+        }
+        assertThrows(IllegalArgumentException.class, () -> new SelectiveScanVector().softplusSteps(raw, bias, t + 1, e));
     }
 
     @Test

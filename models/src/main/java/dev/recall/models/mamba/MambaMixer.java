@@ -1,7 +1,6 @@
 package dev.recall.models.mamba;
 
 import dev.recall.kernels.Kernels;
-import dev.recall.kernels.ScalarKernels;
 import dev.recall.kernels.SelectiveScan;
 import dev.recall.kernels.WeightMatrix;
 import dev.recall.runtime.io.Tensor;
@@ -123,18 +122,13 @@ final class MambaMixer {
             normaliseRows(c, t, states);
         }
 
+        SelectiveScan scan = SelectiveScan.forTokens(t, inner);
         float[] step = new float[t * inner];
         kernels.matmul(dtProj, stepLowRank, t, step);
-        for (int i = 0; i < t; i++) {
-            for (int e = 0; e < inner; e++) {
-                int at = i * inner + e;
-                step[at] = ScalarKernels.softplus(dtBias == null ? step[at] : step[at] + dtBias[e]);
-            }
-        }
+        scan.softplusSteps(step, dtBias, t, inner);
 
         float[] y = new float[t * inner];
-        SelectiveScan.get().scan(new SelectiveScan.Inputs(t, inner, states, convolved, step, decayRates, b, c, skip),
-                ssmState, y);
+        scan.scan(new SelectiveScan.Inputs(t, inner, states, convolved, step, decayRates, b, c, skip), ssmState, y);
 
         kernels.siluMul(gate, y, t * inner); // gate = silu(gate) ⊙ y
         float[] out = new float[t * hidden];

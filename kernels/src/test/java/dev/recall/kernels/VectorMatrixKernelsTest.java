@@ -1,0 +1,127 @@
+package dev.recall.kernels;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Arrays;
+import java.util.Random;
+
+import org.junit.jupiter.api.Test;
+
+/**
+ * The blocked matmul at sizes where its blocking shows: several column chunks plus leftover
+ * columns, row counts that leave a partial panel, and token counts that span several token
+ * blocks and end in a partial tile. Every output must be exactly what matvec computes for that
+ * token (same arithmetic, whatever chunk, tile, block or thread produced it).
+ */
+class VectorMatrixKernelsTest {
+
+    private final ScalarKernels scalar = new ScalarKernels();
+    private final VectorKernels vector = new VectorKernels();
+
+    /** Columns covering two full chunks, a partial one and a few leftover (non-vector) columns. */
+    private static final int COLS = 2 * VectorMatrixKernels.CHUNK + 3 * VectorLanes.LANES + 5;
+    /** Rows filling two panels and part of a third. */
+    private static final int ROWS = 2 * VectorMatrixKernels.PANEL_ROWS + 1;
+    /** One panel and one more row. */
+    private static final int PANEL_PLUS_ONE = VectorMatrixKernels.PANEL_ROWS + 1;
+
+    /** Two full token blocks and a partial one ending in a partial tile. */
+    private static int spanningTokens(int cols) {
+        int block = VectorMatrixKernels.tokenBlock(cols, Integer.MAX_VALUE / 2);
+        return 2 * block + VectorMatrixKernels.TILE_TOKENS + 3;
+    }
+
+    @Test
+    void tokenBlocksAreWholeTilesAndNeverExceedTheTokens() {
+        for (int cols : new int[] {1, 16, 1000, COLS, 100_000}) {
+            for (int t : new int[] {4, 5, 7, 64, 1000, 5000}) {
+                int block = VectorMatrixKernels.tokenBlock(cols, t);
+                assertTrue(block % VectorMatrixKernels.TILE_TOKENS == 0, "block " + block);
+                assertTrue(block >= VectorMatrixKernels.TILE_TOKENS && block < t + VectorMatrixKernels.TILE_TOKENS,
+                        "block " + block + " for t=" + t);
+                assertTrue(block <= VectorMatrixKernels.MAX_TOKEN_BLOCK, "block " + block);
+            }
+        }
+    }
+
+    @Test
+    void groupedLaneSumsEqualSumLanesBitForBit() {
+        Random rnd = new Random(10);
+        for (int count : new int[] {1, 5, 16, 17, 40}) {
+            int padded = (count + VectorLanes.LANES) * VectorLanes.LANES;
+            float[] vectors = new float[padded];
+            for (int i = 0; i < count * VectorLanes.LANES; i++) {
+                // Wide magnitudes so that a different summation order would show.
+                vectors[i] = (float) (rnd.nextGaussian() * Math.pow(10, rnd.nextInt(12) - 6));
+            }
+            float[] sums = new float[count + VectorLanes.LANES];
+            VectorMatrixKernels.sumLanesOfEach(vectors, count, sums);
+            for (int q = 0; q < count; q++) {
+                float want = VectorLanes.sumLanes(jdk.incubator.vector.FloatVector.fromArray(VectorLanes.FLOATS, vectors,
+                        q * VectorLanes.LANES));
+                org.junit.jupiter.api.Assertions.assertEquals(Float.floatToRawIntBits(want), Float.floatToRawIntBits(sums[q]),
+                        "vector " + q + " of " + count + ": " + want + " vs " + sums[q]);
+            }
+        }
+    }
+
+    @Test
+    void everyMatmulRowEqualsMatvecBitForBitAcrossChunksPanelsAndBlocks() {
+        Random rnd = new Random(11);
+        for (DType dtype : new DType[] {DType.F32, DType.BF16, DType.F16}) {
+            WeightMatrix w = TestMatrices.random(dtype, ROWS, COLS, rnd);
+            int t = spanningTokens(COLS);
+            float[] x = TestMatrices.gaussian(rnd, t * COLS, 1);
+            float[] y = new float[t * ROWS];
+            vector.matmul(w, x, t, y);
+            float[] row = new float[ROWS];
+            for (int i = 0; i < t; i++) {
+                vector.matvec(w, x, i * COLS, row, 0);
+                assertArrayEquals(row, Arrays.copyOfRange(y, i * ROWS, (i + 1) * ROWS), dtype + " token " + i);
+            }
+        }
+    }
+
+    @Test
+    void blockedMatmulMatchesScalar() {
+        Random rnd = new Random(12);
+        for (DType dtype : new DType[] {DType.F32, DType.BF16}) {
+            for (int[] shape : new int[][] {{ROWS, COLS}, {7, VectorMatrixKernels.CHUNK}, {PANEL_PLUS_ONE, 3}}) {
+                WeightMatrix w = TestMatrices.random(dtype, shape[0], shape[1], rnd);
+                for (int t : new int[] {4, 6, 11, spanningTokens(shape[1])}) {
+                    float[] x = TestMatrices.gaussian(rnd, t * shape[1], 1);
+                    float[] want = new float[t * shape[0]];
+                    float[] got = new float[t * shape[0]];
+                    scalar.matmul(w, x, t, want);
+                    vector.matmul(w, x, t, got);
+                    for (int i = 0; i < want.length; i++) {
+                        double tol = 1e-4 * Math.sqrt(shape[1]) * (1 + Math.abs(want[i]));
+                        assertTrue(Math.abs(want[i] - got[i]) <= tol, dtype + " " + shape[0] + "x" + shape[1]
+                                + " t=" + t + " at " + i + ": " + want[i] + " vs " + got[i]);
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void blockedMatmulIsIdenticalForOneAndTwoThreads() {
+        Random rnd = new Random(13);
+        WeightMatrix w = TestMatrices.random(DType.BF16, 5 * VectorMatrixKernels.PANEL_ROWS + 2, COLS, rnd);
+        int t = spanningTokens(COLS);
+        float[] x = TestMatrices.gaussian(rnd, t * COLS, 1);
+        int before = Parallel.threads();
+        try {
+            Parallel.setThreads(1);
+            float[] one = new float[t * w.rows()];
+            vector.matmul(w, x, t, one);
+            Parallel.setThreads(2);
+            float[] two = new float[t * w.rows()];
+            vector.matmul(w, x, t, two);
+            assertArrayEquals(one, two);
+        } finally {
+            Parallel.setThreads(before);
+        }
+    }
+}
