@@ -65,7 +65,7 @@ public class SelectiveScanVector extends SelectiveScanSequential {
             for (int k = 0; k < n; k++) {
                 int o = k * lanes;
                 // mul + add rather than fma so the rounding matches the scalar reference.
-                FloatVector decay = step.mul(FloatVector.fromArray(SPECIES, a, o)).lanewise(VectorOperators.EXP);
+                FloatVector decay = VectorMath.exp(step.mul(FloatVector.fromArray(SPECIES, a, o)));
                 FloatVector sk = decay.mul(FloatVector.fromArray(SPECIES, s, o)).add(stepX.mul(b[bc + k]));
                 sk.intoArray(s, o);
                 acc = acc.add(sk.mul(c[bc + k]));
@@ -92,7 +92,7 @@ public class SelectiveScanVector extends SelectiveScanSequential {
                 FloatVector acc = FloatVector.zero(SPECIES);
                 for (int k = 0; k < n; k += lanes) {
                     VectorMask<Float> m = SPECIES.indexInRange(k, n);
-                    FloatVector decay = FloatVector.fromArray(SPECIES, a, s0 + k, m).mul(step).lanewise(VectorOperators.EXP);
+                    FloatVector decay = VectorMath.exp(FloatVector.fromArray(SPECIES, a, s0 + k, m).mul(step));
                     FloatVector sk = decay.mul(FloatVector.fromArray(SPECIES, state, s0 + k, m))
                             .add(FloatVector.fromArray(SPECIES, b, bc + k, m).mul(stepX));
                     sk.intoArray(state, s0 + k, m);
@@ -179,7 +179,7 @@ public class SelectiveScanVector extends SelectiveScanSequential {
     private static FloatVector carriedDecay(FloatVector x) {
         VectorMask<Float> negligible = x.compare(VectorOperators.LT, SelectiveScanScalar.NEGLIGIBLE_DECAY);
         FloatVector zero = FloatVector.zero(SPECIES);
-        return x.blend(zero, negligible).lanewise(VectorOperators.EXP).blend(zero, negligible);
+        return VectorMath.exp(x.blend(zero, negligible)).blend(zero, negligible);
     }
 
     /** dt = softplus(dt + bias) over [tokens, channels], vectorised along the channels. */
