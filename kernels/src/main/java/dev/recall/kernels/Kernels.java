@@ -57,6 +57,14 @@ public interface Kernels {
     /** x[off+i] = gelu_tanh(x[off+i]). */
     void geluTanh(float[] x, int off, int n);
 
+    /**
+     * Rotary position embedding, rotate-half pairing: for each of nHeads heads of headDim values at
+     * x[off + h·headDim], pairs (i, i + rotaryDim/2) for i < rotaryDim/2 are rotated by the angle
+     * whose cosine and sine are cos[i], sin[i]; dims from rotaryDim on are left as they are
+     * (partial rotary).
+     */
+    void rotateHalf(float[] x, int off, int nHeads, int headDim, int rotaryDim, float[] cos, float[] sin);
+
     final class Holder {
         static final Kernels INSTANCE = "scalar".equals(System.getProperty("recall.kernels"))
                 ? new ScalarKernels()

@@ -229,4 +229,29 @@ public class VectorKernels extends ScalarKernels {
         float inner = (v * v * v * GELU_CUBE + v) * GELU_C;
         return v * 0.5f * (VectorMath.tanhScalar(inner) + 1f);
     }
+
+    @Override
+    public void rotateHalf(float[] x, int off, int nHeads, int headDim, int rotaryDim, float[] cos, float[] sin) {
+        int half = rotaryDim / 2;
+        int bound = FLOATS.loopBound(half);
+        for (int h = 0; h < nHeads; h++) {
+            int b = off + h * headDim;
+            int i = 0;
+            // Separate mul and sub/add (no fma) so every lane rounds exactly like the scalar twin.
+            for (; i < bound; i += LANES) {
+                FloatVector x0 = FloatVector.fromArray(FLOATS, x, b + i);
+                FloatVector x1 = FloatVector.fromArray(FLOATS, x, b + i + half);
+                FloatVector c = FloatVector.fromArray(FLOATS, cos, i);
+                FloatVector sn = FloatVector.fromArray(FLOATS, sin, i);
+                x0.mul(c).sub(x1.mul(sn)).intoArray(x, b + i);
+                x1.mul(c).add(x0.mul(sn)).intoArray(x, b + i + half);
+            }
+            for (; i < half; i++) {
+                float x0 = x[b + i];
+                float x1 = x[b + i + half];
+                x[b + i] = x0 * cos[i] - x1 * sin[i];
+                x[b + i + half] = x1 * cos[i] + x0 * sin[i];
+            }
+        }
+    }
 }

@@ -1,5 +1,6 @@
 package dev.recall.runtime.attention;
 
+import dev.recall.kernels.Kernels;
 import dev.recall.runtime.config.RopeConfig;
 
 /**
@@ -13,6 +14,7 @@ public final class Rope {
     private final int rotaryDim;
     private final float[] invFreq;
     private final float positionScale;
+    private final Kernels kernels = Kernels.get();
 
     public Rope(RopeConfig cfg, int headDim) {
         this.headDim = headDim;
@@ -54,18 +56,15 @@ public final class Rope {
     /** Rotates nHeads consecutive heads of x starting at off to absolute position pos. */
     public void rotate(float[] x, int off, int nHeads, int pos) {
         int half = rotaryDim / 2;
+        float[] cos = new float[half];
+        float[] sin = new float[half];
+        // The angle is formed in fp32 (position × inverse frequency), as the reference does.
         float p = pos * positionScale;
         for (int i = 0; i < half; i++) {
             float angle = p * invFreq[i];
-            float cos = (float) Math.cos(angle);
-            float sin = (float) Math.sin(angle);
-            for (int h = 0; h < nHeads; h++) {
-                int b = off + h * headDim;
-                float x0 = x[b + i];
-                float x1 = x[b + i + half];
-                x[b + i] = x0 * cos - x1 * sin;
-                x[b + i + half] = x1 * cos + x0 * sin;
-            }
+            cos[i] = (float) Math.cos(angle);
+            sin[i] = (float) Math.sin(angle);
         }
+        kernels.rotateHalf(x, off, nHeads, headDim, rotaryDim, cos, sin);
     }
 }
