@@ -196,18 +196,14 @@ public class SelectiveScanVector extends SelectiveScanSequential {
                 if (bias != null) {
                     v = v.add(FloatVector.fromArray(SPECIES, bias, e));
                 }
-                softplus(v).intoArray(dt, row + e);
+                VectorMath.softplus(v).intoArray(dt, row + e);
             }
+            // The tail through the scalar twin of the same formula: every channel gets the same bits
+            // whichever side of the loop bound it falls on.
             for (; e < channels; e++) {
-                dt[row + e] = ScalarKernels.softplus(bias == null ? dt[row + e] : dt[row + e] + bias[e]);
+                dt[row + e] = VectorMath.softplusScalar(bias == null ? dt[row + e] : dt[row + e] + bias[e]);
             }
         }
-    }
-
-    /** log(1 + e^v) as torch computes it: v itself above 20. */
-    static FloatVector softplus(FloatVector v) {
-        FloatVector soft = v.lanewise(VectorOperators.EXP).lanewise(VectorOperators.LOG1P);
-        return soft.blend(v, v.compare(VectorOperators.GT, 20f));
     }
 
     /** Copies rows [e, e + lanes) of an [E, N] array into {@code out} as [N, lanes]. */

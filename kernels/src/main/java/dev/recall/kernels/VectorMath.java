@@ -238,4 +238,105 @@ public final class VectorMath {
         float remainder = Math.fma(-q, d, n) + nLo - q * dLo;
         return Math.fma(remainder, reciprocal, q);
     }
+
+    // ---- log1p and softplus --------------------------------------------------------------------
+    // log(1 + x) = log(u) + log(1 + c/u) ≈ log(u) + c/u, where u = 1 + x rounded and c its exact
+    // rounding error (Fast2Sum, larger operand first), so tiny x keep their relative accuracy: below
+    // 2⁻²⁵ u is 1 and the result is c = x itself. log(u) as Cephes logf computes it: u = 2ᵏ·m with m
+    // in [√½, √2), found in the bits by offsetting u so that the exponent field steps at √½ rather
+    // than at 1; then log(u) = k·ln2 + f − f²/2 + f³·P(f) with f = m − 1 (exact, Sterbenz). The
+    // −f²/2 term enters through fma exactly. u is never subnormal: for x > −1 it is at least 2⁻²⁴.
+
+    private static final int ONE_BITS = 0x3f800000;
+    private static final int SQRT_HALF_BITS = 0x3f3504f3;
+    private static final int MANTISSA_MASK = 0x007fffff;
+    /** The bits of ROUND_ONE_BIAS less its 127: OR-ing in a biased exponent e gives 1.5·2²³ + e. */
+    private static final int ROUND_BIAS_BITS = 0x4b400000;
+    // log(1 + f) ≈ f − f²/2 + f³·(P0 + P1·f + … + P8·f⁸) on f in [√½ − 1, √2 − 1] (Cephes logf).
+    private static final float LOG_P0 = 3.3333331174e-1f;
+    private static final float LOG_P1 = -2.4999993993e-1f;
+    private static final float LOG_P2 = 2.0000714765e-1f;
+    private static final float LOG_P3 = -1.6668057665e-1f;
+    private static final float LOG_P4 = 1.4249322787e-1f;
+    private static final float LOG_P5 = -1.2420140846e-1f;
+    private static final float LOG_P6 = 1.1676998740e-1f;
+    private static final float LOG_P7 = -1.1514610310e-1f;
+    private static final float LOG_P8 = 7.0376836292e-2f;
+
+    /**
+     * log(1 + x) lane-wise, with relative accuracy down to the smallest x: log1p(−1) = −∞, NaN
+     * below −1 and for NaN, log1p(∞) = ∞, and log1p(±0) = ±0.
+     */
+    public static FloatVector log1p(FloatVector x) {
+        FloatVector u = x.add(1f);
+        FloatVector c = x.min(1f).sub(u.sub(x.max(1f)));
+        IntVector offset = u.reinterpretAsInts().add(ONE_BITS - SQRT_HALF_BITS);
+        FloatVector k = offset.lanewise(VectorOperators.LSHR, MANTISSA_BITS).or(ROUND_BIAS_BITS)
+                .reinterpretAsFloats().sub(ROUND_ONE_BIAS);
+        FloatVector f = offset.and(MANTISSA_MASK).add(SQRT_HALF_BITS).reinterpretAsFloats().sub(1f);
+        FloatVector p = f.fma(LOG_P8, LOG_P7);
+        p = p.fma(f, f.broadcast(LOG_P6));
+        p = p.fma(f, f.broadcast(LOG_P5));
+        p = p.fma(f, f.broadcast(LOG_P4));
+        p = p.fma(f, f.broadcast(LOG_P3));
+        p = p.fma(f, f.broadcast(LOG_P2));
+        p = p.fma(f, f.broadcast(LOG_P1));
+        p = p.fma(f, f.broadcast(LOG_P0));
+        FloatVector small = k.fma(k.broadcast(LN2_LO), c.div(u));
+        small = p.mul(f).fma(f.mul(f), small);
+        small = f.fma(f.mul(-0.5f), small);
+        FloatVector y = k.fma(k.broadcast(LN2_HI), f.add(small));
+        // log1p has the sign of x; the sums above turn log1p(−0) into +0.
+        y = y.reinterpretAsInts().or(x.reinterpretAsInts().and(SIGN_BIT)).reinterpretAsFloats();
+        y = y.blend(Float.NEGATIVE_INFINITY, u.compare(VectorOperators.EQ, 0f))
+                .blend(Float.NaN, u.compare(VectorOperators.LT, 0f));
+        return y.blend(x, u.compare(VectorOperators.LT, Float.POSITIVE_INFINITY).not()); // ∞ and NaN
+    }
+
+    /** The scalar twin of {@link #log1p(FloatVector)}. */
+    public static float log1pScalar(float x) {
+        float u = x + 1f;
+        float c = Math.min(x, 1f) - (u - Math.max(x, 1f));
+        int offset = Float.floatToRawIntBits(u) + (ONE_BITS - SQRT_HALF_BITS);
+        float k = Float.intBitsToFloat((offset >>> MANTISSA_BITS) | ROUND_BIAS_BITS) - ROUND_ONE_BIAS;
+        float f = Float.intBitsToFloat((offset & MANTISSA_MASK) + SQRT_HALF_BITS) - 1f;
+        float p = Math.fma(f, LOG_P8, LOG_P7);
+        p = Math.fma(p, f, LOG_P6);
+        p = Math.fma(p, f, LOG_P5);
+        p = Math.fma(p, f, LOG_P4);
+        p = Math.fma(p, f, LOG_P3);
+        p = Math.fma(p, f, LOG_P2);
+        p = Math.fma(p, f, LOG_P1);
+        p = Math.fma(p, f, LOG_P0);
+        float small = Math.fma(k, LN2_LO, c / u);
+        small = Math.fma(p * f, f * f, small);
+        small = Math.fma(f, f * -0.5f, small);
+        float y = Math.fma(k, LN2_HI, f + small);
+        y = Float.intBitsToFloat(Float.floatToRawIntBits(y) | (Float.floatToRawIntBits(x) & SIGN_BIT));
+        if (u < 0f) {
+            return Float.NaN;
+        }
+        if (u == 0f) {
+            return Float.NEGATIVE_INFINITY;
+        }
+        return u < Float.POSITIVE_INFINITY ? y : x;
+    }
+
+    /** Above this softplus is v itself, as in torch (beta 1, threshold 20); e^−20 is below v's ulp. */
+    private static final float SOFTPLUS_IDENTITY = 20f;
+
+    /**
+     * log(1 + e^v) lane-wise as max(v, 0) + log1p(e^−|v|), which neither overflows nor loses the
+     * relative accuracy of tiny results (v ≪ 0, where softplus(v) ≈ e^v); v itself above 20.
+     */
+    public static FloatVector softplus(FloatVector v) {
+        FloatVector y = v.max(0f).add(log1p(exp(v.abs().neg())));
+        return y.blend(v, v.compare(VectorOperators.GT, SOFTPLUS_IDENTITY));
+    }
+
+    /** The scalar twin of {@link #softplus(FloatVector)}. */
+    public static float softplusScalar(float v) {
+        float y = Math.max(v, 0f) + log1pScalar(expScalar(-Math.abs(v)));
+        return v > SOFTPLUS_IDENTITY ? v : y;
+    }
 }

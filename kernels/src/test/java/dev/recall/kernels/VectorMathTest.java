@@ -50,7 +50,11 @@ class VectorMathTest {
             x -> 1 / (1 + Math.exp(-x)));
     private static final Function SILU = new Function("silu", VectorMath::silu, VectorMath::siluScalar,
             x -> x / (1 + Math.exp(-x)));
-    private static final List<Function> FUNCTIONS = List.of(EXP, TANH, SIGMOID, SILU);
+    private static final Function LOG1P = new Function("log1p", VectorMath::log1p, VectorMath::log1pScalar,
+            Math::log1p);
+    private static final Function SOFTPLUS = new Function("softplus", VectorMath::softplus,
+            VectorMath::softplusScalar, v -> Math.max(v, 0) + Math.log1p(Math.exp(-Math.abs(v))));
+    private static final List<Function> FUNCTIONS = List.of(EXP, TANH, SIGMOID, SILU, LOG1P, SOFTPLUS);
 
     private static final float[] SPECIAL = {
         0f, -0f, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, Float.NaN, Float.MIN_VALUE, -Float.MIN_VALUE,
@@ -60,6 +64,11 @@ class VectorMathTest {
         -103.27893f, -103.97207f, -103.97208f, -103.9721f, -104f, -104.5f, -150f,
         // tanh: the polynomial / exp branch boundary and the saturation point
         0.625f, Math.nextDown(0.625f), -0.625f, 9f, 9.01f, 9.1f, -9.1f, 10f, 10.5f, 1e-20f, -1e-20f, 1e-40f,
+        // log1p: the pole and its neighbours, the √½ and √2 reduction boundaries of 1 + x, tiny and huge x
+        Math.nextDown(-1f), Math.nextUp(-1f), -0.999f, -0.29289323f, -0.29289320f, 0.41421354f, 0.41421357f,
+        0x1p-24f, -0x1p-25f, 0x1p-25f, 1e-30f, -1e-30f, 1e6f, 3e38f,
+        // softplus: the identity threshold
+        20f, Math.nextUp(20f), Math.nextDown(20f), -20f,
     };
 
     /** The accuracy sweep, built on first use (not in the interpreted child JVM, which needs none). */
@@ -121,12 +130,14 @@ class VectorMathTest {
      * Fails where f's vector lanes are more than maxUlps from the exact value, except that where
      * |exact| < minMagnitude an absolute error up to maxAbsBelow is also accepted.
      */
-    private static void checkUlps(Function f, float[] x, double maxUlps, double minMagnitude, double maxAbsBelow) {
+    private static double checkUlps(Function f, float[] x, double maxUlps, double minMagnitude, double maxAbsBelow) {
         float[] y = lanes(VectorLanes.FLOATS, f.vector, x);
+        double worst = 0;
         for (int i = 0; i < x.length; i++) {
             double exact = f.exact.apply(x[i]);
             if (Math.abs(exact) >= minMagnitude || Double.isNaN(exact)) {
                 double err = ulpError(y[i], exact);
+                worst = Math.max(worst, err);
                 if (!(err <= maxUlps)) {
                     fail(f.name + "(" + x[i] + ") = " + y[i] + ", exact " + exact + ": " + err + " ulp");
                 }
@@ -134,6 +145,7 @@ class VectorMathTest {
                 fail(f.name + "(" + x[i] + ") = " + y[i] + ", exact " + exact);
             }
         }
+        return worst;
     }
 
     @Test
@@ -157,6 +169,102 @@ class VectorMathTest {
         checkUlps(SILU, Sweep.VALUES, 2.0, 0x1p-119, 0x1p-140);
     }
 
+    /**
+     * log1p's inputs: 10ᵗ and −10ᵗ for t log-spaced over [−30, 0) (down to −0.999 on the negative
+     * side), 10ᵗ up to 10⁶ and −1 + 10ᵗ close to the pole; then every 1/4096 in [−1, 16], random bit
+     * patterns over the whole float range and SPECIAL.
+     */
+    private static final class Log1pSweep {
+        static final float[] VALUES = log1pSweep();
+    }
+
+    private static float[] log1pSweep() {
+        List<Float> values = new ArrayList<>();
+        int steps = 400_000;
+        for (int i = 0; i <= steps; i++) {
+            double t = -30 + 36.0 * i / steps;
+            values.add((float) Math.pow(10, t));
+            if (t < 0) {
+                values.add((float) Math.max(-Math.pow(10, t), -0.999));
+                values.add((float) (-1 + Math.pow(10, t / 4)));
+            }
+        }
+        for (int i = -4096; i <= 16 * 4096; i++) {
+            values.add(i / 4096f);
+        }
+        Random rnd = new Random(7);
+        for (int i = 0; i < 200_000; i++) {
+            values.add(Float.intBitsToFloat(rnd.nextInt()));
+        }
+        for (float s : SPECIAL) {
+            values.add(s);
+        }
+        return padded(values);
+    }
+
+    @Test
+    void log1pIsWithinTwoUlpsIncludingTinyArguments() {
+        double worst = checkUlps(LOG1P, Log1pSweep.VALUES, 2.0, 0, 0);
+        System.out.println("log1p: max error " + worst + " ulp");
+    }
+
+    @Test
+    void softplusIsWithinTwoUlps() {
+        List<Float> values = new ArrayList<>();
+        for (int i = -100 * 4096; i <= 100 * 4096; i++) {
+            values.add(i / 4096f);
+        }
+        for (float v : Sweep.VALUES) {
+            values.add(v);
+        }
+        double worst = checkUlps(SOFTPLUS, padded(values), 2.0, 0, 0);
+        System.out.println("softplus: max error " + worst + " ulp");
+    }
+
+    @Test
+    void log1pAndSoftplusSpecialValues() {
+        float inf = Float.POSITIVE_INFINITY;
+        float ln2 = (float) Math.log(2);
+        float[][] cases = { // x, log1p, softplus
+            {0f, 0f, ln2},
+            {-0f, -0f, ln2},
+            {Float.MIN_VALUE, Float.MIN_VALUE, ln2},
+            {-Float.MIN_VALUE, -Float.MIN_VALUE, ln2},
+            {1e-30f, 1e-30f, ln2},
+            {-1e-30f, -1e-30f, ln2},
+            {1f, ln2, 1.3132616f},
+            {inf, inf, inf},
+            {-inf, Float.NaN, 0f},
+            {Float.NaN, Float.NaN, Float.NaN},
+            {-1f, -inf, 0.31326166f},
+            {Math.nextDown(-1f), Float.NaN, 0.31326166f},
+            {-2f, Float.NaN, 0.126928f},
+            {-200f, Float.NaN, 0f},
+            {200f, (float) Math.log1p(200), 200f},
+            {Float.MAX_VALUE, (float) Math.log(Float.MAX_VALUE), Float.MAX_VALUE},
+        };
+        List<Function> functions = List.of(LOG1P, SOFTPLUS);
+        for (float[] c : cases) {
+            for (int k = 0; k < functions.size(); k++) {
+                Function f = functions.get(k);
+                float want = c[k + 1];
+                float[] x = new float[PAD];
+                java.util.Arrays.fill(x, c[0]);
+                // Poles, signed zeros, infinities, NaN and identities are exact; ordinary values within 2 ulp.
+                boolean exact = !Float.isFinite(want) || want == 0f || want == c[0];
+                float tolerance = exact ? 0f : 2 * Math.ulp(want);
+                float vector = lanes(VectorLanes.FLOATS, f.vector, x)[0];
+                float scalar = f.scalar.apply(c[0]);
+                if (exact) {
+                    assertEquals(Float.floatToIntBits(want), Float.floatToIntBits(vector), f.name + "(" + c[0] + ")");
+                } else {
+                    assertEquals(want, vector, tolerance, f.name + "(" + c[0] + ")");
+                }
+                assertEquals(Float.floatToIntBits(vector), Float.floatToIntBits(scalar), f.name + "Scalar(" + c[0] + ")");
+            }
+        }
+    }
+
     @Test
     void specialValues() {
         float inf = Float.POSITIVE_INFINITY;
@@ -170,15 +278,22 @@ class VectorMathTest {
             {200f, inf, 1f, 1f, 200f},
         };
         for (float[] c : cases) {
-            for (int k = 0; k < FUNCTIONS.size(); k++) {
+            for (int k = 0; k < c.length - 1; k++) { // exp, tanh, sigmoid, silu
                 Function f = FUNCTIONS.get(k);
                 float want = c[k + 1];
                 float[] x = new float[PAD];
                 java.util.Arrays.fill(x, c[0]);
-                assertEquals(Float.floatToIntBits(want), Float.floatToIntBits(lanes(VectorLanes.FLOATS, f.vector, x)[0]),
-                        f.name + "(" + c[0] + ")");
-                assertEquals(Float.floatToIntBits(want), Float.floatToIntBits(f.scalar.apply(c[0])),
-                        f.name + "Scalar(" + c[0] + ")");
+                // Poles, signed zeros, infinities, NaN and identities are exact; ordinary values within 2 ulp.
+                boolean exact = !Float.isFinite(want) || want == 0f || want == c[0];
+                float tolerance = exact ? 0f : 2 * Math.ulp(want);
+                float vector = lanes(VectorLanes.FLOATS, f.vector, x)[0];
+                float scalar = f.scalar.apply(c[0]);
+                if (exact) {
+                    assertEquals(Float.floatToIntBits(want), Float.floatToIntBits(vector), f.name + "(" + c[0] + ")");
+                } else {
+                    assertEquals(want, vector, tolerance, f.name + "(" + c[0] + ")");
+                }
+                assertEquals(Float.floatToIntBits(vector), Float.floatToIntBits(scalar), f.name + "Scalar(" + c[0] + ")");
             }
         }
     }
