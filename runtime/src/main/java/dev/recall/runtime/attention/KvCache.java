@@ -2,6 +2,8 @@ package dev.recall.runtime.attention;
 
 import java.util.Arrays;
 
+import dev.recall.runtime.RecallException;
+
 /**
  * Keys (already rotated to their absolute positions) and values of one attention layer.
  * Unbounded caches grow; windowed caches are a ring of {@code window} slots, so memory is
@@ -95,11 +97,8 @@ public final class KvCache {
      */
     void appendAll(float[] k, float[] v, int t) {
         if (window == 0) {
-            int need = (length + t) * kvDim;
-            if (need > keys.length) {
-                int cap = Math.max(length + t, keys.length / kvDim * 2);
-                keys = Arrays.copyOf(keys, cap * kvDim);
-                values = Arrays.copyOf(values, cap * kvDim);
+            if ((long) (length + t) * kvDim > keys.length) {
+                grow(grownCapacity(length, t, keys.length / kvDim, kvDim));
             }
             System.arraycopy(k, 0, keys, length * kvDim, t * kvDim);
             System.arraycopy(v, 0, values, length * kvDim, t * kvDim);
@@ -111,6 +110,38 @@ public final class KvCache {
             }
         }
         length += t;
+    }
+
+    /** The most floats one Java array holds (a little below Integer.MAX_VALUE on every JVM). */
+    static final int MAX_ARRAY_FLOATS = Integer.MAX_VALUE - 8;
+
+    /**
+     * Token capacity for an unbounded cache holding {@code length} tokens that must take
+     * {@code t} more: doubling, capped at what one array holds, and an error (not an overflow into
+     * a negative size) when even that is too small.
+     */
+    static int grownCapacity(int length, int t, int capacity, int kvDim) {
+        long need = (long) length + t;
+        long limit = MAX_ARRAY_FLOATS / kvDim;
+        if (need > limit) {
+            throw new RecallException("a context of " + need + " tokens is more than full attention can hold ("
+                    + limit + " tokens of " + kvDim + " keys per layer); use the lm-infinite strategy or a shorter context");
+        }
+        return (int) Math.min(limit, Math.max(need, 2L * capacity));
+    }
+
+    private void grow(int capacity) {
+        try {
+            float[] k = Arrays.copyOf(keys, capacity * kvDim);
+            float[] v = Arrays.copyOf(values, capacity * kvDim);
+            keys = k;
+            values = v;
+        } catch (OutOfMemoryError e) {
+            // The failed allocation is one large array, so the heap is intact: report and carry on.
+            long bytes = 2L * capacity * kvDim * Float.BYTES;
+            throw new RecallException("the attention cache for " + capacity + " tokens needs " + (bytes >> 20)
+                    + " MiB more than the Java heap has left (raise -Xmx, or use the lm-infinite strategy, whose cache is bounded)");
+        }
     }
 
     public KvCache copy() {
