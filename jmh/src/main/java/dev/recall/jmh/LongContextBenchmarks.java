@@ -36,9 +36,11 @@ import dev.recall.runtime.strategy.Prompt;
  *
  * <p>{@code decode}: one decode step of the zoo llama after {@code context} tokens, with LM-Infinite's
  * Λ-shaped attention ({@code Lambda(10, 256)}: the cache stays at 266 tokens) or full attention (the
- * cache holds every token). The context is prefilled once per trial; every invocation steps on a fresh
- * copy of that state, made in an invocation-level setup that JMH leaves out of the timing, so each
- * measured step sees exactly {@code context} earlier tokens.
+ * cache holds every token). {@code context − 1} tokens are prefilled once per trial; every invocation
+ * steps on a fresh copy of that state, made in an invocation-level setup that JMH leaves out of the
+ * timing, so each measured step attends over exactly {@code context} tokens (itself included). One
+ * token short of a power of two also keeps the full cache's doubling growth, an amortised cost
+ * paid once per doubling, out of the measured step.
  *
  * <p>{@code oprmPrepare} / {@code plainPrepare}: OPRM over {@value #CHUNKS} chunks of
  * {@value #CHUNK} tokens with a {@value #PREFIX}-token prefix and a {@value #QUERY}-token query on
@@ -101,11 +103,11 @@ public class LongContextBenchmarks {
                 default -> throw new RecallException("attention must be lm-infinite or full, got " + attention);
             };
             Random random = new Random(VOCAB_SEED);
-            int[] ids = randomIds(random, context, model.info().vocabSize());
+            int[] ids = randomIds(random, context - 1, model.info().vocabSize());
             prefilled = model.newState(policy);
             // In pieces, as a long prompt is prefilled in practice (one piece would hold [context, V] logits).
-            for (int from = 0; from < context; from += 512) {
-                model.prefill(prefilled, ids, from, Math.min(context, from + 512), false);
+            for (int from = 0; from < ids.length; from += 512) {
+                model.prefill(prefilled, ids, from, Math.min(ids.length, from + 512), false);
             }
             nextToken = random.nextInt(model.info().vocabSize());
         }
