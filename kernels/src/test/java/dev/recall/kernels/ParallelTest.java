@@ -1,8 +1,12 @@
 package dev.recall.kernels;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 
 import org.junit.jupiter.api.Test;
@@ -53,6 +57,69 @@ class ParallelTest {
             });
             for (int i = 0; i < 100; i++) {
                 assertEquals(1, seen.get(i));
+            }
+        } finally {
+            Parallel.setThreads(before);
+        }
+    }
+
+    @Test
+    void anExceptionInAnyBlockReachesTheCaller() {
+        int before = Parallel.threads();
+        try {
+            Parallel.setThreads(2);
+            IllegalArgumentException boom = new IllegalArgumentException("boom");
+            for (int failing : new int[] {0, 63}) {
+                IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                        () -> Parallel.forRange(64, 1, (from, to) -> {
+                            if (from <= failing && failing < to) {
+                                throw boom;
+                            }
+                        }));
+                assertSame(boom, e);
+            }
+            // The team is free again afterwards.
+            AtomicIntegerArray seen = new AtomicIntegerArray(64);
+            Parallel.forRange(64, 1, (from, to) -> {
+                for (int i = from; i < to; i++) {
+                    seen.incrementAndGet(i);
+                }
+            });
+            for (int i = 0; i < 64; i++) {
+                assertEquals(1, seen.get(i));
+            }
+        } finally {
+            Parallel.setThreads(before);
+        }
+    }
+
+    @Test
+    void concurrentCallersEachGetEveryIndexOnce() throws InterruptedException {
+        int before = Parallel.threads();
+        try {
+            Parallel.setThreads(2);
+            int callers = 4;
+            int rounds = 300;
+            int n = 257;
+            AtomicIntegerArray seen = new AtomicIntegerArray(callers * n);
+            List<Thread> threads = new ArrayList<>();
+            for (int c = 0; c < callers; c++) {
+                int caller = c;
+                threads.add(Thread.ofPlatform().start(() -> {
+                    for (int r = 0; r < rounds; r++) {
+                        Parallel.forRange(n, 3, (from, to) -> {
+                            for (int i = from; i < to; i++) {
+                                seen.incrementAndGet(caller * n + i);
+                            }
+                        });
+                    }
+                }));
+            }
+            for (Thread t : threads) {
+                t.join();
+            }
+            for (int i = 0; i < callers * n; i++) {
+                assertEquals(rounds, seen.get(i), "index " + i);
             }
         } finally {
             Parallel.setThreads(before);
