@@ -81,6 +81,9 @@ final class BenchCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "--prompt-tokens and --gen-tokens must be at least 1");
         }
         ObjectNode report = new ObjectMapper().createObjectNode();
+        // What the JVM itself holds before any model is touched (heap, code, the runtime's classes),
+        // so the report can show what the model adds on top of it.
+        long baselineRss = procStatusBytes("VmRSS:");
         try (LanguageModel lm = model.load()) {
             ModelInfo info = lm.info();
             LongContextStrategy strat = Strategies.create(new StrategyOptions(strategy, 0, null, 0, 0), null);
@@ -93,6 +96,8 @@ final class BenchCommand implements Callable<Integer> {
 
             double prefillRate = promptTokens / (measured.prefillNanos / 1e9);
             double decodeRate = genTokens / (measured.decodeNanos / 1e9);
+            // Read before the bandwidth probe, whose 1 GiB buffer would otherwise be the peak.
+            long peakRss = procStatusBytes("VmHWM:");
             double bandwidth = measureBandwidth();
             long bytesPerToken = info.weightBytes() + measured.stateBytes;
             double rooflineRate = bandwidth / bytesPerToken;
@@ -106,8 +111,13 @@ final class BenchCommand implements Callable<Integer> {
             report.put("decode_tokens_per_s", decodeRate);
             report.put("weight_bytes", info.weightBytes());
             report.put("threads", Parallel.threads());
-            report.put("peak_rss_bytes", peakRssBytes());
+            report.put("peak_rss_bytes", peakRss);
+            report.put("baseline_rss_bytes", baselineRss);
             report.put("state_bytes", measured.stateBytes);
+            // The memory target: the JVM's own baseline plus the mapped weights and the decode state, plus 10 %.
+            long budget = baselineRss < 0 ? -1 : baselineRss + (long) (1.1 * (info.weightBytes() + measured.stateBytes));
+            report.put("rss_budget_bytes", budget);
+            report.put("rss_within_budget", budget > 0 && peakRss > 0 && peakRss <= budget);
             report.put("bandwidth_bytes_per_s", bandwidth);
             report.put("decode_bytes_per_token", bytesPerToken);
             report.put("decode_roofline_tokens_per_s", rooflineRate);
@@ -184,16 +194,16 @@ final class BenchCommand implements Callable<Integer> {
         return a0.add(a1).add(a2).add(a3).reduceLanes(VectorOperators.ADD);
     }
 
-    /** VmHWM of /proc/self/status in bytes (the process's peak resident set), or -1 off Linux. */
-    static long peakRssBytes() {
+    /** A kB field of /proc/self/status (VmRSS:, VmHWM:) in bytes, or -1 off Linux. */
+    static long procStatusBytes(String field) {
         Path status = Path.of("/proc/self/status");
         if (!Files.isReadable(status)) {
             return -1;
         }
         try {
             for (String line : Files.readAllLines(status)) {
-                if (line.startsWith("VmHWM:")) {
-                    String[] parts = line.substring("VmHWM:".length()).trim().split("\\s+");
+                if (line.startsWith(field)) {
+                    String[] parts = line.substring(field.length()).trim().split("\\s+");
                     return Long.parseLong(parts[0]) * 1024; // the kernel reports kB
                 }
             }

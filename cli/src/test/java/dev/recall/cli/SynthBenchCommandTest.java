@@ -57,7 +57,7 @@ class SynthBenchCommandTest {
         assertEquals(0, bench.code(), bench.err());
         JsonNode r = new ObjectMapper().readTree(bench.out());
         for (String field : new String[]{"prefill_tokens_per_s", "decode_tokens_per_s", "bandwidth_bytes_per_s",
-                "decode_roofline_fraction", "peak_rss_bytes", "state_bytes"}) {
+                "decode_roofline_fraction", "peak_rss_bytes", "baseline_rss_bytes", "rss_budget_bytes", "state_bytes"}) {
             assertTrue(r.get(field).asDouble() > 0, field + " = " + r.get(field));
         }
         assertEquals(threads, r.get("threads").asInt());
@@ -65,6 +65,11 @@ class SynthBenchCommandTest {
             assertEquals(lm.info().weightBytes(), r.get("weight_bytes").asLong());
             assertEquals(lm.info().weightBytes() + r.get("state_bytes").asLong(), r.get("decode_bytes_per_token").asLong());
         }
+        // The budget is the JVM's baseline plus the weights and the state plus 10 % (its verdict depends
+        // on the process, which here has run other tests, so only the arithmetic is checked).
+        long modelBytes = r.get("weight_bytes").asLong() + r.get("state_bytes").asLong();
+        assertEquals(r.get("baseline_rss_bytes").asLong() + (long) (1.1 * modelBytes), r.get("rss_budget_bytes").asLong());
+        assertTrue(r.get("rss_within_budget").isBoolean());
         assertEquals(40, r.get("prompt_tokens").asInt());
         assertEquals("mamba", r.get("family").asText());
         double fraction = r.get("decode_roofline_fraction").asDouble();
