@@ -122,11 +122,4 @@ final class VectorLanes {
         v = v.add(v.rearrange(XOR1));
         return v.lane(0);
     }
-
-    /** sums[k] = sumLanes of the k-th vector stored in {@code vectors}, for every k of sums. */
-    static void sumLanesOfEach(float[] vectors, float[] sums) {
-        for (int k = 0; k < sums.length; k++) {
-            sums[k] = sumLanes(FloatVector.fromArray(FLOATS, vectors, k * LANES));
-        }
-    }
 }
