@@ -199,8 +199,11 @@ public final class Parallel {
 
         void close() {
             closed = true;
+            // Not wake(): that may start a thread, and only the team's current owner may do so.
             for (Helper h : helpers) {
-                h.wake();
+                if (h.isAlive()) {
+                    LockSupport.unpark(h);
+                }
             }
         }
 
