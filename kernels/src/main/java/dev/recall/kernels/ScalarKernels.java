@@ -114,15 +114,18 @@ public class ScalarKernels implements Kernels {
 
     @Override
     public void rotateHalf(float[] x, int off, int nHeads, int headDim, int rotaryDim, float[] cos, float[] sin) {
-        int half = rotaryDim / 2;
         for (int h = 0; h < nHeads; h++) {
-            int b = off + h * headDim;
-            for (int i = 0; i < half; i++) {
-                float x0 = x[b + i];
-                float x1 = x[b + i + half];
-                x[b + i] = x0 * cos[i] - x1 * sin[i];
-                x[b + i + half] = x1 * cos[i] + x0 * sin[i];
-            }
+            rotatePairs(x, off + h * headDim, 0, rotaryDim / 2, cos, sin);
+        }
+    }
+
+    /** Rotates pairs (i, i + half) of the head at x[b] for i in [from, half). */
+    static void rotatePairs(float[] x, int b, int from, int half, float[] cos, float[] sin) {
+        for (int i = from; i < half; i++) {
+            float x0 = x[b + i];
+            float x1 = x[b + i + half];
+            x[b + i] = x0 * cos[i] - x1 * sin[i];
+            x[b + i + half] = x1 * cos[i] + x0 * sin[i];
         }
     }
 

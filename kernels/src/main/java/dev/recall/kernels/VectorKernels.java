@@ -246,12 +246,7 @@ public class VectorKernels extends ScalarKernels {
                 x0.mul(c).sub(x1.mul(sn)).intoArray(x, b + i);
                 x1.mul(c).add(x0.mul(sn)).intoArray(x, b + i + half);
             }
-            for (; i < half; i++) {
-                float x0 = x[b + i];
-                float x1 = x[b + i + half];
-                x[b + i] = x0 * cos[i] - x1 * sin[i];
-                x[b + i + half] = x1 * cos[i] + x0 * sin[i];
-            }
+            rotatePairs(x, b, i, half, cos, sin);
         }
     }
 }

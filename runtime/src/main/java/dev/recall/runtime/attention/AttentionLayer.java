@@ -73,9 +73,13 @@ public final class AttentionLayer {
         cache.keepGlobal(kIn, v, t);
         float[] qClamped = clampedQueries(cache, q, t);
         if (rope != null) {
+            // One set of angles per position serves its query and its key.
+            float[] cos = new float[rope.pairs()];
+            float[] sin = new float[rope.pairs()];
             for (int i = 0; i < t; i++) {
-                rope.rotate(q, i * qDim, nHeads, start + i);
-                rope.rotate(kIn, i * kvDim, nKvHeads, start + i);
+                rope.angles(start + i, cos, sin);
+                rope.rotate(q, i * qDim, nHeads, cos, sin);
+                rope.rotate(kIn, i * kvDim, nKvHeads, cos, sin);
             }
         }
         int last = start + t - 1;
@@ -106,9 +110,12 @@ public final class AttentionLayer {
         }
         int qDim = nHeads * headDim;
         float[] clamped = new float[t * qDim];
+        float[] cos = new float[rope.pairs()];
+        float[] sin = new float[rope.pairs()];
+        rope.angles(cache.window, cos, sin); // every clamped query sits at position d_max
         for (int i = Math.max(0, cache.window - start); i < t; i++) {
             System.arraycopy(q, i * qDim, clamped, i * qDim, qDim);
-            rope.rotate(clamped, i * qDim, nHeads, cache.window);
+            rope.rotate(clamped, i * qDim, nHeads, cos, sin);
         }
         return clamped;
     }

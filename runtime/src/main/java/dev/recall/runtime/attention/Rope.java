@@ -53,18 +53,32 @@ public final class Rope {
         return rotaryDim;
     }
 
-    /** Rotates nHeads consecutive heads of x starting at off to absolute position pos. */
-    public void rotate(float[] x, int off, int nHeads, int pos) {
-        int half = rotaryDim / 2;
-        float[] cos = new float[half];
-        float[] sin = new float[half];
+    /** Rotary pairs per head (rotaryDim / 2): the length of the cos and sin arrays of {@link #angles}. */
+    public int pairs() {
+        return rotaryDim / 2;
+    }
+
+    /** cos and sin of every pair's angle at absolute position pos, into arrays of {@link #pairs()}. */
+    public void angles(int pos, float[] cos, float[] sin) {
         // The angle is formed in fp32 (position × inverse frequency), as the reference does.
         float p = pos * positionScale;
-        for (int i = 0; i < half; i++) {
+        for (int i = 0; i < invFreq.length; i++) {
             float angle = p * invFreq[i];
             cos[i] = (float) Math.cos(angle);
             sin[i] = (float) Math.sin(angle);
         }
+    }
+
+    /** Rotates nHeads consecutive heads of x starting at off by angles from {@link #angles}. */
+    public void rotate(float[] x, int off, int nHeads, float[] cos, float[] sin) {
         kernels.rotateHalf(x, off, nHeads, headDim, rotaryDim, cos, sin);
+    }
+
+    /** Rotates nHeads consecutive heads of x starting at off to absolute position pos. */
+    public void rotate(float[] x, int off, int nHeads, int pos) {
+        float[] cos = new float[pairs()];
+        float[] sin = new float[pairs()];
+        angles(pos, cos, sin);
+        rotate(x, off, nHeads, cos, sin);
     }
 }
