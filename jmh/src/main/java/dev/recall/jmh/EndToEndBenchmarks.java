@@ -74,7 +74,7 @@ public class EndToEndBenchmarks {
         if (threads > 0) {
             Parallel.setThreads(threads);
         }
-        Path zooModel = Path.of(System.getProperty("recall.zoo", "../shared/zoo")).resolve(family);
+        Path zooModel = Zoo.dir(family);
         if (model.equals("zoo") && Files.isRegularFile(zooModel.resolve("config.json"))) {
             lm = ModelLoader.load(zooModel);
         } else {

@@ -67,7 +67,7 @@ public class LongContextBenchmarks {
     static final int NO_IDK = -1;
 
     static LanguageModel loadZoo(String family) throws IOException {
-        Path dir = Path.of(System.getProperty("recall.zoo", "../shared/zoo")).resolve(family);
+        Path dir = Zoo.dir(family);
         if (!Files.isRegularFile(dir.resolve("config.json"))) {
             throw new RecallException("the zoo model " + dir + " is missing; give its parent with -Drecall.zoo=DIR");
         }
