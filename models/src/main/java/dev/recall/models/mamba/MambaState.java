@@ -1,6 +1,7 @@
 package dev.recall.models.mamba;
 
 import dev.recall.runtime.model.ModelState;
+import dev.recall.runtime.model.StateArrays;
 
 /**
  * What a Mamba model remembers: per layer the last K − 1 conv inputs and the SSM state, both fp32.
@@ -36,23 +37,11 @@ public final class MambaState implements ModelState {
 
     @Override
     public MambaState copy() {
-        return new MambaState(deepCopy(conv), deepCopy(ssm), position);
+        return new MambaState(StateArrays.copy(conv), StateArrays.copy(ssm), position);
     }
 
     @Override
     public long sizeBytes() {
-        long floats = 0;
-        for (int l = 0; l < conv.length; l++) {
-            floats += conv[l].length + ssm[l].length;
-        }
-        return floats * Float.BYTES;
-    }
-
-    private static float[][] deepCopy(float[][] arrays) {
-        float[][] out = new float[arrays.length][];
-        for (int i = 0; i < arrays.length; i++) {
-            out[i] = arrays[i].clone();
-        }
-        return out;
+        return StateArrays.bytes(conv, ssm);
     }
 }

@@ -1,6 +1,7 @@
 package dev.recall.models.rwkv6;
 
 import dev.recall.runtime.model.ModelState;
+import dev.recall.runtime.model.StateArrays;
 
 /**
  * Everything RWKV-6 remembers, per layer and in fp32: the previous token's LN1 output (time-mix
@@ -21,18 +22,10 @@ public final class Rwkv6State implements ModelState {
     }
 
     private Rwkv6State(Rwkv6State other) {
-        timeMixShift = deepCopy(other.timeMixShift);
-        channelMixShift = deepCopy(other.channelMixShift);
-        wkv = deepCopy(other.wkv);
+        timeMixShift = StateArrays.copy(other.timeMixShift);
+        channelMixShift = StateArrays.copy(other.channelMixShift);
+        wkv = StateArrays.copy(other.wkv);
         position = other.position;
-    }
-
-    private static float[][] deepCopy(float[][] a) {
-        float[][] out = new float[a.length][];
-        for (int i = 0; i < a.length; i++) {
-            out[i] = a[i].clone();
-        }
-        return out;
     }
 
     float[] timeMixShift(int layer) {
@@ -63,10 +56,6 @@ public final class Rwkv6State implements ModelState {
 
     @Override
     public long sizeBytes() {
-        long floats = 0;
-        for (int l = 0; l < wkv.length; l++) {
-            floats += timeMixShift[l].length + channelMixShift[l].length + wkv[l].length;
-        }
-        return floats * Float.BYTES;
+        return StateArrays.bytes(timeMixShift, channelMixShift, wkv);
     }
 }
