@@ -2,13 +2,8 @@ package dev.recall.cli;
 
 import dev.recall.kernels.Parallel;
 import dev.recall.runtime.io.SafeTensorsFile;
-import dev.recall.runtime.model.LanguageModel;
-import dev.recall.runtime.model.ModelLoader;
-import dev.recall.runtime.model.ModelState;
 import dev.recall.runtime.testing.GoldenCheck;
 import dev.recall.runtime.testing.SharedData;
-import dev.recall.runtime.tokenizer.Tokenizer;
-import dev.recall.runtime.tokenizer.Tokenizers;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -164,25 +159,6 @@ class RecallCliTest {
         return dir;
     }
 
-    /** The greedy continuation computed directly from the model API: prefill, then argmax and step. */
-    private static String greedyText(Path dir, String prompt, int n) {
-        Tokenizer tokenizer = Tokenizers.load(dir);
-        try (LanguageModel model = ModelLoader.load(dir)) {
-            ModelState state = model.newState();
-            float[] logits = model.prefill(state, tokenizer.encodeWithSpecialTokens(prompt));
-            int[] ids = new int[n];
-            int count = 0;
-            while (count < n) {
-                int id = GoldenCheck.argmax(logits);
-                if (model.info().eosTokenIds().contains(id)) {
-                    break;
-                }
-                ids[count++] = id;
-                logits = model.step(state, id);
-            }
-            return tokenizer.decode(Arrays.copyOf(ids, count));
-        }
-    }
 
     @Test
     void generateStreamsTheGreedyContinuationOfTheModel() {
@@ -190,7 +166,7 @@ class RecallCliTest {
         Run r = run("generate", "--model", dir.toString(), "--prompt", "The pass key is", "--max-tokens", "12",
                 "--verbose");
         assertEquals(0, r.code(), r.err());
-        String expected = greedyText(dir, "The pass key is", 12);
+        String expected = GoldenCheck.greedyText(dir, "The pass key is", 12);
         assertFalse(expected.isBlank());
         assertEquals(expected + System.lineSeparator(), r.out());
         assertTrue(r.err().contains("generated: "), r.err());
@@ -199,7 +175,7 @@ class RecallCliTest {
     @Test
     void generateStopsBeforeAStopString() {
         Path dir = demoModel();
-        String full = greedyText(dir, "The", 24);
+        String full = GoldenCheck.greedyText(dir, "The", 24);
         String stop = full.substring(full.length() / 2, full.length() / 2 + 3);
         Run r = run("generate", "--model", dir.toString(), "--prompt", "The", "--max-tokens", "24", "--stop", stop);
         assertEquals(0, r.code(), r.err());

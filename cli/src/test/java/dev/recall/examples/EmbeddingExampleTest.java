@@ -1,11 +1,6 @@
 package dev.recall.examples;
 
-import dev.recall.runtime.model.LanguageModel;
-import dev.recall.runtime.model.ModelLoader;
-import dev.recall.runtime.model.ModelState;
 import dev.recall.runtime.testing.GoldenCheck;
-import dev.recall.runtime.tokenizer.Tokenizer;
-import dev.recall.runtime.tokenizer.Tokenizers;
 import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayOutputStream;
@@ -14,7 +9,6 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -66,7 +60,7 @@ class EmbeddingExampleTest {
         Map<String, String> f = fields(output);
         assertEquals(LABELS, List.copyOf(f.keySet()), output);
         // Greedy decoding through the API equals argmax decoding straight on the model.
-        assertEquals(greedyText("The pass key is", 16), f.get("continuation"));
+        assertEquals(GoldenCheck.greedyText(MODEL, "The pass key is", 16), f.get("continuation"));
         assertFalse(f.get("continuation").isBlank());
         // Restoring the snapshot reproduces the continuation.
         assertEquals(f.get("after snapshot"), f.get("after restore"));
@@ -86,22 +80,4 @@ class EmbeddingExampleTest {
         assertEquals(source, doc.substring(from, doc.indexOf("```", from)));
     }
 
-    private static String greedyText(String prompt, int n) {
-        Tokenizer tokenizer = Tokenizers.load(MODEL);
-        try (LanguageModel model = ModelLoader.load(MODEL)) {
-            ModelState state = model.newState();
-            float[] logits = model.prefill(state, tokenizer.encodeWithSpecialTokens(prompt));
-            int[] ids = new int[n];
-            int count = 0;
-            while (count < n) {
-                int id = GoldenCheck.argmax(logits);
-                if (model.info().eosTokenIds().contains(id)) {
-                    break;
-                }
-                ids[count++] = id;
-                logits = model.step(state, id);
-            }
-            return tokenizer.decode(Arrays.copyOf(ids, count));
-        }
-    }
 }

@@ -5,6 +5,8 @@ import dev.recall.runtime.io.Tensor;
 import dev.recall.runtime.model.LanguageModel;
 import dev.recall.runtime.model.ModelLoader;
 import dev.recall.runtime.model.ModelState;
+import dev.recall.runtime.tokenizer.Tokenizer;
+import dev.recall.runtime.tokenizer.Tokenizers;
 
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -72,6 +74,29 @@ public final class GoldenCheck {
             float[] expected = golden.tensors().get("logits").toFloats();
             float[] logits = model.prefill(model.newState(), ids, 0, ids.length, true);
             assertClose("zoo logits", expected, logits, TOLERANCE, model.info().vocabSize());
+        }
+    }
+
+    /**
+     * The greedy continuation of a prompt computed directly from the model API (prefill, then argmax
+     * and step until n tokens or an EOS id), decoded: the oracle for what generate should print.
+     */
+    public static String greedyText(Path dir, String prompt, int n) {
+        Tokenizer tokenizer = Tokenizers.load(dir);
+        try (LanguageModel model = ModelLoader.load(dir)) {
+            ModelState state = model.newState();
+            float[] logits = model.prefill(state, tokenizer.encodeWithSpecialTokens(prompt));
+            int[] ids = new int[n];
+            int count = 0;
+            while (count < n) {
+                int id = argmax(logits);
+                if (model.info().eosTokenIds().contains(id)) {
+                    break;
+                }
+                ids[count++] = id;
+                logits = model.step(state, id);
+            }
+            return tokenizer.decode(Arrays.copyOf(ids, count));
         }
     }
 
