@@ -17,8 +17,10 @@ import java.util.concurrent.locks.LockSupport;
  * blocks itself. A decode step makes a few hundred such calls of 0.1–0.5 ms each, and waking a
  * parked fork-join worker for each one cost as much as the call on a virtual machine (measured:
  * a 3072×768 BF16 matvec at 9.7 GB/s on two threads through the pool, no faster than one thread).
- * Nested calls, calls from pool workers and calls while another thread holds the team go to the
- * fork-join pool, which balances uneven batches (OPRM chunks) by work stealing.
+ * A call nested in a team job (an OPRM chunk's prefill, run by one team thread while the others
+ * run other chunks) runs inline: every thread already has work, and handing it on would only add a
+ * hand-off per call. Calls from pool workers, and calls while another thread holds the team, go to
+ * the fork-join pool.
  */
 public final class Parallel {
 
@@ -31,6 +33,8 @@ public final class Parallel {
     private static volatile ForkJoinPool pool = newPool(Integer.getInteger("recall.threads",
             Runtime.getRuntime().availableProcessors()));
     private static volatile Team team = new Team(pool.getParallelism() - 1);
+    /** Whether this thread is running blocks of a team job (then a nested forRange runs inline). */
+    private static final ThreadLocal<Boolean> IN_TEAM_JOB = ThreadLocal.withInitial(() -> false);
 
     private Parallel() {
     }
@@ -64,12 +68,12 @@ public final class Parallel {
 
     /**
      * Runs task over [0, n) split into blocks of at least {@code grain} indices. Runs inline when
-     * the work is small or there is one thread.
+     * the work is small, there is one thread, or the caller is already running a team job.
      */
     public static void forRange(int n, int grain, RangeTask task) {
         ForkJoinPool p = pool;
         int threads = p.getParallelism();
-        if (threads == 1 || n <= grain) {
+        if (threads == 1 || n <= grain || IN_TEAM_JOB.get()) {
             task.run(0, n);
             return;
         }
@@ -127,17 +131,22 @@ public final class Parallel {
         }
 
         void work() {
-            for (int b = next.getAndIncrement(); b < blocks; b = next.getAndIncrement()) {
-                int from = b * block;
-                try {
-                    task.run(from, Math.min(n, from + block));
-                } catch (Throwable t) {
-                    if (error == null) {
-                        error = t;
+            IN_TEAM_JOB.set(true);
+            try {
+                for (int b = next.getAndIncrement(); b < blocks; b = next.getAndIncrement()) {
+                    int from = b * block;
+                    try {
+                        task.run(from, Math.min(n, from + block));
+                    } catch (Throwable t) {
+                        if (error == null) {
+                            error = t;
+                        }
+                    } finally {
+                        done.incrementAndGet();
                     }
-                } finally {
-                    done.incrementAndGet();
                 }
+            } finally {
+                IN_TEAM_JOB.set(false);
             }
         }
     }
