@@ -86,21 +86,86 @@ final class VectorMatrixKernels {
             return;
         }
         int blockTokens = tokenBlock(cols, t);
-        PackedTokens packedX = new PackedTokens(x, cols, blockTokens);
-        int panels = ceilDiv(rows, PANEL_ROWS);
-        long panelWork = (long) PANEL_ROWS * cols * blockTokens;
-        int grain = (int) Math.max(1, MIN_TASK_WORK / Math.max(1, panelWork));
-        for (int t0 = 0; t0 < t; t0 += blockTokens) {
-            int t1 = Math.min(t, t0 + blockTokens);
-            packedX.pack(t0, t1);
-            Parallel.forRange(panels, grain, (from, to) -> {
-                PanelMatmul worker = new PanelMatmul(w, packedX, y);
-                for (int p = from; p < to; p++) {
-                    worker.panel(p * PANEL_ROWS);
-                }
-            });
+        Buffers packing = Buffers.acquire(PACKING);
+        try {
+            PackedTokens packedX = new PackedTokens(x, cols, blockTokens, packing.first(blockTokens * FLOATS.loopBound(cols)));
+            int panels = ceilDiv(rows, PANEL_ROWS);
+            long panelWork = (long) PANEL_ROWS * cols * blockTokens;
+            int grain = (int) Math.max(1, MIN_TASK_WORK / Math.max(1, panelWork));
+            for (int t0 = 0; t0 < t; t0 += blockTokens) {
+                int t1 = Math.min(t, t0 + blockTokens);
+                packedX.pack(t0, t1);
+                Parallel.forRange(panels, grain, (from, to) -> {
+                    Buffers tiles = Buffers.acquire(TILES);
+                    try {
+                        PanelMatmul worker = new PanelMatmul(w, packedX, y, tiles);
+                        for (int p = from; p < to; p++) {
+                            worker.panel(p * PANEL_ROWS);
+                        }
+                    } finally {
+                        tiles.release();
+                    }
+                });
+            }
+        } finally {
+            packing.release();
         }
     }
+
+    /**
+     * Working memory a thread reuses from one matmul to the next: without it every call allocated
+     * its packed x (up to {@link #X_BLOCK_BYTES}) and every parallel block its accumulators (up to
+     * 192 KiB), several GB per prompt on a 24-layer model, and the garbage grew the heap far past
+     * the model's own memory. A thread that already holds its buffers (a matmul reached again
+     * while a fork-join worker waits inside another one) gets fresh ones, so no two users ever
+     * share an array. The arrays only grow; what a thread keeps is bounded by the largest block.
+     */
+    static final class Buffers {
+        private float[] a = new float[0];
+        private float[] b = new float[0];
+        private float[] c = new float[0];
+        private boolean inUse;
+
+        static Buffers acquire(ThreadLocal<Buffers> kind) {
+            Buffers mine = kind.get();
+            if (mine.inUse) {
+                return new Buffers();
+            }
+            mine.inUse = true;
+            return mine;
+        }
+
+        void release() {
+            inUse = false;
+        }
+
+        // Three independent arrays, each at least the length asked for, contents unspecified.
+        float[] first(int length) {
+            if (a.length < length) {
+                a = new float[length];
+            }
+            return a;
+        }
+
+        float[] second(int length) {
+            if (b.length < length) {
+                b = new float[length];
+            }
+            return b;
+        }
+
+        float[] third(int length) {
+            if (c.length < length) {
+                c = new float[length];
+            }
+            return c;
+        }
+    }
+
+    /** The calling thread's packed x, held for a whole matmul. */
+    private static final ThreadLocal<Buffers> PACKING = ThreadLocal.withInitial(Buffers::new);
+    /** A worker's panel of widened weights, accumulators and lane sums, held for one block of panels. */
+    private static final ThreadLocal<Buffers> TILES = ThreadLocal.withInitial(Buffers::new);
 
     /**
      * Tokens per block: a multiple of {@link #TILE_TOKENS} whose packed x fits
@@ -128,11 +193,12 @@ final class VectorMatrixKernels {
         int t0;
         int t1;
 
-        PackedTokens(float[] x, int cols, int blockTokens) {
+        /** {@code storage}: room for blockTokens × the vector-covered columns (it may be longer). */
+        PackedTokens(float[] x, int cols, int blockTokens, float[] storage) {
             this.x = x;
             this.cols = cols;
             this.bound = FLOATS.loopBound(cols);
-            this.packed = new float[blockTokens * bound];
+            this.packed = storage;
         }
 
         /** Packs tokens [t0, t1), at most one block. */
@@ -185,13 +251,13 @@ final class VectorMatrixKernels {
         private final PackedTokens x;
         private final float[] y;
         /** One chunk of the panel as fp32, [CHUNK / LANES][PANEL_ROWS][LANES]. */
-        private final float[] packedW = new float[CHUNK * PANEL_ROWS];
+        private final float[] packedW;
         /** Accumulators of the block, [token][PANEL_ROWS][LANES]. */
         private final float[] acc;
         /** Their lane sums, [token][PANEL_ROWS]. */
         private final float[] sums;
 
-        PanelMatmul(WeightMatrix w, PackedTokens x, float[] y) {
+        PanelMatmul(WeightMatrix w, PackedTokens x, float[] y, Buffers buffers) {
             this.w = w;
             this.data = w.data();
             this.dtype = w.dtype();
@@ -201,8 +267,13 @@ final class VectorMatrixKernels {
             this.y = y;
             int accumulators = ceilDiv(x.t1 - x.t0, TILE_TOKENS) * TILE_TOKENS * PANEL_ROWS;
             // Room for the lane sums to run over whole groups of LANES accumulators.
-            this.acc = new float[(accumulators + LANES) * LANES];
-            this.sums = new float[accumulators + LANES];
+            this.packedW = buffers.first(CHUNK * PANEL_ROWS);
+            this.acc = buffers.second((accumulators + LANES) * LANES);
+            this.sums = buffers.third(accumulators + LANES);
+            if (x.bound == 0) {
+                // No whole vector of columns: no chunk starts the accumulators, so they start here.
+                Arrays.fill(acc, 0, (accumulators + LANES) * LANES, 0f);
+            }
         }
 
         /** Rows [r, r + PANEL_ROWS) (or up to the last row) for the block's tokens. */

@@ -1,6 +1,8 @@
 package dev.recall.kernels;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Arrays;
@@ -120,6 +122,48 @@ class VectorMatrixKernelsTest {
             float[] two = new float[t * w.rows()];
             vector.matmul(w, x, t, two);
             assertArrayEquals(one, two);
+        } finally {
+            Parallel.setThreads(before);
+        }
+    }
+
+    @Test
+    void aThreadReusesItsMatmulBuffersButNeverSharesThemWithANestedCall() {
+        ThreadLocal<VectorMatrixKernels.Buffers> kind = ThreadLocal.withInitial(VectorMatrixKernels.Buffers::new);
+        VectorMatrixKernels.Buffers outer = VectorMatrixKernels.Buffers.acquire(kind);
+        float[] held = outer.first(64);
+        VectorMatrixKernels.Buffers nested = VectorMatrixKernels.Buffers.acquire(kind);
+        assertNotSame(outer, nested, "a call made while the thread holds its buffers gets its own");
+        assertNotSame(held, nested.first(64));
+        nested.release();
+        outer.release();
+        VectorMatrixKernels.Buffers next = VectorMatrixKernels.Buffers.acquire(kind);
+        assertSame(outer, next, "released buffers serve the thread's next call");
+        assertSame(held, next.first(32), "a shorter request keeps the larger array");
+        next.release();
+    }
+
+    @Test
+    void reusedBuffersGiveTheSameProductsAsFreshOnes() {
+        // One thread, matrices of shrinking and growing widths: every call inherits the previous
+        // call's packed x and accumulators, which must not leak into its results.
+        Random rnd = new Random(21);
+        int before = Parallel.threads();
+        try {
+            Parallel.setThreads(1);
+            for (int cols : new int[] {2 * VectorMatrixKernels.CHUNK + 5, 3, 40, VectorMatrixKernels.CHUNK, 17}) {
+                WeightMatrix w = TestMatrices.random(DType.BF16, VectorMatrixKernels.PANEL_ROWS + 1, cols, rnd);
+                int t = 9;
+                float[] x = TestMatrices.gaussian(rnd, t * cols, 1);
+                float[] got = new float[t * w.rows()];
+                vector.matmul(w, x, t, got);
+                for (int i = 0; i < t; i++) {
+                    float[] row = new float[w.rows()];
+                    vector.matvec(w, x, i * cols, row, 0);
+                    assertArrayEquals(row, Arrays.copyOfRange(got, i * w.rows(), (i + 1) * w.rows()),
+                            "cols " + cols + ", token " + i);
+                }
+            }
         } finally {
             Parallel.setThreads(before);
         }

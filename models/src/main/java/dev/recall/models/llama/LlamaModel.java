@@ -10,6 +10,7 @@ import dev.recall.runtime.model.Checkpoint;
 import dev.recall.runtime.model.LanguageModel;
 import dev.recall.runtime.model.ModelInfo;
 import dev.recall.runtime.model.ModelState;
+import dev.recall.runtime.model.Scratch;
 
 /**
  * A RoPE decoder transformer in the Llama layout (Llama, Mistral, Qwen2). Per decoder block:
@@ -86,13 +87,16 @@ public final class LlamaModel implements LanguageModel {
             }
         }
         float[] logits = allLogits ? new float[(to - from) * vocab] : null;
+        Scratch scratch = new Scratch();
         for (int start = from; start < to; start += PREFILL_CHUNK) {
             int end = Math.min(to, start + PREFILL_CHUNK);
             if (allLogits) {
-                float[] chunk = forward(s, tokens, start, end, Head.EVERY_TOKEN);
+                float[] chunk = forward(s, tokens, start, end, Head.EVERY_TOKEN, scratch);
                 System.arraycopy(chunk, 0, logits, (start - from) * vocab, chunk.length);
+            } else if (end == to) {
+                logits = forward(s, tokens, start, end, Head.LAST_TOKEN, scratch).clone();
             } else {
-                logits = forward(s, tokens, start, end, end == to ? Head.LAST_TOKEN : Head.NONE);
+                forward(s, tokens, start, end, Head.NONE, scratch);
             }
         }
         return logits;
@@ -103,9 +107,11 @@ public final class LlamaModel implements LanguageModel {
 
     /**
      * Runs tokens[from, to) through every layer, appending to the state's caches, and returns the
-     * logits the head mode asks for ([vocab] per token, row-major; null for none).
+     * logits the head mode asks for ([vocab] per token, row-major; null for none), in a buffer of
+     * {@code scratch} that the next piece reuses. Every activation buffer comes from {@code scratch}
+     * too, so the pieces of one long prompt share one set.
      */
-    private float[] forward(LlamaState state, int[] tokens, int from, int to, Head head) {
+    private float[] forward(LlamaState state, int[] tokens, int from, int to, Head head, Scratch scratch) {
         int t = to - from;
         int d = config.hiddenSize();
         int qDim = config.heads() * config.headDim();
@@ -113,15 +119,15 @@ public final class LlamaModel implements LanguageModel {
         int ff = config.intermediateSize();
         float eps = config.rmsNormEps();
 
-        float[] x = new float[t * d];          // residual stream
-        float[] xn = new float[t * d];         // normalised input of a sub-block
-        float[] q = new float[t * qDim];
-        float[] key = new float[t * kvDim];
-        float[] value = new float[t * kvDim];
-        float[] attended = new float[t * qDim];
-        float[] projected = new float[t * d];  // a sub-block's output before the residual add
-        float[] gate = new float[t * ff];
-        float[] up = new float[t * ff];
+        float[] x = scratch.floats("x", t * d);          // residual stream
+        float[] xn = scratch.floats("xn", t * d);         // normalised input of a sub-block
+        float[] q = scratch.floats("q", t * qDim);
+        float[] key = scratch.floats("key", t * kvDim);
+        float[] value = scratch.floats("value", t * kvDim);
+        float[] attended = scratch.floats("attended", t * qDim);
+        float[] projected = scratch.floats("projected", t * d);  // a sub-block's output before the residual add
+        float[] gate = scratch.floats("gate", t * ff);
+        float[] up = scratch.floats("up", t * ff);
 
         for (int i = 0; i < t; i++) {
             weights.embedding().row(tokens[from + i], x, i * d);
@@ -156,7 +162,7 @@ public final class LlamaModel implements LanguageModel {
         for (int i = 0; i < rows; i++) {
             k.rmsNorm(x, (first + i) * d, weights.finalNorm(), 0f, eps, xn, i * d, d);
         }
-        float[] logits = new float[rows * info.vocabSize()];
+        float[] logits = scratch.floats("logits", rows * info.vocabSize());
         k.matmul(weights.head(), xn, rows, logits);
         return logits;
     }

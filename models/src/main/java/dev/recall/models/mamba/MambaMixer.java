@@ -3,8 +3,8 @@ package dev.recall.models.mamba;
 import dev.recall.kernels.Kernels;
 import dev.recall.kernels.SelectiveScan;
 import dev.recall.kernels.WeightMatrix;
-import dev.recall.runtime.io.Tensor;
 import dev.recall.runtime.io.Weights;
+import dev.recall.runtime.model.Scratch;
 
 /**
  * One Mamba mixer (the selective SSM block), applied to a batch of t tokens at once:
@@ -93,13 +93,14 @@ final class MambaMixer {
 
     /**
      * Mixes t tokens u ([t, D], already normalised) and returns the block output [t, D]; the
-     * conv inputs ([K − 1, E]) and SSM state ([E, N]) carry over and are updated in place.
+     * conv inputs ([K − 1, E]) and SSM state ([E, N]) carry over and are updated in place. The
+     * output and every intermediate are buffers of {@code scratch}, valid until the next call.
      */
-    float[] forward(float[] u, int t, float[] convState, float[] ssmState) {
+    float[] forward(float[] u, int t, float[] convState, float[] ssmState, Scratch scratch) {
         Kernels kernels = Kernels.get();
 
-        float[] x = new float[t * inner];
-        float[] gate = new float[t * inner];
+        float[] x = scratch.floats("mixer.x", t * inner);
+        float[] gate = scratch.floats("mixer.gate", t * inner);
         kernels.matmul(inProjX, u, t, x);
         kernels.matmul(inProjGate, u, t, gate);
         if (inProjBias != null) {
@@ -107,12 +108,12 @@ final class MambaMixer {
             addBias(gate, t, inProjBias, inner, inner);
         }
 
-        float[] convolved = causalConv(x, t, convState);
+        float[] convolved = causalConv(x, t, convState, scratch);
         kernels.silu(convolved, 0, t * inner);
 
-        float[] stepLowRank = new float[t * rank];
-        float[] b = new float[t * states];
-        float[] c = new float[t * states];
+        float[] stepLowRank = scratch.floats("mixer.stepLowRank", t * rank);
+        float[] b = scratch.floats("mixer.b", t * states);
+        float[] c = scratch.floats("mixer.c", t * states);
         kernels.matmul(xProjStep, convolved, t, stepLowRank);
         kernels.matmul(xProjB, convolved, t, b);
         kernels.matmul(xProjC, convolved, t, c);
@@ -123,15 +124,15 @@ final class MambaMixer {
         }
 
         SelectiveScan scan = SelectiveScan.forTokens(t, inner);
-        float[] step = new float[t * inner];
+        float[] step = scratch.floats("mixer.step", t * inner);
         kernels.matmul(dtProj, stepLowRank, t, step);
         scan.softplusSteps(step, dtBias, t, inner);
 
-        float[] y = new float[t * inner];
+        float[] y = scratch.floats("mixer.y", t * inner);
         scan.scan(new SelectiveScan.Inputs(t, inner, states, convolved, step, decayRates, b, c, skip), ssmState, y);
 
         kernels.siluMul(gate, y, t * inner); // gate = silu(gate) ⊙ y
-        float[] out = new float[t * hidden];
+        float[] out = scratch.floats("mixer.out", t * hidden);
         kernels.matmul(outProj, gate, t, out);
         if (outProjBias != null) {
             addBias(out, t, outProjBias, 0, hidden);
@@ -144,14 +145,15 @@ final class MambaMixer {
      * inputs before this batch come from {@code convState}, which is then left holding the last
      * K − 1 inputs.
      */
-    private float[] causalConv(float[] x, int t, float[] convState) {
+    private float[] causalConv(float[] x, int t, float[] convState, Scratch scratch) {
         int history = convWidth - 1;
         // [K − 1 + t, E]: the carried inputs followed by this batch's.
-        float[] padded = new float[(history + t) * inner];
+        float[] padded = scratch.floats("mixer.convInputs", (history + t) * inner);
         System.arraycopy(convState, 0, padded, 0, history * inner);
         System.arraycopy(x, 0, padded, history * inner, t * inner);
 
-        float[] out = new float[t * inner];
+        float[] out = convBias == null ? scratch.zeroed("mixer.convolved", t * inner)
+                : scratch.floats("mixer.convolved", t * inner); // every row starts as a copy of the bias
         for (int i = 0; i < t; i++) {
             int row = i * inner;
             if (convBias != null) {

@@ -11,6 +11,7 @@ import dev.recall.runtime.model.Checkpoint;
 import dev.recall.runtime.model.LanguageModel;
 import dev.recall.runtime.model.ModelInfo;
 import dev.recall.runtime.model.ModelState;
+import dev.recall.runtime.model.Scratch;
 
 /**
  * Mamba-1 ({@code MambaForCausalLM}) and FalconMamba ({@code FalconMambaForCausalLM}), which differs
@@ -100,13 +101,14 @@ public final class MambaModel implements LanguageModel {
         }
         int vocab = head.rows();
         float[] logits = new float[allLogits ? (to - from) * vocab : vocab];
+        Scratch scratch = new Scratch();
         for (int p0 = from; p0 < to; p0 += MAX_BATCH) {
             int p1 = Math.min(to, p0 + MAX_BATCH);
-            float[] hidden = forwardLayers(s, tokens, p0, p1);
+            float[] hidden = forwardLayers(s, tokens, p0, p1, scratch);
             if (allLogits) {
                 int rows = p1 - p0;
                 normaliseRows(hidden, rows, finalNorm);
-                float[] pieceLogits = new float[rows * vocab];
+                float[] pieceLogits = scratch.floats("logits", rows * vocab);
                 Kernels.get().matmul(head, hidden, rows, pieceLogits);
                 System.arraycopy(pieceLogits, 0, logits, (p0 - from) * vocab, pieceLogits.length);
             } else if (p1 == to) {
@@ -118,11 +120,14 @@ public final class MambaModel implements LanguageModel {
         return logits;
     }
 
-    /** Runs tokens[p0, p1) through every block, advancing the state; returns the residual [t, D]. */
-    private float[] forwardLayers(MambaState s, int[] tokens, int p0, int p1) {
+    /**
+     * Runs tokens[p0, p1) through every block, advancing the state; returns the residual [t, D]
+     * (a buffer of {@code scratch}, valid until the next piece).
+     */
+    private float[] forwardLayers(MambaState s, int[] tokens, int p0, int p1, Scratch scratch) {
         int t = p1 - p0;
         int d = dims.hidden();
-        float[] hidden = new float[t * d];
+        float[] hidden = scratch.floats("residual", t * d);
         for (int i = 0; i < t; i++) {
             int token = tokens[p0 + i];
             if (token < 0 || token >= embeddings.rows()) {
@@ -131,11 +136,11 @@ public final class MambaModel implements LanguageModel {
             }
             embeddings.row(token, hidden, i * d);
         }
-        float[] normed = new float[t * d];
+        float[] normed = scratch.floats("normed", t * d);
         for (int l = 0; l < mixers.length; l++) {
             System.arraycopy(hidden, 0, normed, 0, normed.length);
             normaliseRows(normed, t, blockNorms[l]);
-            float[] mixed = mixers[l].forward(normed, t, s.conv[l], s.ssm[l]);
+            float[] mixed = mixers[l].forward(normed, t, s.conv[l], s.ssm[l], scratch);
             Kernels.get().add(mixed, 0, hidden, 0, t * d);
         }
         s.advance(t);
