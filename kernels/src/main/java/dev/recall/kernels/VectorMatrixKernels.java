@@ -356,39 +356,53 @@ final class VectorMatrixKernels {
             }
             return;
         }
+        // The merges are written out rather than called: C2 declined to inline a helper here
+        // ("callee uses too much stack"), and a vector returned from a call that is not inlined
+        // is boxed on the heap, about 6 GB per prompt on mamba-130m.
+        FloatVector low8 = LOW_HALVES[3];
+        FloatVector high8 = HIGH_HALVES[3];
+        FloatVector low4 = LOW_HALVES[2];
+        FloatVector high4 = HIGH_HALVES[2];
+        FloatVector low2 = LOW_HALVES[1];
+        FloatVector high2 = HIGH_HALVES[1];
+        FloatVector low1 = LOW_HALVES[0];
+        FloatVector high1 = HIGH_HALVES[0];
         for (int q = 0; q < count; q += 16) {
             int v = q * LANES;
             // Level h = 8: vectors hold one output each; pairs (2m, 2m+1) merge into two outputs of 8 lanes.
-            FloatVector b0 = merge(vectors, v, 8);
-            FloatVector b1 = merge(vectors, v + 2 * LANES, 8);
-            FloatVector b2 = merge(vectors, v + 4 * LANES, 8);
-            FloatVector b3 = merge(vectors, v + 6 * LANES, 8);
-            FloatVector b4 = merge(vectors, v + 8 * LANES, 8);
-            FloatVector b5 = merge(vectors, v + 10 * LANES, 8);
-            FloatVector b6 = merge(vectors, v + 12 * LANES, 8);
-            FloatVector b7 = merge(vectors, v + 14 * LANES, 8);
-            FloatVector c0 = merge(b0, b1, 4);
-            FloatVector c1 = merge(b2, b3, 4);
-            FloatVector c2 = merge(b4, b5, 4);
-            FloatVector c3 = merge(b6, b7, 4);
-            FloatVector d0 = merge(c0, c1, 2);
-            FloatVector d1 = merge(c2, c3, 2);
-            merge(d0, d1, 1).intoArray(sums, q);
+            FloatVector x0 = FloatVector.fromArray(FLOATS, vectors, v);
+            FloatVector x1 = FloatVector.fromArray(FLOATS, vectors, v + LANES);
+            FloatVector b0 = low8.selectFrom(x0, x1).add(high8.selectFrom(x0, x1));
+            x0 = FloatVector.fromArray(FLOATS, vectors, v + 2 * LANES);
+            x1 = FloatVector.fromArray(FLOATS, vectors, v + 3 * LANES);
+            FloatVector b1 = low8.selectFrom(x0, x1).add(high8.selectFrom(x0, x1));
+            x0 = FloatVector.fromArray(FLOATS, vectors, v + 4 * LANES);
+            x1 = FloatVector.fromArray(FLOATS, vectors, v + 5 * LANES);
+            FloatVector b2 = low8.selectFrom(x0, x1).add(high8.selectFrom(x0, x1));
+            x0 = FloatVector.fromArray(FLOATS, vectors, v + 6 * LANES);
+            x1 = FloatVector.fromArray(FLOATS, vectors, v + 7 * LANES);
+            FloatVector b3 = low8.selectFrom(x0, x1).add(high8.selectFrom(x0, x1));
+            x0 = FloatVector.fromArray(FLOATS, vectors, v + 8 * LANES);
+            x1 = FloatVector.fromArray(FLOATS, vectors, v + 9 * LANES);
+            FloatVector b4 = low8.selectFrom(x0, x1).add(high8.selectFrom(x0, x1));
+            x0 = FloatVector.fromArray(FLOATS, vectors, v + 10 * LANES);
+            x1 = FloatVector.fromArray(FLOATS, vectors, v + 11 * LANES);
+            FloatVector b5 = low8.selectFrom(x0, x1).add(high8.selectFrom(x0, x1));
+            x0 = FloatVector.fromArray(FLOATS, vectors, v + 12 * LANES);
+            x1 = FloatVector.fromArray(FLOATS, vectors, v + 13 * LANES);
+            FloatVector b6 = low8.selectFrom(x0, x1).add(high8.selectFrom(x0, x1));
+            x0 = FloatVector.fromArray(FLOATS, vectors, v + 14 * LANES);
+            x1 = FloatVector.fromArray(FLOATS, vectors, v + 15 * LANES);
+            FloatVector b7 = low8.selectFrom(x0, x1).add(high8.selectFrom(x0, x1));
+            // Levels 4, 2, 1: the same merge of neighbouring vectors, halving the segments.
+            FloatVector c0 = low4.selectFrom(b0, b1).add(high4.selectFrom(b0, b1));
+            FloatVector c1 = low4.selectFrom(b2, b3).add(high4.selectFrom(b2, b3));
+            FloatVector c2 = low4.selectFrom(b4, b5).add(high4.selectFrom(b4, b5));
+            FloatVector c3 = low4.selectFrom(b6, b7).add(high4.selectFrom(b6, b7));
+            FloatVector d0 = low2.selectFrom(c0, c1).add(high2.selectFrom(c0, c1));
+            FloatVector d1 = low2.selectFrom(c2, c3).add(high2.selectFrom(c2, c3));
+            low1.selectFrom(d0, d1).add(high1.selectFrom(d0, d1)).intoArray(sums, q);
         }
-    }
-
-    private static FloatVector merge(float[] vectors, int at, int half) {
-        return merge(FloatVector.fromArray(FLOATS, vectors, at), FloatVector.fromArray(FLOATS, vectors, at + LANES), half);
-    }
-
-    /**
-     * One butterfly level over two vectors whose lanes form segments of 2·half lanes, one per
-     * output: the result holds x's outputs then y's, each a segment of half lanes, lane i of a
-     * segment being (lane i + lane i + half) of the old segment.
-     */
-    private static FloatVector merge(FloatVector x, FloatVector y, int half) {
-        int level = Integer.numberOfTrailingZeros(half);
-        return LOW_HALVES[level].selectFrom(x, y).add(HIGH_HALVES[level].selectFrom(x, y));
     }
 
     /** Indices (into x then y, 0..2·LANES) of each segment's first and second halves, per level. */
