@@ -3,6 +3,7 @@ package dev.recall.models.griffin;
 import dev.recall.kernels.Kernels;
 import dev.recall.kernels.WeightMatrix;
 import dev.recall.runtime.io.Tensor;
+import dev.recall.runtime.model.Scratch;
 
 /**
  * The RG-LRU gate projection: a block-diagonal linear map, one dense block per head,
@@ -49,10 +50,11 @@ final class BlockDiagonalLinear {
     }
 
     /** x is [t, width], y receives [t, width]. */
-    void forward(float[] x, int t, float[] y) {
+    void forward(float[] x, int t, float[] y, Scratch scratch) {
         int width = width();
-        float[] blockIn = new float[t * blockWidth];
-        float[] blockOut = new float[t * blockWidth];
+        // Both are overwritten for every head before being read, so stale contents do no harm.
+        float[] blockIn = scratch.floats("blockDiagonal.in", t * blockWidth);
+        float[] blockOut = scratch.floats("blockDiagonal.out", t * blockWidth);
         for (int h = 0; h < blocks.length; h++) {
             int col = h * blockWidth;
             for (int i = 0; i < t; i++) {

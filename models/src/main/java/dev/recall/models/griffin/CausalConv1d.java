@@ -1,6 +1,7 @@
 package dev.recall.models.griffin;
 
 import dev.recall.runtime.io.Tensor;
+import dev.recall.runtime.model.Scratch;
 
 /**
  * Depthwise causal convolution over time (Griffin's temporal conv, no activation):
@@ -50,10 +51,10 @@ final class CausalConv1d {
     }
 
     /** x is [t, width], y receives [t, width]; history is read, then replaced by the last K−1 inputs. */
-    void forward(float[] x, int t, float[] history, float[] y) {
+    void forward(float[] x, int t, float[] history, float[] y, Scratch scratch) {
         int past = kernelSize - 1;
-        // The inputs seen by this batch: history rows, then the batch rows.
-        float[] inputs = new float[(past + t) * width];
+        // The inputs seen by this batch: history rows, then the batch rows (every float copied in).
+        float[] inputs = scratch.floats("conv.inputs", (past + t) * width);
         System.arraycopy(history, 0, inputs, 0, past * width);
         System.arraycopy(x, 0, inputs, past * width, t * width);
         for (int i = 0; i < t; i++) {

@@ -1,15 +1,16 @@
 package dev.recall.models.griffin;
 
 import dev.recall.kernels.Kernels;
+import dev.recall.runtime.model.Scratch;
 
 /** Griffin's channel-mixing block: down(gelu_tanh(gate(x)) ⊙ up(x)), every projection with a bias. */
 record GatedMlp(Linear gate, Linear up, Linear down) {
 
     /** x is [t, hidden], out receives [t, hidden]. */
-    void forward(float[] x, int t, float[] out) {
+    void forward(float[] x, int t, float[] out, Scratch scratch) {
         int width = gate.out();
-        float[] g = new float[t * width];
-        float[] u = new float[t * width];
+        float[] g = scratch.floats("mlp.gate", t * width);
+        float[] u = scratch.floats("mlp.up", t * width);
         gate.forward(x, t, g);
         up.forward(x, t, u);
         Kernels.get().geluTanhMul(g, u, t * width);

@@ -6,6 +6,7 @@ import dev.recall.runtime.attention.AttentionPolicy;
 import dev.recall.runtime.attention.KvCache;
 import dev.recall.runtime.attention.Rope;
 import dev.recall.runtime.io.Weights;
+import dev.recall.runtime.model.Scratch;
 
 /**
  * Griffin's local attention: multi-query attention (q/k/v without bias, o_proj with a bias), RoPE
@@ -50,15 +51,19 @@ final class LocalAttentionBlock implements TemporalBlock {
         return attention.newCache(new AttentionPolicy.SlidingWindow(window));
     }
 
-    /** u is the normalised input [t, hidden]; out receives [t, hidden]. */
-    void forward(KvCache cache, float[] u, int t, float[] out) {
-        float[] queries = new float[t * q.out()];
-        float[] keys = new float[t * k.out()];
-        float[] values = new float[t * v.out()];
+    /**
+     * u is the normalised input [t, hidden]; out receives [t, hidden]. The cache copies the keys and
+     * values it keeps, so they can live in scratch buffers; every context value is written by the
+     * attention.
+     */
+    void forward(KvCache cache, float[] u, int t, float[] out, Scratch scratch) {
+        float[] queries = scratch.floats("attention.queries", t * q.out());
+        float[] keys = scratch.floats("attention.keys", t * k.out());
+        float[] values = scratch.floats("attention.values", t * v.out());
         q.forward(u, t, queries);
         k.forward(u, t, keys);
         v.forward(u, t, values);
-        float[] context = new float[t * q.out()];
+        float[] context = scratch.floats("attention.context", t * q.out());
         attention.forward(cache, queries, keys, values, t, context);
         o.forward(context, t, out);
     }

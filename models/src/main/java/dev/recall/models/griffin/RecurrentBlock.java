@@ -5,6 +5,7 @@ import dev.recall.kernels.RgLru;
 import dev.recall.kernels.ScalarKernels;
 import dev.recall.runtime.RecallException;
 import dev.recall.runtime.io.Weights;
+import dev.recall.runtime.model.Scratch;
 
 /**
  * Griffin's recurrent temporal block. Two branches of the normalised input u:
@@ -95,22 +96,24 @@ final class RecurrentBlock implements TemporalBlock {
      *
      * @param startsSequence u[0] is the token at absolute position 0, where the RG-LRU resets
      */
-    void forward(Memory memory, boolean startsSequence, float[] u, int t, float[] out) {
+    void forward(Memory memory, boolean startsSequence, float[] u, int t, float[] out, Scratch scratch) {
         int n = t * width;
-        float[] y = new float[n];
+        // Every buffer below is written in full before it is read. The recurrence's own state
+        // (memory.h) is carried between batches; h here is only its per-token copy, so scratch.
+        float[] y = scratch.floats("recurrent.y", n);
         linearY.forward(u, t, y);
         Kernels.get().geluTanh(y, 0, n);
 
-        float[] projected = new float[n];
+        float[] projected = scratch.floats("recurrent.projected", n);
         linearX.forward(u, t, projected);
-        float[] x = new float[n];
-        conv.forward(projected, t, memory.convHistory, x);
+        float[] x = scratch.floats("recurrent.x", n);
+        conv.forward(projected, t, memory.convHistory, x, scratch);
 
-        float[] inputGatePre = new float[n];
-        float[] recurrenceGatePre = new float[n];
-        inputGate.forward(x, t, inputGatePre);
-        recurrenceGate.forward(x, t, recurrenceGatePre);
-        float[] h = new float[n];
+        float[] inputGatePre = scratch.floats("recurrent.inputGate", n);
+        float[] recurrenceGatePre = scratch.floats("recurrent.recurrenceGate", n);
+        inputGate.forward(x, t, inputGatePre, scratch);
+        recurrenceGate.forward(x, t, recurrenceGatePre, scratch);
+        float[] h = scratch.floats("recurrent.h", n);
         RgLru.get().scan(x, inputGatePre, recurrenceGatePre, softplusParam, memory.h, width, t, startsSequence, h);
 
         for (int i = 0; i < n; i++) {

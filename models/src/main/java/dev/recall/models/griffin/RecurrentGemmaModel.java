@@ -13,8 +13,8 @@ import dev.recall.runtime.model.Checkpoint;
 import dev.recall.runtime.model.LanguageModel;
 import dev.recall.runtime.model.ModelInfo;
 import dev.recall.runtime.model.ModelState;
+import dev.recall.runtime.model.Scratch;
 
-import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 
@@ -185,17 +185,23 @@ public final class RecurrentGemmaModel implements LanguageModel {
         }
         int t = to - from;
         int hidden = embedding.cols();
-        float[] x = embed(tokens, from, to);
+        // The activations of every layer come from this one call's scratch, so the layers share one
+        // set of [t, width] buffers instead of each leaving its own for the collector. It is local
+        // to the call: concurrent prefills on this model (OPRM's chunks) each have their own.
+        Scratch scratch = new Scratch();
+        float[] x = scratch.floats("model.residual", t * hidden);
+        embed(tokens, from, to, x);
         for (int i = 0; i < layers.length; i++) {
-            layers[i].forward(state, i, x, t);
+            layers[i].forward(state, i, x, t, scratch);
         }
         state.advance(t);
 
         // Only the rows whose logits are wanted go through the final norm and the head.
         int first = allLogits ? 0 : t - 1;
         int rows = t - first;
-        float[] normed = new float[rows * hidden];
-        finalNorm.forward(Arrays.copyOfRange(x, first * hidden, t * hidden), rows, normed);
+        float[] normed = scratch.floats("model.finalNormed", rows * hidden);
+        finalNorm.forwardRows(x, first, rows, normed);
+        // Returned to the caller, so not a scratch buffer.
         float[] logits = new float[rows * head.rows()];
         Kernels.get().matmul(head, normed, rows, logits);
         for (int i = 0; i < logits.length; i++) {
@@ -204,10 +210,9 @@ public final class RecurrentGemmaModel implements LanguageModel {
         return logits;
     }
 
-    /** Embedding rows of tokens[from, to), scaled by sqrt(hidden) rounded to bfloat16 ([t, hidden]). */
-    private float[] embed(int[] tokens, int from, int to) {
+    /** Writes the embedding rows of tokens[from, to) into x ([t, hidden]), scaled by sqrt(hidden) rounded to bf16. */
+    private void embed(int[] tokens, int from, int to, float[] x) {
         int hidden = embedding.cols();
-        float[] x = new float[(to - from) * hidden];
         for (int i = from; i < to; i++) {
             int id = tokens[i];
             if (id < 0 || id >= embedding.rows()) {
@@ -217,7 +222,6 @@ public final class RecurrentGemmaModel implements LanguageModel {
             embedding.row(id, x, off);
             Kernels.get().scale(x, off, hidden, embeddingScale);
         }
-        return x;
     }
 
     @Override

@@ -1,6 +1,7 @@
 package dev.recall.models.griffin;
 
 import dev.recall.kernels.Kernels;
+import dev.recall.runtime.model.Scratch;
 
 /**
  * One Griffin layer: {@code r = x + temporal(norm_t(x))}, then {@code x = r + mlp(norm_c(r))}.
@@ -8,23 +9,27 @@ import dev.recall.kernels.Kernels;
  */
 record ResidualBlock(GemmaRmsNorm temporalNorm, TemporalBlock temporal, GemmaRmsNorm channelNorm, GatedMlp mlp) {
 
-    /** x is the residual stream [t, hidden]; layer is this block's index in the state. */
-    void forward(RecurrentGemmaState state, int layer, float[] x, int t) {
+    /**
+     * x is the residual stream [t, hidden]; layer is this block's index in the state. normed and
+     * update are written in full by each norm and sublayer, and are dead once added to x, so every
+     * layer reuses the same two buffers.
+     */
+    void forward(RecurrentGemmaState state, int layer, float[] x, int t, Scratch scratch) {
         int n = t * temporalNorm.weight().length;
         Kernels k = Kernels.get();
-        float[] normed = new float[n];
-        float[] update = new float[n];
+        float[] normed = scratch.floats("residual.normed", n);
+        float[] update = scratch.floats("residual.update", n);
 
         temporalNorm.forward(x, t, normed);
         switch (temporal) {
             case RecurrentBlock recurrent ->
-                    recurrent.forward(state.recurrentMemory(layer), state.position() == 0, normed, t, update);
-            case LocalAttentionBlock attention -> attention.forward(state.cache(layer), normed, t, update);
+                    recurrent.forward(state.recurrentMemory(layer), state.position() == 0, normed, t, update, scratch);
+            case LocalAttentionBlock attention -> attention.forward(state.cache(layer), normed, t, update, scratch);
         }
         k.add(update, 0, x, 0, n);
 
         channelNorm.forward(x, t, normed);
-        mlp.forward(normed, t, update);
+        mlp.forward(normed, t, update, scratch);
         k.add(update, 0, x, 0, n);
     }
 }
