@@ -18,13 +18,11 @@ record LayerNorm(float[] weight, float[] bias, float eps) {
         }
     }
 
-    /** The t rows of x normalised into a new {@code [t, size]} array. */
-    float[] apply(float[] x, int t) {
-        float[] y = new float[t * size()];
+    /** Normalises the t rows of x into y (both {@code [t, size]}). */
+    void apply(float[] x, int t, float[] y) {
         for (int s = 0; s < t; s++) {
             normalize(x, s * size(), size(), weight, bias, 0, eps, y, s * size());
         }
-        return y;
     }
 
     /**

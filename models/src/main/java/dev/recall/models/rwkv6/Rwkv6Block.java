@@ -1,6 +1,7 @@
 package dev.recall.models.rwkv6;
 
 import dev.recall.kernels.Kernels;
+import dev.recall.runtime.model.Scratch;
 
 /**
  * One RWKV-6 block: {@code x += TimeMix(LN1(x))}, then {@code x += ChannelMix(LN2(x))}.
@@ -29,15 +30,23 @@ final class Rwkv6Block {
         return new LayerNorm(tensors.vector(name + ".weight", channels), tensors.vector(name + ".bias", channels), eps);
     }
 
-    /** Runs the t rows of the residual stream x ({@code [t, C]}) through the block in place. */
-    void forward(float[] x, int t, Rwkv6State state) {
+    /**
+     * Runs the t rows of the residual stream x ({@code [t, C]}) through the block in place. Its
+     * working arrays come from scratch, shared with the other blocks of the same forward call.
+     */
+    void forward(float[] x, int t, Rwkv6State state, Scratch scratch) {
         Kernels kernels = Kernels.get();
         if (preLn != null) {
             preLn.applyInPlace(x, t);
         }
-        float[] attention = timeMix.forward(ln1.apply(x, t), t, state.timeMixShift(index), state.wkv(index));
+        // One buffer holds LN1's output, then LN2's: the time mixing is done with the first (its
+        // shift state keeps a copy of the last row) before the second is written.
+        float[] normalized = scratch.floats("block.normalized", x.length);
+        ln1.apply(x, t, normalized);
+        float[] attention = timeMix.forward(normalized, t, state.timeMixShift(index), state.wkv(index), scratch);
         kernels.add(attention, 0, x, 0, x.length);
-        float[] feedForward = channelMix.forward(ln2.apply(x, t), t, state.channelMixShift(index));
+        ln2.apply(x, t, normalized);
+        float[] feedForward = channelMix.forward(normalized, t, state.channelMixShift(index), scratch);
         kernels.add(feedForward, 0, x, 0, x.length);
     }
 }

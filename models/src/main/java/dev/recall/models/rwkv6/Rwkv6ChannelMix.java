@@ -3,6 +3,7 @@ package dev.recall.models.rwkv6;
 import dev.recall.kernels.Kernels;
 import dev.recall.kernels.ScalarKernels;
 import dev.recall.kernels.WeightMatrix;
+import dev.recall.runtime.model.Scratch;
 
 /**
  * RWKV-6 channel mixing ("feed forward") of one block, on the LN2 output x with its own token
@@ -29,23 +30,29 @@ final class Rwkv6ChannelMix {
 
     /**
      * Channel mixing of the t rows of x ({@code [t, C]}, the LN2 output), advancing this layer's
-     * shift state. Returns {@code [t, C]}, to be added to the residual stream.
+     * shift state. Returns {@code [t, C]} in the scratch buffer "channelMix.v", to be added to the
+     * residual stream before the next layer's channel mixing reuses it.
      */
-    float[] forward(float[] x, int t, float[] shift) {
+    float[] forward(float[] x, int t, float[] shift, Scratch scratch) {
         Kernels kernels = Kernels.get();
-        float[] dx = TokenShift.differences(x, t, channels, shift);
+        float[] dx = scratch.floats("channelMix.dx", t * channels);
+        TokenShift.differences(x, t, channels, shift, dx);
 
-        float[] k = new float[t * key.rows()];
-        kernels.matmul(key, TokenShift.mix(x, dx, t, maaK), t, k);
+        float[] xk = scratch.floats("channelMix.xk", t * channels);
+        TokenShift.mix(x, dx, t, maaK, xk);
+        float[] k = scratch.floats("channelMix.k", t * key.rows());
+        kernels.matmul(key, xk, t, k);
         for (int i = 0; i < k.length; i++) {
             float relu = Math.max(k[i], 0f);
             k[i] = relu * relu;
         }
-        float[] v = new float[t * channels];
+        float[] v = scratch.floats("channelMix.v", t * channels);
         kernels.matmul(value, k, t, v);
 
-        float[] r = new float[t * channels];
-        kernels.matmul(receptance, TokenShift.mix(x, dx, t, maaR), t, r);
+        float[] xr = scratch.floats("channelMix.xr", t * channels);
+        TokenShift.mix(x, dx, t, maaR, xr);
+        float[] r = scratch.floats("channelMix.r", t * channels);
+        kernels.matmul(receptance, xr, t, r);
         for (int i = 0; i < v.length; i++) {
             v[i] *= ScalarKernels.sigmoid(r[i]);
         }

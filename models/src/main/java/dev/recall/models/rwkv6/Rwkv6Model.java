@@ -9,6 +9,7 @@ import dev.recall.runtime.model.Checkpoint;
 import dev.recall.runtime.model.LanguageModel;
 import dev.recall.runtime.model.ModelInfo;
 import dev.recall.runtime.model.ModelState;
+import dev.recall.runtime.model.Scratch;
 
 import java.util.Arrays;
 
@@ -122,7 +123,10 @@ public final class Rwkv6Model implements LanguageModel {
             throw new IllegalArgumentException("token range [" + from + ", " + to + ") is empty or outside 0.." + tokens.length);
         }
         int t = to - from;
-        float[] x = new float[t * channels];
+        // One set of activation buffers for all blocks of this call (the model is shared across
+        // threads, so they cannot live in fields).
+        Scratch scratch = new Scratch();
+        float[] x = scratch.floats("model.residual", t * channels);
         for (int s = 0; s < t; s++) {
             int id = tokens[from + s];
             if (id < 0 || id >= embeddings.rows()) {
@@ -132,7 +136,7 @@ public final class Rwkv6Model implements LanguageModel {
         }
 
         for (Rwkv6Block block : blocks) {
-            block.forward(x, t, state);
+            block.forward(x, t, state, scratch);
         }
         state.advance(t);
 

@@ -4,6 +4,7 @@ import dev.recall.kernels.Kernels;
 import dev.recall.kernels.Parallel;
 import dev.recall.kernels.WeightMatrix;
 import dev.recall.kernels.Wkv6;
+import dev.recall.runtime.model.Scratch;
 
 /**
  * RWKV-6 time mixing ("attention") of one block, for a batch of t tokens of the LN1 output x:
@@ -21,6 +22,8 @@ final class Rwkv6TimeMix {
 
     /** Order of the five low-rank corrections in time_maa_w1 / time_maa_w2. */
     private static final int W = 0, K = 1, V = 2, R = 3, G = 4, MIXES = 5;
+    /** Scratch names of the five mixed inputs, in the order above (all five are live at once). */
+    private static final String[] MIXED = {"timeMix.xw", "timeMix.xk", "timeMix.xv", "timeMix.xr", "timeMix.xg"};
 
     /** Each parallel WKV task should update at least this many state elements (else threading costs more than it saves). */
     private static final int MIN_STATE_UPDATES_PER_TASK = 1 << 16;
@@ -76,38 +79,45 @@ final class Rwkv6TimeMix {
 
     /**
      * Time mixing of the t rows of x ({@code [t, C]}, the LN1 output), advancing the shift and WKV
-     * state of this layer. Returns {@code [t, C]}, to be added to the residual stream.
+     * state of this layer. Returns {@code [t, C]} in the scratch buffer "timeMix.out", to be added
+     * to the residual stream before the next layer's time mixing reuses it.
      */
-    float[] forward(float[] x, int t, float[] shift, float[] wkvState) {
+    float[] forward(float[] x, int t, float[] shift, float[] wkvState, Scratch scratch) {
         Kernels kernels = Kernels.get();
         int attention = heads * headSize;
-        float[] dx = TokenShift.differences(x, t, channels, shift);
+        float[] dx = scratch.floats("timeMix.dx", t * channels);
+        TokenShift.differences(x, t, channels, shift, dx);
 
         // Data-dependent token shift: five low-rank corrections from one shared down-projection.
-        float[] lowRank = matmul(maaDown, TokenShift.mix(x, dx, t, maaX), t);
+        float[] xx = scratch.floats("timeMix.xx", t * channels);
+        TokenShift.mix(x, dx, t, maaX, xx);
+        float[] lowRank = matmul(maaDown, xx, t, scratch, "timeMix.lowRank");
         tanh(lowRank);
+        float[] lowRankPart = scratch.floats("timeMix.lowRankPart", t * maaRank);
         float[][] mixed = new float[MIXES][];
         for (int m = 0; m < MIXES; m++) {
-            float[] correction = matmul(maaUp[m], columns(lowRank, t, MIXES * maaRank, m * maaRank, maaRank), t);
+            columns(lowRank, t, MIXES * maaRank, m * maaRank, maaRank, lowRankPart);
+            float[] correction = matmul(maaUp[m], lowRankPart, t, scratch, MIXED[m]);
             TokenShift.mixInto(x, dx, t, maa[m], correction);
             mixed[m] = correction;
         }
 
-        float[] r = matmul(receptance, mixed[R], t);
-        float[] k = matmul(key, mixed[K], t);
-        float[] v = matmul(value, mixed[V], t);
-        float[] g = matmul(gate, mixed[G], t);
+        float[] r = matmul(receptance, mixed[R], t, scratch, "timeMix.r");
+        float[] k = matmul(key, mixed[K], t, scratch, "timeMix.k");
+        float[] v = matmul(value, mixed[V], t, scratch, "timeMix.v");
+        float[] g = matmul(gate, mixed[G], t, scratch, "timeMix.g");
         kernels.silu(g, 0, t * attention);
 
-        float[] decayLowRank = matmul(decayDown, mixed[W], t);
+        float[] decayLowRank = matmul(decayDown, mixed[W], t, scratch, "timeMix.decayLowRank");
         tanh(decayLowRank);
-        float[] w = matmul(decayUp, decayLowRank, t);
+        float[] w = matmul(decayUp, decayLowRank, t, scratch, "timeMix.w");
         for (int i = 0; i < w.length; i++) {
             // Decay in (0, 1), computed in fp32 whatever the weights: exp(−exp(·)).
             w[i] = (float) Math.exp(-Math.exp(timeDecay[i % attention] + w[i]));
         }
 
-        float[] y = new float[t * attention];
+        // Every head's scan writes all of its channels of y, so stale contents do no harm.
+        float[] y = scratch.floats("timeMix.y", t * attention);
         Wkv6 wkv = Wkv6.get();
         int grain = Math.max(1, MIN_STATE_UPDATES_PER_TASK / (t * headSize * headSize));
         Parallel.forRange(heads, grain, (from, to) -> {
@@ -121,11 +131,12 @@ final class Rwkv6TimeMix {
         for (int i = 0; i < y.length; i++) {
             y[i] *= g[i];
         }
-        return matmul(output, y, t);
+        return matmul(output, y, t, scratch, "timeMix.out");
     }
 
-    private static float[] matmul(WeightMatrix w, float[] x, int t) {
-        float[] y = new float[t * w.rows()];
+    /** Y = X·Wᵀ for the t rows of x, into the scratch buffer called name ({@code [t, w.rows]}). */
+    private static float[] matmul(WeightMatrix w, float[] x, int t, Scratch scratch, String name) {
+        float[] y = scratch.floats(name, t * w.rows());
         Kernels.get().matmul(w, x, t, y);
         return y;
     }
@@ -136,12 +147,10 @@ final class Rwkv6TimeMix {
         }
     }
 
-    /** Columns [from, from + n) of the t rows of a {@code [t, width]} array, as a new {@code [t, n]} array. */
-    private static float[] columns(float[] x, int t, int width, int from, int n) {
-        float[] out = new float[t * n];
+    /** Copies columns [from, from + n) of the t rows of a {@code [t, width]} array into out ({@code [t, n]}). */
+    private static void columns(float[] x, int t, int width, int from, int n, float[] out) {
         for (int s = 0; s < t; s++) {
             System.arraycopy(x, s * width + from, out, s * n, n);
         }
-        return out;
     }
 }

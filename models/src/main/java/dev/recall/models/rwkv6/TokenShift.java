@@ -11,11 +11,10 @@ final class TokenShift {
     }
 
     /**
-     * For the t rows of x ({@code [t, n]}) returns {@code dx[s] = x[s − 1] − x[s]} with
+     * For the t rows of x ({@code [t, n]}) writes {@code dx[s] = x[s − 1] − x[s]} into dx, with
      * {@code x[−1] = previous}, then stores the last row of x into {@code previous}.
      */
-    static float[] differences(float[] x, int t, int n, float[] previous) {
-        float[] dx = new float[t * n];
+    static void differences(float[] x, int t, int n, float[] previous, float[] dx) {
         for (int c = 0; c < n; c++) {
             dx[c] = previous[c] - x[c];
         }
@@ -23,17 +22,14 @@ final class TokenShift {
             dx[i] = x[i - n] - x[i];
         }
         System.arraycopy(x, (t - 1) * n, previous, 0, n);
-        return dx;
     }
 
-    /** A new {@code [t, n]} array {@code x + dx · mu} with a per-channel mixing coefficient mu. */
-    static float[] mix(float[] x, float[] dx, int t, float[] mu) {
+    /** Writes {@code x + dx · mu} into out ({@code [t, n]}), with a per-channel mixing coefficient mu. */
+    static void mix(float[] x, float[] dx, int t, float[] mu, float[] out) {
         int n = mu.length;
-        float[] out = new float[t * n];
         for (int i = 0; i < t * n; i++) {
             out[i] = x[i] + dx[i] * mu[i % n];
         }
-        return out;
     }
 
     /**
