@@ -18,7 +18,7 @@ import jdk.incubator.vector.VectorSpecies;
  */
 public class SelectiveScanVector extends SelectiveScanSequential {
 
-    private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Float> SPECIES = VectorLanes.FLOATS;
 
     /** Below this many tokens the scan vectorises along the state dimension (no transposes). */
     private static final int MIN_TOKENS_FOR_CHANNEL_LANES = 4;
@@ -98,7 +98,7 @@ public class SelectiveScanVector extends SelectiveScanSequential {
                     sk.intoArray(state, s0 + k, m);
                     acc = acc.add(sk.mul(FloatVector.fromArray(SPECIES, c, bc + k, m)), m);
                 }
-                y[i * channels + e] = acc.reduceLanes(VectorOperators.ADD) + in.d()[e] * xi;
+                y[i * channels + e] = VectorLanes.sumLanes(acc) + in.d()[e] * xi; // fixed order, as in every JIT tier
             }
         }
     }

@@ -333,7 +333,7 @@ public final class Wkv6Chunked implements Wkv6 {
             FloatVector ru = FloatVector.fromArray(SPECIES, r, o + i).mul(FloatVector.fromArray(SPECIES, u, uo + i));
             acc = ru.fma(FloatVector.fromArray(SPECIES, k, o + i), acc);
         }
-        float sum = acc.reduceLanes(VectorOperators.ADD);
+        float sum = VectorLanes.sumLanes(acc); // fixed order: reduceLanes' differs between JIT tiers
         for (; i < n; i++) {
             sum += r[o + i] * u[uo + i] * k[o + i];
         }
@@ -348,7 +348,7 @@ public final class Wkv6Chunked implements Wkv6 {
         for (; i < vectorEnd; i += lanes) {
             acc = FloatVector.fromArray(SPECIES, a, ao + i).fma(FloatVector.fromArray(SPECIES, b, bo + i), acc);
         }
-        float sum = acc.reduceLanes(VectorOperators.ADD);
+        float sum = VectorLanes.sumLanes(acc); // fixed order: reduceLanes' differs between JIT tiers
         for (; i < n; i++) {
             sum += a[ao + i] * b[bo + i];
         }
