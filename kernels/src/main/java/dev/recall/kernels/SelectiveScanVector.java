@@ -82,6 +82,7 @@ public class SelectiveScanVector extends SelectiveScanSequential {
         float[] a = in.a();
         float[] b = in.b();
         float[] c = in.c();
+        float[] accLanes = new float[lanes];
         for (int e = e0; e < e1; e++) {
             int s0 = e * n;
             for (int i = t0; i < t1; i++) {
@@ -98,7 +99,10 @@ public class SelectiveScanVector extends SelectiveScanSequential {
                     sk.intoArray(state, s0 + k, m);
                     acc = acc.add(sk.mul(FloatVector.fromArray(SPECIES, c, bc + k, m)), m);
                 }
-                y[i * channels + e] = VectorLanes.sumLanes(acc) + in.d()[e] * xi; // fixed order, as in every JIT tier
+                acc.intoArray(accLanes, 0);
+                // The fixed-order lane sum in scalar form: this loop body (an exp and masked loads)
+                // leaves C2 no inlining budget for the vector one, which would then box acc.
+                y[i * channels + e] = VectorLanes.sumLanes(accLanes, 0) + in.d()[e] * xi;
             }
         }
     }

@@ -122,4 +122,20 @@ final class VectorLanes {
         v = v.add(v.rearrange(XOR1));
         return v.lane(0);
     }
+
+    /**
+     * {@link #sumLanes(FloatVector)} of the LANES floats at {@code lanes[from..]}, with the same
+     * additions in the same order (so the same bits), in scalar code: lane i of each butterfly level
+     * is lane i plus lane i + h. It overwrites them. For loops whose body is already large: there
+     * C2 runs out of its inlining node budget (NodeCountInliningCutoff) before it reaches the
+     * vector sumLanes, and a call it does not inline boxes its vector argument on the heap.
+     */
+    static float sumLanes(float[] lanes, int from) {
+        for (int h = LANES / 2; h > 0; h /= 2) {
+            for (int i = 0; i < h; i++) {
+                lanes[from + i] += lanes[from + i + h];
+            }
+        }
+        return lanes[from];
+    }
 }

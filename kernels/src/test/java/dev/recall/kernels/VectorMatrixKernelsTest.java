@@ -1,6 +1,7 @@
 package dev.recall.kernels;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -166,6 +167,20 @@ class VectorMatrixKernelsTest {
             }
         } finally {
             Parallel.setThreads(before);
+        }
+    }
+
+    @Test
+    void scalarLaneSumHasTheBitsOfTheVectorOne() {
+        Random rnd = new Random(31);
+        float[] lanes = new float[VectorLanes.LANES + 3];
+        for (int trial = 0; trial < 2000; trial++) {
+            for (int i = 0; i < lanes.length; i++) {
+                // Wide magnitudes so that the order of the additions shows in the rounding.
+                lanes[i] = (float) (rnd.nextGaussian() * Math.pow(10, rnd.nextInt(12) - 6));
+            }
+            float want = VectorLanes.sumLanes(jdk.incubator.vector.FloatVector.fromArray(VectorLanes.FLOATS, lanes, 3));
+            assertEquals(Float.floatToIntBits(want), Float.floatToIntBits(VectorLanes.sumLanes(lanes, 3)), "trial " + trial);
         }
     }
 }
