@@ -90,18 +90,20 @@ public class SelectiveScanVector extends SelectiveScanSequential {
                 float xi = in.x()[i * channels + e];
                 float stepX = step * xi;
                 int bc = i * n;
-                FloatVector acc = FloatVector.zero(SPECIES);
+                // The accumulator waits in accLanes rather than in a vector carried around the
+                // loop: C2 boxed that one on the heap (a vector loop phi it did not scalarise), and
+                // the sum is the fixed-order lane sum in scalar form, which needs no inlining budget
+                // beside the exp. Same additions as a register accumulator, same bits.
+                FloatVector.zero(SPECIES).intoArray(accLanes, 0);
                 for (int k = 0; k < n; k += lanes) {
                     VectorMask<Float> m = SPECIES.indexInRange(k, n);
                     FloatVector decay = VectorMath.exp(FloatVector.fromArray(SPECIES, a, s0 + k, m).mul(step));
                     FloatVector sk = decay.mul(FloatVector.fromArray(SPECIES, state, s0 + k, m))
                             .add(FloatVector.fromArray(SPECIES, b, bc + k, m).mul(stepX));
                     sk.intoArray(state, s0 + k, m);
-                    acc = acc.add(sk.mul(FloatVector.fromArray(SPECIES, c, bc + k, m)), m);
+                    FloatVector.fromArray(SPECIES, accLanes, 0)
+                            .add(sk.mul(FloatVector.fromArray(SPECIES, c, bc + k, m)), m).intoArray(accLanes, 0);
                 }
-                acc.intoArray(accLanes, 0);
-                // The fixed-order lane sum in scalar form: this loop body (an exp and masked loads)
-                // leaves C2 no inlining budget for the vector one, which would then box acc.
                 y[i * channels + e] = VectorLanes.sumLanes(accLanes, 0) + in.d()[e] * xi;
             }
         }
@@ -190,23 +192,39 @@ public class SelectiveScanVector extends SelectiveScanSequential {
     @Override
     public void softplusSteps(float[] dt, float[] bias, int tokens, int channels) {
         checkSteps(dt, bias, tokens, channels);
-        int lanes = SPECIES.length();
         int bound = SPECIES.loopBound(channels);
+        float[] decays = new float[bound];
         for (int i = 0; i < tokens; i++) {
             int row = i * channels;
-            int e = 0;
-            for (; e < bound; e += lanes) {
-                FloatVector v = FloatVector.fromArray(SPECIES, dt, row + e);
-                if (bias != null) {
-                    v = v.add(FloatVector.fromArray(SPECIES, bias, e));
-                }
-                VectorMath.softplus(v).intoArray(dt, row + e);
-            }
+            // softplus in two passes, two methods (see VectorMath.softplusDecay); the same bits.
+            biasAndDecays(dt, bias, row, bound, decays);
+            softplusFromDecays(dt, row, bound, decays);
+            int e = bound;
             // The tail through the scalar twin of the same formula: every channel gets the same bits
             // whichever side of the loop bound it falls on.
             for (; e < channels; e++) {
                 dt[row + e] = VectorMath.softplusScalar(bias == null ? dt[row + e] : dt[row + e] + bias[e]);
             }
+        }
+    }
+
+    /** dt[row + e] += bias[e] and decays[e] = e^−|dt[row + e]| for e below bound. */
+    private static void biasAndDecays(float[] dt, float[] bias, int row, int bound, float[] decays) {
+        for (int e = 0; e < bound; e += SPECIES.length()) {
+            FloatVector v = FloatVector.fromArray(SPECIES, dt, row + e);
+            if (bias != null) {
+                v = v.add(FloatVector.fromArray(SPECIES, bias, e));
+                v.intoArray(dt, row + e);
+            }
+            VectorMath.softplusDecay(v).intoArray(decays, e);
+        }
+    }
+
+    /** dt[row + e] = softplus(dt[row + e]) from its decay, for e below bound. */
+    private static void softplusFromDecays(float[] dt, int row, int bound, float[] decays) {
+        for (int e = 0; e < bound; e += SPECIES.length()) {
+            FloatVector v = FloatVector.fromArray(SPECIES, dt, row + e);
+            VectorMath.softplusFrom(v, FloatVector.fromArray(SPECIES, decays, e)).intoArray(dt, row + e);
         }
     }
 

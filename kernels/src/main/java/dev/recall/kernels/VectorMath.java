@@ -338,8 +338,21 @@ public final class VectorMath {
      * relative accuracy of tiny results (v ≪ 0, where softplus(v) ≈ e^v); v itself above 20.
      */
     public static FloatVector softplus(FloatVector v) {
-        FloatVector y = v.max(0f).add(log1p(exp(v.abs().neg())));
-        return y.blend(v, v.compare(VectorOperators.GT, SOFTPLUS_IDENTITY));
+        return softplusFrom(v, softplusDecay(v));
+    }
+
+    /**
+     * The first half of {@link #softplus}: e^−|v|. Array loops should run the halves as two
+     * passes in two methods: exp and log1p in one loop body exceed C2's inlining node budget
+     * (NodeCountInliningCutoff), and a vector call it leaves out is boxed on the heap every time.
+     */
+    public static FloatVector softplusDecay(FloatVector v) {
+        return exp(v.abs().neg());
+    }
+
+    /** The second half of {@link #softplus}: max(v, 0) + log1p(e) for e = {@link #softplusDecay}(v). */
+    public static FloatVector softplusFrom(FloatVector v, FloatVector e) {
+        return v.max(0f).add(log1p(e)).blend(v, v.compare(VectorOperators.GT, SOFTPLUS_IDENTITY));
     }
 
     /** The scalar twin of {@link #softplus(FloatVector)}. */
