@@ -55,12 +55,13 @@ final class VectorMatrixKernels {
         int grain = Math.max(1, MIN_TASK_WORK / Math.max(1, ROWS * cols));
         Parallel.forRange(tiles, grain, (from, to) -> {
             int end = Math.min(rows, to * ROWS);
+            float[] lanes = new float[ROWS * LANES];
             int r = from * ROWS;
             for (; r + ROWS <= end; r += ROWS) {
-                dot4(w, r, x, xo, y, yo + r);
+                dot4(w, r, x, xo, y, yo + r, lanes);
             }
             for (; r < end; r++) {
-                y[yo + r] = dot1(w, r, x, xo);
+                y[yo + r] = dot1(w, r, x, xo, lanes);
             }
         });
     }
@@ -123,7 +124,6 @@ final class VectorMatrixKernels {
     static final class Buffers {
         private float[] a = new float[0];
         private float[] b = new float[0];
-        private float[] c = new float[0];
         private boolean inUse;
 
         static Buffers acquire(ThreadLocal<Buffers> kind) {
@@ -139,7 +139,7 @@ final class VectorMatrixKernels {
             inUse = false;
         }
 
-        // Three independent arrays, each at least the length asked for, contents unspecified.
+        // Two independent arrays, each at least the length asked for, contents unspecified.
         float[] first(int length) {
             if (a.length < length) {
                 a = new float[length];
@@ -153,18 +153,11 @@ final class VectorMatrixKernels {
             }
             return b;
         }
-
-        float[] third(int length) {
-            if (c.length < length) {
-                c = new float[length];
-            }
-            return c;
-        }
     }
 
     /** The calling thread's packed x, held for a whole matmul. */
     private static final ThreadLocal<Buffers> PACKING = ThreadLocal.withInitial(Buffers::new);
-    /** A worker's panel of widened weights, accumulators and lane sums, held for one block of panels. */
+    /** A worker's panel of widened weights and its accumulators, held for one block of panels. */
     private static final ThreadLocal<Buffers> TILES = ThreadLocal.withInitial(Buffers::new);
 
     /**
@@ -254,8 +247,6 @@ final class VectorMatrixKernels {
         private final float[] packedW;
         /** Accumulators of the block, [token][PANEL_ROWS][LANES]. */
         private final float[] acc;
-        /** Their lane sums, [token][PANEL_ROWS]. */
-        private final float[] sums;
 
         PanelMatmul(WeightMatrix w, PackedTokens x, float[] y, Buffers buffers) {
             this.w = w;
@@ -266,10 +257,9 @@ final class VectorMatrixKernels {
             this.x = x;
             this.y = y;
             int accumulators = ceilDiv(x.t1 - x.t0, TILE_TOKENS) * TILE_TOKENS * PANEL_ROWS;
-            // Room for the lane sums to run over whole groups of LANES accumulators.
             this.packedW = buffers.first(CHUNK * PANEL_ROWS);
+            // Room for the lane sums to run over whole groups of LANES accumulators.
             this.acc = buffers.second((accumulators + LANES) * LANES);
-            this.sums = buffers.third(accumulators + LANES);
             if (x.bound == 0) {
                 // No whole vector of columns: no chunk starts the accumulators, so they start here.
                 Arrays.fill(acc, 0, (accumulators + LANES) * LANES, 0f);
@@ -321,15 +311,15 @@ final class VectorMatrixKernels {
             }
         }
 
-        /** y = lane sums of the accumulators plus the leftover columns, as dot1 ends. */
+        /** y = lane sums of the accumulators (see {@link #sumLanesInPlace}) plus the leftover columns, as dot1 ends. */
         private void finish(int r) {
             int panelRows = Math.min(PANEL_ROWS, rows - r);
-            sumLanesOfEach(acc, (x.t1 - x.t0) * PANEL_ROWS, sums);
+            sumLanesInPlace(acc, ceilDiv((x.t1 - x.t0) * PANEL_ROWS, LANES) * LANES);
             for (int i = x.t0; i < x.t1; i++) {
                 int xo = i * cols;
                 int a = (i - x.t0) * PANEL_ROWS;
                 for (int k = 0; k < panelRows; k++) {
-                    float s = sums[a + k];
+                    float s = acc[a + k];
                     long e = (long) (r + k) * cols;
                     for (int c = x.bound; c < cols; c++) {
                         s = Math.fma(w.getFlat(e + c), x.x[xo + c], s);
@@ -341,71 +331,34 @@ final class VectorMatrixKernels {
     }
 
     /**
-     * sums[q] = {@link VectorLanes#sumLanes} of the q-th vector in {@code vectors}, for q below
-     * count (rounded up to whole groups of LANES, for which both arrays must have room). With 16
-     * lanes, 16 vectors are summed together: each butterfly level of sumLanes adds lane i and lane
-     * i + h within every output's segment of 2h lanes, and two vectors' segments are merged into
-     * one by a two-source permute, so a level costs two permutes and one add per pair of vectors
-     * instead of one shuffle and one add per output. The pairs added are exactly sumLanes' pairs,
-     * so every sum is bit-identical to it. Other widths sum one vector at a time.
+     * Replaces the first {@code count} vectors of {@code vectors} (count a multiple of LANES) by
+     * their {@link VectorLanes#sumLanes}, in order, in vectors[0, count): bit-identical sums, at a
+     * few instructions per output rather than a butterfly each. One pass per butterfly level: each
+     * merges neighbouring vectors, whose lanes form one segment of 2h lanes per output, into one
+     * vector of segments of h lanes (lane i of a segment plus lane i + h), so a level costs two
+     * permutes and an add per pair of vectors, and adds exactly sumLanes' pairs. Passes over
+     * memory, not a chain of vectors, keep each loop body small: with the four levels of 16
+     * vectors written out in one body, C2 at times ran out of node budget for the late-inlined
+     * permutes and fell back to Java code that boxed every one of them on the heap.
      */
-    static void sumLanesOfEach(float[] vectors, int count, float[] sums) {
-        if (LANES != 16) {
-            for (int q = 0; q < count; q++) {
-                sums[q] = sumLanes(FloatVector.fromArray(FLOATS, vectors, q * LANES));
-            }
-            return;
-        }
-        // The merges are written out rather than called: C2 declined to inline a helper here
-        // ("callee uses too much stack"), and a vector returned from a call that is not inlined
-        // is boxed on the heap, about 6 GB per prompt on mamba-130m.
-        FloatVector low8 = LOW_HALVES[3];
-        FloatVector high8 = HIGH_HALVES[3];
-        FloatVector low4 = LOW_HALVES[2];
-        FloatVector high4 = HIGH_HALVES[2];
-        FloatVector low2 = LOW_HALVES[1];
-        FloatVector high2 = HIGH_HALVES[1];
-        FloatVector low1 = LOW_HALVES[0];
-        FloatVector high1 = HIGH_HALVES[0];
-        for (int q = 0; q < count; q += 16) {
-            int v = q * LANES;
-            // Level h = 8: vectors hold one output each; pairs (2m, 2m+1) merge into two outputs of 8 lanes.
-            FloatVector x0 = FloatVector.fromArray(FLOATS, vectors, v);
-            FloatVector x1 = FloatVector.fromArray(FLOATS, vectors, v + LANES);
-            FloatVector b0 = low8.selectFrom(x0, x1).add(high8.selectFrom(x0, x1));
-            x0 = FloatVector.fromArray(FLOATS, vectors, v + 2 * LANES);
-            x1 = FloatVector.fromArray(FLOATS, vectors, v + 3 * LANES);
-            FloatVector b1 = low8.selectFrom(x0, x1).add(high8.selectFrom(x0, x1));
-            x0 = FloatVector.fromArray(FLOATS, vectors, v + 4 * LANES);
-            x1 = FloatVector.fromArray(FLOATS, vectors, v + 5 * LANES);
-            FloatVector b2 = low8.selectFrom(x0, x1).add(high8.selectFrom(x0, x1));
-            x0 = FloatVector.fromArray(FLOATS, vectors, v + 6 * LANES);
-            x1 = FloatVector.fromArray(FLOATS, vectors, v + 7 * LANES);
-            FloatVector b3 = low8.selectFrom(x0, x1).add(high8.selectFrom(x0, x1));
-            x0 = FloatVector.fromArray(FLOATS, vectors, v + 8 * LANES);
-            x1 = FloatVector.fromArray(FLOATS, vectors, v + 9 * LANES);
-            FloatVector b4 = low8.selectFrom(x0, x1).add(high8.selectFrom(x0, x1));
-            x0 = FloatVector.fromArray(FLOATS, vectors, v + 10 * LANES);
-            x1 = FloatVector.fromArray(FLOATS, vectors, v + 11 * LANES);
-            FloatVector b5 = low8.selectFrom(x0, x1).add(high8.selectFrom(x0, x1));
-            x0 = FloatVector.fromArray(FLOATS, vectors, v + 12 * LANES);
-            x1 = FloatVector.fromArray(FLOATS, vectors, v + 13 * LANES);
-            FloatVector b6 = low8.selectFrom(x0, x1).add(high8.selectFrom(x0, x1));
-            x0 = FloatVector.fromArray(FLOATS, vectors, v + 14 * LANES);
-            x1 = FloatVector.fromArray(FLOATS, vectors, v + 15 * LANES);
-            FloatVector b7 = low8.selectFrom(x0, x1).add(high8.selectFrom(x0, x1));
-            // Levels 4, 2, 1: the same merge of neighbouring vectors, halving the segments.
-            FloatVector c0 = low4.selectFrom(b0, b1).add(high4.selectFrom(b0, b1));
-            FloatVector c1 = low4.selectFrom(b2, b3).add(high4.selectFrom(b2, b3));
-            FloatVector c2 = low4.selectFrom(b4, b5).add(high4.selectFrom(b4, b5));
-            FloatVector c3 = low4.selectFrom(b6, b7).add(high4.selectFrom(b6, b7));
-            FloatVector d0 = low2.selectFrom(c0, c1).add(high2.selectFrom(c0, c1));
-            FloatVector d1 = low2.selectFrom(c2, c3).add(high2.selectFrom(c2, c3));
-            low1.selectFrom(d0, d1).add(high1.selectFrom(d0, d1)).intoArray(sums, q);
+    static void sumLanesInPlace(float[] vectors, int count) {
+        int n = count;
+        for (int level = LOW_HALVES.length - 1; level >= 0; level--) {
+            mergeNeighbours(vectors, n, LOW_HALVES[level], HIGH_HALVES[level]);
+            n /= 2;
         }
     }
 
-    /** Indices (into x then y, 0..2·LANES) of each segment's first and second halves, per level. */
+    /** Vector m of the n vectors in v becomes the merge of vectors 2m and 2m + 1 (in place: m ≤ 2m). */
+    private static void mergeNeighbours(float[] v, int n, FloatVector low, FloatVector high) {
+        for (int m = 0, from = 0; m < n / 2; m++, from += 2 * LANES) {
+            FloatVector x = FloatVector.fromArray(FLOATS, v, from);
+            FloatVector y = FloatVector.fromArray(FLOATS, v, from + LANES);
+            low.selectFrom(x, y).add(high.selectFrom(x, y)).intoArray(v, m * LANES);
+        }
+    }
+
+    /** Indices (into x then y, 0..2·LANES) of each segment's first and second halves, per level (h = 2^level). */
     private static final FloatVector[] LOW_HALVES = halves(0);
     private static final FloatVector[] HIGH_HALVES = halves(1);
 
@@ -526,8 +479,15 @@ final class VectorMatrixKernels {
         a35.intoArray(acc, a3 + 5 * LANES);
     }
 
+    /*
+     * dot1 and dot4 finish with the scalar form of the fixed-order lane sum, through the caller's
+     * {@code lanes} buffer (LANES floats per row). With the vector form, C2 at times ran out of
+     * inlining budget in the widening loop and left sumLanes a call, boxing all four accumulators
+     * of every tile on the heap: about 1.7 GB per 32 decode steps of rwkv6-1b6.
+     */
+
     /** y[yo] = W[r,·]·x[xo..]. */
-    static float dot1(WeightMatrix w, int r, float[] x, int xo) {
+    static float dot1(WeightMatrix w, int r, float[] x, int xo, float[] lanes) {
         MemorySegment data = w.data();
         DType dtype = w.dtype();
         int cols = w.cols();
@@ -537,7 +497,8 @@ final class VectorMatrixKernels {
         for (int c = 0; c < bound; c += LANES) {
             acc = weights(data, dtype, e + c).fma(FloatVector.fromArray(FLOATS, x, xo + c), acc);
         }
-        float s = sumLanes(acc);
+        acc.intoArray(lanes, 0);
+        float s = VectorLanes.sumLanes(lanes, 0);
         for (int c = bound; c < cols; c++) {
             s = Math.fma(w.getFlat(e + c), x[xo + c], s);
         }
@@ -545,7 +506,7 @@ final class VectorMatrixKernels {
     }
 
     /** y[yo + k] = W[r + k,·]·x[xo..] for k in 0..3. */
-    static void dot4(WeightMatrix w, int r, float[] x, int xo, float[] y, int yo) {
+    static void dot4(WeightMatrix w, int r, float[] x, int xo, float[] y, int yo, float[] lanes) {
         MemorySegment data = w.data();
         DType dtype = w.dtype();
         int cols = w.cols();
@@ -565,10 +526,14 @@ final class VectorMatrixKernels {
             a2 = weights(data, dtype, e2 + c).fma(xv, a2);
             a3 = weights(data, dtype, e3 + c).fma(xv, a3);
         }
-        float s0 = sumLanes(a0);
-        float s1 = sumLanes(a1);
-        float s2 = sumLanes(a2);
-        float s3 = sumLanes(a3);
+        a0.intoArray(lanes, 0);
+        a1.intoArray(lanes, LANES);
+        a2.intoArray(lanes, 2 * LANES);
+        a3.intoArray(lanes, 3 * LANES);
+        float s0 = VectorLanes.sumLanes(lanes, 0);
+        float s1 = VectorLanes.sumLanes(lanes, LANES);
+        float s2 = VectorLanes.sumLanes(lanes, 2 * LANES);
+        float s3 = VectorLanes.sumLanes(lanes, 3 * LANES);
         for (int c = bound; c < cols; c++) {
             float xc = x[xo + c];
             s0 = Math.fma(w.getFlat(e0 + c), xc, s0);

@@ -49,27 +49,6 @@ class VectorMatrixKernelsTest {
     }
 
     @Test
-    void groupedLaneSumsEqualSumLanesBitForBit() {
-        Random rnd = new Random(10);
-        for (int count : new int[] {1, 5, 16, 17, 40}) {
-            int padded = (count + VectorLanes.LANES) * VectorLanes.LANES;
-            float[] vectors = new float[padded];
-            for (int i = 0; i < count * VectorLanes.LANES; i++) {
-                // Wide magnitudes so that a different summation order would show.
-                vectors[i] = (float) (rnd.nextGaussian() * Math.pow(10, rnd.nextInt(12) - 6));
-            }
-            float[] sums = new float[count + VectorLanes.LANES];
-            VectorMatrixKernels.sumLanesOfEach(vectors, count, sums);
-            for (int q = 0; q < count; q++) {
-                float want = VectorLanes.sumLanes(jdk.incubator.vector.FloatVector.fromArray(VectorLanes.FLOATS, vectors,
-                        q * VectorLanes.LANES));
-                org.junit.jupiter.api.Assertions.assertEquals(Float.floatToRawIntBits(want), Float.floatToRawIntBits(sums[q]),
-                        "vector " + q + " of " + count + ": " + want + " vs " + sums[q]);
-            }
-        }
-    }
-
-    @Test
     void everyMatmulRowEqualsMatvecBitForBitAcrossChunksPanelsAndBlocks() {
         Random rnd = new Random(11);
         for (DType dtype : new DType[] {DType.F32, DType.BF16, DType.F16}) {
@@ -181,6 +160,29 @@ class VectorMatrixKernelsTest {
             }
             float want = VectorLanes.sumLanes(jdk.incubator.vector.FloatVector.fromArray(VectorLanes.FLOATS, lanes, 3));
             assertEquals(Float.floatToIntBits(want), Float.floatToIntBits(VectorLanes.sumLanes(lanes, 3)), "trial " + trial);
+        }
+    }
+
+    @Test
+    void inPlaceLaneSumsEqualSumLanesBitForBit() {
+        Random rnd = new Random(10);
+        for (int groups : new int[] {1, 2, 3, 5}) {
+            int count = groups * VectorLanes.LANES;
+            float[] vectors = new float[count * VectorLanes.LANES];
+            for (int i = 0; i < vectors.length; i++) {
+                // Wide magnitudes so that a different summation order would show.
+                vectors[i] = (float) (rnd.nextGaussian() * Math.pow(10, rnd.nextInt(12) - 6));
+            }
+            float[] want = new float[count];
+            for (int q = 0; q < count; q++) {
+                want[q] = VectorLanes.sumLanes(jdk.incubator.vector.FloatVector.fromArray(VectorLanes.FLOATS, vectors,
+                        q * VectorLanes.LANES));
+            }
+            VectorMatrixKernels.sumLanesInPlace(vectors, count);
+            for (int q = 0; q < count; q++) {
+                assertEquals(Float.floatToRawIntBits(want[q]), Float.floatToRawIntBits(vectors[q]),
+                        "vector " + q + " of " + count + ": " + want[q] + " vs " + vectors[q]);
+            }
         }
     }
 }
