@@ -2,7 +2,6 @@ package dev.recall.kernels;
 
 import static dev.recall.kernels.VectorLanes.FLOATS;
 import static dev.recall.kernels.VectorLanes.LANES;
-import static dev.recall.kernels.VectorLanes.sumLanes;
 import static dev.recall.kernels.VectorLanes.weights;
 
 import java.lang.foreign.MemorySegment;
@@ -15,7 +14,8 @@ import jdk.incubator.vector.FloatVector;
  *
  * <p>Every output y = W[r,·]·x is computed with the same arithmetic whichever tile produces it:
  * one vector accumulator per output, fused multiply-adds over the columns in steps of
- * {@link VectorLanes#LANES}, the fixed-order {@link VectorLanes#sumLanes}, then the leftover
+ * {@link VectorLanes#LANES}, the fixed-order {@link VectorLanes#sumLanes} (computed by
+ * {@link #sumLanesInPlace} for many outputs at once, same bits), then the leftover
  * columns one fused multiply-add at a time. Tiles differ only in how many outputs share each load
  * of W and x, and where an accumulator waits between column chunks. Hence matvec of token i
  * equals row i of matmul bit for bit, and no split of the work over threads changes a result.
@@ -55,13 +55,27 @@ final class VectorMatrixKernels {
         int grain = Math.max(1, MIN_TASK_WORK / Math.max(1, ROWS * cols));
         Parallel.forRange(tiles, grain, (from, to) -> {
             int end = Math.min(rows, to * ROWS);
-            float[] lanes = new float[ROWS * LANES];
-            int r = from * ROWS;
-            for (; r + ROWS <= end; r += ROWS) {
-                dot4(w, r, x, xo, y, yo + r, lanes);
-            }
-            for (; r < end; r++) {
-                y[yo + r] = dot1(w, r, x, xo, lanes);
+            // LANES rows at a time: their accumulators wait in acc, then one in-place pass sums
+            // them all (sumLanesInPlace), then each row adds its leftover columns.
+            Buffers buffers = Buffers.acquire(TILES);
+            try {
+                float[] acc = buffers.second(LANES * LANES);
+                for (int group = from * ROWS; group < end; group += LANES) {
+                    int groupEnd = Math.min(end, group + LANES);
+                    int r = group;
+                    for (; r + ROWS <= groupEnd; r += ROWS) {
+                        accumulate4(w, r, x, xo, acc, (r - group) * LANES);
+                    }
+                    for (; r < groupEnd; r++) {
+                        accumulate1(w, r, x, xo, acc, (r - group) * LANES);
+                    }
+                    sumLanesInPlace(acc, LANES);
+                    for (r = group; r < groupEnd; r++) {
+                        y[yo + r] = leftoverColumns(w, r, x, xo, acc[r - group]);
+                    }
+                }
+            } finally {
+                buffers.release();
             }
         });
     }
@@ -157,7 +171,7 @@ final class VectorMatrixKernels {
 
     /** The calling thread's packed x, held for a whole matmul. */
     private static final ThreadLocal<Buffers> PACKING = ThreadLocal.withInitial(Buffers::new);
-    /** A worker's panel of widened weights and its accumulators, held for one block of panels. */
+    /** A worker's accumulators (and for matmul its panel of widened weights), held for one block of rows or panels. */
     private static final ThreadLocal<Buffers> TILES = ThreadLocal.withInitial(Buffers::new);
 
     /**
@@ -230,9 +244,9 @@ final class VectorMatrixKernels {
      * panel is widened to fp32 into {@code packedW} (small enough to stay in L1, interleaved so
      * that the tile reads it as one stream), then every tile of the block runs {@link #tile} over
      * it, continuing its 24 vector accumulators from {@code acc}. The accumulators see the same
-     * fused multiply-adds in the same column order as dot1's single accumulator; only where they
+     * fused multiply-adds in the same column order as accumulate1's single accumulator; only where they
      * wait between chunks (memory instead of a register) differs, which does not change a bit.
-     * After the last chunk each is finished exactly as dot1 finishes: the fixed-order lane sum,
+     * After the last chunk each is finished exactly as matvec finishes a row: the fixed-order lane sum,
      * then the leftover columns.
      */
     private static final class PanelMatmul {
@@ -311,7 +325,7 @@ final class VectorMatrixKernels {
             }
         }
 
-        /** y = lane sums of the accumulators (see {@link #sumLanesInPlace}) plus the leftover columns, as dot1 ends. */
+        /** y = lane sums of the accumulators (see {@link #sumLanesInPlace}) plus the leftover columns, as matvec ends a row. */
         private void finish(int r) {
             int panelRows = Math.min(PANEL_ROWS, rows - r);
             sumLanesInPlace(acc, ceilDiv((x.t1 - x.t0) * PANEL_ROWS, LANES) * LANES);
@@ -479,34 +493,24 @@ final class VectorMatrixKernels {
         a35.intoArray(acc, a3 + 5 * LANES);
     }
 
-    /*
-     * dot1 and dot4 finish with the scalar form of the fixed-order lane sum, through the caller's
-     * {@code lanes} buffer (LANES floats per row). With the vector form, C2 at times ran out of
-     * inlining budget in the widening loop and left sumLanes a call, boxing all four accumulators
-     * of every tile on the heap: about 1.7 GB per 32 decode steps of rwkv6-1b6.
+    /**
+     * acc[at, at + LANES) = the vector accumulator of row r: fused multiply-adds over the columns
+     * below the vector loop bound, in steps of LANES (the arithmetic every tile shares).
      */
-
-    /** y[yo] = W[r,·]·x[xo..]. */
-    static float dot1(WeightMatrix w, int r, float[] x, int xo, float[] lanes) {
+    static void accumulate1(WeightMatrix w, int r, float[] x, int xo, float[] acc, int at) {
         MemorySegment data = w.data();
         DType dtype = w.dtype();
-        int cols = w.cols();
-        long e = (long) r * cols;
-        int bound = FLOATS.loopBound(cols);
-        FloatVector acc = FloatVector.zero(FLOATS);
+        long e = (long) r * w.cols();
+        int bound = FLOATS.loopBound(w.cols());
+        FloatVector a = FloatVector.zero(FLOATS);
         for (int c = 0; c < bound; c += LANES) {
-            acc = weights(data, dtype, e + c).fma(FloatVector.fromArray(FLOATS, x, xo + c), acc);
+            a = weights(data, dtype, e + c).fma(FloatVector.fromArray(FLOATS, x, xo + c), a);
         }
-        acc.intoArray(lanes, 0);
-        float s = VectorLanes.sumLanes(lanes, 0);
-        for (int c = bound; c < cols; c++) {
-            s = Math.fma(w.getFlat(e + c), x[xo + c], s);
-        }
-        return s;
+        a.intoArray(acc, at);
     }
 
-    /** y[yo + k] = W[r + k,·]·x[xo..] for k in 0..3. */
-    static void dot4(WeightMatrix w, int r, float[] x, int xo, float[] y, int yo, float[] lanes) {
+    /** {@link #accumulate1} for rows r .. r + 3 at once (four weight rows share each load of x), stored one after another. */
+    static void accumulate4(WeightMatrix w, int r, float[] x, int xo, float[] acc, int at) {
         MemorySegment data = w.data();
         DType dtype = w.dtype();
         int cols = w.cols();
@@ -526,25 +530,20 @@ final class VectorMatrixKernels {
             a2 = weights(data, dtype, e2 + c).fma(xv, a2);
             a3 = weights(data, dtype, e3 + c).fma(xv, a3);
         }
-        a0.intoArray(lanes, 0);
-        a1.intoArray(lanes, LANES);
-        a2.intoArray(lanes, 2 * LANES);
-        a3.intoArray(lanes, 3 * LANES);
-        float s0 = VectorLanes.sumLanes(lanes, 0);
-        float s1 = VectorLanes.sumLanes(lanes, LANES);
-        float s2 = VectorLanes.sumLanes(lanes, 2 * LANES);
-        float s3 = VectorLanes.sumLanes(lanes, 3 * LANES);
-        for (int c = bound; c < cols; c++) {
-            float xc = x[xo + c];
-            s0 = Math.fma(w.getFlat(e0 + c), xc, s0);
-            s1 = Math.fma(w.getFlat(e1 + c), xc, s1);
-            s2 = Math.fma(w.getFlat(e2 + c), xc, s2);
-            s3 = Math.fma(w.getFlat(e3 + c), xc, s3);
+        a0.intoArray(acc, at);
+        a1.intoArray(acc, at + LANES);
+        a2.intoArray(acc, at + 2 * LANES);
+        a3.intoArray(acc, at + 3 * LANES);
+    }
+
+    /** s plus row r's columns past the vector loop bound, one fused multiply-add at a time. */
+    static float leftoverColumns(WeightMatrix w, int r, float[] x, int xo, float s) {
+        int cols = w.cols();
+        long e = (long) r * cols;
+        for (int c = FLOATS.loopBound(cols); c < cols; c++) {
+            s = Math.fma(w.getFlat(e + c), x[xo + c], s);
         }
-        y[yo] = s0;
-        y[yo + 1] = s1;
-        y[yo + 2] = s2;
-        y[yo + 3] = s3;
+        return s;
     }
 
     /** A tile accumulator: zero at the first chunk, else where the previous chunk left it. */
