@@ -26,6 +26,7 @@ import java.io.PrintWriter;
 import java.nio.ByteOrder;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Random;
@@ -114,6 +115,8 @@ final class BenchCommand implements Callable<Integer> {
             report.put("peak_rss_bytes", peakRss);
             report.put("baseline_rss_bytes", baselineRss);
             report.put("state_bytes", measured.stateBytes);
+            report.put("prefill_allocated_bytes_per_token", measured.prefillAllocated < 0 ? -1 : measured.prefillAllocated / promptTokens);
+            report.put("decode_allocated_bytes_per_token", measured.decodeAllocated < 0 ? -1 : measured.decodeAllocated / genTokens);
             // The memory target: the JVM's own baseline plus the mapped weights and the decode state, plus 10 %.
             long budget = baselineRss < 0 ? -1 : baselineRss + (long) (1.1 * (info.weightBytes() + measured.stateBytes));
             report.put("rss_budget_bytes", budget);
@@ -127,25 +130,45 @@ final class BenchCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** One timed prefill of the prompt and greedy decode of {@code steps} tokens from its state. */
-    private record Run(long prefillNanos, long decodeNanos, long stateBytes) {
+    /**
+     * One timed prefill of the prompt and greedy decode of {@code steps} tokens from its state,
+     * with the heap bytes all threads allocated in each (-1 where the JVM cannot count them).
+     */
+    private record Run(long prefillNanos, long decodeNanos, long stateBytes, long prefillAllocated, long decodeAllocated) {
     }
 
     private static Run run(LanguageModel lm, LongContextStrategy strat, int[] prompt, int steps) {
+        long a0 = allocatedBytes();
         long t0 = System.nanoTime();
         Prepared prepared = strat.prepare(lm, Prompt.plain(prompt));
         long t1 = System.nanoTime();
+        long a1 = allocatedBytes();
         float[] logits = prepared.logits();
         for (int i = 0; i < steps; i++) {
             logits = lm.step(prepared.state(), argmax(logits));
         }
         long t2 = System.nanoTime();
+        long a2 = allocatedBytes();
         for (float l : logits) {
             if (!Float.isFinite(l)) {
                 throw new RecallException("the model produced a non-finite logit while benchmarking");
             }
         }
-        return new Run(t1 - t0, t2 - t1, prepared.state().sizeBytes());
+        boolean counted = a0 >= 0 && a1 >= 0 && a2 >= 0;
+        return new Run(t1 - t0, t2 - t1, prepared.state().sizeBytes(), counted ? a1 - a0 : -1, counted ? a2 - a1 : -1);
+    }
+
+    /**
+     * Heap bytes allocated so far by all live threads, or -1. Allocation is worth watching: a
+     * Vector API value passed through a call the JIT did not inline is boxed on the heap, and
+     * such garbage made the collector grow the heap far past the model's memory (docs/performance.md).
+     */
+    private static long allocatedBytes() {
+        if (ManagementFactory.getThreadMXBean() instanceof com.sun.management.ThreadMXBean mx
+                && mx.isThreadAllocatedMemorySupported() && mx.isThreadAllocatedMemoryEnabled()) {
+            return mx.getTotalThreadAllocatedBytes();
+        }
+        return -1;
     }
 
     private static int argmax(float[] x) {
