@@ -74,37 +74,50 @@ public class SelectiveScanVector extends SelectiveScanSequential {
         }
     }
 
-    /** The recurrence with one vector covering states [k, k + L) of one channel (masked at the end). */
+    /**
+     * The recurrence with one vector covering states [k, k + L) of one channel (masked at the end).
+     * Channels go LANES at a time: each channel's output accumulators wait in {@code acc}, one
+     * per token, and one in-place pass sums them all ({@link VectorLanes#sumLanesInPlace}, the
+     * fixed-order lane sum). In memory rather than in a vector carried round the loop, which C2
+     * boxed on the heap; and no per-channel lane-sum call, which this loop body (an exp and masked
+     * loads) left C2 no inlining budget for.
+     */
     private static void scanAlongStates(Inputs in, int t0, int t1, int e0, int e1, float[] state, float[] y) {
         int lanes = SPECIES.length();
         int channels = in.channels();
         int n = in.states();
+        int tokens = t1 - t0;
         float[] a = in.a();
         float[] b = in.b();
         float[] c = in.c();
-        float[] accLanes = new float[lanes];
-        for (int e = e0; e < e1; e++) {
-            int s0 = e * n;
-            for (int i = t0; i < t1; i++) {
-                float step = in.dt()[i * channels + e];
-                float xi = in.x()[i * channels + e];
-                float stepX = step * xi;
-                int bc = i * n;
-                // The accumulator waits in accLanes rather than in a vector carried around the
-                // loop: C2 boxed that one on the heap (a vector loop phi it did not scalarise), and
-                // the sum is the fixed-order lane sum in scalar form, which needs no inlining budget
-                // beside the exp. Same additions as a register accumulator, same bits.
-                FloatVector.zero(SPECIES).intoArray(accLanes, 0);
-                for (int k = 0; k < n; k += lanes) {
-                    VectorMask<Float> m = SPECIES.indexInRange(k, n);
-                    FloatVector decay = VectorMath.exp(FloatVector.fromArray(SPECIES, a, s0 + k, m).mul(step));
-                    FloatVector sk = decay.mul(FloatVector.fromArray(SPECIES, state, s0 + k, m))
-                            .add(FloatVector.fromArray(SPECIES, b, bc + k, m).mul(stepX));
-                    sk.intoArray(state, s0 + k, m);
-                    FloatVector.fromArray(SPECIES, accLanes, 0)
-                            .add(sk.mul(FloatVector.fromArray(SPECIES, c, bc + k, m)), m).intoArray(accLanes, 0);
+        float[] acc = new float[tokens * lanes * lanes]; // [token][channel of the group][lane]
+        for (int g = e0; g < e1; g += lanes) {
+            int groupEnd = Math.min(e1, g + lanes);
+            for (int e = g; e < groupEnd; e++) {
+                int s0 = e * n;
+                for (int i = t0; i < t1; i++) {
+                    float step = in.dt()[i * channels + e];
+                    float stepX = step * in.x()[i * channels + e];
+                    int bc = i * n;
+                    int at = ((i - t0) * lanes + e - g) * lanes;
+                    FloatVector.zero(SPECIES).intoArray(acc, at);
+                    for (int k = 0; k < n; k += lanes) {
+                        VectorMask<Float> m = SPECIES.indexInRange(k, n);
+                        FloatVector decay = VectorMath.exp(FloatVector.fromArray(SPECIES, a, s0 + k, m).mul(step));
+                        FloatVector sk = decay.mul(FloatVector.fromArray(SPECIES, state, s0 + k, m))
+                                .add(FloatVector.fromArray(SPECIES, b, bc + k, m).mul(stepX));
+                        sk.intoArray(state, s0 + k, m);
+                        FloatVector.fromArray(SPECIES, acc, at)
+                                .add(sk.mul(FloatVector.fromArray(SPECIES, c, bc + k, m)), m).intoArray(acc, at);
+                    }
                 }
-                y[i * channels + e] = VectorLanes.sumLanes(accLanes, 0) + in.d()[e] * xi;
+            }
+            VectorLanes.sumLanesInPlace(acc, tokens * lanes);
+            for (int e = g; e < groupEnd; e++) {
+                for (int i = t0; i < t1; i++) {
+                    float xi = in.x()[i * channels + e];
+                    y[i * channels + e] = acc[(i - t0) * lanes + e - g] + in.d()[e] * xi;
+                }
             }
         }
     }

@@ -124,18 +124,52 @@ final class VectorLanes {
     }
 
     /**
-     * {@link #sumLanes(FloatVector)} of the LANES floats at {@code lanes[from..]}, with the same
-     * additions in the same order (so the same bits), in scalar code: lane i of each butterfly level
-     * is lane i plus lane i + h. It overwrites them. For loops whose body is already large: there
-     * C2 runs out of its inlining node budget (NodeCountInliningCutoff) before it reaches the
-     * vector sumLanes, and a call it does not inline boxes its vector argument on the heap.
+     * Replaces the first {@code count} vectors of {@code vectors} (count a multiple of LANES) by
+     * their {@link #sumLanes}, in order, in vectors[0, count): bit-identical sums, at a
+     * few instructions per output rather than a butterfly each. One pass per butterfly level: each
+     * merges neighbouring vectors, whose lanes form one segment of 2h lanes per output, into one
+     * vector of segments of h lanes (lane i of a segment plus lane i + h), so a level costs two
+     * permutes and an add per pair of vectors, and adds exactly sumLanes' pairs. Passes over
+     * memory, not a chain of vectors, keep each loop body small: with the four levels of 16
+     * vectors written out in one body, C2 at times ran out of node budget for the late-inlined
+     * permutes and fell back to Java code that boxed every one of them on the heap.
      */
-    static float sumLanes(float[] lanes, int from) {
-        for (int h = LANES / 2; h > 0; h /= 2) {
-            for (int i = 0; i < h; i++) {
-                lanes[from + i] += lanes[from + i + h];
-            }
+    static void sumLanesInPlace(float[] vectors, int count) {
+        int n = count;
+        for (int level = LOW_HALVES.length - 1; level >= 0; level--) {
+            mergeNeighbours(vectors, n, LOW_HALVES[level], HIGH_HALVES[level]);
+            n /= 2;
         }
-        return lanes[from];
+    }
+
+    /** Vector m of the n vectors in v becomes the merge of vectors 2m and 2m + 1 (in place: m ≤ 2m). */
+    private static void mergeNeighbours(float[] v, int n, FloatVector low, FloatVector high) {
+        for (int m = 0, from = 0; m < n / 2; m++, from += 2 * LANES) {
+            FloatVector x = FloatVector.fromArray(FLOATS, v, from);
+            FloatVector y = FloatVector.fromArray(FLOATS, v, from + LANES);
+            low.selectFrom(x, y).add(high.selectFrom(x, y)).intoArray(v, m * LANES);
+        }
+    }
+
+    /** Indices (into x then y, 0..2·LANES) of each segment's first and second halves, per level (h = 2^level). */
+    private static final FloatVector[] LOW_HALVES = halves(0);
+    private static final FloatVector[] HIGH_HALVES = halves(1);
+
+    private static FloatVector[] halves(int which) {
+        FloatVector[] levels = new FloatVector[Integer.numberOfTrailingZeros(LANES)];
+        for (int level = 0; level < levels.length; level++) {
+            int half = 1 << level;
+            int segmentsPerVector = LANES / (2 * half);
+            float[] index = new float[LANES];
+            for (int s = 0; s < LANES / half; s++) {
+                int source = s < segmentsPerVector ? 0 : LANES;
+                int segment = s % segmentsPerVector;
+                for (int i = 0; i < half; i++) {
+                    index[s * half + i] = source + segment * 2 * half + which * half + i;
+                }
+            }
+            levels[level] = FloatVector.fromArray(FLOATS, index, 0);
+        }
+        return levels;
     }
 }

@@ -15,7 +15,7 @@ import jdk.incubator.vector.FloatVector;
  * <p>Every output y = W[r,·]·x is computed with the same arithmetic whichever tile produces it:
  * one vector accumulator per output, fused multiply-adds over the columns in steps of
  * {@link VectorLanes#LANES}, the fixed-order {@link VectorLanes#sumLanes} (computed by
- * {@link #sumLanesInPlace} for many outputs at once, same bits), then the leftover
+ * {@link VectorLanes#sumLanesInPlace} for many outputs at once, same bits), then the leftover
  * columns one fused multiply-add at a time. Tiles differ only in how many outputs share each load
  * of W and x, and where an accumulator waits between column chunks. Hence matvec of token i
  * equals row i of matmul bit for bit, and no split of the work over threads changes a result.
@@ -69,7 +69,7 @@ final class VectorMatrixKernels {
                     for (; r < groupEnd; r++) {
                         accumulate1(w, r, x, xo, acc, (r - group) * LANES);
                     }
-                    sumLanesInPlace(acc, LANES);
+                    VectorLanes.sumLanesInPlace(acc, LANES);
                     for (r = group; r < groupEnd; r++) {
                         y[yo + r] = leftoverColumns(w, r, x, xo, acc[r - group]);
                     }
@@ -325,10 +325,10 @@ final class VectorMatrixKernels {
             }
         }
 
-        /** y = lane sums of the accumulators (see {@link #sumLanesInPlace}) plus the leftover columns, as matvec ends a row. */
+        /** y = lane sums of the accumulators (see {@link VectorLanes#sumLanesInPlace}) plus the leftover columns, as matvec ends a row. */
         private void finish(int r) {
             int panelRows = Math.min(PANEL_ROWS, rows - r);
-            sumLanesInPlace(acc, ceilDiv((x.t1 - x.t0) * PANEL_ROWS, LANES) * LANES);
+            VectorLanes.sumLanesInPlace(acc, ceilDiv((x.t1 - x.t0) * PANEL_ROWS, LANES) * LANES);
             for (int i = x.t0; i < x.t1; i++) {
                 int xo = i * cols;
                 int a = (i - x.t0) * PANEL_ROWS;
@@ -342,56 +342,6 @@ final class VectorMatrixKernels {
                 }
             }
         }
-    }
-
-    /**
-     * Replaces the first {@code count} vectors of {@code vectors} (count a multiple of LANES) by
-     * their {@link VectorLanes#sumLanes}, in order, in vectors[0, count): bit-identical sums, at a
-     * few instructions per output rather than a butterfly each. One pass per butterfly level: each
-     * merges neighbouring vectors, whose lanes form one segment of 2h lanes per output, into one
-     * vector of segments of h lanes (lane i of a segment plus lane i + h), so a level costs two
-     * permutes and an add per pair of vectors, and adds exactly sumLanes' pairs. Passes over
-     * memory, not a chain of vectors, keep each loop body small: with the four levels of 16
-     * vectors written out in one body, C2 at times ran out of node budget for the late-inlined
-     * permutes and fell back to Java code that boxed every one of them on the heap.
-     */
-    static void sumLanesInPlace(float[] vectors, int count) {
-        int n = count;
-        for (int level = LOW_HALVES.length - 1; level >= 0; level--) {
-            mergeNeighbours(vectors, n, LOW_HALVES[level], HIGH_HALVES[level]);
-            n /= 2;
-        }
-    }
-
-    /** Vector m of the n vectors in v becomes the merge of vectors 2m and 2m + 1 (in place: m ≤ 2m). */
-    private static void mergeNeighbours(float[] v, int n, FloatVector low, FloatVector high) {
-        for (int m = 0, from = 0; m < n / 2; m++, from += 2 * LANES) {
-            FloatVector x = FloatVector.fromArray(FLOATS, v, from);
-            FloatVector y = FloatVector.fromArray(FLOATS, v, from + LANES);
-            low.selectFrom(x, y).add(high.selectFrom(x, y)).intoArray(v, m * LANES);
-        }
-    }
-
-    /** Indices (into x then y, 0..2·LANES) of each segment's first and second halves, per level (h = 2^level). */
-    private static final FloatVector[] LOW_HALVES = halves(0);
-    private static final FloatVector[] HIGH_HALVES = halves(1);
-
-    private static FloatVector[] halves(int which) {
-        FloatVector[] levels = new FloatVector[Integer.numberOfTrailingZeros(LANES)];
-        for (int level = 0; level < levels.length; level++) {
-            int half = 1 << level;
-            int segmentsPerVector = LANES / (2 * half);
-            float[] index = new float[LANES];
-            for (int s = 0; s < LANES / half; s++) {
-                int source = s < segmentsPerVector ? 0 : LANES;
-                int segment = s % segmentsPerVector;
-                for (int i = 0; i < half; i++) {
-                    index[s * half + i] = source + segment * 2 * half + which * half + i;
-                }
-            }
-            levels[level] = FloatVector.fromArray(FLOATS, index, 0);
-        }
-        return levels;
     }
 
     /**

@@ -150,20 +150,6 @@ class VectorMatrixKernelsTest {
     }
 
     @Test
-    void scalarLaneSumHasTheBitsOfTheVectorOne() {
-        Random rnd = new Random(31);
-        float[] lanes = new float[VectorLanes.LANES + 3];
-        for (int trial = 0; trial < 2000; trial++) {
-            for (int i = 0; i < lanes.length; i++) {
-                // Wide magnitudes so that the order of the additions shows in the rounding.
-                lanes[i] = (float) (rnd.nextGaussian() * Math.pow(10, rnd.nextInt(12) - 6));
-            }
-            float want = VectorLanes.sumLanes(jdk.incubator.vector.FloatVector.fromArray(VectorLanes.FLOATS, lanes, 3));
-            assertEquals(Float.floatToIntBits(want), Float.floatToIntBits(VectorLanes.sumLanes(lanes, 3)), "trial " + trial);
-        }
-    }
-
-    @Test
     void inPlaceLaneSumsEqualSumLanesBitForBit() {
         Random rnd = new Random(10);
         for (int groups : new int[] {1, 2, 3, 5}) {
@@ -178,7 +164,7 @@ class VectorMatrixKernelsTest {
                 want[q] = VectorLanes.sumLanes(jdk.incubator.vector.FloatVector.fromArray(VectorLanes.FLOATS, vectors,
                         q * VectorLanes.LANES));
             }
-            VectorMatrixKernels.sumLanesInPlace(vectors, count);
+            VectorLanes.sumLanesInPlace(vectors, count);
             for (int q = 0; q < count; q++) {
                 assertEquals(Float.floatToRawIntBits(want[q]), Float.floatToRawIntBits(vectors[q]),
                         "vector " + q + " of " + count + ": " + want[q] + " vs " + vectors[q]);
