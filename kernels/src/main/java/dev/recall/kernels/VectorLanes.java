@@ -13,8 +13,9 @@ import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * The vector shape every SIMD kernel uses, plus the two lane-level primitives they share: loading
- * stored weights (F32, BF16, F16) as fp32 lanes, and a deterministic sum of a vector's lanes.
+ * The vector shape every SIMD kernel uses, plus the lane-level primitives they share: loading
+ * stored weights (F32, BF16, F16) as fp32 lanes, and a deterministic sum of a vector's lanes (of
+ * one vector, or of many at once in place).
  *
  * <p>The float species is {@link FloatVector#SPECIES_PREFERRED} (16 lanes with AVX-512) unless
  * {@code -Drecall.vectorBits=128|256|512} asks for another width; that switch exists so tests and
