@@ -57,7 +57,7 @@ final class VectorMatrixKernels {
             int end = Math.min(rows, to * ROWS);
             // LANES rows at a time: their accumulators wait in acc, then one in-place pass sums
             // them all (sumLanesInPlace), then each row adds its leftover columns.
-            Buffers buffers = Buffers.acquire(TILES);
+            WorkBuffers buffers = WorkBuffers.acquire(TILES);
             try {
                 float[] acc = buffers.second(LANES * LANES);
                 for (int group = from * ROWS; group < end; group += LANES) {
@@ -101,7 +101,7 @@ final class VectorMatrixKernels {
             return;
         }
         int blockTokens = tokenBlock(cols, t);
-        Buffers packing = Buffers.acquire(PACKING);
+        WorkBuffers packing = WorkBuffers.acquire(PACKING);
         try {
             PackedTokens packedX = new PackedTokens(x, cols, blockTokens, packing.first(blockTokens * FLOATS.loopBound(cols)));
             int panels = ceilDiv(rows, PANEL_ROWS);
@@ -111,7 +111,7 @@ final class VectorMatrixKernels {
                 int t1 = Math.min(t, t0 + blockTokens);
                 packedX.pack(t0, t1);
                 Parallel.forRange(panels, grain, (from, to) -> {
-                    Buffers tiles = Buffers.acquire(TILES);
+                    WorkBuffers tiles = WorkBuffers.acquire(TILES);
                     try {
                         PanelMatmul worker = new PanelMatmul(w, packedX, y, tiles);
                         for (int p = from; p < to; p++) {
@@ -127,52 +127,10 @@ final class VectorMatrixKernels {
         }
     }
 
-    /**
-     * Working memory a thread reuses from one matmul to the next: without it every call allocated
-     * its packed x (up to {@link #X_BLOCK_BYTES}) and every parallel block its accumulators (up to
-     * 192 KiB), several GB per prompt on a 24-layer model, and the garbage grew the heap far past
-     * the model's own memory. A thread that already holds its buffers (a matmul reached again
-     * while a fork-join worker waits inside another one) gets fresh ones, so no two users ever
-     * share an array. The arrays only grow; what a thread keeps is bounded by the largest block.
-     */
-    static final class Buffers {
-        private float[] a = new float[0];
-        private float[] b = new float[0];
-        private boolean inUse;
-
-        static Buffers acquire(ThreadLocal<Buffers> kind) {
-            Buffers mine = kind.get();
-            if (mine.inUse) {
-                return new Buffers();
-            }
-            mine.inUse = true;
-            return mine;
-        }
-
-        void release() {
-            inUse = false;
-        }
-
-        // Two independent arrays, each at least the length asked for, contents unspecified.
-        float[] first(int length) {
-            if (a.length < length) {
-                a = new float[length];
-            }
-            return a;
-        }
-
-        float[] second(int length) {
-            if (b.length < length) {
-                b = new float[length];
-            }
-            return b;
-        }
-    }
-
     /** The calling thread's packed x, held for a whole matmul. */
-    private static final ThreadLocal<Buffers> PACKING = ThreadLocal.withInitial(Buffers::new);
+    private static final ThreadLocal<WorkBuffers> PACKING = ThreadLocal.withInitial(WorkBuffers::new);
     /** A worker's accumulators (and for matmul its panel of widened weights), held for one block of rows or panels. */
-    private static final ThreadLocal<Buffers> TILES = ThreadLocal.withInitial(Buffers::new);
+    private static final ThreadLocal<WorkBuffers> TILES = ThreadLocal.withInitial(WorkBuffers::new);
 
     /**
      * Tokens per block: a multiple of {@link #TILE_TOKENS} whose packed x fits
@@ -262,7 +220,7 @@ final class VectorMatrixKernels {
         /** Accumulators of the block, [token][PANEL_ROWS][LANES]. */
         private final float[] acc;
 
-        PanelMatmul(WeightMatrix w, PackedTokens x, float[] y, Buffers buffers) {
+        PanelMatmul(WeightMatrix w, PackedTokens x, float[] y, WorkBuffers buffers) {
             this.w = w;
             this.data = w.data();
             this.dtype = w.dtype();

@@ -109,15 +109,15 @@ class VectorMatrixKernelsTest {
 
     @Test
     void aThreadReusesItsMatmulBuffersButNeverSharesThemWithANestedCall() {
-        ThreadLocal<VectorMatrixKernels.Buffers> kind = ThreadLocal.withInitial(VectorMatrixKernels.Buffers::new);
-        VectorMatrixKernels.Buffers outer = VectorMatrixKernels.Buffers.acquire(kind);
+        ThreadLocal<WorkBuffers> kind = ThreadLocal.withInitial(WorkBuffers::new);
+        WorkBuffers outer = WorkBuffers.acquire(kind);
         float[] held = outer.first(64);
-        VectorMatrixKernels.Buffers nested = VectorMatrixKernels.Buffers.acquire(kind);
+        WorkBuffers nested = WorkBuffers.acquire(kind);
         assertNotSame(outer, nested, "a call made while the thread holds its buffers gets its own");
         assertNotSame(held, nested.first(64));
         nested.release();
         outer.release();
-        VectorMatrixKernels.Buffers next = VectorMatrixKernels.Buffers.acquire(kind);
+        WorkBuffers next = WorkBuffers.acquire(kind);
         assertSame(outer, next, "released buffers serve the thread's next call");
         assertSame(held, next.first(32), "a shorter request keeps the larger array");
         next.release();
