@@ -23,7 +23,7 @@ import org.junit.jupiter.api.Test;
  */
 class RecurrenceTierTest {
 
-    /** Bits of the chunked WKV (several chunks, two heads) and of the selective scan (both its loop forms). */
+    /** Bits of the chunked WKV (several chunks, two heads), the selective scan (both its loop forms) and the RG-LRU. */
     static int[] outputs() {
         Random rnd = new Random(5);
         List<float[]> results = new ArrayList<>();
@@ -70,6 +70,19 @@ class RecurrenceTierTest {
             results.add(out);
             results.add(ssm);
         }
+
+        int lruWidth = 2 * VectorLanes.LANES + 5;
+        int lruTokens = 6;
+        float[] softplusParam = new float[lruWidth];
+        for (int i = 0; i < lruWidth; i++) {
+            softplusParam[i] = (float) Math.log1p(Math.exp(rnd.nextGaussian()));
+        }
+        float[] lruState = gaussian(rnd, lruWidth);
+        float[] lruOut = new float[lruTokens * lruWidth];
+        RgLru.get().scan(gaussian(rnd, lruTokens * lruWidth), gaussian(rnd, lruTokens * lruWidth),
+                gaussian(rnd, lruTokens * lruWidth), softplusParam, lruState, lruWidth, lruTokens, false, lruOut);
+        results.add(lruOut);
+        results.add(lruState);
 
         int total = results.stream().mapToInt(f -> f.length).sum();
         int[] bits = new int[total];
