@@ -144,32 +144,38 @@ final class VectorLanes {
     }
 
     /** Vector m of the n vectors in v becomes the merge of vectors 2m and 2m + 1 (in place: m ≤ 2m). */
-    private static void mergeNeighbours(float[] v, int n, FloatVector low, FloatVector high) {
+    private static void mergeNeighbours(float[] v, int n, VectorShuffle<Float> low, VectorShuffle<Float> high) {
         for (int m = 0, from = 0; m < n / 2; m++, from += 2 * LANES) {
             FloatVector x = FloatVector.fromArray(FLOATS, v, from);
             FloatVector y = FloatVector.fromArray(FLOATS, v, from + LANES);
-            low.selectFrom(x, y).add(high.selectFrom(x, y)).intoArray(v, m * LANES);
+            x.rearrange(low, y).add(x.rearrange(high, y)).intoArray(v, m * LANES);
         }
     }
 
-    /** Indices (into x then y, 0..2·LANES) of each segment's first and second halves, per level (h = 2^level). */
-    private static final FloatVector[] LOW_HALVES = halves(0);
-    private static final FloatVector[] HIGH_HALVES = halves(1);
+    /**
+     * Per level (h = 2^level), the lanes of x then y that hold each segment's first (which = 0) or
+     * second (which = 1) half. A shuffle index below 0 selects from y at index + LANES. Shuffles
+     * rather than selectFrom with an index vector: 1.4 against 2.4 ns per output in a stand-alone loop.
+     */
+    private static final VectorShuffle<Float>[] LOW_HALVES = halves(0);
+    private static final VectorShuffle<Float>[] HIGH_HALVES = halves(1);
 
-    private static FloatVector[] halves(int which) {
-        FloatVector[] levels = new FloatVector[Integer.numberOfTrailingZeros(LANES)];
+    @SuppressWarnings("unchecked")
+    private static VectorShuffle<Float>[] halves(int which) {
+        VectorShuffle<Float>[] levels = new VectorShuffle[Integer.numberOfTrailingZeros(LANES)];
         for (int level = 0; level < levels.length; level++) {
             int half = 1 << level;
             int segmentsPerVector = LANES / (2 * half);
-            float[] index = new float[LANES];
+            int[] index = new int[LANES];
             for (int s = 0; s < LANES / half; s++) {
-                int source = s < segmentsPerVector ? 0 : LANES;
+                boolean fromY = s >= segmentsPerVector;
                 int segment = s % segmentsPerVector;
                 for (int i = 0; i < half; i++) {
-                    index[s * half + i] = source + segment * 2 * half + which * half + i;
+                    int lane = segment * 2 * half + which * half + i;
+                    index[s * half + i] = fromY ? lane - LANES : lane;
                 }
             }
-            levels[level] = FloatVector.fromArray(FLOATS, index, 0);
+            levels[level] = VectorShuffle.fromArray(FLOATS, index, 0);
         }
         return levels;
     }
