@@ -206,20 +206,25 @@ public class SelectiveScanVector extends SelectiveScanSequential {
     public void softplusSteps(float[] dt, float[] bias, int tokens, int channels) {
         checkSteps(dt, bias, tokens, channels);
         int bound = SPECIES.loopBound(channels);
-        float[] decays = new float[bound];
-        for (int i = 0; i < tokens; i++) {
-            int row = i * channels;
-            // softplus in two passes, two methods (see VectorMath.softplusDecay); the same bits.
-            biasAndDecays(dt, bias, row, bound, decays);
-            softplusFromDecays(dt, row, bound, decays);
-            int e = bound;
-            // The tail through the scalar twin of the same formula: every channel gets the same bits
-            // whichever side of the loop bound it falls on.
-            for (; e < channels; e++) {
-                dt[row + e] = VectorMath.softplusScalar(bias == null ? dt[row + e] : dt[row + e] + bias[e]);
+        // Rows are independent: a prefill's rows are shared out, a decode step's one row runs inline.
+        Parallel.forRange(tokens, Math.max(1, SOFTPLUS_GRAIN / Math.max(1, channels)), (from, to) -> {
+            float[] decays = new float[bound];
+            for (int i = from; i < to; i++) {
+                int row = i * channels;
+                // softplus in two passes, two methods (see VectorMath.softplusDecay); the same bits.
+                biasAndDecays(dt, bias, row, bound, decays);
+                softplusFromDecays(dt, row, bound, decays);
+                // The tail through the scalar twin of the same formula: every channel gets the same
+                // bits whichever side of the loop bound it falls on.
+                for (int e = bound; e < channels; e++) {
+                    dt[row + e] = VectorMath.softplusScalar(bias == null ? dt[row + e] : dt[row + e] + bias[e]);
+                }
             }
-        }
+        });
     }
+
+    /** Step sizes per parallel block of softplusSteps. */
+    private static final int SOFTPLUS_GRAIN = 1 << 15;
 
     /** dt[row + e] += bias[e] and decays[e] = e^−|dt[row + e]| for e below bound. */
     private static void biasAndDecays(float[] dt, float[] bias, int row, int bound, float[] decays) {

@@ -170,13 +170,17 @@ public class VectorKernels extends ScalarKernels {
 
     @Override
     public void siluMul(float[] gate, float[] up, int n) {
-        int bound = FLOATS.loopBound(n);
-        int i = 0;
+        elementwise(n, (from, to) -> siluMulRange(gate, up, from, to));
+    }
+
+    private static void siluMulRange(float[] gate, float[] up, int from, int to) {
+        int bound = from + FLOATS.loopBound(to - from);
+        int i = from;
         for (; i < bound; i += LANES) {
             VectorMath.silu(FloatVector.fromArray(FLOATS, gate, i)).mul(FloatVector.fromArray(FLOATS, up, i))
                     .intoArray(gate, i);
         }
-        for (; i < n; i++) {
+        for (; i < to; i++) {
             gate[i] = VectorMath.siluScalar(gate[i]) * up[i];
         }
     }
@@ -196,14 +200,32 @@ public class VectorKernels extends ScalarKernels {
 
     @Override
     public void silu(float[] x, int off, int n) {
-        int bound = FLOATS.loopBound(n);
-        int i = 0;
+        elementwise(n, (from, to) -> siluRange(x, off, from, to));
+    }
+
+    private static void siluRange(float[] x, int off, int from, int to) {
+        int bound = from + FLOATS.loopBound(to - from);
+        int i = from;
         for (; i < bound; i += LANES) {
             VectorMath.silu(FloatVector.fromArray(FLOATS, x, off + i)).intoArray(x, off + i);
         }
-        for (; i < n; i++) {
+        for (; i < to; i++) {
             x[off + i] = VectorMath.siluScalar(x[off + i]);
         }
+    }
+
+    /** Elements per parallel block of an element-wise kernel; shorter runs stay on the calling thread. */
+    private static final int ELEMENTWISE_GRAIN = 1 << 15;
+
+    /**
+     * Runs body over [0, n) in blocks that start at multiples of LANES, so that every element
+     * takes the path (vector loop or scalar tail) it takes in one unsplit pass: the split never
+     * changes a bit. Prefill batches (hundreds of thousands of elements) share the threads;
+     * a decode step's few thousand run inline.
+     */
+    private static void elementwise(int n, Parallel.RangeTask body) {
+        int vectors = (n + LANES - 1) / LANES;
+        Parallel.forRange(vectors, ELEMENTWISE_GRAIN / LANES, (from, to) -> body.run(from * LANES, Math.min(n, to * LANES)));
     }
 
     @Override

@@ -338,4 +338,50 @@ class VectorKernelsTest {
             assertClose(want[i], got[i], what + " [" + i + "]");
         }
     }
+
+    @Test
+    void elementWiseKernelsGiveTheSameBitsOnOneAndOnTwoThreads() {
+        // Long enough to be split into parallel blocks, and not a multiple of the vector width.
+        int n = 200_003;
+        Random rnd = new Random(41);
+        float[] x = new float[n];
+        float[] up = new float[n];
+        for (int i = 0; i < n; i++) {
+            x[i] = (float) (rnd.nextGaussian() * 6);
+            up[i] = (float) rnd.nextGaussian();
+        }
+        int channels = 1536 + 5;
+        int tokens = 64;
+        float[] dt = new float[tokens * channels];
+        float[] bias = new float[channels];
+        for (int i = 0; i < dt.length; i++) {
+            dt[i] = (float) (rnd.nextGaussian() * 4);
+        }
+        for (int e = 0; e < channels; e++) {
+            bias[e] = (float) rnd.nextGaussian();
+        }
+        int before = Parallel.threads();
+        float[][] results = new float[2][];
+        float[][] steps = new float[2][];
+        float[][] gated = new float[2][];
+        try {
+            for (int threads = 1; threads <= 2; threads++) {
+                Parallel.setThreads(threads);
+                results[threads - 1] = x.clone();
+                vector.silu(results[threads - 1], 0, n);
+                gated[threads - 1] = x.clone();
+                vector.siluMul(gated[threads - 1], up, n);
+                steps[threads - 1] = dt.clone();
+                new SelectiveScanVector().softplusSteps(steps[threads - 1], bias, tokens, channels);
+            }
+        } finally {
+            Parallel.setThreads(before);
+        }
+        assertArrayEquals(results[0], results[1], "silu");
+        assertArrayEquals(gated[0], gated[1], "siluMul");
+        assertArrayEquals(steps[0], steps[1], "softplusSteps");
+        for (int i = 0; i < n; i += 997) {
+            assertEquals(Float.floatToIntBits(VectorMath.siluScalar(x[i])), Float.floatToIntBits(results[1][i]), "silu at " + i);
+        }
+    }
 }

@@ -1,6 +1,7 @@
 package dev.recall.models.mamba;
 
 import dev.recall.kernels.Kernels;
+import dev.recall.kernels.Parallel;
 import dev.recall.kernels.SelectiveScan;
 import dev.recall.kernels.WeightMatrix;
 import dev.recall.runtime.io.Weights;
@@ -24,6 +25,8 @@ final class MambaMixer {
     private final int states;
     private final int rank;
     private final int convWidth;
+    /** Multiply-adds per parallel block of the causal conv. */
+    private static final int CONV_GRAIN = 1 << 16;
 
     private final WeightMatrix inProjX;
     private final WeightMatrix inProjGate;
@@ -154,19 +157,23 @@ final class MambaMixer {
 
         float[] out = convBias == null ? scratch.zeroed("mixer.convolved", t * inner)
                 : scratch.floats("mixer.convolved", t * inner); // every row starts as a copy of the bias
-        for (int i = 0; i < t; i++) {
-            int row = i * inner;
-            if (convBias != null) {
-                System.arraycopy(convBias, 0, out, row, inner);
-            }
-            for (int k = 0; k < convWidth; k++) {
-                int in = (i + k) * inner;
-                int tap = k * inner;
-                for (int c = 0; c < inner; c++) {
-                    out[row + c] += convTaps[tap + c] * padded[in + c];
+        // Channels are independent: a prefill splits them over the threads (each output's sum is
+        // the same whichever thread computes it); a decode step's one token runs inline.
+        Parallel.forRange(inner, Math.max(1, CONV_GRAIN / Math.max(1, t * convWidth)), (c0, c1) -> {
+            for (int i = 0; i < t; i++) {
+                int row = i * inner;
+                if (convBias != null) {
+                    System.arraycopy(convBias, c0, out, row + c0, c1 - c0);
+                }
+                for (int k = 0; k < convWidth; k++) {
+                    int in = (i + k) * inner;
+                    int tap = k * inner;
+                    for (int c = c0; c < c1; c++) {
+                        out[row + c] += convTaps[tap + c] * padded[in + c];
+                    }
                 }
             }
-        }
+        });
         System.arraycopy(padded, t * inner, convState, 0, history * inner);
         return out;
     }
