@@ -1,17 +1,11 @@
 package dev.recall.kernels;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
-import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
 
@@ -32,15 +26,15 @@ class RecurrenceTierTest {
         int heads = 2;
         int tokens = 40;
         int n = tokens * heads * size;
-        float[] r = gaussian(rnd, n);
-        float[] k = gaussian(rnd, n);
-        float[] v = gaussian(rnd, n);
+        float[] r = TestMatrices.gaussian(rnd, n, 1);
+        float[] k = TestMatrices.gaussian(rnd, n, 1);
+        float[] v = TestMatrices.gaussian(rnd, n, 1);
         float[] w = new float[n];
         for (int i = 0; i < n; i++) {
             w[i] = (float) Math.exp(-Math.exp(rnd.nextGaussian()));
         }
-        float[] u = gaussian(rnd, heads * size);
-        float[] state = gaussian(rnd, heads * size * size);
+        float[] u = TestMatrices.gaussian(rnd, heads * size, 1);
+        float[] state = TestMatrices.gaussian(rnd, heads * size * size, 1);
         float[] y = new float[n];
         Wkv6 chunked = new Wkv6Chunked(new Wkv6Vector(), 16, 8);
         for (int h = 0; h < heads; h++) {
@@ -55,18 +49,19 @@ class RecurrenceTierTest {
         for (int i = 0; i < a.length; i++) {
             a[i] = (float) -Math.exp(rnd.nextGaussian());
         }
-        float[] d = gaussian(rnd, channels);
+        float[] d = TestMatrices.gaussian(rnd, channels, 1);
         SelectiveScan scan = new SelectiveScanVector();
         for (int t : new int[] {2, 9}) { // below and above the switch to channel lanes
-            float[] x = gaussian(rnd, t * channels);
+            float[] x = TestMatrices.gaussian(rnd, t * channels, 1);
             float[] dt = new float[t * channels];
             for (int i = 0; i < dt.length; i++) {
                 dt[i] = (float) Math.abs(rnd.nextGaussian()) * 0.1f;
             }
-            float[] ssm = gaussian(rnd, channels * states);
+            float[] ssm = TestMatrices.gaussian(rnd, channels * states, 1);
             float[] out = new float[t * channels];
-            scan.scan(new SelectiveScan.Inputs(t, channels, states, x, dt, a, gaussian(rnd, t * states),
-                    gaussian(rnd, t * states), d), ssm, out);
+            float[] b = TestMatrices.gaussian(rnd, t * states, 1);
+            float[] c = TestMatrices.gaussian(rnd, t * states, 1);
+            scan.scan(new SelectiveScan.Inputs(t, channels, states, x, dt, a, b, c, d), ssm, out);
             results.add(out);
             results.add(ssm);
         }
@@ -77,10 +72,11 @@ class RecurrenceTierTest {
         for (int i = 0; i < lruWidth; i++) {
             softplusParam[i] = (float) Math.log1p(Math.exp(rnd.nextGaussian()));
         }
-        float[] lruState = gaussian(rnd, lruWidth);
+        float[] lruState = TestMatrices.gaussian(rnd, lruWidth, 1);
         float[] lruOut = new float[lruTokens * lruWidth];
-        RgLru.get().scan(gaussian(rnd, lruTokens * lruWidth), gaussian(rnd, lruTokens * lruWidth),
-                gaussian(rnd, lruTokens * lruWidth), softplusParam, lruState, lruWidth, lruTokens, false, lruOut);
+        int lruSize = lruTokens * lruWidth;
+        RgLru.get().scan(TestMatrices.gaussian(rnd, lruSize, 1), TestMatrices.gaussian(rnd, lruSize, 1),
+                TestMatrices.gaussian(rnd, lruSize, 1), softplusParam, lruState, lruWidth, lruTokens, false, lruOut);
         results.add(lruOut);
         results.add(lruState);
 
@@ -95,62 +91,24 @@ class RecurrenceTierTest {
         return bits;
     }
 
-    private static float[] gaussian(Random rnd, int n) {
-        float[] x = new float[n];
-        for (int i = 0; i < n; i++) {
-            x[i] = (float) rnd.nextGaussian();
-        }
-        return x;
-    }
-
     @Test
     void interpretedAndCompiledRunsGiveTheSameBits() throws IOException, InterruptedException {
-        Path file = Files.createTempFile("recurrence-xint", ".bin");
-        try {
-            List<String> command = new ArrayList<>(List.of(
-                    Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xint",
-                    "--add-modules", "jdk.incubator.vector", "-cp", System.getProperty("java.class.path")));
-            String vectorBits = System.getProperty("recall.vectorBits");
-            if (vectorBits != null) {
-                command.add("-Drecall.vectorBits=" + vectorBits);
-            }
-            command.add(InterpretedRun.class.getName());
-            command.add(file.toString());
-            Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-            byte[] log = p.getInputStream().readAllBytes();
-            assertTrue(p.waitFor(300, TimeUnit.SECONDS), "interpreted run timed out");
-            assertEquals(0, p.exitValue(), "interpreted run failed: " + new String(log));
-            int[] interpreted;
-            try (DataInputStream in = new DataInputStream(Files.newInputStream(file))) {
-                interpreted = new int[in.readInt()];
-                for (int i = 0; i < interpreted.length; i++) {
-                    interpreted[i] = in.readInt();
-                }
-            }
-            int[] compiled = outputs();
-            for (int i = 0; i < 300; i++) { // enough calls for C2 to compile the kernels
-                compiled = outputs();
-            }
-            assertEquals(interpreted.length, compiled.length);
-            for (int i = 0; i < compiled.length; i++) {
-                assertEquals(interpreted[i], compiled[i], "output " + i + ": interpreted "
-                        + Float.intBitsToFloat(interpreted[i]) + ", compiled " + Float.intBitsToFloat(compiled[i]));
-            }
-        } finally {
-            Files.deleteIfExists(file);
+        int[] interpreted = InterpretedJvm.run(InterpretedRun.class);
+        int[] compiled = outputs();
+        for (int i = 0; i < 300; i++) { // enough calls for C2 to compile the kernels
+            compiled = outputs();
+        }
+        assertEquals(interpreted.length, compiled.length);
+        for (int i = 0; i < compiled.length; i++) {
+            assertEquals(interpreted[i], compiled[i], "output " + i + ": interpreted "
+                    + Float.intBitsToFloat(interpreted[i]) + ", compiled " + Float.intBitsToFloat(compiled[i]));
         }
     }
 
     /** The child JVM's entry point: writes {@link #outputs} to the named file. */
     static final class InterpretedRun {
         public static void main(String[] args) throws IOException {
-            int[] bits = outputs();
-            try (DataOutputStream out = new DataOutputStream(Files.newOutputStream(Path.of(args[0])))) {
-                out.writeInt(bits.length);
-                for (int b : bits) {
-                    out.writeInt(b);
-                }
-            }
+            InterpretedJvm.write(args[0], outputs());
         }
     }
 }

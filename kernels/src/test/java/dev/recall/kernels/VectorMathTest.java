@@ -4,15 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
-import java.util.concurrent.TimeUnit;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
@@ -362,34 +357,10 @@ class VectorMathTest {
     void resultsAreIdenticalInTheInterpreterAndInCompiledCode() throws IOException, InterruptedException {
         // A second JVM that only interprets runs the Vector API's Java fallback throughout; this one
         // has compiled the functions (warm-up below), with C2 intrinsics for the vector operations.
-        Path out = Files.createTempFile("vectormath-xint", ".bin");
-        try {
-            List<String> command = new ArrayList<>(List.of(
-                    Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xint",
-                    "--add-modules", "jdk.incubator.vector", "-cp", System.getProperty("java.class.path")));
-            String bits = System.getProperty("recall.vectorBits");
-            if (bits != null) {
-                command.add("-Drecall.vectorBits=" + bits);
-            }
-            command.add(InterpretedRun.class.getName());
-            command.add(out.toString());
-            Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-            byte[] log = p.getInputStream().readAllBytes();
-            assertTrue(p.waitFor(300, TimeUnit.SECONDS), "interpreted run timed out");
-            assertEquals(0, p.exitValue(), "interpreted run failed: " + new String(log));
-            int[] interpreted;
-            try (DataInputStream in = new DataInputStream(Files.newInputStream(out))) {
-                interpreted = new int[in.readInt()];
-                for (int i = 0; i < interpreted.length; i++) {
-                    interpreted[i] = in.readInt();
-                }
-            }
-            float[] x = tierInputs();
-            warmUp(x);
-            assertBitsEqual(interpreted, tierOutputs(x), "interpreter (-Xint) vs compiled");
-        } finally {
-            Files.deleteIfExists(out);
-        }
+        int[] interpreted = InterpretedJvm.run(InterpretedRun.class);
+        float[] x = tierInputs();
+        warmUp(x);
+        assertBitsEqual(interpreted, tierOutputs(x), "interpreter (-Xint) vs compiled");
     }
 
     private static void assertBitsEqual(int[] want, int[] got, String what) {
@@ -409,13 +380,7 @@ class VectorMathTest {
     /** The child JVM's entry point: writes {@link #tierOutputs} of {@link #tierInputs} to the named file. */
     static final class InterpretedRun {
         public static void main(String[] args) throws IOException {
-            int[] bits = tierOutputs(tierInputs());
-            try (DataOutputStream out = new DataOutputStream(Files.newOutputStream(Path.of(args[0])))) {
-                out.writeInt(bits.length);
-                for (int b : bits) {
-                    out.writeInt(b);
-                }
-            }
+            InterpretedJvm.write(args[0], tierOutputs(tierInputs()));
         }
     }
 }
