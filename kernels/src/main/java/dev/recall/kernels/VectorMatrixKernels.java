@@ -202,10 +202,10 @@ final class VectorMatrixKernels {
      * panel is widened to fp32 into {@code packedW} (small enough to stay in L1, interleaved so
      * that the tile reads it as one stream), then every tile of the block runs {@link #tile} over
      * it, continuing its 24 vector accumulators from {@code acc}. The accumulators see the same
-     * fused multiply-adds in the same column order as accumulate1's single accumulator; only where they
-     * wait between chunks (memory instead of a register) differs, which does not change a bit.
-     * After the last chunk each is finished exactly as matvec finishes a row: the fixed-order lane sum,
-     * then the leftover columns.
+     * fused multiply-adds in the same column order as accumulate1's single accumulator; only where
+     * they wait between chunks (memory instead of a register) differs, which does not change a bit.
+     * After the last chunk each is finished exactly as matvec finishes a row: the fixed-order lane
+     * sum, then the leftover columns.
      */
     private static final class PanelMatmul {
         private final WeightMatrix w;
@@ -283,20 +283,17 @@ final class VectorMatrixKernels {
             }
         }
 
-        /** y = lane sums of the accumulators (see {@link VectorLanes#sumLanesInPlace}) plus the leftover columns, as matvec ends a row. */
+        /**
+         * y = lane sums of the accumulators (see {@link VectorLanes#sumLanesInPlace}) plus the
+         * leftover columns, as matvec ends a row.
+         */
         private void finish(int r) {
             int panelRows = Math.min(PANEL_ROWS, rows - r);
             VectorLanes.sumLanesInPlace(acc, ceilDiv((x.t1 - x.t0) * PANEL_ROWS, LANES) * LANES);
             for (int i = x.t0; i < x.t1; i++) {
-                int xo = i * cols;
                 int a = (i - x.t0) * PANEL_ROWS;
                 for (int k = 0; k < panelRows; k++) {
-                    float s = acc[a + k];
-                    long e = (long) (r + k) * cols;
-                    for (int c = x.bound; c < cols; c++) {
-                        s = Math.fma(w.getFlat(e + c), x.x[xo + c], s);
-                    }
-                    y[i * rows + r + k] = s;
+                    y[i * rows + r + k] = leftoverColumns(w, r + k, x.x, i * cols, acc[a + k]);
                 }
             }
         }
