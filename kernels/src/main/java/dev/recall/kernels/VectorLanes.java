@@ -155,7 +155,8 @@ final class VectorLanes {
     /**
      * Per level (h = 2^level), the lanes of x then y that hold each segment's first (which = 0) or
      * second (which = 1) half. A shuffle index below 0 selects from y at index + LANES. Shuffles
-     * rather than selectFrom with an index vector: 1.4 against 2.4 ns per output in a stand-alone loop.
+     * rather than selectFrom with an index vector, which a throwaway loop measured slower (2.4
+     * against 1.4 ns per output); the zoo Mamba prefill figures in docs/performance.md bracket it.
      */
     private static final VectorShuffle<Float>[] LOW_HALVES = halves(0);
     private static final VectorShuffle<Float>[] HIGH_HALVES = halves(1);
