@@ -51,6 +51,15 @@ public interface Kernels {
     /** gate[i] = gelu_tanh(gate[i]) · up[i] (GeGLU with the tanh approximation). */
     void geluTanhMul(float[] gate, float[] up, int n);
 
+    /**
+     * Depthwise causal convolution over time: out[i, c] = bias[c] + Σ_k taps[k, c] · in[i + k, c]
+     * for i in [0, t) and c in [0, channels). {@code in} is [K − 1 + t, channels] (the K − 1
+     * inputs before the batch, then the batch), {@code taps} is [K, channels] with tap K − 1 on
+     * the current token, {@code bias} may be null (zero), {@code out} is [t, channels]. Each
+     * product is rounded, then added, tap by tap from k = 0 (no fused multiply-add).
+     */
+    void causalConv(float[] in, int t, int channels, float[] taps, int kernelSize, float[] bias, float[] out);
+
     /** x[off+i] = silu(x[off+i]). */
     void silu(float[] x, int off, int n);
 

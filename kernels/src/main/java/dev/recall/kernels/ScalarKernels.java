@@ -85,6 +85,23 @@ public class ScalarKernels implements Kernels {
     }
 
     @Override
+    public void causalConv(float[] in, int t, int channels, float[] taps, int kernelSize, float[] bias, float[] out) {
+        for (int i = 0; i < t; i++) {
+            int row = i * channels;
+            for (int c = 0; c < channels; c++) {
+                out[row + c] = bias == null ? 0f : bias[c];
+            }
+            for (int k = 0; k < kernelSize; k++) {
+                int at = (i + k) * channels;
+                int tap = k * channels;
+                for (int c = 0; c < channels; c++) {
+                    out[row + c] += taps[tap + c] * in[at + c];
+                }
+            }
+        }
+    }
+
+    @Override
     public void siluMul(float[] gate, float[] up, int n) {
         for (int i = 0; i < n; i++) {
             gate[i] = silu(gate[i]) * up[i];

@@ -201,48 +201,68 @@ public class SelectiveScanVector extends SelectiveScanSequential {
         return VectorMath.exp(x.blend(zero, negligible)).blend(zero, negligible);
     }
 
-    /** dt = softplus(dt + bias) over [tokens, channels], vectorised along the channels. */
+    /**
+     * dt = softplus(dt + bias) over [tokens, channels], vectorised along the channels, in two
+     * passes over the rows: biases and decays e^−|v| first, then softplus from the decays (see
+     * {@link VectorMath#softplusDecay}; the same bits as one pass). Each pass is its own parallel
+     * task. The pool calls every task's lambda through one shared call site, so the JIT compiles
+     * each lambda on its own: the exp of the first pass and the log1p of the second never meet in
+     * one compile unit, whose node budget they exceed together (C2 then boxed log1p's vectors on
+     * the heap, about 100 MB and a third of this step's time on a 4096-token zoo Mamba prefill).
+     */
     @Override
     public void softplusSteps(float[] dt, float[] bias, int tokens, int channels) {
         checkSteps(dt, bias, tokens, channels);
         int bound = SPECIES.loopBound(channels);
-        // Rows are independent: a prefill's rows are shared out, a decode step's one row runs inline.
-        Parallel.forRange(tokens, Math.max(1, SOFTPLUS_GRAIN / Math.max(1, channels)), (from, to) -> {
-            float[] decays = new float[bound];
-            for (int i = from; i < to; i++) {
-                int row = i * channels;
-                // softplus in two passes, two methods (see VectorMath.softplusDecay); the same bits.
-                biasAndDecays(dt, bias, row, bound, decays);
-                softplusFromDecays(dt, row, bound, decays);
-                // The tail through the scalar twin of the same formula: every channel gets the same
-                // bits whichever side of the loop bound it falls on.
-                for (int e = bound; e < channels; e++) {
-                    dt[row + e] = VectorMath.softplusScalar(bias == null ? dt[row + e] : dt[row + e] + bias[e]);
+        int grain = Math.max(1, SOFTPLUS_GRAIN / Math.max(1, channels));
+        WorkBuffers buffers = WorkBuffers.acquire(DECAYS);
+        try {
+            float[] decays = buffers.first(tokens * bound);
+            // Rows are independent: a prefill's rows are shared out, a decode step's one row runs inline.
+            Parallel.forRange(tokens, grain, (from, to) -> {
+                for (int i = from; i < to; i++) {
+                    biasAndDecays(dt, bias, i * channels, bound, decays, i * bound);
                 }
-            }
-        });
+            });
+            Parallel.forRange(tokens, grain, (from, to) -> {
+                for (int i = from; i < to; i++) {
+                    int row = i * channels;
+                    softplusFromDecays(dt, row, bound, decays, i * bound);
+                    // The tail through the scalar twin of the same formula: every channel gets the
+                    // same bits whichever side of the loop bound it falls on.
+                    for (int e = bound; e < channels; e++) {
+                        dt[row + e] = VectorMath.softplusScalar(bias == null ? dt[row + e] : dt[row + e] + bias[e]);
+                    }
+                }
+            });
+        } finally {
+            buffers.release();
+        }
     }
+
+    /** The calling thread's decays for softplusSteps, [tokens, channels below the loop bound]. */
+    private static final ThreadLocal<WorkBuffers> DECAYS = ThreadLocal.withInitial(WorkBuffers::new);
 
     /** Step sizes per parallel block of softplusSteps. */
     private static final int SOFTPLUS_GRAIN = 1 << 15;
 
-    /** dt[row + e] += bias[e] and decays[e] = e^−|dt[row + e]| for e below bound. */
-    private static void biasAndDecays(float[] dt, float[] bias, int row, int bound, float[] decays) {
+    /** dt[row + e] += bias[e] and decays[d + e] = e^−|dt[row + e]| for e below bound. */
+    private static void biasAndDecays(float[] dt, float[] bias, int row, int bound, float[] decays, int d) {
         for (int e = 0; e < bound; e += SPECIES.length()) {
             FloatVector v = FloatVector.fromArray(SPECIES, dt, row + e);
             if (bias != null) {
                 v = v.add(FloatVector.fromArray(SPECIES, bias, e));
                 v.intoArray(dt, row + e);
             }
-            VectorMath.softplusDecay(v).intoArray(decays, e);
+            VectorMath.softplusDecay(v).intoArray(decays, d + e);
         }
     }
 
     /** dt[row + e] = softplus(dt[row + e]) from its decay, for e below bound. */
-    private static void softplusFromDecays(float[] dt, int row, int bound, float[] decays) {
+    private static void softplusFromDecays(float[] dt, int row, int bound, float[] decays, int d) {
         for (int e = 0; e < bound; e += SPECIES.length()) {
             FloatVector v = FloatVector.fromArray(SPECIES, dt, row + e);
-            VectorMath.softplusFrom(v, FloatVector.fromArray(SPECIES, decays, e)).intoArray(dt, row + e);
+            VectorMath.softplusFrom(v, FloatVector.fromArray(SPECIES, decays, d + e)).intoArray(dt, row + e);
         }
     }
 

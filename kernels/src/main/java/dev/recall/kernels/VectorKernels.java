@@ -198,6 +198,46 @@ public class VectorKernels extends ScalarKernels {
         }
     }
 
+    /** Multiply-adds per parallel block of the causal conv. */
+    private static final int CONV_GRAIN = 1 << 16;
+
+    @Override
+    public void causalConv(float[] in, int t, int channels, float[] taps, int kernelSize, float[] bias, float[] out) {
+        // Channels are independent: a prefill splits them over the threads in whole vectors, so
+        // each channel takes the path (vector or scalar tail) it takes unsplit; a decode step's
+        // one token runs inline.
+        int vectors = (channels + LANES - 1) / LANES;
+        int grain = Math.max(1, CONV_GRAIN / Math.max(1, t * kernelSize * LANES));
+        Parallel.forRange(vectors, grain, (from, to) -> causalConvChannels(in, t, channels, taps, kernelSize, bias, out,
+                from * LANES, Math.min(channels, to * LANES)));
+    }
+
+    private static void causalConvChannels(float[] in, int t, int channels, float[] taps, int kernelSize, float[] bias,
+            float[] out, int c0, int c1) {
+        int bound = c0 + FLOATS.loopBound(c1 - c0);
+        for (int i = 0; i < t; i++) {
+            int row = i * channels;
+            int c = c0;
+            for (; c < bound; c += LANES) {
+                // Same operations as the scalar twin: start from the bias (or zero), then add each
+                // rounded product in tap order.
+                FloatVector acc = bias == null ? FloatVector.zero(FLOATS) : FloatVector.fromArray(FLOATS, bias, c);
+                for (int k = 0; k < kernelSize; k++) {
+                    acc = acc.add(FloatVector.fromArray(FLOATS, taps, k * channels + c)
+                            .mul(FloatVector.fromArray(FLOATS, in, (i + k) * channels + c)));
+                }
+                acc.intoArray(out, row + c);
+            }
+            for (; c < c1; c++) {
+                float acc = bias == null ? 0f : bias[c];
+                for (int k = 0; k < kernelSize; k++) {
+                    acc += taps[k * channels + c] * in[(i + k) * channels + c];
+                }
+                out[row + c] = acc;
+            }
+        }
+    }
+
     @Override
     public void silu(float[] x, int off, int n) {
         elementwise(n, (from, to) -> siluRange(x, off, from, to));

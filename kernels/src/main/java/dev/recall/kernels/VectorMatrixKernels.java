@@ -12,36 +12,39 @@ import jdk.incubator.vector.FloatVector;
 /**
  * SIMD matrix-vector and matrix-matrix products against a {@link WeightMatrix}.
  *
- * <p>Every output y = W[r,·]·x is computed with the same arithmetic whichever tile produces it:
- * one vector accumulator per output, fused multiply-adds over the columns in steps of
- * {@link VectorLanes#LANES}, the fixed-order {@link VectorLanes#sumLanes} (computed by
- * {@link VectorLanes#sumLanesInPlace} for many outputs at once, same bits), then the leftover
- * columns one fused multiply-add at a time. Tiles differ only in how many outputs share each load
- * of W and x, and where an accumulator waits between column chunks. Hence matvec of token i
- * equals row i of matmul bit for bit, and no split of the work over threads changes a result.
+ * <p>matvec (decode, one token) streams each weight row once: one vector accumulator per row,
+ * fused multiply-adds over the columns in steps of {@link VectorLanes#LANES}, the fixed-order
+ * {@link VectorLanes#sumLanes} (computed by {@link VectorLanes#sumLanesInPlace} for many rows at
+ * once, same bits), then the leftover columns one fused multiply-add at a time.
+ *
+ * <p>matmul (prefill) puts outputs on the lanes instead: a vector holds LANES neighbouring rows'
+ * outputs for one token, and each column adds its weights times a broadcast of the token's x. No
+ * lane sums are needed, which matter when a matrix has few columns (a 256-column output gets only
+ * 16 vector steps, and its lane sum cost half as much again), and any column count runs at full
+ * width. Each output is one chain of fused multiply-adds over the columns in order, whatever tile,
+ * chunk, item or thread computes it, so the thread count never changes a bit. The two orders
+ * differ in the last bits: a token's prefill logits agree with its decode logits to rounding, not
+ * bit for bit.
  */
 final class VectorMatrixKernels {
 
     /** Rows per matvec tile: four weight rows share each load of x. */
     private static final int ROWS = 4;
-    /** Weight rows per matmul panel: six rows share each load of x. */
-    static final int PANEL_ROWS = 6;
-    /** Tokens per matmul tile: four tokens share each load of the packed panel. */
-    static final int TILE_TOKENS = 4;
+    /** Weight rows per matmul panel: the two vectors of outputs a tile computes. */
+    static final int PANEL_ROWS = 2 * LANES;
+    /** Tokens per matmul tile: twelve tokens share each load of the packed panel. */
+    static final int TILE_TOKENS = 12;
+    /** Fewer tokens than this go through matvec (a tile of mostly repeated tokens would cost more). */
+    static final int MIN_MATMUL_TOKENS = 4;
     /**
-     * Columns per packed chunk of a panel (a multiple of every vector width): 6 × 512 fp32 = 12 KiB
-     * of weights that stay in L1 while the tiles of a token block stream their x past them.
+     * Columns per packed chunk of a panel: 256 × 32 fp32 = 32 KiB of transposed weights, which
+     * stay in L1 while the tiles of an item stream their x past them.
      */
-    static final int CHUNK = 512;
+    static final int CHUNK = 256;
+    /** Work items a matmul aims to give each thread when it has to split tokens to get them. */
+    private static final int ITEMS_PER_THREAD = 4;
     /** Multiply-adds below which a parallel task costs more to schedule than it saves. */
     private static final int MIN_TASK_WORK = 1 << 16;
-    /**
-     * Bytes of packed x per token block. Larger blocks re-read the weights fewer times but push x
-     * out of L2; 512 KiB measured best at 2048 columns (64 tokens, one quarter of a 2 MiB L2).
-     */
-    private static final int X_BLOCK_BYTES = 512 << 10;
-    /** Upper bound on a token block, which bounds the accumulator buffer (512 × 6 × 64 B = 192 KiB, in L2). */
-    static final int MAX_TOKEN_BLOCK = 512;
 
     private VectorMatrixKernels() {
     }
@@ -81,10 +84,11 @@ final class VectorMatrixKernels {
     }
 
     /**
-     * y[i, ·] = W·x[i, ·] for t tokens. Fewer than {@link #TILE_TOKENS} tokens go through matvec.
-     * More are taken a block of tokens at a time: the block's x is packed (see {@link PackedTokens}),
-     * then the weight rows are split over threads in panels of {@link #PANEL_ROWS} (see
-     * {@link PanelMatmul}).
+     * y[i, ·] = W·x[i, ·] for t tokens. Fewer than {@link #MIN_MATMUL_TOKENS} tokens go through
+     * matvec. More are split into work items of one panel of {@link #PANEL_ROWS} weight rows and a
+     * run of token tiles (see {@link PanelMatmul}); a matrix too narrow to give every thread
+     * panels of its own splits its tokens as well. Which item or thread computes an output does
+     * not change it: each output is one chain of fused multiply-adds over the columns in order.
      */
     static void matmul(WeightMatrix w, float[] x, int t, float[] y) {
         int rows = w.rows();
@@ -94,308 +98,244 @@ final class VectorMatrixKernels {
         if (t == 0 || rows == 0) {
             return;
         }
-        if (t < TILE_TOKENS) {
+        if (t < MIN_MATMUL_TOKENS) {
             for (int i = 0; i < t; i++) {
                 matvec(w, x, i * cols, y, i * rows);
             }
             return;
         }
-        int blockTokens = tokenBlock(cols, t);
-        WorkBuffers packing = WorkBuffers.acquire(PACKING);
-        try {
-            PackedTokens packedX = new PackedTokens(x, cols, blockTokens, packing.first(blockTokens * FLOATS.loopBound(cols)));
-            int panels = ceilDiv(rows, PANEL_ROWS);
-            long panelWork = (long) PANEL_ROWS * cols * blockTokens;
-            int grain = (int) Math.max(1, MIN_TASK_WORK / Math.max(1, panelWork));
-            for (int t0 = 0; t0 < t; t0 += blockTokens) {
-                int t1 = Math.min(t, t0 + blockTokens);
-                packedX.pack(t0, t1);
-                Parallel.forRange(panels, grain, (from, to) -> {
-                    WorkBuffers tiles = WorkBuffers.acquire(TILES);
-                    try {
-                        PanelMatmul worker = new PanelMatmul(w, packedX, y, tiles);
-                        for (int p = from; p < to; p++) {
-                            worker.panel(p * PANEL_ROWS);
-                        }
-                    } finally {
-                        tiles.release();
-                    }
-                });
+        int panels = ceilDiv(rows, PANEL_ROWS);
+        int tiles = ceilDiv(t, TILE_TOKENS);
+        int groups = Math.clamp(ceilDiv(ITEMS_PER_THREAD * Parallel.threads(), panels), 1, tiles);
+        int tilesPerGroup = ceilDiv(tiles, groups);
+        int groupCount = ceilDiv(tiles, tilesPerGroup);
+        int groupTokens = tilesPerGroup * TILE_TOKENS;
+        long itemWork = (long) PANEL_ROWS * cols * groupTokens;
+        int grain = (int) Math.max(1, MIN_TASK_WORK / Math.max(1, itemWork));
+        Parallel.forRange(panels * groupCount, grain, (from, to) -> {
+            WorkBuffers buffers = WorkBuffers.acquire(TILES);
+            try {
+                PanelMatmul worker = new PanelMatmul(w, x, t, y, buffers, groupTokens);
+                for (int item = from; item < to; item++) {
+                    int t0 = (item % groupCount) * groupTokens;
+                    worker.run((item / groupCount) * PANEL_ROWS, t0, Math.min(t, t0 + groupTokens));
+                }
+            } finally {
+                buffers.release();
             }
-        } finally {
-            packing.release();
-        }
+        });
     }
 
-    /** The calling thread's packed x, held for a whole matmul. */
-    private static final ThreadLocal<WorkBuffers> PACKING = ThreadLocal.withInitial(WorkBuffers::new);
-    /** A worker's accumulators (and for matmul its panel of widened weights), held for one block of rows or panels. */
+    /** A worker's accumulators and packed weights, held for one block of rows or work items. */
     private static final ThreadLocal<WorkBuffers> TILES = ThreadLocal.withInitial(WorkBuffers::new);
 
     /**
-     * Tokens per block: a multiple of {@link #TILE_TOKENS} whose packed x fits
-     * {@link #X_BLOCK_BYTES}, at most {@link #MAX_TOKEN_BLOCK} (which bounds the accumulators).
-     */
-    static int tokenBlock(int cols, int t) {
-        int fit = X_BLOCK_BYTES / Float.BYTES / Math.max(1, cols) / TILE_TOKENS * TILE_TOKENS;
-        int block = Math.clamp(fit, TILE_TOKENS, MAX_TOKEN_BLOCK);
-        return Math.min(block, ceilDiv(t, TILE_TOKENS) * TILE_TOKENS);
-    }
-
-    /**
-     * The x rows of one block of tokens, rearranged so that a tile reads its four tokens' columns
-     * as one sequential stream: for each column chunk, for each 4-token tile, for each vector step,
-     * the four tokens' vectors one after another ([chunk][tile][step][4][LANES]). A partial last
-     * tile is padded with zero tokens, whose outputs are never written. Only the columns below the
-     * vector loop bound are packed; the leftover ones are read from x itself.
-     */
-    static final class PackedTokens {
-        final float[] x;
-        final int cols;
-        /** Columns covered by whole vectors, the part the tiles compute. */
-        final int bound;
-        final float[] packed;
-        int t0;
-        int t1;
-
-        /** {@code storage}: room for blockTokens × the vector-covered columns (it may be longer). */
-        PackedTokens(float[] x, int cols, int blockTokens, float[] storage) {
-            this.x = x;
-            this.cols = cols;
-            this.bound = FLOATS.loopBound(cols);
-            this.packed = storage;
-        }
-
-        /** Packs tokens [t0, t1), at most one block. */
-        void pack(int t0, int t1) {
-            this.t0 = t0;
-            this.t1 = t1;
-            int tiles = ceilDiv(t1 - t0, TILE_TOKENS);
-            for (int c0 = 0; c0 < bound; c0 += CHUNK) {
-                int width = Math.min(CHUNK, bound - c0);
-                for (int tile = 0; tile < tiles; tile++) {
-                    int at = offset(c0, width, tile);
-                    for (int j = 0; j < TILE_TOKENS; j++) {
-                        int token = t0 + tile * TILE_TOKENS + j;
-                        int from = token * cols + c0;
-                        for (int c = 0, to = at + j * LANES; c < width; c += LANES, to += TILE_TOKENS * LANES) {
-                            if (token < t1) {
-                                FloatVector.fromArray(FLOATS, x, from + c).intoArray(packed, to);
-                            } else {
-                                Arrays.fill(packed, to, to + LANES, 0f);
-                            }
-                        }
-                    }
-                }
-            }
-        }
-
-        /** Where tile {@code tile} of the chunk starting at column c0 (width columns wide) begins. */
-        int offset(int c0, int width, int tile) {
-            return c0 * ceilDiv(t1 - t0, TILE_TOKENS) * TILE_TOKENS + tile * TILE_TOKENS * width;
-        }
-    }
-
-    /**
-     * The matmul of some panels for one packed block of tokens. For each panel of
-     * {@link #PANEL_ROWS} rows, the columns are taken {@link #CHUNK} at a time: the chunk of the
-     * panel is widened to fp32 into {@code packedW} (small enough to stay in L1, interleaved so
-     * that the tile reads it as one stream), then every tile of the block runs {@link #tile} over
-     * it, continuing its 24 vector accumulators from {@code acc}. The accumulators see the same
-     * fused multiply-adds in the same column order as accumulate1's single accumulator; only where
-     * they wait between chunks (memory instead of a register) differs, which does not change a bit.
-     * After the last chunk each is finished exactly as matvec finishes a row: the fixed-order lane
-     * sum, then the leftover columns.
+     * One worker's share of a matmul, an item at a time: weight rows [r0, r0 + PANEL_ROWS) for
+     * tokens [t0, t1). The columns are taken {@link #CHUNK} at a time: the chunk of the panel is
+     * widened and transposed into {@code packedW} ([column][PANEL_ROWS], rows past the matrix as
+     * zeros), which stays in L1 while every tile of the item's tokens runs {@link #tile} over it.
+     * The accumulators wait in {@code acc} ([token][PANEL_ROWS]) between chunks, and are copied
+     * into y after the last one.
      */
     private static final class PanelMatmul {
-        private final WeightMatrix w;
         private final MemorySegment data;
         private final DType dtype;
         private final int rows;
         private final int cols;
-        private final PackedTokens x;
+        private final float[] x;
+        private final int t;
         private final float[] y;
-        /** One chunk of the panel as fp32, [CHUNK / LANES][PANEL_ROWS][LANES]. */
         private final float[] packedW;
-        /** Accumulators of the block, [token][PANEL_ROWS][LANES]. */
         private final float[] acc;
 
-        PanelMatmul(WeightMatrix w, PackedTokens x, float[] y, WorkBuffers buffers) {
-            this.w = w;
+        PanelMatmul(WeightMatrix w, float[] x, int t, float[] y, WorkBuffers buffers, int groupTokens) {
             this.data = w.data();
             this.dtype = w.dtype();
             this.rows = w.rows();
             this.cols = w.cols();
             this.x = x;
+            this.t = t;
             this.y = y;
-            int accumulators = ceilDiv(x.t1 - x.t0, TILE_TOKENS) * TILE_TOKENS * PANEL_ROWS;
             this.packedW = buffers.first(CHUNK * PANEL_ROWS);
-            // Room for the lane sums to run over whole groups of LANES accumulators.
-            this.acc = buffers.second((accumulators + LANES) * LANES);
-            if (x.bound == 0) {
-                // No whole vector of columns: no chunk starts the accumulators, so they start here.
-                Arrays.fill(acc, 0, (accumulators + LANES) * LANES, 0f);
-            }
+            this.acc = buffers.second(groupTokens * PANEL_ROWS);
         }
 
-        /** Rows [r, r + PANEL_ROWS) (or up to the last row) for the block's tokens. */
-        void panel(int r) {
-            int tiles = ceilDiv(x.t1 - x.t0, TILE_TOKENS);
-            for (int c0 = 0; c0 < x.bound; c0 += CHUNK) {
-                int width = Math.min(CHUNK, x.bound - c0);
-                packWeights(r, c0, width);
-                for (int tile = 0; tile < tiles; tile++) {
-                    tile(packedW, width / LANES, x.packed, x.offset(c0, width, tile), acc,
-                            tile * TILE_TOKENS * PANEL_ROWS * LANES, c0 == 0);
+        void run(int r0, int t0, int t1) {
+            int width = Math.min(PANEL_ROWS, rows - r0);
+            for (int c0 = 0; c0 < cols; c0 += CHUNK) {
+                int chunk = Math.min(CHUNK, cols - c0);
+                packTransposed(r0, width, c0, chunk);
+                for (int i = t0; i < t1; i += TILE_TOKENS) {
+                    tile(packedW, chunk, x, i * cols + c0, cols, Math.min(TILE_TOKENS, t1 - i),
+                            acc, (i - t0) * PANEL_ROWS, c0 == 0);
                 }
             }
-            finish(r);
+            for (int i = t0; i < t1; i++) {
+                System.arraycopy(acc, (i - t0) * PANEL_ROWS, y, i * rows + r0, width);
+            }
         }
 
         /**
-         * packedW = W[r .. r + PANEL_ROWS, c0 .. c0 + width) widened, rows past the matrix as zeros.
-         * One loop per dtype, so that each loop body is only its load, widening and store.
+         * packedW[c][k] = W[r0 + k, c0 + c] widened, for c below {@code chunk}; rows at or past
+         * {@code width} are zeros. One loop per dtype, so that each body is a load, a widening
+         * and a store.
          */
-        private void packWeights(int r, int c0, int width) {
-            int stride = PANEL_ROWS * LANES;
+        private void packTransposed(int r0, int width, int c0, int chunk) {
+            int bound = FLOATS.loopBound(chunk);
             for (int k = 0; k < PANEL_ROWS; k++) {
-                int at = k * LANES;
-                if (r + k >= rows) {
-                    for (int c = 0; c < width; c += LANES, at += stride) {
-                        Arrays.fill(packedW, at, at + LANES, 0f);
+                if (k >= width) {
+                    for (int c = 0, at = k; c < chunk; c++, at += PANEL_ROWS) {
+                        packedW[at] = 0f;
                     }
                     continue;
                 }
-                long e = (long) (r + k) * cols + c0;
+                long e = (long) (r0 + k) * cols + c0;
+                // LANES columns of the row at a time, scattered down the panel's column slots.
+                int c = 0;
                 if (dtype == DType.BF16) {
-                    for (int c = 0; c < width; c += LANES, at += stride) {
-                        VectorLanes.bf16(data, (e + c) * 2).intoArray(packedW, at);
+                    for (; c < bound; c += LANES) {
+                        VectorLanes.bf16(data, (e + c) * 2).intoArray(packedW, c * PANEL_ROWS + k, COLUMN_SLOTS, 0);
                     }
                 } else if (dtype == DType.F32) {
-                    for (int c = 0; c < width; c += LANES, at += stride) {
-                        FloatVector.fromMemorySegment(FLOATS, data, (e + c) * 4, VectorLanes.LE).intoArray(packedW, at);
+                    for (; c < bound; c += LANES) {
+                        FloatVector.fromMemorySegment(FLOATS, data, (e + c) * 4, VectorLanes.LE)
+                                .intoArray(packedW, c * PANEL_ROWS + k, COLUMN_SLOTS, 0);
                     }
                 } else {
-                    for (int c = 0; c < width; c += LANES, at += stride) {
-                        VectorLanes.f16(data, (e + c) * 2).intoArray(packedW, at);
+                    for (; c < bound; c += LANES) {
+                        VectorLanes.f16(data, (e + c) * 2).intoArray(packedW, c * PANEL_ROWS + k, COLUMN_SLOTS, 0);
                     }
                 }
-            }
-        }
-
-        /**
-         * y = lane sums of the accumulators (see {@link VectorLanes#sumLanesInPlace}) plus the
-         * leftover columns, as matvec ends a row.
-         */
-        private void finish(int r) {
-            int panelRows = Math.min(PANEL_ROWS, rows - r);
-            VectorLanes.sumLanesInPlace(acc, ceilDiv((x.t1 - x.t0) * PANEL_ROWS, LANES) * LANES);
-            for (int i = x.t0; i < x.t1; i++) {
-                int a = (i - x.t0) * PANEL_ROWS;
-                for (int k = 0; k < panelRows; k++) {
-                    y[i * rows + r + k] = leftoverColumns(w, r + k, x.x, i * cols, acc[a + k]);
+                for (int at = c * PANEL_ROWS + k; c < chunk; c++, at += PANEL_ROWS) {
+                    packedW[at] = widen(data, dtype, e + c);
                 }
             }
         }
     }
 
+    /** Lane j of a row's LANES columns goes to column slot j of the packed panel. */
+    private static final int[] COLUMN_SLOTS = java.util.stream.IntStream.range(0, LANES).map(j -> j * PANEL_ROWS).toArray();
+
+    /** One stored weight widened to fp32 (exactly as the vector widenings do). */
+    private static float widen(MemorySegment data, DType dtype, long elem) {
+        return switch (dtype) {
+            case BF16 -> Float.intBitsToFloat(data.getAtIndex(WeightMatrix.I16, elem) << 16);
+            case F16 -> Float.float16ToFloat(data.getAtIndex(WeightMatrix.I16, elem));
+            default -> data.getAtIndex(WeightMatrix.F32, elem);
+        };
+    }
+
     /**
-     * The 6-row × 4-token register tile: 24 accumulators, zero at the {@code first} chunk and
-     * otherwise loaded from {@code acc} ([token][row][LANES] from a0), advanced over {@code steps} vector steps of columns, stored back. Each step loads
-     * four packed x vectors and six packed weight vectors, both streams sequential, and issues 24
-     * fused multiply-adds; 24 accumulators, 4 x vectors and 1 weight vector fit the 32 AVX-512
-     * registers.
+     * The register tile: {@link #TILE_TOKENS} tokens × the two vectors of a panel's outputs, 24
+     * accumulators, zero at the {@code first} chunk and otherwise loaded from {@code acc} (token j
+     * at a0 + j · PANEL_ROWS), advanced over {@code columns} columns, stored back. Each column
+     * loads the panel's two weight vectors and broadcasts each token's x once: 14 loads feed 24
+     * fused multiply-adds, and 24 accumulators, 2 weight vectors and a broadcast fit the 32
+     * AVX-512 registers. Token j reads x from xo + j · stride; a tile with only {@code valid}
+     * tokens repeats the last one (its extra outputs are never copied out).
      */
-    static void tile(float[] packedW, int steps, float[] packedX, int xo, float[] acc, int a0, boolean first) {
-        int tokenStride = PANEL_ROWS * LANES;
-        // aJK: token J, row K.
+    static void tile(float[] w, int columns, float[] x, int xo, int stride, int valid, float[] acc, int a0, boolean first) {
+        int o0 = xo;
+        int o1 = xo + Math.min(1, valid - 1) * stride;
+        int o2 = xo + Math.min(2, valid - 1) * stride;
+        int o3 = xo + Math.min(3, valid - 1) * stride;
+        int o4 = xo + Math.min(4, valid - 1) * stride;
+        int o5 = xo + Math.min(5, valid - 1) * stride;
+        int o6 = xo + Math.min(6, valid - 1) * stride;
+        int o7 = xo + Math.min(7, valid - 1) * stride;
+        int o8 = xo + Math.min(8, valid - 1) * stride;
+        int o9 = xo + Math.min(9, valid - 1) * stride;
+        int o10 = xo + Math.min(10, valid - 1) * stride;
+        int o11 = xo + Math.min(11, valid - 1) * stride;
+        // aJ0, aJ1: token J, first and second vector of outputs.
         FloatVector a00 = accumulator(acc, a0, first);
         FloatVector a01 = accumulator(acc, a0 + LANES, first);
-        FloatVector a02 = accumulator(acc, a0 + 2 * LANES, first);
-        FloatVector a03 = accumulator(acc, a0 + 3 * LANES, first);
-        FloatVector a04 = accumulator(acc, a0 + 4 * LANES, first);
-        FloatVector a05 = accumulator(acc, a0 + 5 * LANES, first);
-        int a1 = a0 + tokenStride;
-        FloatVector a10 = accumulator(acc, a1, first);
-        FloatVector a11 = accumulator(acc, a1 + LANES, first);
-        FloatVector a12 = accumulator(acc, a1 + 2 * LANES, first);
-        FloatVector a13 = accumulator(acc, a1 + 3 * LANES, first);
-        FloatVector a14 = accumulator(acc, a1 + 4 * LANES, first);
-        FloatVector a15 = accumulator(acc, a1 + 5 * LANES, first);
-        int a2 = a1 + tokenStride;
-        FloatVector a20 = accumulator(acc, a2, first);
-        FloatVector a21 = accumulator(acc, a2 + LANES, first);
-        FloatVector a22 = accumulator(acc, a2 + 2 * LANES, first);
-        FloatVector a23 = accumulator(acc, a2 + 3 * LANES, first);
-        FloatVector a24 = accumulator(acc, a2 + 4 * LANES, first);
-        FloatVector a25 = accumulator(acc, a2 + 5 * LANES, first);
-        int a3 = a2 + tokenStride;
-        FloatVector a30 = accumulator(acc, a3, first);
-        FloatVector a31 = accumulator(acc, a3 + LANES, first);
-        FloatVector a32 = accumulator(acc, a3 + 2 * LANES, first);
-        FloatVector a33 = accumulator(acc, a3 + 3 * LANES, first);
-        FloatVector a34 = accumulator(acc, a3 + 4 * LANES, first);
-        FloatVector a35 = accumulator(acc, a3 + 5 * LANES, first);
-        for (int s = 0, p = 0, q = xo; s < steps; s++, p += PANEL_ROWS * LANES, q += TILE_TOKENS * LANES) {
-            FloatVector xv0 = FloatVector.fromArray(FLOATS, packedX, q);
-            FloatVector xv1 = FloatVector.fromArray(FLOATS, packedX, q + LANES);
-            FloatVector xv2 = FloatVector.fromArray(FLOATS, packedX, q + 2 * LANES);
-            FloatVector xv3 = FloatVector.fromArray(FLOATS, packedX, q + 3 * LANES);
-            FloatVector wv = FloatVector.fromArray(FLOATS, packedW, p);
-            a00 = wv.fma(xv0, a00);
-            a10 = wv.fma(xv1, a10);
-            a20 = wv.fma(xv2, a20);
-            a30 = wv.fma(xv3, a30);
-            wv = FloatVector.fromArray(FLOATS, packedW, p + LANES);
-            a01 = wv.fma(xv0, a01);
-            a11 = wv.fma(xv1, a11);
-            a21 = wv.fma(xv2, a21);
-            a31 = wv.fma(xv3, a31);
-            wv = FloatVector.fromArray(FLOATS, packedW, p + 2 * LANES);
-            a02 = wv.fma(xv0, a02);
-            a12 = wv.fma(xv1, a12);
-            a22 = wv.fma(xv2, a22);
-            a32 = wv.fma(xv3, a32);
-            wv = FloatVector.fromArray(FLOATS, packedW, p + 3 * LANES);
-            a03 = wv.fma(xv0, a03);
-            a13 = wv.fma(xv1, a13);
-            a23 = wv.fma(xv2, a23);
-            a33 = wv.fma(xv3, a33);
-            wv = FloatVector.fromArray(FLOATS, packedW, p + 4 * LANES);
-            a04 = wv.fma(xv0, a04);
-            a14 = wv.fma(xv1, a14);
-            a24 = wv.fma(xv2, a24);
-            a34 = wv.fma(xv3, a34);
-            wv = FloatVector.fromArray(FLOATS, packedW, p + 5 * LANES);
-            a05 = wv.fma(xv0, a05);
-            a15 = wv.fma(xv1, a15);
-            a25 = wv.fma(xv2, a25);
-            a35 = wv.fma(xv3, a35);
+        FloatVector a10 = accumulator(acc, a0 + PANEL_ROWS, first);
+        FloatVector a11 = accumulator(acc, a0 + PANEL_ROWS + LANES, first);
+        FloatVector a20 = accumulator(acc, a0 + 2 * PANEL_ROWS, first);
+        FloatVector a21 = accumulator(acc, a0 + 2 * PANEL_ROWS + LANES, first);
+        FloatVector a30 = accumulator(acc, a0 + 3 * PANEL_ROWS, first);
+        FloatVector a31 = accumulator(acc, a0 + 3 * PANEL_ROWS + LANES, first);
+        FloatVector a40 = accumulator(acc, a0 + 4 * PANEL_ROWS, first);
+        FloatVector a41 = accumulator(acc, a0 + 4 * PANEL_ROWS + LANES, first);
+        FloatVector a50 = accumulator(acc, a0 + 5 * PANEL_ROWS, first);
+        FloatVector a51 = accumulator(acc, a0 + 5 * PANEL_ROWS + LANES, first);
+        FloatVector a60 = accumulator(acc, a0 + 6 * PANEL_ROWS, first);
+        FloatVector a61 = accumulator(acc, a0 + 6 * PANEL_ROWS + LANES, first);
+        FloatVector a70 = accumulator(acc, a0 + 7 * PANEL_ROWS, first);
+        FloatVector a71 = accumulator(acc, a0 + 7 * PANEL_ROWS + LANES, first);
+        FloatVector a80 = accumulator(acc, a0 + 8 * PANEL_ROWS, first);
+        FloatVector a81 = accumulator(acc, a0 + 8 * PANEL_ROWS + LANES, first);
+        FloatVector a90 = accumulator(acc, a0 + 9 * PANEL_ROWS, first);
+        FloatVector a91 = accumulator(acc, a0 + 9 * PANEL_ROWS + LANES, first);
+        FloatVector aA0 = accumulator(acc, a0 + 10 * PANEL_ROWS, first);
+        FloatVector aA1 = accumulator(acc, a0 + 10 * PANEL_ROWS + LANES, first);
+        FloatVector aB0 = accumulator(acc, a0 + 11 * PANEL_ROWS, first);
+        FloatVector aB1 = accumulator(acc, a0 + 11 * PANEL_ROWS + LANES, first);
+        for (int c = 0, p = 0; c < columns; c++, p += PANEL_ROWS) {
+            FloatVector w0 = FloatVector.fromArray(FLOATS, w, p);
+            FloatVector w1 = FloatVector.fromArray(FLOATS, w, p + LANES);
+            FloatVector b = FloatVector.broadcast(FLOATS, x[o0 + c]);
+            a00 = w0.fma(b, a00);
+            a01 = w1.fma(b, a01);
+            b = FloatVector.broadcast(FLOATS, x[o1 + c]);
+            a10 = w0.fma(b, a10);
+            a11 = w1.fma(b, a11);
+            b = FloatVector.broadcast(FLOATS, x[o2 + c]);
+            a20 = w0.fma(b, a20);
+            a21 = w1.fma(b, a21);
+            b = FloatVector.broadcast(FLOATS, x[o3 + c]);
+            a30 = w0.fma(b, a30);
+            a31 = w1.fma(b, a31);
+            b = FloatVector.broadcast(FLOATS, x[o4 + c]);
+            a40 = w0.fma(b, a40);
+            a41 = w1.fma(b, a41);
+            b = FloatVector.broadcast(FLOATS, x[o5 + c]);
+            a50 = w0.fma(b, a50);
+            a51 = w1.fma(b, a51);
+            b = FloatVector.broadcast(FLOATS, x[o6 + c]);
+            a60 = w0.fma(b, a60);
+            a61 = w1.fma(b, a61);
+            b = FloatVector.broadcast(FLOATS, x[o7 + c]);
+            a70 = w0.fma(b, a70);
+            a71 = w1.fma(b, a71);
+            b = FloatVector.broadcast(FLOATS, x[o8 + c]);
+            a80 = w0.fma(b, a80);
+            a81 = w1.fma(b, a81);
+            b = FloatVector.broadcast(FLOATS, x[o9 + c]);
+            a90 = w0.fma(b, a90);
+            a91 = w1.fma(b, a91);
+            b = FloatVector.broadcast(FLOATS, x[o10 + c]);
+            aA0 = w0.fma(b, aA0);
+            aA1 = w1.fma(b, aA1);
+            b = FloatVector.broadcast(FLOATS, x[o11 + c]);
+            aB0 = w0.fma(b, aB0);
+            aB1 = w1.fma(b, aB1);
         }
         a00.intoArray(acc, a0);
         a01.intoArray(acc, a0 + LANES);
-        a02.intoArray(acc, a0 + 2 * LANES);
-        a03.intoArray(acc, a0 + 3 * LANES);
-        a04.intoArray(acc, a0 + 4 * LANES);
-        a05.intoArray(acc, a0 + 5 * LANES);
-        a10.intoArray(acc, a1);
-        a11.intoArray(acc, a1 + LANES);
-        a12.intoArray(acc, a1 + 2 * LANES);
-        a13.intoArray(acc, a1 + 3 * LANES);
-        a14.intoArray(acc, a1 + 4 * LANES);
-        a15.intoArray(acc, a1 + 5 * LANES);
-        a20.intoArray(acc, a2);
-        a21.intoArray(acc, a2 + LANES);
-        a22.intoArray(acc, a2 + 2 * LANES);
-        a23.intoArray(acc, a2 + 3 * LANES);
-        a24.intoArray(acc, a2 + 4 * LANES);
-        a25.intoArray(acc, a2 + 5 * LANES);
-        a30.intoArray(acc, a3);
-        a31.intoArray(acc, a3 + LANES);
-        a32.intoArray(acc, a3 + 2 * LANES);
-        a33.intoArray(acc, a3 + 3 * LANES);
-        a34.intoArray(acc, a3 + 4 * LANES);
-        a35.intoArray(acc, a3 + 5 * LANES);
+        a10.intoArray(acc, a0 + PANEL_ROWS);
+        a11.intoArray(acc, a0 + PANEL_ROWS + LANES);
+        a20.intoArray(acc, a0 + 2 * PANEL_ROWS);
+        a21.intoArray(acc, a0 + 2 * PANEL_ROWS + LANES);
+        a30.intoArray(acc, a0 + 3 * PANEL_ROWS);
+        a31.intoArray(acc, a0 + 3 * PANEL_ROWS + LANES);
+        a40.intoArray(acc, a0 + 4 * PANEL_ROWS);
+        a41.intoArray(acc, a0 + 4 * PANEL_ROWS + LANES);
+        a50.intoArray(acc, a0 + 5 * PANEL_ROWS);
+        a51.intoArray(acc, a0 + 5 * PANEL_ROWS + LANES);
+        a60.intoArray(acc, a0 + 6 * PANEL_ROWS);
+        a61.intoArray(acc, a0 + 6 * PANEL_ROWS + LANES);
+        a70.intoArray(acc, a0 + 7 * PANEL_ROWS);
+        a71.intoArray(acc, a0 + 7 * PANEL_ROWS + LANES);
+        a80.intoArray(acc, a0 + 8 * PANEL_ROWS);
+        a81.intoArray(acc, a0 + 8 * PANEL_ROWS + LANES);
+        a90.intoArray(acc, a0 + 9 * PANEL_ROWS);
+        a91.intoArray(acc, a0 + 9 * PANEL_ROWS + LANES);
+        aA0.intoArray(acc, a0 + 10 * PANEL_ROWS);
+        aA1.intoArray(acc, a0 + 10 * PANEL_ROWS + LANES);
+        aB0.intoArray(acc, a0 + 11 * PANEL_ROWS);
+        aB1.intoArray(acc, a0 + 11 * PANEL_ROWS + LANES);
     }
 
     /**

@@ -112,27 +112,6 @@ class VectorKernelsTest {
     }
 
     @Test
-    void matmulRowEqualsMatvecOfThatTokenBitForBit() {
-        Random rnd = new Random(4);
-        for (DType dtype : new DType[] {DType.F32, DType.BF16}) {
-            for (int cols : new int[] {17, 64, 257}) {
-                int rows = 11;
-                int t = 7; // one 4-token tile and three single tokens
-                WeightMatrix w = TestMatrices.random(dtype, rows, cols, rnd);
-                float[] x = TestMatrices.gaussian(rnd, t * cols, 1);
-                float[] y = new float[t * rows];
-                vector.matmul(w, x, t, y);
-                for (int i = 0; i < t; i++) {
-                    float[] row = new float[rows];
-                    vector.matvec(w, x, i * cols, row, 0);
-                    assertArrayEquals(row, Arrays.copyOfRange(y, i * rows, (i + 1) * rows),
-                            dtype + " token " + i + " cols " + cols);
-                }
-            }
-        }
-    }
-
-    @Test
     void singleRowAndFourRowTilesComputeTheSameDotProduct() {
         Random rnd = new Random(5);
         WeightMatrix w = TestMatrices.random(DType.BF16, 9, 77, rnd);
@@ -336,6 +315,38 @@ class VectorKernelsTest {
         assertEquals(want.length, got.length, what);
         for (int i = 0; i < want.length; i++) {
             assertClose(want[i], got[i], what + " [" + i + "]");
+        }
+    }
+
+    @Test
+    void causalConvEqualsItsScalarTwinBitForBitOnOneAndTwoThreads() {
+        Random rnd = new Random(43);
+        int before = Parallel.threads();
+        try {
+            // Channels in whole vectors plus a tail; one token (decode) and a batch long enough to split.
+            for (int channels : new int[] {3, VectorLanes.LANES, 2 * VectorLanes.LANES + 5, 1536 + 7}) {
+                for (int t : new int[] {1, 7, 300}) {
+                    for (int kernelSize : new int[] {1, 4}) {
+                        float[] in = TestMatrices.gaussian(rnd, (kernelSize - 1 + t) * channels, 1);
+                        float[] taps = TestMatrices.gaussian(rnd, kernelSize * channels, 1);
+                        float[] bias = TestMatrices.gaussian(rnd, channels, 1);
+                        for (float[] b : new float[][] {bias, null}) {
+                            float[] want = new float[t * channels];
+                            scalar.causalConv(in, t, channels, taps, kernelSize, b, want);
+                            for (int threads = 1; threads <= 2; threads++) {
+                                Parallel.setThreads(threads);
+                                float[] got = new float[t * channels];
+                                Arrays.fill(got, Float.NaN); // every output must be written
+                                vector.causalConv(in, t, channels, taps, kernelSize, b, got);
+                                assertArrayEquals(want, got, channels + " channels, t=" + t + ", K=" + kernelSize
+                                        + (b == null ? ", no bias" : "") + ", " + threads + " threads");
+                            }
+                        }
+                    }
+                }
+            }
+        } finally {
+            Parallel.setThreads(before);
         }
     }
 

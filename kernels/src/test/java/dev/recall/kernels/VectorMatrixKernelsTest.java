@@ -12,56 +12,80 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 /**
- * The blocked matmul at sizes where its blocking shows: several column chunks plus leftover
- * columns, row counts that leave a partial panel, and token counts that span several token
- * blocks and end in a partial tile. Every output must be exactly what matvec computes for that
- * token (same arithmetic, whatever chunk, tile, block or thread produced it).
+ * The blocked matmul at sizes where its blocking shows: several column chunks plus a partial one,
+ * row counts that leave a partial panel, token counts that end in a partial tile, and matrices so
+ * narrow that their tokens are split between work items. Every output must be exactly one chain of
+ * fused multiply-adds over the columns in order (whatever chunk, tile, item or thread produced it).
  */
 class VectorMatrixKernelsTest {
 
     private final ScalarKernels scalar = new ScalarKernels();
     private final VectorKernels vector = new VectorKernels();
 
-    /** Columns covering two full chunks, a partial one and a few leftover (non-vector) columns. */
+    /** Columns covering two full chunks and a partial one that is not a whole number of vectors. */
     private static final int COLS = 2 * VectorMatrixKernels.CHUNK + 3 * VectorLanes.LANES + 5;
     /** Rows filling two panels and part of a third. */
     private static final int ROWS = 2 * VectorMatrixKernels.PANEL_ROWS + 1;
     /** One panel and one more row. */
     private static final int PANEL_PLUS_ONE = VectorMatrixKernels.PANEL_ROWS + 1;
+    /** Several tiles and a partial one. */
+    private static final int TOKENS = 5 * VectorMatrixKernels.TILE_TOKENS + 7;
 
-    /** Two full token blocks and a partial one ending in a partial tile. */
-    private static int spanningTokens(int cols) {
-        int block = VectorMatrixKernels.tokenBlock(cols, Integer.MAX_VALUE / 2);
-        return 2 * block + VectorMatrixKernels.TILE_TOKENS + 3;
+    /** y[i, r] as the matmul contract defines it: s = fma(W[r, c], x[i, c], s) for c in order from 0. */
+    private static float[] fmaChains(WeightMatrix w, float[] x, int t) {
+        float[] y = new float[t * w.rows()];
+        for (int i = 0; i < t; i++) {
+            for (int r = 0; r < w.rows(); r++) {
+                float s = 0f;
+                for (int c = 0; c < w.cols(); c++) {
+                    s = Math.fma(w.get(r, c), x[i * w.cols() + c], s);
+                }
+                y[i * w.rows() + r] = s;
+            }
+        }
+        return y;
     }
 
     @Test
-    void tokenBlocksAreWholeTilesAndNeverExceedTheTokens() {
-        for (int cols : new int[] {1, 16, 1000, COLS, 100_000}) {
-            for (int t : new int[] {4, 5, 7, 64, 1000, 5000}) {
-                int block = VectorMatrixKernels.tokenBlock(cols, t);
-                assertTrue(block % VectorMatrixKernels.TILE_TOKENS == 0, "block " + block);
-                assertTrue(block >= VectorMatrixKernels.TILE_TOKENS && block < t + VectorMatrixKernels.TILE_TOKENS,
-                        "block " + block + " for t=" + t);
-                assertTrue(block <= VectorMatrixKernels.MAX_TOKEN_BLOCK, "block " + block);
+    void everyMatmulOutputIsOneFmaChainOverTheColumnsAcrossChunksPanelsTilesAndItems() {
+        Random rnd = new Random(11);
+        int before = Parallel.threads();
+        try {
+            for (int threads : new int[] {1, 2, 3}) {
+                Parallel.setThreads(threads);
+                for (DType dtype : new DType[] {DType.F32, DType.BF16, DType.F16}) {
+                    // Wide, narrow (tokens split between items), a partial panel with few columns,
+                    // and one vector's width of columns (a rank-16 projection's shape).
+                    for (int[] shape : new int[][] {{ROWS, COLS}, {7, VectorMatrixKernels.CHUNK + 1},
+                            {PANEL_PLUS_ONE, 3}, {3 * VectorMatrixKernels.PANEL_ROWS / 2, VectorLanes.LANES}}) {
+                        WeightMatrix w = TestMatrices.random(dtype, shape[0], shape[1], rnd);
+                        for (int t : new int[] {VectorMatrixKernels.MIN_MATMUL_TOKENS, 11, 12, 13, TOKENS}) {
+                            float[] x = TestMatrices.gaussian(rnd, t * shape[1], 1);
+                            float[] y = new float[t * shape[0]];
+                            vector.matmul(w, x, t, y);
+                            assertArrayEquals(fmaChains(w, x, t), y, threads + " threads, " + dtype + " "
+                                    + shape[0] + "x" + shape[1] + ", t=" + t);
+                        }
+                    }
+                }
             }
+        } finally {
+            Parallel.setThreads(before);
         }
     }
 
     @Test
-    void everyMatmulRowEqualsMatvecBitForBitAcrossChunksPanelsAndBlocks() {
-        Random rnd = new Random(11);
-        for (DType dtype : new DType[] {DType.F32, DType.BF16, DType.F16}) {
-            WeightMatrix w = TestMatrices.random(dtype, ROWS, COLS, rnd);
-            int t = spanningTokens(COLS);
-            float[] x = TestMatrices.gaussian(rnd, t * COLS, 1);
-            float[] y = new float[t * ROWS];
-            vector.matmul(w, x, t, y);
-            float[] row = new float[ROWS];
-            for (int i = 0; i < t; i++) {
-                vector.matvec(w, x, i * COLS, row, 0);
-                assertArrayEquals(row, Arrays.copyOfRange(y, i * ROWS, (i + 1) * ROWS), dtype + " token " + i);
-            }
+    void fewerTokensThanATileGoThroughMatvec() {
+        Random rnd = new Random(14);
+        WeightMatrix w = TestMatrices.random(DType.BF16, ROWS, COLS, rnd);
+        int t = VectorMatrixKernels.MIN_MATMUL_TOKENS - 1;
+        float[] x = TestMatrices.gaussian(rnd, t * COLS, 1);
+        float[] y = new float[t * ROWS];
+        vector.matmul(w, x, t, y);
+        float[] row = new float[ROWS];
+        for (int i = 0; i < t; i++) {
+            vector.matvec(w, x, i * COLS, row, 0);
+            assertArrayEquals(row, Arrays.copyOfRange(y, i * ROWS, (i + 1) * ROWS), "token " + i);
         }
     }
 
@@ -71,7 +95,7 @@ class VectorMatrixKernelsTest {
         for (DType dtype : new DType[] {DType.F32, DType.BF16}) {
             for (int[] shape : new int[][] {{ROWS, COLS}, {7, VectorMatrixKernels.CHUNK}, {PANEL_PLUS_ONE, 3}}) {
                 WeightMatrix w = TestMatrices.random(dtype, shape[0], shape[1], rnd);
-                for (int t : new int[] {4, 6, 11, spanningTokens(shape[1])}) {
+                for (int t : new int[] {4, 6, 11, TOKENS}) {
                     float[] x = TestMatrices.gaussian(rnd, t * shape[1], 1);
                     float[] want = new float[t * shape[0]];
                     float[] got = new float[t * shape[0]];
@@ -91,7 +115,7 @@ class VectorMatrixKernelsTest {
     void blockedMatmulIsIdenticalForOneAndTwoThreads() {
         Random rnd = new Random(13);
         WeightMatrix w = TestMatrices.random(DType.BF16, 5 * VectorMatrixKernels.PANEL_ROWS + 2, COLS, rnd);
-        int t = spanningTokens(COLS);
+        int t = TOKENS;
         float[] x = TestMatrices.gaussian(rnd, t * COLS, 1);
         int before = Parallel.threads();
         try {
@@ -126,7 +150,7 @@ class VectorMatrixKernelsTest {
     @Test
     void reusedBuffersGiveTheSameProductsAsFreshOnes() {
         // One thread, matrices of shrinking and growing widths: every call inherits the previous
-        // call's packed x and accumulators, which must not leak into its results.
+        // call's packed weights and accumulators, which must not leak into its results.
         Random rnd = new Random(21);
         int before = Parallel.threads();
         try {
@@ -137,12 +161,7 @@ class VectorMatrixKernelsTest {
                 float[] x = TestMatrices.gaussian(rnd, t * cols, 1);
                 float[] got = new float[t * w.rows()];
                 vector.matmul(w, x, t, got);
-                for (int i = 0; i < t; i++) {
-                    float[] row = new float[w.rows()];
-                    vector.matvec(w, x, i * cols, row, 0);
-                    assertArrayEquals(row, Arrays.copyOfRange(got, i * w.rows(), (i + 1) * w.rows()),
-                            "cols " + cols + ", token " + i);
-                }
+                assertArrayEquals(fmaChains(w, x, t), got, "cols " + cols);
             }
         } finally {
             Parallel.setThreads(before);

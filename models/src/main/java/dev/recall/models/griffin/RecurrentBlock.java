@@ -5,6 +5,7 @@ import dev.recall.kernels.RgLru;
 import dev.recall.kernels.ScalarKernels;
 import dev.recall.runtime.RecallException;
 import dev.recall.runtime.io.Weights;
+import dev.recall.runtime.layers.CausalConv1d;
 import dev.recall.runtime.model.Scratch;
 
 /**

@@ -1,10 +1,10 @@
 package dev.recall.models.mamba;
 
 import dev.recall.kernels.Kernels;
-import dev.recall.kernels.Parallel;
 import dev.recall.kernels.SelectiveScan;
 import dev.recall.kernels.WeightMatrix;
 import dev.recall.runtime.io.Weights;
+import dev.recall.runtime.layers.CausalConv1d;
 import dev.recall.runtime.model.Scratch;
 
 /**
@@ -24,19 +24,13 @@ final class MambaMixer {
     private final int inner;
     private final int states;
     private final int rank;
-    private final int convWidth;
-    /** Multiply-adds per parallel block of the causal conv. */
-    private static final int CONV_GRAIN = 1 << 16;
 
     private final WeightMatrix inProjX;
     private final WeightMatrix inProjGate;
     private final float[] inProjBias;
-    /** conv1d weight transposed to [K, E] so that one tap reads a contiguous row. */
-    private final float[] convTaps;
-    private final float[] convBias;
-    private final WeightMatrix xProjStep;
-    private final WeightMatrix xProjB;
-    private final WeightMatrix xProjC;
+    private final CausalConv1d conv;
+    /** [rank + 2N, E]: the rows of dt_r, then B, then C. */
+    private final WeightMatrix xProj;
     private final WeightMatrix dtProj;
     private final float[] dtBias;
     /** A = −exp(A_log), [E, N]. */
@@ -54,7 +48,6 @@ final class MambaMixer {
         inner = dims.inner();
         states = dims.states();
         rank = dims.rank();
-        convWidth = dims.convWidth();
         this.normaliseSsmInputs = normaliseSsmInputs;
         this.ssmInputNormEps = ssmInputNormEps;
 
@@ -63,19 +56,10 @@ final class MambaMixer {
         inProjGate = inProj.rows(inner, 2 * inner);
         inProjBias = optionalVector(weights, p + "in_proj.bias", 2L * inner);
 
-        float[] conv = weights.get(p + "conv1d.weight").expectShape(inner, 1, convWidth).toFloats();
-        convTaps = new float[convWidth * inner];
-        for (int c = 0; c < inner; c++) {
-            for (int k = 0; k < convWidth; k++) {
-                convTaps[k * inner + c] = conv[c * convWidth + k];
-            }
-        }
-        convBias = optionalVector(weights, p + "conv1d.bias", inner);
+        conv = CausalConv1d.load(weights.get(p + "conv1d.weight").expectShape(inner, 1, dims.convWidth()),
+                weights.has(p + "conv1d.bias") ? weights.get(p + "conv1d.bias") : null);
 
-        WeightMatrix xProj = weights.get(p + "x_proj.weight").expectShape(rank + 2L * states, inner).matrix();
-        xProjStep = xProj.rows(0, rank);
-        xProjB = xProj.rows(rank, rank + states);
-        xProjC = xProj.rows(rank + states, rank + 2 * states);
+        xProj = weights.get(p + "x_proj.weight").expectShape(rank + 2L * states, inner).matrix();
 
         dtProj = weights.get(p + "dt_proj.weight").expectShape(inner, rank).matrix();
         dtBias = optionalVector(weights, p + "dt_proj.bias", inner);
@@ -111,15 +95,23 @@ final class MambaMixer {
             addBias(gate, t, inProjBias, inner, inner);
         }
 
-        float[] convolved = causalConv(x, t, convState, scratch);
+        float[] convolved = scratch.floats("mixer.convolved", t * inner);
+        conv.forward(x, t, convState, convolved, scratch);
         kernels.silu(convolved, 0, t * inner);
 
+        // One product for dt_r, B and C (one matrix wide enough to share out), then split.
+        int projected = rank + 2 * states;
+        float[] ssmInputs = scratch.floats("mixer.ssmInputs", t * projected);
+        kernels.matmul(xProj, convolved, t, ssmInputs);
         float[] stepLowRank = scratch.floats("mixer.stepLowRank", t * rank);
         float[] b = scratch.floats("mixer.b", t * states);
         float[] c = scratch.floats("mixer.c", t * states);
-        kernels.matmul(xProjStep, convolved, t, stepLowRank);
-        kernels.matmul(xProjB, convolved, t, b);
-        kernels.matmul(xProjC, convolved, t, c);
+        for (int i = 0; i < t; i++) {
+            int row = i * projected;
+            System.arraycopy(ssmInputs, row, stepLowRank, i * rank, rank);
+            System.arraycopy(ssmInputs, row + rank, b, i * states, states);
+            System.arraycopy(ssmInputs, row + rank + states, c, i * states, states);
+        }
         if (normaliseSsmInputs) {
             normaliseRows(stepLowRank, t, rank);
             normaliseRows(b, t, states);
@@ -140,41 +132,6 @@ final class MambaMixer {
         if (outProjBias != null) {
             addBias(out, t, outProjBias, 0, hidden);
         }
-        return out;
-    }
-
-    /**
-     * Depthwise causal conv: out[i, c] = bias[c] + Σ_k w[c, k] · in[i − (K − 1) + k, c], where the
-     * inputs before this batch come from {@code convState}, which is then left holding the last
-     * K − 1 inputs.
-     */
-    private float[] causalConv(float[] x, int t, float[] convState, Scratch scratch) {
-        int history = convWidth - 1;
-        // [K − 1 + t, E]: the carried inputs followed by this batch's.
-        float[] padded = scratch.floats("mixer.convInputs", (history + t) * inner);
-        System.arraycopy(convState, 0, padded, 0, history * inner);
-        System.arraycopy(x, 0, padded, history * inner, t * inner);
-
-        float[] out = convBias == null ? scratch.zeroed("mixer.convolved", t * inner)
-                : scratch.floats("mixer.convolved", t * inner); // every row starts as a copy of the bias
-        // Channels are independent: a prefill splits them over the threads (each output's sum is
-        // the same whichever thread computes it); a decode step's one token runs inline.
-        Parallel.forRange(inner, Math.max(1, CONV_GRAIN / Math.max(1, t * convWidth)), (c0, c1) -> {
-            for (int i = 0; i < t; i++) {
-                int row = i * inner;
-                if (convBias != null) {
-                    System.arraycopy(convBias, c0, out, row + c0, c1 - c0);
-                }
-                for (int k = 0; k < convWidth; k++) {
-                    int in = (i + k) * inner;
-                    int tap = k * inner;
-                    for (int c = c0; c < c1; c++) {
-                        out[row + c] += convTaps[tap + c] * padded[in + c];
-                    }
-                }
-            }
-        });
-        System.arraycopy(padded, t * inner, convState, 0, history * inner);
         return out;
     }
 

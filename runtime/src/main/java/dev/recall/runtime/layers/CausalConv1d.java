@@ -1,18 +1,22 @@
-package dev.recall.models.griffin;
+package dev.recall.runtime.layers;
 
+import dev.recall.kernels.Kernels;
+import dev.recall.runtime.RecallException;
 import dev.recall.runtime.io.Tensor;
 import dev.recall.runtime.model.Scratch;
 
 /**
- * Depthwise causal convolution over time (Griffin's temporal conv, no activation):
+ * Depthwise causal convolution over time, as Mamba's {@code conv1d} and Griffin's
+ * {@code conv_1d} apply it (no activation here):
  * {@code y[t, c] = b[c] + Σ_k w[c, k] · x[t − (K−1) + k, c]}, tap K−1 on the current token.
  * The K−1 inputs before a batch come from a carried history (zeros at the start of a sequence),
  * so a batch split in pieces gives the same result as one batch.
  */
-final class CausalConv1d {
+public final class CausalConv1d {
 
     /** taps[k · width + c] = w[c, 0, k]: one row per tap so a token's update walks memory in order. */
     private final float[] taps;
+    /** Null when the checkpoint has no conv bias. */
     private final float[] bias;
     private final int width;
     private final int kernelSize;
@@ -24,12 +28,17 @@ final class CausalConv1d {
         this.kernelSize = kernelSize;
     }
 
-    /** weight {@code [C, 1, K]}, bias {@code [C]}. */
-    static CausalConv1d load(Tensor weight, Tensor bias) {
+    /** weight {@code [C, 1, K]}, bias {@code [C]} or null for none. */
+    public static CausalConv1d load(Tensor weight, Tensor bias) {
+        if (weight.rank() != 3 || weight.dim(1) != 1 || weight.dim(2) < 1) {
+            throw new RecallException("tensor " + weight.name() + " has shape " + weight.shapeString()
+                    + ", expected [channels, 1, kernel size]");
+        }
         int width = weight.dim(0);
         int kernelSize = weight.dim(2);
-        weight.expectShape(width, 1, kernelSize);
-        bias.expectShape(width);
+        if (bias != null) {
+            bias.expectShape(width);
+        }
         float[] w = weight.toFloats();
         float[] taps = new float[kernelSize * width];
         for (int c = 0; c < width; c++) {
@@ -37,37 +46,32 @@ final class CausalConv1d {
                 taps[k * width + c] = w[c * kernelSize + k];
             }
         }
-        return new CausalConv1d(taps, bias.toFloats(), width, kernelSize);
+        return new CausalConv1d(taps, bias == null ? null : bias.toFloats(), width, kernelSize);
     }
 
     /** Number of channels. */
-    int width() {
+    public int width() {
         return width;
     }
 
+    /** Taps per channel (K). */
+    public int kernelSize() {
+        return kernelSize;
+    }
+
     /** Length of the carried history: the last K−1 inputs, [K−1, width] oldest first. */
-    int historyLength() {
+    public int historyLength() {
         return (kernelSize - 1) * width;
     }
 
     /** x is [t, width], y receives [t, width]; history is read, then replaced by the last K−1 inputs. */
-    void forward(float[] x, int t, float[] history, float[] y, Scratch scratch) {
+    public void forward(float[] x, int t, float[] history, float[] y, Scratch scratch) {
         int past = kernelSize - 1;
-        // The inputs seen by this batch: history rows, then the batch rows (every float copied in).
+        // The inputs seen by this batch: history rows, then the batch rows.
         float[] inputs = scratch.floats("conv.inputs", (past + t) * width);
         System.arraycopy(history, 0, inputs, 0, past * width);
         System.arraycopy(x, 0, inputs, past * width, t * width);
-        for (int i = 0; i < t; i++) {
-            int yo = i * width;
-            System.arraycopy(bias, 0, y, yo, width);
-            for (int k = 0; k < kernelSize; k++) {
-                int xo = (i + k) * width;
-                int to = k * width;
-                for (int c = 0; c < width; c++) {
-                    y[yo + c] += taps[to + c] * inputs[xo + c];
-                }
-            }
-        }
+        Kernels.get().causalConv(inputs, t, width, taps, kernelSize, bias, y);
         System.arraycopy(inputs, t * width, history, 0, past * width);
     }
 }
