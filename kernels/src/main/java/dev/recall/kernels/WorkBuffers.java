@@ -12,6 +12,7 @@ final class WorkBuffers {
 
     private float[] a = new float[0];
     private float[] b = new float[0];
+    private float[] c = new float[0];
     private boolean inUse;
 
     /** This thread's buffers of the given kind, or fresh ones when it is already using those. Release when done. */
@@ -28,7 +29,7 @@ final class WorkBuffers {
         inUse = false;
     }
 
-    // Two independent arrays, each at least the length asked for, contents unspecified.
+    // Three independent arrays, each at least the length asked for, contents unspecified.
     float[] first(int length) {
         if (a.length < length) {
             a = new float[length];
@@ -41,5 +42,12 @@ final class WorkBuffers {
             b = new float[length];
         }
         return b;
+    }
+
+    float[] third(int length) {
+        if (c.length < length) {
+            c = new float[length];
+        }
+        return c;
     }
 }
