@@ -86,15 +86,21 @@ public class ScalarKernels implements Kernels {
 
     @Override
     public void causalConv(float[] in, int t, int channels, float[] taps, int kernelSize, float[] bias, float[] out) {
+        causalConvRange(in, t, channels, taps, kernelSize, bias, out, 0, channels);
+    }
+
+    /** {@link #causalConv} for channels [c0, c1) only (the SIMD kernel's tail). */
+    static void causalConvRange(float[] in, int t, int channels, float[] taps, int kernelSize, float[] bias,
+            float[] out, int c0, int c1) {
         for (int i = 0; i < t; i++) {
             int row = i * channels;
-            for (int c = 0; c < channels; c++) {
+            for (int c = c0; c < c1; c++) {
                 out[row + c] = bias == null ? 0f : bias[c];
             }
             for (int k = 0; k < kernelSize; k++) {
                 int at = (i + k) * channels;
                 int tap = k * channels;
-                for (int c = 0; c < channels; c++) {
+                for (int c = c0; c < c1; c++) {
                     out[row + c] += taps[tap + c] * in[at + c];
                 }
             }

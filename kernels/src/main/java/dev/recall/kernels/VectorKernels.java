@@ -217,8 +217,7 @@ public class VectorKernels extends ScalarKernels {
         int bound = c0 + FLOATS.loopBound(c1 - c0);
         for (int i = 0; i < t; i++) {
             int row = i * channels;
-            int c = c0;
-            for (; c < bound; c += LANES) {
+            for (int c = c0; c < bound; c += LANES) {
                 // Same operations as the scalar twin: start from the bias (or zero), then add each
                 // rounded product in tap order.
                 FloatVector acc = bias == null ? FloatVector.zero(FLOATS) : FloatVector.fromArray(FLOATS, bias, c);
@@ -228,14 +227,8 @@ public class VectorKernels extends ScalarKernels {
                 }
                 acc.intoArray(out, row + c);
             }
-            for (; c < c1; c++) {
-                float acc = bias == null ? 0f : bias[c];
-                for (int k = 0; k < kernelSize; k++) {
-                    acc += taps[k * channels + c] * in[(i + k) * channels + c];
-                }
-                out[row + c] = acc;
-            }
         }
+        ScalarKernels.causalConvRange(in, t, channels, taps, kernelSize, bias, out, bound, c1);
     }
 
     @Override

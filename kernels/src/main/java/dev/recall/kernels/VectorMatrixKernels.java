@@ -115,7 +115,7 @@ final class VectorMatrixKernels {
         Parallel.forRange(panels * groupCount, grain, (from, to) -> {
             WorkBuffers buffers = WorkBuffers.acquire(TILES);
             try {
-                PanelMatmul worker = new PanelMatmul(w, x, t, y, buffers, groupTokens);
+                PanelMatmul worker = new PanelMatmul(w, x, y, buffers, groupTokens);
                 for (int item = from; item < to; item++) {
                     int t0 = (item % groupCount) * groupTokens;
                     worker.run((item / groupCount) * PANEL_ROWS, t0, Math.min(t, t0 + groupTokens));
@@ -138,25 +138,25 @@ final class VectorMatrixKernels {
      * into y after the last one.
      */
     private static final class PanelMatmul {
+        private final WeightMatrix w;
         private final MemorySegment data;
         private final DType dtype;
         private final int rows;
         private final int cols;
         private final float[] x;
-        private final int t;
         private final float[] y;
         private final float[] packedW;
         private final float[] acc;
         /** The chunk of the panel widened but not yet transposed, [PANEL_ROWS][CHUNK]. */
         private final float[] rowsW;
 
-        PanelMatmul(WeightMatrix w, float[] x, int t, float[] y, WorkBuffers buffers, int groupTokens) {
+        PanelMatmul(WeightMatrix w, float[] x, float[] y, WorkBuffers buffers, int groupTokens) {
+            this.w = w;
             this.data = w.data();
             this.dtype = w.dtype();
             this.rows = w.rows();
             this.cols = w.cols();
             this.x = x;
-            this.t = t;
             this.y = y;
             this.packedW = buffers.first(CHUNK * PANEL_ROWS);
             this.acc = buffers.second(groupTokens * PANEL_ROWS);
@@ -209,7 +209,7 @@ final class VectorMatrixKernels {
                     }
                 }
                 for (; c < chunk; c++) {
-                    rowsW[at + c] = widen(data, dtype, e + c);
+                    rowsW[at + c] = w.getFlat(e + c);
                 }
             }
             for (int c = 0, at = 0; c < chunk; c++, at += PANEL_ROWS) {
@@ -223,23 +223,15 @@ final class VectorMatrixKernels {
     /** Lane j of a gathered column comes from row j of the widened panel. */
     private static final int[] ROW_SLOTS = java.util.stream.IntStream.range(0, LANES).map(j -> j * CHUNK).toArray();
 
-    /** One stored weight widened to fp32 (exactly as the vector widenings do). */
-    private static float widen(MemorySegment data, DType dtype, long elem) {
-        return switch (dtype) {
-            case BF16 -> Float.intBitsToFloat(data.getAtIndex(WeightMatrix.I16, elem) << 16);
-            case F16 -> Float.float16ToFloat(data.getAtIndex(WeightMatrix.I16, elem));
-            default -> data.getAtIndex(WeightMatrix.F32, elem);
-        };
-    }
-
     /**
      * The register tile: {@link #TILE_TOKENS} tokens × the four vectors of a panel's outputs, 24
      * accumulators, zero at the {@code first} chunk and otherwise loaded from {@code acc} (token j
      * at a0 + j · PANEL_ROWS), advanced over {@code columns} columns, stored back. Each column
      * loads the panel's four weight vectors and broadcasts each token's x once: 10 loads feed 24
      * fused multiply-adds (a 12-token × 2-vector tile, 14 loads, measured 25–35 % slower), and 24
-     * accumulators, 4 weight vectors and the broadcasts fit the 32 AVX-512 registers. Token j reads x from xo + j · stride; a tile with only {@code valid}
-     * tokens repeats the last one (its extra outputs are never copied out).
+     * accumulators, 4 weight vectors and the broadcasts fit the 32 AVX-512 registers. Token j
+     * reads x from xo + j · stride; a tile with only {@code valid} tokens repeats the last one
+     * (its extra outputs are never copied out).
      */
     static void tile(float[] w, int columns, float[] x, int xo, int stride, int valid, float[] acc, int a0, boolean first) {
         int o0 = xo;

@@ -54,11 +54,6 @@ public final class CausalConv1d {
         return width;
     }
 
-    /** Taps per channel (K). */
-    public int kernelSize() {
-        return kernelSize;
-    }
-
     /** Length of the carried history: the last K−1 inputs, [K−1, width] oldest first. */
     public int historyLength() {
         return (kernelSize - 1) * width;

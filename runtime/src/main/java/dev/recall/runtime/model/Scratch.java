@@ -1,6 +1,5 @@
 package dev.recall.runtime.model;
 
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -28,18 +27,6 @@ public final class Scratch {
         if (b == null || b.length != length) {
             b = new float[length];
             buffers.put(name, b);
-        }
-        return b;
-    }
-
-    /** The buffer called {@code name}, exactly {@code length} floats, all zero. */
-    public float[] zeroed(String name, int length) {
-        float[] b = buffers.get(name);
-        if (b == null || b.length != length) {
-            b = new float[length];
-            buffers.put(name, b);
-        } else {
-            Arrays.fill(b, 0f);
         }
         return b;
     }
