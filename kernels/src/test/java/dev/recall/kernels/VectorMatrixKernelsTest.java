@@ -74,6 +74,47 @@ class VectorMatrixKernelsTest {
         }
     }
 
+    /** y[r] as the matvec contract defines it: row r's vector accumulator alone, its fixed-order lane sum, then its leftover columns. */
+    private static float[] rowByRow(WeightMatrix w, float[] x) {
+        float[] y = new float[w.rows()];
+        float[] acc = new float[VectorLanes.LANES];
+        for (int r = 0; r < w.rows(); r++) {
+            VectorMatrixKernels.accumulate1(w, r, x, 0, acc, 0);
+            float lanes = VectorLanes.sumLanes(jdk.incubator.vector.FloatVector.fromArray(VectorLanes.FLOATS, acc, 0));
+            y[r] = VectorMatrixKernels.leftoverColumns(w, r, x, 0, lanes);
+        }
+        return y;
+    }
+
+    @Test
+    void everyMatvecRowIsItsOwnArithmeticWhicheverRowsShareItsTileOrRun() {
+        // Row counts below, at and around one run per stream, with partial tiles and lane groups,
+        // on 1-3 threads (which move the block edges the runs are cut from).
+        Random rnd = new Random(15);
+        int before = Parallel.threads();
+        try {
+            for (int threads : new int[] {1, 2, 3}) {
+                Parallel.setThreads(threads);
+                for (DType dtype : new DType[] {DType.F32, DType.BF16, DType.F16}) {
+                    for (int rows : new int[] {1, 5, 7, 8, 9, 17, 33, 63, 100, 257, 1000, 2053}) {
+                        for (int cols : new int[] {3, VectorLanes.LANES, COLS}) {
+                            WeightMatrix w = TestMatrices.random(dtype, rows, cols, rnd);
+                            float[] x = TestMatrices.gaussian(rnd, cols, 1);
+                            float[] y = new float[rows + 2];
+                            vector.matvec(w, x, 0, y, 1);
+                            assertArrayEquals(rowByRow(w, x), Arrays.copyOfRange(y, 1, rows + 1),
+                                    threads + " threads, " + dtype + " " + rows + "x" + cols);
+                            assertEquals(0f, y[0]);
+                            assertEquals(0f, y[rows + 1]);
+                        }
+                    }
+                }
+            }
+        } finally {
+            Parallel.setThreads(before);
+        }
+    }
+
     @Test
     void fewerTokensThanATileGoThroughMatvec() {
         Random rnd = new Random(14);
