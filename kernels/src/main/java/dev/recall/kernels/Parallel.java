@@ -68,16 +68,16 @@ public final class Parallel {
 
     /**
      * Runs task over [0, n) split into blocks of at least {@code grain} indices. Runs inline when
-     * the work is small, there is one thread, or the caller is already running a team job.
+     * the work makes only one block, there is one thread, or the caller is already running a team job.
      */
     public static void forRange(int n, int grain, RangeTask task) {
         ForkJoinPool p = pool;
         int threads = p.getParallelism();
-        if (threads == 1 || n <= grain || IN_TEAM_JOB.get()) {
-            task.run(0, n);
+        int blocks = Math.min(threads * 4, Math.max(1, n / Math.max(1, grain)));
+        if (threads == 1 || blocks == 1 || IN_TEAM_JOB.get()) {
+            task.run(0, n); // one block: waking the helpers would only cost their hand-off
             return;
         }
-        int blocks = Math.min(threads * 4, Math.max(1, n / Math.max(1, grain)));
         int block = Math.max(grain, (n + blocks - 1) / blocks);
         if (Thread.currentThread() instanceof java.util.concurrent.ForkJoinWorkerThread w && w.getPool() == p) {
             new Split(task, 0, n, block).invoke();
