@@ -57,9 +57,10 @@ final class VectorMatrixKernels {
     /**
      * Multiply-adds below which a parallel task costs more to schedule than it saves. A decode
      * step is full of small products (Mamba's dt_proj is 1536 × 48): with 2¹⁶ such a matvec ran on
-     * one thread in 20–30 µs, split in four blocks it takes 10 µs on two (throwaway loop, 2 cores).
+     * one thread in 20–30 µs, split in two blocks it takes 10 µs on two (throwaway loop, 2 cores).
+     * 2¹⁴ gained nothing more there and cut the L2-resident zoo models into blocks too small.
      */
-    private static final int MIN_TASK_WORK = 1 << 14;
+    private static final int MIN_TASK_WORK = 1 << 15;
 
     private VectorMatrixKernels() {
     }
