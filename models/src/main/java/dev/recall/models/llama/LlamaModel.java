@@ -87,6 +87,9 @@ public final class LlamaModel implements LanguageModel {
             }
         }
         float[] logits = allLogits ? new float[(to - from) * vocab] : null;
+        for (KvCache cache : s.caches) {
+            cache.reserve(to - from); // one allocation for the whole prompt, not one per doubling
+        }
         Scratch scratch = new Scratch();
         for (int start = from; start < to; start += PREFILL_CHUNK) {
             int end = Math.min(to, start + PREFILL_CHUNK);

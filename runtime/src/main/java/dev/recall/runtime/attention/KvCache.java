@@ -112,6 +112,26 @@ public final class KvCache {
         length += t;
     }
 
+    /**
+     * Makes room for t more tokens at once: a prompt about to be prefilled in pieces, which would
+     * otherwise grow the cache one doubling after another. Each doubling copies the cache and
+     * leaves the old arrays behind as garbage, which a collector may keep until the next one (a
+     * 16k-token prompt left about as much garbage as cache). An eighth more is added for the tokens
+     * decoded after the prompt; a decode step's reserve(1) still doubles, as appending does. A ring
+     * never grows, so it ignores this.
+     */
+    public void reserve(int t) {
+        if (window == 0 && (long) (length + t) * kvDim > keys.length) {
+            grow(Math.max(reservedCapacity(length, t, kvDim), grownCapacity(length, t, keys.length / kvDim, kvDim)));
+        }
+    }
+
+    /** Token capacity reserve(t) grows to: length + t and an eighth more, within one array. */
+    static int reservedCapacity(int length, int t, int kvDim) {
+        int need = grownCapacity(length, t, 0, kvDim); // length + t, or the error when too large
+        return (int) Math.min(MAX_ARRAY_FLOATS / kvDim, need + need / 8L);
+    }
+
     /** The most floats one Java array holds (a little below Integer.MAX_VALUE on every JVM). */
     static final int MAX_ARRAY_FLOATS = Integer.MAX_VALUE - 8;
 

@@ -38,6 +38,59 @@ class KvCacheTest {
     }
 
     @Test
+    void aReservedPromptFillsTheCacheWithoutGrowingItAgain() {
+        int kvDim = 3;
+        KvCache cache = new KvCache(kvDim, 0);
+        cache.appendAll(new float[kvDim], new float[kvDim], 1);
+        cache.reserve(1000);
+        assertEquals(KvCache.reservedCapacity(1, 1000, kvDim) * kvDim, cache.keys.length);
+        assertEquals(1001 + 1001 / 8, KvCache.reservedCapacity(1, 1000, kvDim));
+        float[] keys = cache.keys;
+        float[] values = cache.values;
+        int total = 1;
+        for (int t : new int[] {512, 488, 120}) { // the prompt in pieces, then decoded tokens
+            float[] k = new float[t * kvDim];
+            float[] v = new float[t * kvDim];
+            for (int i = 0; i < k.length; i++) {
+                k[i] = total * kvDim + i;
+                v[i] = -k[i];
+            }
+            cache.appendAll(k, v, t);
+            total += t;
+        }
+        assertTrue(keys == cache.keys && values == cache.values, "no piece grew the reserved cache");
+        assertEquals(total, cache.length());
+        for (int i = kvDim; i < total * kvDim; i++) {
+            assertEquals(i, cache.keys[i]);
+            assertEquals(-i, cache.values[i]);
+        }
+        int capacity = cache.keys.length / kvDim;
+        cache.reserve(capacity - total); // exactly the room left: nothing changes
+        assertTrue(keys == cache.keys);
+        cache.appendAll(new float[(capacity - total) * kvDim], new float[(capacity - total) * kvDim], capacity - total);
+        cache.reserve(1); // a decode step on a full cache doubles it, not an eighth more
+        assertEquals(2 * capacity * kvDim, cache.keys.length);
+    }
+
+    @Test
+    void aRingIgnoresReserve() {
+        KvCache ring = new KvCache(4, 16);
+        float[] keys = ring.keys;
+        ring.reserve(100_000);
+        assertTrue(keys == ring.keys);
+        assertEquals(16 * 4, ring.keys.length);
+    }
+
+    @Test
+    void reserveAboveTheLargestArrayIsTheSameClearError() {
+        KvCache cache = new KvCache(1024, 0);
+        RecallException e = assertThrows(RecallException.class, () -> cache.reserve(3_000_000));
+        assertTrue(e.getMessage().contains("lm-infinite"), e.getMessage());
+        int limit = KvCache.MAX_ARRAY_FLOATS / 1024;
+        assertEquals(limit, KvCache.reservedCapacity(0, limit - 1, 1024));
+    }
+
+    @Test
     void capacityDoublesAndStopsAtTheLargestArray() {
         assertEquals(128, KvCache.grownCapacity(64, 1, 64, 512));
         assertEquals(1000, KvCache.grownCapacity(64, 936, 64, 512));
