@@ -129,7 +129,8 @@ public final class RecurrentGemmaModel implements LanguageModel {
         int trainingLength = config.integer("max_position_embeddings", 0);
         ModelInfo info = new ModelInfo(FAMILY, config.architecture(), head.rows(), hidden, layerCount,
                 trainingLength, attentionLayers, embedding.dtype().name(), weights.parameterCount(),
-                weights.totalBytes(), checkpoint.bosTokenId(), checkpoint.eosTokenIds());
+                weights.totalBytes(), ModelInfo.lookupOnlyBytes(embedding, head), checkpoint.bosTokenId(),
+                checkpoint.eosTokenIds());
         return new RecurrentGemmaModel(weights, info, embedding, layers, finalNorm, head, softCap, window);
     }
 

@@ -47,7 +47,7 @@ public final class LlamaModel implements LanguageModel {
         this.info = new ModelInfo("llama", config.architecture(), weights.head().rows(), config.hiddenSize(),
                 config.layers(), config.trainingLength(), config.layers(),
                 weights.layers().getFirst().q().weight().dtype().name(), w.parameterCount(), w.totalBytes(),
-                checkpoint.bosTokenId(), checkpoint.eosTokenIds());
+                ModelInfo.lookupOnlyBytes(weights.embedding(), weights.head()), checkpoint.bosTokenId(), checkpoint.eosTokenIds());
     }
 
     public static LlamaModel load(Checkpoint checkpoint) {

@@ -61,7 +61,8 @@ public final class MambaModel implements LanguageModel {
 
         this.info = new ModelInfo("mamba", config.architecture(), head.rows(), dims.hidden(), dims.layers(),
                 config.integer("max_position_embeddings", 0), 0, embeddingTensor.dtype().name(),
-                weights.parameterCount(), weights.totalBytes(), checkpoint.bosTokenId(), checkpoint.eosTokenIds());
+                weights.parameterCount(), weights.totalBytes(), ModelInfo.lookupOnlyBytes(embeddings, head),
+                checkpoint.bosTokenId(), checkpoint.eosTokenIds());
     }
 
     private static WeightMatrix headMatrix(Tensor t, int hidden) {

@@ -88,7 +88,7 @@ public final class Rwkv6Model implements LanguageModel {
         ModelInfo info = new ModelInfo(FAMILY, config.architecture(), vocab, channels, layers,
                 config.integer("context_length", 0), 0, head.dtype().name(),
                 checkpoint.weights().parameterCount(), checkpoint.weights().totalBytes(),
-                checkpoint.bosTokenId(), checkpoint.eosTokenIds());
+                ModelInfo.lookupOnlyBytes(embeddings, head), checkpoint.bosTokenId(), checkpoint.eosTokenIds());
         return new Rwkv6Model(checkpoint, info, heads, headSize, embeddings, blocks, lnOut, head);
     }
 

@@ -30,12 +30,12 @@ class SyntheticModelTest {
      */
     @ParameterizedTest
     @CsvSource({
-            "mamba,           mamba-130m,        1,  768, 50280",
-            "llama,           llama-1b,          1, 2048, 128256",
-            "rwkv6,           rwkv6-1b6,         1, 2048, 65536",
-            "recurrent-gemma, recurrentgemma-2b, 3, 2560, 256000"})
+            "mamba,           mamba-130m,        1,  768, 50280,  false",
+            "llama,           llama-1b,          1, 2048, 128256, false",
+            "rwkv6,           rwkv6-1b6,         1, 2048, 65536,  true",
+            "recurrent-gemma, recurrentgemma-2b, 3, 2560, 256000, false"})
     void realSizePresetLoadsAndRunsWithFiniteLogits(String family, String presetId, int layers, int hidden, int vocab,
-                                                   @TempDir Path dir) {
+                                                   boolean untiedEmbedding, @TempDir Path dir) {
         Preset preset = SyntheticModel.preset(presetId, family);
         SyntheticModel.Written written = SyntheticModel.write(preset, dir, 1, layers);
         assertEquals(layers, written.layers());
@@ -47,6 +47,10 @@ class SyntheticModelTest {
             assertEquals(layers, info.layers());
             assertEquals("BF16", info.weightDtype());
             assertEquals(written.parameters(), info.parameterCount());
+            // Decode streams everything but an untied input embedding, of which it reads one row.
+            long embeddingBytes = 2L * vocab * hidden; // BF16
+            assertEquals(untiedEmbedding ? embeddingBytes : 0, info.lookupOnlyBytes());
+            assertEquals(info.weightBytes() - info.lookupOnlyBytes(), info.streamedBytesPerToken());
 
             ModelState state = model.newState();
             int[] prompt = new Random(3).ints(5, 0, vocab).toArray();

@@ -2,6 +2,8 @@ package dev.recall.runtime.model;
 
 import java.util.List;
 
+import dev.recall.kernels.WeightMatrix;
+
 /**
  * Facts about a loaded model, read from its tensors and config.
  *
@@ -15,10 +17,23 @@ import java.util.List;
  * @param weightDtype      dtype of the bulk of the weights
  * @param parameterCount   number of parameters stored
  * @param weightBytes      bytes of mapped weights
+ * @param lookupOnlyBytes  bytes of those that a token only looks up one row of and never streams:
+ *                         an input embedding table that is not also the output head
  * @param bosTokenId       BOS id or -1
  * @param eosTokenIds      EOS ids from config / generation_config
  */
 public record ModelInfo(String family, String architecture, int vocabSize, int hiddenSize, int layers,
                         int trainingLength, int attentionLayers, String weightDtype, long parameterCount,
-                        long weightBytes, int bosTokenId, List<Integer> eosTokenIds) {
+                        long weightBytes, long lookupOnlyBytes, int bosTokenId, List<Integer> eosTokenIds) {
+
+    /** Weight bytes one decode token streams: all but the lookup-only tables (one row of which it reads). */
+    public long streamedBytesPerToken() {
+        return weightBytes - lookupOnlyBytes;
+    }
+
+    /** {@code lookupOnlyBytes} of a model with this input embedding and output head: 0 when they are one table. */
+    public static long lookupOnlyBytes(WeightMatrix embedding, WeightMatrix head) {
+        boolean tied = embedding == head || embedding.data().address() == head.data().address();
+        return tied ? 0 : embedding.data().byteSize();
+    }
 }

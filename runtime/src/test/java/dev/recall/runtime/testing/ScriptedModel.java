@@ -27,7 +27,7 @@ public final class ScriptedModel implements LanguageModel {
 
     public ScriptedModel(int vocab, int trainingLength, int attentionLayers, Function<int[], float[]> script) {
         this.info = new ModelInfo("scripted", "ScriptedForTests", vocab, 8, 1, trainingLength, attentionLayers,
-                "F32", 0, 0, 0, List.of(0));
+                "F32", 0, 0, 0, 0, List.of(0));
         this.script = script;
     }
 
