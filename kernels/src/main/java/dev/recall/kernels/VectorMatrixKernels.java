@@ -37,8 +37,8 @@ final class VectorMatrixKernels {
      * fastest along a few long sequential runs its prefetchers can follow; four neighbouring rows
      * of a small matrix (768 BF16 columns are 1.5 KiB) instead jump back and forth inside the same
      * 4 KiB pages. Splitting a block into eight runs, each walking down its own rows, raised a
-     * 1536 × 768 BF16 matvec from 0.53–0.62 to 0.73–0.80 of a plain streaming read, and a
-     * 4096 × 4096 one from 0.75–0.80 to 0.78–0.85 (docs/performance.md).
+     * 1536 × 768 BF16 matvec from 0.55–0.64 to 0.76–0.79 of a plain streaming read, and a
+     * 4096 × 4096 one from 0.77–0.82 to 0.83–0.84 (MatvecStreamBenchmarks, docs/performance.md).
      */
     private static final int STREAMS = 8;
     /** Weight rows per matmul panel: the four vectors of outputs a tile computes. */
@@ -110,13 +110,19 @@ final class VectorMatrixKernels {
         }
     }
 
-    /** The row that accumulator j of streamedRows' call k reads: run ROWS·(k mod STREAMS/ROWS) + j, row k / (STREAMS/ROWS) of it. */
+    /**
+     * The row that accumulator j of streamedRows' call k reads: row k / (STREAMS/ROWS) of run
+     * ROWS·(k mod STREAMS/ROWS) + j.
+     */
     private static int streamRow(int r0, int run, int k, int j) {
         int quads = STREAMS / ROWS;
         return r0 + (ROWS * (k % quads) + j) * run + k / quads;
     }
 
-    /** Rows [r0, r1) of a matvec, LANES neighbouring rows at a time (what is left when fewer than STREAMS rows remain). */
+    /**
+     * Rows [r0, r1) of a matvec, LANES neighbouring rows at a time: what is left after the runs,
+     * fewer than STREAMS rows.
+     */
     private static void contiguousRows(WeightMatrix w, float[] x, int xo, float[] y, int yo, int r0, int r1, float[] acc) {
         for (int group = r0; group < r1; group += LANES) {
             int groupEnd = Math.min(r1, group + LANES);
