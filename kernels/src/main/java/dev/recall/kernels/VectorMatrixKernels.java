@@ -45,6 +45,13 @@ final class VectorMatrixKernels {
     static final int PANEL_ROWS = 4 * LANES;
     /** Tokens per matmul tile: six tokens share each load of the packed panel. */
     static final int TILE_TOKENS = 6;
+    /**
+     * Whether the register tile covers the whole panel (6 tokens × 4 vectors: 24 accumulators,
+     * 4 weight vectors and a broadcast, 29 registers) or half of it at a time (6 × 2: 15). AVX-512
+     * and aarch64 have 32 vector registers; AVX2 and SSE have 16, where the wide tile spills: a
+     * 2048² × 256 product took 60.6 ms with it under {@code -XX:UseAVX=2} (docs/performance.md).
+     */
+    static final boolean WIDE_TILE = LANES >= 16 || "aarch64".equals(System.getProperty("os.arch"));
     /** Fewer tokens than this go through matvec (a tile of mostly repeated tokens would cost more). */
     static final int MIN_MATMUL_TOKENS = 4;
     /**
@@ -148,6 +155,11 @@ final class VectorMatrixKernels {
      * not change it: each output is one chain of fused multiply-adds over the columns in order.
      */
     static void matmul(WeightMatrix w, float[] x, int t, float[] y) {
+        matmul(w, x, t, y, WIDE_TILE);
+    }
+
+    /** {@link #matmul} with the tile shape chosen by the caller (tests run both on any machine). */
+    static void matmul(WeightMatrix w, float[] x, int t, float[] y, boolean wideTile) {
         int rows = w.rows();
         int cols = w.cols();
         checkRange(x.length, 0, (long) t * cols, "x");
@@ -172,7 +184,7 @@ final class VectorMatrixKernels {
         Parallel.forRange(panels * groupCount, grain, (from, to) -> {
             WorkBuffers buffers = WorkBuffers.acquire(TILES);
             try {
-                PanelMatmul worker = new PanelMatmul(w, x, y, buffers, groupTokens);
+                PanelMatmul worker = new PanelMatmul(w, x, y, buffers, groupTokens, wideTile);
                 for (int item = from; item < to; item++) {
                     int t0 = (item % groupCount) * groupTokens;
                     worker.run((item / groupCount) * PANEL_ROWS, t0, Math.min(t, t0 + groupTokens));
@@ -206,8 +218,9 @@ final class VectorMatrixKernels {
         private final float[] acc;
         /** The chunk of the panel widened but not yet transposed, [PANEL_ROWS][CHUNK]. */
         private final float[] rowsW;
+        private final boolean wideTile;
 
-        PanelMatmul(WeightMatrix w, float[] x, float[] y, WorkBuffers buffers, int groupTokens) {
+        PanelMatmul(WeightMatrix w, float[] x, float[] y, WorkBuffers buffers, int groupTokens, boolean wideTile) {
             this.w = w;
             this.data = w.data();
             this.dtype = w.dtype();
@@ -218,6 +231,7 @@ final class VectorMatrixKernels {
             this.packedW = buffers.first(CHUNK * PANEL_ROWS);
             this.acc = buffers.second(groupTokens * PANEL_ROWS);
             this.rowsW = buffers.third(CHUNK * PANEL_ROWS);
+            this.wideTile = wideTile;
         }
 
         void run(int r0, int t0, int t1) {
@@ -226,8 +240,14 @@ final class VectorMatrixKernels {
                 int chunk = Math.min(CHUNK, cols - c0);
                 packTransposed(r0, width, c0, chunk);
                 for (int i = t0; i < t1; i += TILE_TOKENS) {
-                    tile(packedW, chunk, x, i * cols + c0, cols, Math.min(TILE_TOKENS, t1 - i),
-                            acc, (i - t0) * PANEL_ROWS, c0 == 0);
+                    int valid = Math.min(TILE_TOKENS, t1 - i);
+                    int a0 = (i - t0) * PANEL_ROWS;
+                    if (wideTile) {
+                        tile(packedW, chunk, x, i * cols + c0, cols, valid, acc, a0, c0 == 0);
+                    } else {
+                        halfTile(packedW, 0, chunk, x, i * cols + c0, cols, valid, acc, a0, c0 == 0);
+                        halfTile(packedW, 2 * LANES, chunk, x, i * cols + c0, cols, valid, acc, a0, c0 == 0);
+                    }
                 }
             }
             for (int i = t0; i < t1; i++) {
@@ -382,6 +402,69 @@ final class VectorMatrixKernels {
         a51.intoArray(acc, a0 + 5 * PANEL_ROWS + LANES);
         a52.intoArray(acc, a0 + 5 * PANEL_ROWS + 2 * LANES);
         a53.intoArray(acc, a0 + 5 * PANEL_ROWS + 3 * LANES);
+    }
+
+    /**
+     * {@link #tile} for two of the panel's four output vectors, those from {@code v0} (0 or
+     * 2 · LANES): 12 accumulators, 2 weight vectors and a broadcast, which fit 16 registers. Each
+     * output is the same chain of fused multiply-adds as in the wide tile.
+     */
+    static void halfTile(float[] w, int v0, int columns, float[] x, int xo, int stride, int valid,
+                         float[] acc, int a0, boolean first) {
+        int o0 = xo;
+        int o1 = xo + Math.min(1, valid - 1) * stride;
+        int o2 = xo + Math.min(2, valid - 1) * stride;
+        int o3 = xo + Math.min(3, valid - 1) * stride;
+        int o4 = xo + Math.min(4, valid - 1) * stride;
+        int o5 = xo + Math.min(5, valid - 1) * stride;
+        int a = a0 + v0;
+        // aJV: token J, output vector v0 / LANES + V.
+        FloatVector a00 = accumulator(acc, a, first);
+        FloatVector a01 = accumulator(acc, a + LANES, first);
+        FloatVector a10 = accumulator(acc, a + PANEL_ROWS, first);
+        FloatVector a11 = accumulator(acc, a + PANEL_ROWS + LANES, first);
+        FloatVector a20 = accumulator(acc, a + 2 * PANEL_ROWS, first);
+        FloatVector a21 = accumulator(acc, a + 2 * PANEL_ROWS + LANES, first);
+        FloatVector a30 = accumulator(acc, a + 3 * PANEL_ROWS, first);
+        FloatVector a31 = accumulator(acc, a + 3 * PANEL_ROWS + LANES, first);
+        FloatVector a40 = accumulator(acc, a + 4 * PANEL_ROWS, first);
+        FloatVector a41 = accumulator(acc, a + 4 * PANEL_ROWS + LANES, first);
+        FloatVector a50 = accumulator(acc, a + 5 * PANEL_ROWS, first);
+        FloatVector a51 = accumulator(acc, a + 5 * PANEL_ROWS + LANES, first);
+        for (int c = 0, p = v0; c < columns; c++, p += PANEL_ROWS) {
+            FloatVector w0 = FloatVector.fromArray(FLOATS, w, p);
+            FloatVector w1 = FloatVector.fromArray(FLOATS, w, p + LANES);
+            FloatVector b0 = FloatVector.broadcast(FLOATS, x[o0 + c]);
+            a00 = w0.fma(b0, a00);
+            a01 = w1.fma(b0, a01);
+            FloatVector b1 = FloatVector.broadcast(FLOATS, x[o1 + c]);
+            a10 = w0.fma(b1, a10);
+            a11 = w1.fma(b1, a11);
+            FloatVector b2 = FloatVector.broadcast(FLOATS, x[o2 + c]);
+            a20 = w0.fma(b2, a20);
+            a21 = w1.fma(b2, a21);
+            FloatVector b3 = FloatVector.broadcast(FLOATS, x[o3 + c]);
+            a30 = w0.fma(b3, a30);
+            a31 = w1.fma(b3, a31);
+            FloatVector b4 = FloatVector.broadcast(FLOATS, x[o4 + c]);
+            a40 = w0.fma(b4, a40);
+            a41 = w1.fma(b4, a41);
+            FloatVector b5 = FloatVector.broadcast(FLOATS, x[o5 + c]);
+            a50 = w0.fma(b5, a50);
+            a51 = w1.fma(b5, a51);
+        }
+        a00.intoArray(acc, a);
+        a01.intoArray(acc, a + LANES);
+        a10.intoArray(acc, a + PANEL_ROWS);
+        a11.intoArray(acc, a + PANEL_ROWS + LANES);
+        a20.intoArray(acc, a + 2 * PANEL_ROWS);
+        a21.intoArray(acc, a + 2 * PANEL_ROWS + LANES);
+        a30.intoArray(acc, a + 3 * PANEL_ROWS);
+        a31.intoArray(acc, a + 3 * PANEL_ROWS + LANES);
+        a40.intoArray(acc, a + 4 * PANEL_ROWS);
+        a41.intoArray(acc, a + 4 * PANEL_ROWS + LANES);
+        a50.intoArray(acc, a + 5 * PANEL_ROWS);
+        a51.intoArray(acc, a + 5 * PANEL_ROWS + LANES);
     }
 
     /**

@@ -61,10 +61,18 @@ class VectorMatrixKernelsTest {
                         WeightMatrix w = TestMatrices.random(dtype, shape[0], shape[1], rnd);
                         for (int t : new int[] {VectorMatrixKernels.MIN_MATMUL_TOKENS, 11, 12, 13, TOKENS}) {
                             float[] x = TestMatrices.gaussian(rnd, t * shape[1], 1);
+                            float[] want = fmaChains(w, x, t);
                             float[] y = new float[t * shape[0]];
                             vector.matmul(w, x, t, y);
-                            assertArrayEquals(fmaChains(w, x, t), y, threads + " threads, " + dtype + " "
+                            assertArrayEquals(want, y, threads + " threads, " + dtype + " "
                                     + shape[0] + "x" + shape[1] + ", t=" + t);
+                            // Both tile shapes, whichever this machine's register file picks.
+                            for (boolean wide : new boolean[] {true, false}) {
+                                float[] z = new float[t * shape[0]];
+                                VectorMatrixKernels.matmul(w, x, t, z, wide);
+                                assertArrayEquals(want, z, (wide ? "wide" : "half") + " tile, " + threads
+                                        + " threads, " + dtype + " " + shape[0] + "x" + shape[1] + ", t=" + t);
+                            }
                         }
                     }
                 }
