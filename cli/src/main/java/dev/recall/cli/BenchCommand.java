@@ -100,6 +100,11 @@ final class BenchCommand implements Callable<Integer> {
             double decodeRate = genTokens / (measured.decodeNanos / 1e9);
             // Read before the bandwidth probe, whose 1 GiB buffer would otherwise be the peak.
             long peakRss = procStatusBytes("VmHWM:");
+            // What is resident now, split by kind: pages of mapped files (the weights, as far as
+            // they have been read, plus the JVM's own files) against anonymous memory (heap, JIT,
+            // thread stacks). Mapped weights show up in the first, a copy of them would in the second.
+            long fileRss = procStatusBytes("RssFile:");
+            long anonRss = procStatusBytes("RssAnon:");
             double bandwidth = measureBandwidth();
             long bytesPerToken = info.streamedBytesPerToken() + measured.stateBytes;
             double rooflineRate = bandwidth / bytesPerToken;
@@ -115,6 +120,8 @@ final class BenchCommand implements Callable<Integer> {
             report.put("threads", Parallel.threads());
             report.put("peak_rss_bytes", peakRss);
             report.put("baseline_rss_bytes", baselineRss);
+            report.put("file_rss_bytes", fileRss);
+            report.put("anon_rss_bytes", anonRss);
             report.put("state_bytes", measured.stateBytes);
             report.put("prefill_allocated_bytes_per_token", measured.prefillAllocated < 0 ? -1 : measured.prefillAllocated / promptTokens);
             report.put("decode_allocated_bytes_per_token", measured.decodeAllocated < 0 ? -1 : measured.decodeAllocated / genTokens);

@@ -58,6 +58,7 @@ class SynthBenchCommandTest {
         JsonNode r = new ObjectMapper().readTree(bench.out());
         for (String field : new String[]{"prefill_tokens_per_s", "decode_tokens_per_s", "bandwidth_bytes_per_s",
                 "decode_roofline_fraction", "peak_rss_bytes", "baseline_rss_bytes", "rss_budget_bytes", "state_bytes",
+                "file_rss_bytes", "anon_rss_bytes",
                 // HotSpot counts allocation per thread; every decode step at least returns fresh logits.
                 "prefill_allocated_bytes_per_token", "decode_allocated_bytes_per_token"}) {
             assertTrue(r.get(field).asDouble() > 0, field + " = " + r.get(field));
