@@ -97,7 +97,7 @@ public final class KvCache {
      */
     void appendAll(float[] k, float[] v, int t) {
         if (window == 0) {
-            if ((long) (length + t) * kvDim > keys.length) {
+            if (!hasRoomFor(t)) {
                 grow(grownCapacity(length, t, keys.length / kvDim, kvDim));
             }
             System.arraycopy(k, 0, keys, length * kvDim, t * kvDim);
@@ -121,15 +121,24 @@ public final class KvCache {
      * never grows, so it ignores this.
      */
     public void reserve(int t) {
-        if (window == 0 && (long) (length + t) * kvDim > keys.length) {
-            grow(Math.max(reservedCapacity(length, t, kvDim), grownCapacity(length, t, keys.length / kvDim, kvDim)));
+        if (window == 0 && !hasRoomFor(t)) {
+            grow(reservedCapacity(length, t, keys.length / kvDim, kvDim));
         }
     }
 
-    /** Token capacity reserve(t) grows to: length + t and an eighth more, within one array. */
-    static int reservedCapacity(int length, int t, int kvDim) {
-        int need = grownCapacity(length, t, 0, kvDim); // length + t, or the error when too large
-        return (int) Math.min(MAX_ARRAY_FLOATS / kvDim, need + need / 8L);
+    /** Whether an unbounded cache holds t more tokens without growing. */
+    private boolean hasRoomFor(int t) {
+        return (long) (length + t) * kvDim <= keys.length;
+    }
+
+    /**
+     * Token capacity reserve(t) grows a cache of {@code capacity} tokens to: length + t and an
+     * eighth more, or the doubling appending would give if that is larger, within one array.
+     */
+    static int reservedCapacity(int length, int t, int capacity, int kvDim) {
+        int grown = grownCapacity(length, t, capacity, kvDim); // at least length + t, or the error when too large
+        long need = (long) length + t;
+        return (int) Math.min(MAX_ARRAY_FLOATS / kvDim, Math.max(grown, need + need / 8));
     }
 
     /** The most floats one Java array holds (a little below Integer.MAX_VALUE on every JVM). */

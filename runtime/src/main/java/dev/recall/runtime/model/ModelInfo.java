@@ -33,7 +33,6 @@ public record ModelInfo(String family, String architecture, int vocabSize, int h
 
     /** {@code lookupOnlyBytes} of a model with this input embedding and output head: 0 when they are one table. */
     public static long lookupOnlyBytes(WeightMatrix embedding, WeightMatrix head) {
-        boolean tied = embedding == head || embedding.data().address() == head.data().address();
-        return tied ? 0 : embedding.data().byteSize();
+        return embedding.data().equals(head.data()) ? 0 : embedding.data().byteSize(); // equal: the same memory
     }
 }

@@ -13,19 +13,28 @@ import dev.recall.runtime.RecallException;
 
 class KvCacheTest {
 
+    /**
+     * Appends t rows whose keys number every float from the cache's length on (position p holds
+     * p · kvDim, p · kvDim + 1, …) and whose values are the keys negated.
+     */
+    private static void appendNumbered(KvCache cache, int t) {
+        int kvDim = cache.kvDim;
+        float[] k = new float[t * kvDim];
+        float[] v = new float[t * kvDim];
+        for (int i = 0; i < k.length; i++) {
+            k[i] = cache.length() * kvDim + i;
+            v[i] = -k[i];
+        }
+        cache.appendAll(k, v, t);
+    }
+
     @Test
     void unboundedCacheGrowsAndKeepsEveryRow() {
         int kvDim = 3;
         KvCache cache = new KvCache(kvDim, 0);
         int total = 0;
         for (int t : new int[] {1, 63, 1, 200, 7}) {
-            float[] k = new float[t * kvDim];
-            float[] v = new float[t * kvDim];
-            for (int i = 0; i < k.length; i++) {
-                k[i] = total * kvDim + i;
-                v[i] = -k[i];
-            }
-            cache.appendAll(k, v, t);
+            appendNumbered(cache, t);
             total += t;
         }
         assertEquals(total, cache.length());
@@ -43,19 +52,13 @@ class KvCacheTest {
         KvCache cache = new KvCache(kvDim, 0);
         cache.appendAll(new float[kvDim], new float[kvDim], 1);
         cache.reserve(1000);
-        assertEquals(KvCache.reservedCapacity(1, 1000, kvDim) * kvDim, cache.keys.length);
-        assertEquals(1001 + 1001 / 8, KvCache.reservedCapacity(1, 1000, kvDim));
+        assertEquals(KvCache.reservedCapacity(1, 1000, 64, kvDim) * kvDim, cache.keys.length);
+        assertEquals(1001 + 1001 / 8, KvCache.reservedCapacity(1, 1000, 64, kvDim));
         float[] keys = cache.keys;
         float[] values = cache.values;
         int total = 1;
         for (int t : new int[] {512, 488, 120}) { // the prompt in pieces, then decoded tokens
-            float[] k = new float[t * kvDim];
-            float[] v = new float[t * kvDim];
-            for (int i = 0; i < k.length; i++) {
-                k[i] = total * kvDim + i;
-                v[i] = -k[i];
-            }
-            cache.appendAll(k, v, t);
+            appendNumbered(cache, t);
             total += t;
         }
         assertTrue(keys == cache.keys && values == cache.values, "no piece grew the reserved cache");
@@ -87,7 +90,7 @@ class KvCacheTest {
         RecallException e = assertThrows(RecallException.class, () -> cache.reserve(3_000_000));
         assertTrue(e.getMessage().contains("lm-infinite"), e.getMessage());
         int limit = KvCache.MAX_ARRAY_FLOATS / 1024;
-        assertEquals(limit, KvCache.reservedCapacity(0, limit - 1, 1024));
+        assertEquals(limit, KvCache.reservedCapacity(0, limit - 1, 64, 1024));
     }
 
     @Test
