@@ -162,6 +162,8 @@ public final class Parallel {
         private final Helper[] helpers;
         private final AtomicBoolean busy = new AtomicBoolean();
         private volatile Job job;
+        /** Counts published jobs; helpers compare it with the last one they saw, so none keeps a job alive. */
+        private volatile long generation;
         private volatile boolean closed;
 
         Team(int helpers) {
@@ -179,6 +181,7 @@ public final class Parallel {
             try {
                 Job j = new Job(task, n, block);
                 job = j;
+                generation++; // only the owner writes it (busy is held)
                 for (Helper h : helpers) {
                     h.wake();
                 }
@@ -237,20 +240,23 @@ public final class Parallel {
 
             @Override
             public void run() {
-                Job seen = null;
+                long seen = 0; // the last generation this helper took part in; holds no job alive
                 long idleSince = System.nanoTime();
                 while (!closed) {
-                    Job j = job;
-                    if (j != null && j != seen) {
-                        seen = j;
-                        j.work();
+                    long g = generation;
+                    if (g != seen) {
+                        seen = g;
+                        Job j = job; // null when the owner finished the job without this helper
+                        if (j != null) {
+                            j.work();
+                        }
                         idleSince = System.nanoTime();
                     } else if (System.nanoTime() - idleSince < SPIN_NANOS) {
                         Thread.onSpinWait();
                     } else {
                         sleeping = true;
                         // Re-read after announcing sleep: a job published before the flag was seen is not missed.
-                        if (job == seen && !closed) {
+                        if (generation == seen && !closed) {
                             LockSupport.park(this);
                         }
                         sleeping = false;

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.lang.ref.WeakReference;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicIntegerArray;
@@ -124,5 +125,58 @@ class ParallelTest {
         } finally {
             Parallel.setThreads(before);
         }
+    }
+
+    /**
+     * Between calls the team's helpers spin briefly and then park, and none of them keeps the
+     * last call's task (and the arrays it captured) alive. The waits are bounds, not timings:
+     * a helper that never parks fails after 10 s, one that parks passes within milliseconds.
+     */
+    @Test
+    void idleHelpersParkAndReleaseTheLastTask() throws InterruptedException {
+        int before = Parallel.threads();
+        try {
+            Parallel.setThreads(2);
+            float[] captured = new float[1 << 16];
+            WeakReference<float[]> released = new WeakReference<>(captured);
+            for (int round = 0; round < 5; round++) {
+                float[] data = captured;
+                Parallel.forRange(data.length, 1024, (from, to) -> {
+                    for (int i = from; i < to; i++) {
+                        data[i] += 1;
+                    }
+                });
+            }
+            assertEquals(5f, captured[captured.length - 1]);
+            captured = null;
+
+            long deadline = System.nanoTime() + 10_000_000_000L;
+            while (true) {
+                // Helpers of teams closed by other tests' setThreads exit and drop out of this list.
+                List<Thread> helpers = teamHelpers();
+                assertTrue(!helpers.isEmpty(), "a call with two threads starts a helper");
+                boolean parked = helpers.stream().allMatch(t -> t.getState() == Thread.State.WAITING);
+                if (parked && released.get() == null) {
+                    break;
+                }
+                assertTrue(System.nanoTime() < deadline, "after 10 s idle: helpers " + helpers.stream()
+                        .map(t -> t.getName() + " " + t.getState()).toList()
+                        + (released.get() != null ? ", and the last task's array is still reachable" : ""));
+                System.gc();
+                Thread.sleep(20);
+            }
+        } finally {
+            Parallel.setThreads(before);
+        }
+    }
+
+    private static List<Thread> teamHelpers() {
+        List<Thread> helpers = new ArrayList<>();
+        for (Thread t : Thread.getAllStackTraces().keySet()) {
+            if (t.getName().startsWith("recall-team-") && t.isAlive()) {
+                helpers.add(t);
+            }
+        }
+        return helpers;
     }
 }
