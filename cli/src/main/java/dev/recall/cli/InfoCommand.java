@@ -35,7 +35,8 @@ final class InfoCommand implements Callable<Integer> {
             row(out, "vocabulary", Formats.count(info.vocabSize()));
             row(out, "hidden size", Formats.count(info.hiddenSize()));
             row(out, "layers", info.layers());
-            row(out, "attention layers", info.attentionLayers());
+            row(out, "attention layers", info.windowedAttentionLayers() == 0 ? info.attentionLayers()
+                    : info.attentionLayers() + " (" + info.windowedAttentionLayers() + " with a window of their own)");
             row(out, "training length", info.trainingLength() > 0 ? Formats.count(info.trainingLength()) : "unknown");
             row(out, "weight dtype", info.weightDtype());
             row(out, "parameters", Formats.count(info.parameterCount()));

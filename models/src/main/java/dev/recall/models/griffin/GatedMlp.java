@@ -1,10 +1,20 @@
 package dev.recall.models.griffin;
 
 import dev.recall.kernels.Kernels;
+import dev.recall.runtime.io.Weights;
+import dev.recall.runtime.layers.Linear;
 import dev.recall.runtime.model.Scratch;
 
 /** Griffin's channel-mixing block: down(gelu_tanh(gate(x)) ⊙ up(x)), every projection with a bias. */
 record GatedMlp(Linear gate, Linear up, Linear down) {
+
+    /** Loads {@code prefix}gate_proj, up_proj and down_proj; the MLP width comes from gate_proj's rows. */
+    static GatedMlp load(Weights weights, String prefix, int hidden) {
+        int width = weights.get(prefix + "gate_proj.weight").dim(0);
+        return new GatedMlp(Linear.loadWithBias(weights, prefix + "gate_proj", width, hidden),
+                Linear.loadWithBias(weights, prefix + "up_proj", width, hidden),
+                Linear.loadWithBias(weights, prefix + "down_proj", hidden, width));
+    }
 
     /** x is [t, hidden], out receives [t, hidden]. */
     void forward(float[] x, int t, float[] out, Scratch scratch) {

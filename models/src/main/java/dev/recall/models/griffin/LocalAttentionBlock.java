@@ -6,6 +6,7 @@ import dev.recall.runtime.attention.AttentionPolicy;
 import dev.recall.runtime.attention.KvCache;
 import dev.recall.runtime.attention.Rope;
 import dev.recall.runtime.io.Weights;
+import dev.recall.runtime.layers.Linear;
 import dev.recall.runtime.model.Scratch;
 
 /**
@@ -30,19 +31,17 @@ final class LocalAttentionBlock implements TemporalBlock {
     }
 
     static LocalAttentionBlock load(Weights weights, String prefix, int hidden, int heads, int headDim, Rope rope) {
-        Linear q = Linear.load(weights, prefix + "q_proj", false);
-        Linear k = Linear.load(weights, prefix + "k_proj", false);
-        Linear v = Linear.load(weights, prefix + "v_proj", false);
-        Linear o = Linear.load(weights, prefix + "o_proj", true);
-        if (q.out() != heads * headDim || q.in() != hidden || o.in() != heads * headDim || o.out() != hidden) {
-            throw new RecallException(prefix + "q_proj/o_proj shapes do not match " + heads + " heads of "
-                    + headDim + " dims and hidden size " + hidden);
+        // The KV head count is the one size only the tensors tell: k_proj rows = kv heads · head_dim.
+        int kvRows = weights.get(prefix + "k_proj.weight").dim(0);
+        if (kvRows % headDim != 0) {
+            throw new RecallException("tensor " + prefix + "k_proj.weight has " + kvRows
+                    + " rows, which are not whole heads of " + headDim + " dims");
         }
-        if (k.out() % headDim != 0 || k.out() != v.out() || k.in() != hidden || v.in() != hidden) {
-            throw new RecallException(prefix + "k_proj/v_proj shapes " + k.out() + "x" + k.in() + " and " + v.out()
-                    + "x" + v.in() + " are not whole heads of " + headDim + " dims over hidden size " + hidden);
-        }
-        int kvHeads = k.out() / headDim;
+        Linear q = Linear.load(weights, prefix + "q_proj", heads * headDim, hidden);
+        Linear k = Linear.load(weights, prefix + "k_proj", kvRows, hidden);
+        Linear v = Linear.load(weights, prefix + "v_proj", kvRows, hidden);
+        Linear o = Linear.loadWithBias(weights, prefix + "o_proj", hidden, heads * headDim);
+        int kvHeads = kvRows / headDim;
         AttentionLayer attention = new AttentionLayer(heads, kvHeads, headDim, rope, (float) (1.0 / Math.sqrt(headDim)));
         return new LocalAttentionBlock(q, k, v, o, attention);
     }

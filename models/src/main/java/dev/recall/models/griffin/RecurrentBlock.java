@@ -6,6 +6,7 @@ import dev.recall.kernels.ScalarKernels;
 import dev.recall.runtime.RecallException;
 import dev.recall.runtime.io.Weights;
 import dev.recall.runtime.layers.CausalConv1d;
+import dev.recall.runtime.layers.Linear;
 import dev.recall.runtime.model.Scratch;
 
 /**
@@ -63,15 +64,10 @@ final class RecurrentBlock implements TemporalBlock {
 
     /** Loads the tensors under {@code prefix} (e.g. {@code model.layers.0.temporal_block.}). */
     static RecurrentBlock load(Weights weights, String prefix, int hidden) {
-        Linear linearX = Linear.load(weights, prefix + "linear_x", true);
-        Linear linearY = Linear.load(weights, prefix + "linear_y", true);
-        Linear linearOut = Linear.load(weights, prefix + "linear_out", true);
-        int width = linearX.out();
-        if (linearX.in() != hidden || linearY.in() != hidden || linearY.out() != width
-                || linearOut.in() != width || linearOut.out() != hidden) {
-            throw new RecallException(prefix + "linear_x/linear_y/linear_out shapes do not agree with hidden size "
-                    + hidden + " and LRU width " + width);
-        }
+        int width = weights.get(prefix + "linear_x.weight").dim(0); // the LRU width: only the tensors tell
+        Linear linearX = Linear.loadWithBias(weights, prefix + "linear_x", width, hidden);
+        Linear linearY = Linear.loadWithBias(weights, prefix + "linear_y", width, hidden);
+        Linear linearOut = Linear.loadWithBias(weights, prefix + "linear_out", hidden, width);
         CausalConv1d conv = CausalConv1d.load(weights.get(prefix + "conv_1d.weight"), weights.get(prefix + "conv_1d.bias"));
         String lru = prefix + "rg_lru.";
         BlockDiagonalLinear inputGate = BlockDiagonalLinear.load(

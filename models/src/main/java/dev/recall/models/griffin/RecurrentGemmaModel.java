@@ -79,14 +79,14 @@ public final class RecurrentGemmaModel implements LanguageModel {
                     + " but the embedding has " + hidden + " columns");
         }
         float eps = (float) config.number("rms_norm_eps", 1e-6);
-        int heads = config.integer("num_attention_heads");
-        int headDim = config.integer("head_dim", hidden / heads);
-        int window = config.integer("attention_window_size");
-        if (window < 1) {
-            throw new RecallException(config.source() + ": attention_window_size must be positive, got " + window);
-        }
+        int heads = config.positiveInteger("num_attention_heads");
+        int headDim = config.has("head_dim") ? config.positiveInteger("head_dim") : hidden / heads;
+        int window = config.positiveInteger("attention_window_size");
         Rope rope = new Rope(RopeConfig.from(config), headDim);
         List<String> blockTypes = config.stringList("block_types").orElse(DEFAULT_BLOCK_TYPES);
+        if (blockTypes.isEmpty()) {
+            throw new RecallException(config.source() + ": block_types is empty; it lists the temporal block of each layer in turn");
+        }
 
         int layerCount = 0;
         while (weights.has(layerPrefix(layerCount) + "temporal_pre_norm.weight")) {
@@ -111,16 +111,16 @@ public final class RecurrentGemmaModel implements LanguageModel {
                 default -> throw new RecallException(config.source() + ": block type '" + expected
                         + "' is not supported (supported: recurrent, attention)");
             };
-            GatedMlp mlp = new GatedMlp(Linear.load(weights, p + "mlp_block.gate_proj", true),
-                    Linear.load(weights, p + "mlp_block.up_proj", true),
-                    Linear.load(weights, p + "mlp_block.down_proj", true));
+            GatedMlp mlp = GatedMlp.load(weights, p + "mlp_block.", hidden);
             layers[i] = new ResidualBlock(norm(weights, p + "temporal_pre_norm.weight", hidden, eps), temporal,
                     norm(weights, p + "channel_pre_norm.weight", hidden, eps), mlp);
         }
         GemmaRmsNorm finalNorm = norm(weights, PREFIX + "final_norm.weight", hidden, eps);
 
         boolean tied = config.bool("tie_word_embeddings", true);
-        WeightMatrix head = !tied && weights.has("lm_head.weight") ? weights.get("lm_head.weight").matrix() : embedding;
+        WeightMatrix head = !tied && weights.has("lm_head.weight")
+                ? weights.get("lm_head.weight").expectShape(embedding.rows(), hidden).matrix()
+                : embedding;
         float softCap = (float) config.number("logits_soft_cap", 30.0);
 
         // RecurrentGemma configs carry no training length: max_position_embeddings when a checkpoint
@@ -128,7 +128,7 @@ public final class RecurrentGemmaModel implements LanguageModel {
         // the model was trained at (the zoo model: window 128, trained at 256), so it is not used.
         int trainingLength = config.integer("max_position_embeddings", 0);
         ModelInfo info = new ModelInfo(FAMILY, config.architecture(), head.rows(), hidden, layerCount,
-                trainingLength, attentionLayers, embedding.dtype().name(), weights.parameterCount(),
+                trainingLength, attentionLayers, attentionLayers, embedding.dtype().name(), weights.parameterCount(),
                 weights.totalBytes(), ModelInfo.lookupOnlyBytes(embedding, head), checkpoint.bosTokenId(),
                 checkpoint.eosTokenIds());
         return new RecurrentGemmaModel(weights, info, embedding, layers, finalNorm, head, softCap, window);

@@ -6,6 +6,7 @@ import dev.recall.runtime.config.RopeConfig;
 import dev.recall.runtime.io.Weights;
 import dev.recall.runtime.model.Checkpoint;
 
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -21,6 +22,11 @@ record LlamaConfig(String architecture, int vocabSize, int hiddenSize, int layer
                    int[] slidingWindows) {
 
     static final String PREFIX = "model.";
+
+    /** Layers with a window of their own, which no attention policy changes. */
+    int windowedLayers() {
+        return (int) Arrays.stream(slidingWindows).filter(w -> w > 0).count();
+    }
 
     static LlamaConfig from(Checkpoint checkpoint) {
         ModelConfig c = checkpoint.config();
@@ -51,8 +57,7 @@ record LlamaConfig(String architecture, int vocabSize, int hiddenSize, int layer
         crossCheck(c, "num_hidden_layers", layers, "decoder layers in the weights");
 
         // Head size is the one thing shapes cannot tell: q_proj rows = heads · head_dim.
-        int configuredHeads = c.integer("num_attention_heads");
-        int headDim = c.has("head_dim") ? c.integer("head_dim") : hidden / configuredHeads;
+        int headDim = c.has("head_dim") ? c.integer("head_dim") : hidden / c.positiveInteger("num_attention_heads");
         String layer0 = PREFIX + "layers.0.self_attn.";
         int qRows = w.get(layer0 + "q_proj.weight").dim(0);
         int kRows = w.get(layer0 + "k_proj.weight").dim(0);

@@ -45,7 +45,7 @@ public final class LlamaModel implements LanguageModel {
                 new Rope(config.rope(), config.headDim()), (float) (1.0 / Math.sqrt(config.headDim())));
         var w = checkpoint.weights();
         this.info = new ModelInfo("llama", config.architecture(), weights.head().rows(), config.hiddenSize(),
-                config.layers(), config.trainingLength(), config.layers(),
+                config.layers(), config.trainingLength(), config.layers(), config.windowedLayers(),
                 weights.layers().getFirst().q().weight().dtype().name(), w.parameterCount(), w.totalBytes(),
                 ModelInfo.lookupOnlyBytes(weights.embedding(), weights.head()), checkpoint.bosTokenId(), checkpoint.eosTokenIds());
     }
@@ -141,19 +141,19 @@ public final class LlamaModel implements LanguageModel {
 
             // Attention: h = x + o(Attn(RMSNorm(x))). RoPE and the cache are the AttentionLayer's job.
             rmsNormRows(x, layer.attentionNorm(), eps, xn, t, d);
-            layer.q().apply(k, xn, t, q);
-            layer.k().apply(k, xn, t, key);
-            layer.v().apply(k, xn, t, value);
+            layer.q().forward(xn, t, q);
+            layer.k().forward(xn, t, key);
+            layer.v().forward(xn, t, value);
             attention.forward(state.caches[l], q, key, value, t, attended);
-            layer.o().apply(k, attended, t, projected);
+            layer.o().forward(attended, t, projected);
             k.add(projected, 0, x, 0, t * d);
 
             // SwiGLU MLP: x = h + down(silu(gate(n)) ⊙ up(n)), n = RMSNorm(h).
             rmsNormRows(x, layer.mlpNorm(), eps, xn, t, d);
-            layer.gate().apply(k, xn, t, gate);
-            layer.up().apply(k, xn, t, up);
+            layer.gate().forward(xn, t, gate);
+            layer.up().forward(xn, t, up);
             k.siluMul(gate, up, t * ff);
-            layer.down().apply(k, gate, t, projected);
+            layer.down().forward(gate, t, projected);
             k.add(projected, 0, x, 0, t * d);
         }
 

@@ -4,6 +4,7 @@ import dev.recall.kernels.WeightMatrix;
 import dev.recall.runtime.RecallException;
 import dev.recall.runtime.config.ModelConfig;
 import dev.recall.runtime.io.Weights;
+import dev.recall.runtime.layers.Linear;
 
 import java.util.ArrayList;
 import java.util.List;

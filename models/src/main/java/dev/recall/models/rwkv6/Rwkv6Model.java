@@ -21,11 +21,13 @@ import java.util.Arrays;
  * <p>Sizes come from tensor shapes: width C from the embeddings, heads H and head size S from
  * {@code time_faaaa [H, S]} (config {@code num_attention_heads} is unused by RWKV-6 and unreliable).
  *
- * <p>Training length: {@link ModelInfo#trainingLength()} is the config's {@code context_length}
- * (0 when absent). RWKV has no positional limit, and that field states the context the
- * checkpoint was published for; a checkpoint's real training length may differ (the zoo model
- * says 4096 but was trained at 256), so the long-context strategies take the training length
- * explicitly where it matters.
+ * <p>Training length: {@link ModelInfo#trainingLength()} is {@code max_position_embeddings} when a
+ * config states it, else 0 (unknown), as the long-context spec defines L_train. The config's
+ * {@code context_length} is not taken for it: RWKV has no positional limit, that field names the
+ * context a checkpoint was published for, and it can be far from the one it was trained at (the
+ * zoo model says 4096 and was trained at 256). Taken as L_train it would make OPRM's default chunk
+ * cover a whole pass-key prompt, quietly turning OPRM into a plain prefill; unknown, OPRM asks for
+ * {@code --chunk} or {@code --train-length}.
  */
 public final class Rwkv6Model implements LanguageModel {
 
@@ -86,7 +88,7 @@ public final class Rwkv6Model implements LanguageModel {
         WeightMatrix head = tensors.matrix("head.weight", vocab, channels);
 
         ModelInfo info = new ModelInfo(FAMILY, config.architecture(), vocab, channels, layers,
-                config.integer("context_length", 0), 0, head.dtype().name(),
+                config.integer("max_position_embeddings", 0), 0, 0, head.dtype().name(),
                 checkpoint.weights().parameterCount(), checkpoint.weights().totalBytes(),
                 ModelInfo.lookupOnlyBytes(embeddings, head), checkpoint.bosTokenId(), checkpoint.eosTokenIds());
         return new Rwkv6Model(checkpoint, info, heads, headSize, embeddings, blocks, lnOut, head);

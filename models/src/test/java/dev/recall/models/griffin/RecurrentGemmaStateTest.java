@@ -47,6 +47,7 @@ class RecurrentGemmaStateTest {
         assertEquals(64, info.hiddenSize());
         assertEquals(3, info.layers());
         assertEquals(1, info.attentionLayers());
+        assertEquals(0, info.policyAttentionLayers(), "the local attention keeps its own window");
         assertEquals(0, info.trainingLength(), "the config has no max_position_embeddings");
         assertEquals(16, ((RecurrentGemmaModel) model).attentionWindow());
     }

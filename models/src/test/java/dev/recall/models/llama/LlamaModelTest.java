@@ -174,6 +174,8 @@ class LlamaModelTest {
             assertEquals(TinyCheckpoint.HIDDEN, info.hiddenSize());
             assertEquals(LAYERS, info.layers());
             assertEquals(LAYERS, info.attentionLayers());
+            assertEquals(LAYERS, info.windowedAttentionLayers(), "sliding_window applies to every layer");
+            assertEquals(0, info.policyAttentionLayers());
             assertEquals(64, info.trainingLength());
             assertEquals("F32", info.weightDtype());
             assertEquals(info.parameterCount() * 4, info.weightBytes());

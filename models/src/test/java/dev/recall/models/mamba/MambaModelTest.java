@@ -57,6 +57,48 @@ class MambaModelTest {
         }
     }
 
+    /**
+     * A saved lm_head.weight is used only when the config unties it, as in transformers: with
+     * tie_word_embeddings true (Mamba's default) the head is the embedding table whatever was saved.
+     */
+    @Test
+    void aSavedHeadIsIgnoredWhileTheConfigTiesIt(@TempDir Path dir) throws IOException {
+        Path tied = Files.createDirectory(dir.resolve("tied"));
+        Path untied = Files.createDirectory(dir.resolve("untied"));
+        for (Path d : new Path[] {tied, untied}) {
+            SafeTensorsWriter writer = new SafeTensorsWriter();
+            try (SafeTensorsFile weights = SafeTensorsFile.open(MAMBA.resolve("model.safetensors"))) {
+                for (Tensor t : weights.tensors().values()) {
+                    writer.f32(t.name(), t.toFloats(), t.shape());
+                }
+                Tensor embedding = weights.tensors().get("backbone.embeddings.weight");
+                float[] head = embedding.toFloats();
+                for (int i = 0; i < head.length; i++) {
+                    head[i] = -head[i]; // a different head: the negated embeddings
+                }
+                writer.f32("lm_head.weight", head, embedding.shape());
+            }
+            writer.write(d.resolve("model.safetensors"));
+        }
+        String config = Files.readString(MAMBA.resolve("config.json"));
+        assertTrue(config.contains("\"tie_word_embeddings\": true"), "the golden config ties the head");
+        Files.writeString(tied.resolve("config.json"), config);
+        Files.writeString(untied.resolve("config.json"), config.replace("\"tie_word_embeddings\": true", "\"tie_word_embeddings\": false"));
+
+        int[] ids = goldenIds(MAMBA);
+        try (LanguageModel original = ModelLoader.load(MAMBA); LanguageModel withTiedCopy = ModelLoader.load(tied);
+             LanguageModel withOwnHead = ModelLoader.load(untied)) {
+            float[] expected = original.prefill(original.newState(), ids, 0, ids.length, false);
+            assertArrayEquals(expected, withTiedCopy.prefill(withTiedCopy.newState(), ids, 0, ids.length, false));
+            float[] own = withOwnHead.prefill(withOwnHead.newState(), ids, 0, ids.length, false);
+            for (int i = 0; i < expected.length; i++) {
+                assertEquals(-expected[i], own[i], 1e-5f * (1 + Math.abs(expected[i])), "logit " + i);
+            }
+            assertEquals(0, withTiedCopy.info().lookupOnlyBytes());
+            assertTrue(withOwnHead.info().lookupOnlyBytes() > 0);
+        }
+    }
+
     @Test
     void infoDescribesTheGoldenModel() {
         try (LanguageModel model = ModelLoader.load(MAMBA)) {

@@ -112,6 +112,15 @@ public final class ModelConfig {
         return has(key) ? integer(key) : def;
     }
 
+    /** An integer that must be at least 1 (a count or a size that something is divided by). */
+    public int positiveInteger(String key) {
+        int v = integer(key);
+        if (v < 1) {
+            throw new RecallException(source() + ": " + key + " must be a positive integer, got " + v);
+        }
+        return v;
+    }
+
     public double number(String key) {
         JsonNode n = require(key);
         if (!n.isNumber()) {

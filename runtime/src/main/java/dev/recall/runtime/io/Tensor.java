@@ -14,8 +14,17 @@ public record Tensor(String name, DType dtype, long[] shape, MemorySegment data)
         return shape.length;
     }
 
+    /** Size of dimension i (negative: counted from the last); a file whose tensor lacks it gets a clear error. */
     public int dim(int i) {
-        return Math.toIntExact(shape[i < 0 ? shape.length + i : i]);
+        int axis = i < 0 ? shape.length + i : i;
+        if (axis < 0 || axis >= shape.length) {
+            throw new RecallException("tensor " + name + " has shape " + shapeString() + ", which has no dimension " + i);
+        }
+        long size = shape[axis];
+        if (size > Integer.MAX_VALUE) {
+            throw new RecallException("tensor " + name + " has shape " + shapeString() + ": dimension " + i + " is too large");
+        }
+        return (int) size;
     }
 
     public long numel() {

@@ -14,6 +14,9 @@ import dev.recall.kernels.WeightMatrix;
  * @param layers           number of blocks
  * @param trainingLength   training context length (max_position_embeddings or equivalent), 0 if unknown
  * @param attentionLayers  number of attention layers (0 for pure recurrences: LM-Infinite refuses them)
+ * @param windowedAttentionLayers those of them with a window of their own (RecurrentGemma's local
+ *                         attention, a configured sliding window), which an {@code AttentionPolicy}
+ *                         does not change: LM-Infinite refuses a model whose attention layers all are
  * @param weightDtype      dtype of the bulk of the weights
  * @param parameterCount   number of parameters stored
  * @param weightBytes      bytes of mapped weights
@@ -23,8 +26,13 @@ import dev.recall.kernels.WeightMatrix;
  * @param eosTokenIds      EOS ids from config / generation_config
  */
 public record ModelInfo(String family, String architecture, int vocabSize, int hiddenSize, int layers,
-                        int trainingLength, int attentionLayers, String weightDtype, long parameterCount,
+                        int trainingLength, int attentionLayers, int windowedAttentionLayers, String weightDtype, long parameterCount,
                         long weightBytes, long lookupOnlyBytes, int bosTokenId, List<Integer> eosTokenIds) {
+
+    /** Attention layers whose span the caller's {@code AttentionPolicy} decides. */
+    public int policyAttentionLayers() {
+        return attentionLayers - windowedAttentionLayers;
+    }
 
     /** Weight bytes one decode token streams: all but the lookup-only tables (one row of which it reads). */
     public long streamedBytesPerToken() {

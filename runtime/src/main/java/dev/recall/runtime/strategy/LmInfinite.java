@@ -14,8 +14,8 @@ import java.util.Map;
 /**
  * LM-Infinite (Han et al. 2023): the plain prompt through the model with Λ-shaped attention in
  * every attention layer (the first n_global tokens plus a window of d_max, distances clamped to
- * d_max), so a RoPE model never sees a distance longer than it was trained on and its KV cache is
- * bounded. See {@link AttentionPolicy.Lambda} and shared/spec/long-context.md.
+ * d_max), so a RoPE model never sees a distance beyond d_max (by default its training length) and
+ * its KV cache is bounded. See {@link AttentionPolicy.Lambda} and shared/spec/long-context.md.
  */
 public final class LmInfinite implements LongContextStrategy {
 
@@ -50,6 +50,10 @@ public final class LmInfinite implements LongContextStrategy {
         if (info.attentionLayers() == 0) {
             throw new RecallException("LM-Infinite changes attention, but " + info.family()
                     + " has no attention layers; use --strategy oprm for recurrent models");
+        }
+        if (info.policyAttentionLayers() == 0) {
+            throw new RecallException("LM-Infinite changes attention, but every attention layer of this " + info.family()
+                    + " model keeps a window of its own, so it would change nothing; use --strategy oprm or none");
         }
         int limit = dMax > 0 ? dMax : trainLength > 0 ? trainLength : info.trainingLength();
         if (limit <= 0) {

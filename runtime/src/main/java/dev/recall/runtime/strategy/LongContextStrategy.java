@@ -1,5 +1,6 @@
 package dev.recall.runtime.strategy;
 
+import dev.recall.runtime.RecallException;
 import dev.recall.runtime.model.LanguageModel;
 import dev.recall.runtime.progress.ProgressListener;
 
@@ -32,6 +33,9 @@ public interface LongContextStrategy {
      */
     static float[] prefillReporting(LanguageModel model, dev.recall.runtime.model.ModelState state, int[] tokens,
                                     ProgressListener progress) {
+        if (tokens.length == 0) {
+            throw new RecallException("the prompt is empty: there is no token to predict the next one from");
+        }
         if (tokens.length <= PROGRESS_PIECE) {
             float[] logits = model.prefill(state, tokens);
             progress.update(tokens.length, tokens.length, "tokens");

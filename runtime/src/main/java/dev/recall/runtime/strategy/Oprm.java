@@ -68,6 +68,12 @@ public final class Oprm implements LongContextStrategy {
         if (context.length == 0) {
             throw new RecallException("OPRM needs a context to split into chunks, but the prompt's context is empty");
         }
+        if (prompt.query().length == 0) {
+            // Without it every chunk would be scored on how confidently it continues itself, and
+            // only the last chunk would hold whatever question ends the text.
+            throw new RecallException("OPRM needs a query to ask of every chunk, but the prompt has none:"
+                    + " give the request as prefix, context and query (--prefix, --context-file, --query)");
+        }
         int c = chunkSize(model, prompt);
         int n = (context.length + c - 1) / c;
         double[] entropies = new double[n];
@@ -138,7 +144,11 @@ public final class Oprm implements LongContextStrategy {
 
     private record Candidate(int index, double entropy, ModelState state, float[] logits) {
         boolean beats(Candidate o) {
-            return o == null || entropy < o.entropy || (entropy == o.entropy && index < o.index);
+            if (o == null) {
+                return true;
+            }
+            int c = Double.compare(entropy, o.entropy); // NaN compares above every number: it never wins
+            return c < 0 || (c == 0 && index < o.index);
         }
     }
 

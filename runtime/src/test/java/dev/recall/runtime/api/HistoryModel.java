@@ -55,7 +55,7 @@ final class HistoryModel implements LanguageModel {
 
     @Override
     public ModelInfo info() {
-        return new ModelInfo("history", "HistoryModel", VOCAB, 1, 1, 64, 0, "F32", 0, 0, 0, -1, declareEos ? List.of(eos) : List.of());
+        return new ModelInfo("history", "HistoryModel", VOCAB, 1, 1, 64, 0, 0, "F32", 0, 0, 0, -1, declareEos ? List.of(eos) : List.of());
     }
 
     @Override

@@ -62,7 +62,7 @@ final class ChainModel implements LanguageModel {
 
     @Override
     public ModelInfo info() {
-        return new ModelInfo("chain", "ChainForTests", rows.length, 1, 1, 0, 0, "F32", 0, 0, 0, -1, List.of());
+        return new ModelInfo("chain", "ChainForTests", rows.length, 1, 1, 0, 0, 0, "F32", 0, 0, 0, -1, List.of());
     }
 
     @Override

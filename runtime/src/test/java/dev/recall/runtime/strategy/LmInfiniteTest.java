@@ -42,5 +42,14 @@ class LmInfiniteTest {
         RecallException e2 = assertThrows(RecallException.class,
                 () -> new LmInfinite(0, 0, 0).prepare(unknownLength, Prompt.plain(new int[]{1})));
         assertTrue(e2.getMessage().contains("--d-max"), e2.getMessage());
+        // Attention whose every layer keeps its own window (RecurrentGemma): Λ would change nothing.
+        ScriptedModel windowed = new ScriptedModel(8, 256, 2, 2, LmInfiniteTest::flat);
+        RecallException e3 = assertThrows(RecallException.class,
+                () -> new LmInfinite(0, 0, 0).prepare(windowed, Prompt.plain(new int[]{1})));
+        assertTrue(e3.getMessage().contains("window of its own"), e3.getMessage());
+        assertTrue(windowed.prefills.isEmpty());
+        // One layer that follows the policy is enough.
+        ScriptedModel mixed = new ScriptedModel(8, 256, 2, 1, LmInfiniteTest::flat);
+        assertEquals(new AttentionPolicy.Lambda(10, 256), new LmInfinite(0, 0, 0).policy(mixed));
     }
 }

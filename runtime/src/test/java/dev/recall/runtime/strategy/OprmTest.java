@@ -170,6 +170,40 @@ class OprmTest {
         RecallException empty = assertThrows(RecallException.class,
                 () -> new Oprm(10, IDK, 0).prepare(model(0), new Prompt(PREFIX, new int[0], QUERY)));
         assertTrue(empty.getMessage().contains("empty"), empty.getMessage());
+        RecallException noQuery = assertThrows(RecallException.class,
+                () -> new Oprm(10, IDK, 0).prepare(model(0), Prompt.plain(filler(50))));
+        assertTrue(noQuery.getMessage().contains("needs a query"), noQuery.getMessage());
+    }
+
+    /** A chunk whose logits are not numbers has entropy NaN: it must lose to every chunk, whenever it finishes. */
+    @Test
+    void aChunkWithNanEntropyIsNeverChosen() {
+        int poison = 13;
+        ScriptedModel m = new ScriptedModel(VOCAB, 0, 0, seq -> {
+            float[] logits = passKeyScript(seq);
+            if (Arrays.stream(seq).anyMatch(t -> t == poison)) {
+                Arrays.fill(logits, Float.NaN);
+            }
+            return logits;
+        });
+        int[] context = filler(30);
+        context[2] = poison;             // chunk 0: NaN logits, offered first with one thread
+        context[25] = NEEDLE;
+        context[26] = 8;                 // chunk 2: the answer
+        int before = Parallel.threads();
+        try {
+            for (int threads : new int[] {1, 2}) {
+                Parallel.setThreads(threads);
+                Prepared p = new Oprm(10, IDK, 0).prepare(m, new Prompt(PREFIX, context, QUERY));
+                @SuppressWarnings("unchecked")
+                List<Double> h = (List<Double>) p.diagnostics().get("entropies");
+                assertTrue(Double.isNaN(h.get(0)), "chunk 0's entropy: " + h.get(0));
+                assertEquals(2, p.diagnostics().get("chosen_chunk"), threads + " threads");
+                assertEquals(8, Oprm.argmax(p.logits()));
+            }
+        } finally {
+            Parallel.setThreads(before);
+        }
     }
 
     @Test

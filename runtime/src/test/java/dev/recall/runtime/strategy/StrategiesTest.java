@@ -6,6 +6,7 @@ import dev.recall.runtime.testing.ScriptedModel;
 import dev.recall.runtime.tokenizer.Tokenizer;
 import org.junit.jupiter.api.Test;
 
+import java.util.List;
 import java.util.OptionalInt;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -86,5 +87,16 @@ class StrategiesTest {
                 () -> Strategies.create(new StrategyOptions("streaming", 0, null, 0, 0), null));
         assertTrue(e.getMessage().contains("streaming") && e.getMessage().contains("lm-infinite"), e.getMessage());
         assertThrows(RecallException.class, () -> new StrategyOptions("oprm", -1, null, 0, 0));
+    }
+
+    /** No strategy hands a model an empty prompt: the caller hears why in a sentence. */
+    @Test
+    void anEmptyPromptIsAClearError() {
+        ScriptedModel attention = new ScriptedModel(8, 256, 2, StrategiesTest::flat);
+        for (LongContextStrategy s : List.of(new PlainStrategy(), new LmInfinite(0, 0, 0))) {
+            RecallException e = assertThrows(RecallException.class, () -> s.prepare(attention, Prompt.plain(new int[0])));
+            assertTrue(e.getMessage().contains("prompt is empty"), s.name() + ": " + e.getMessage());
+        }
+        assertTrue(attention.prefills.isEmpty(), "the model was never asked to prefill nothing");
     }
 }

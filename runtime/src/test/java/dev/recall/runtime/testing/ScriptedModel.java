@@ -26,8 +26,14 @@ public final class ScriptedModel implements LanguageModel {
     public final List<AttentionPolicy> policies = Collections.synchronizedList(new ArrayList<>());
 
     public ScriptedModel(int vocab, int trainingLength, int attentionLayers, Function<int[], float[]> script) {
+        this(vocab, trainingLength, attentionLayers, 0, script);
+    }
+
+    /** As a model of which {@code windowedAttentionLayers} attention layers keep a window of their own. */
+    public ScriptedModel(int vocab, int trainingLength, int attentionLayers, int windowedAttentionLayers,
+                         Function<int[], float[]> script) {
         this.info = new ModelInfo("scripted", "ScriptedForTests", vocab, 8, 1, trainingLength, attentionLayers,
-                "F32", 0, 0, 0, 0, List.of(0));
+                windowedAttentionLayers, "F32", 0, 0, 0, 0, List.of(0));
         this.script = script;
     }
 
