@@ -1,9 +1,6 @@
 package dev.recall.kernels;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.IntVector;
-import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -14,61 +11,15 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>Deterministic in every JIT tier: {@code reduceLanes(ADD)} and {@code lanewise(EXP)} give
  * different roundings in the interpreter's fallback and in compiled code, which would make a
- * result depend on warm-up and on which thread ran it. Lane sums here use a fixed butterfly and
- * exponentials a polynomial of element-wise IEEE operations, which are exact in every tier.
+ * result depend on warm-up and on which thread ran it. Lane sums come from
+ * {@link VectorLanes#sumLanes} (a fixed butterfly) and exponentials from {@link VectorMath#exp},
+ * whose scalar twin gives the tail the same bits a lane would.
  */
 public final class LambdaAttentionVector extends LambdaAttention {
 
-    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Float> S = VectorLanes.FLOATS;
     private static final int W = S.length();
     private static final Kernels SCALAR = new ScalarKernels();
-    private static final VectorShuffle<Float>[] BUTTERFLY = butterfly();
-
-    @SuppressWarnings("unchecked")
-    private static VectorShuffle<Float>[] butterfly() {
-        int steps = Integer.numberOfTrailingZeros(W);
-        VectorShuffle<Float>[] shuffles = new VectorShuffle[steps];
-        for (int s = 0; s < steps; s++) {
-            int k = W >> (s + 1);
-            shuffles[s] = VectorShuffle.fromOp(S, i -> i ^ k);
-        }
-        return shuffles;
-    }
-
-    /** Sum of the lanes in a fixed butterfly order (the same in every JIT tier). */
-    static float sumLanes(FloatVector v) {
-        for (VectorShuffle<Float> partner : BUTTERFLY) {
-            v = v.add(v.rearrange(partner));
-        }
-        return v.lane(0);
-    }
-
-    // exp(x) for x ≤ 0 (Cephes expf): x = n·ln2 + r with |r| ≤ ln2/2, exp(r) by a degree-7
-    // polynomial, 2ⁿ built in the exponent bits. Inputs below −87.3 are clamped to it (exp ≈ 1e-38,
-    // nothing next to the tile maximum's exp(0) = 1).
-    private static final float EXP_FLOOR = -87.3f;
-    private static final float LOG2E = 1.44269504088896341f;
-    private static final float ROUND_MAGIC = 12582912f; // 1.5·2²³: adding it rounds to an integer
-    private static final float LN2_HI = 0.693359375f;
-    private static final float LN2_LO = -2.12194440e-4f;
-
-    /** e^x lane-wise for x ≤ 0, within 2 ulp of Math.exp. */
-    static FloatVector expNonPositive(FloatVector x) {
-        x = x.max(EXP_FLOOR);
-        FloatVector shifted = x.mul(LOG2E).add(ROUND_MAGIC);
-        FloatVector n = shifted.sub(ROUND_MAGIC);
-        FloatVector r = x.sub(n.mul(LN2_HI)).sub(n.mul(LN2_LO));
-        FloatVector p = FloatVector.broadcast(S, 1.9875691500e-4f);
-        p = p.fma(r, FloatVector.broadcast(S, 1.3981999507e-3f));
-        p = p.fma(r, FloatVector.broadcast(S, 8.3334519073e-3f));
-        p = p.fma(r, FloatVector.broadcast(S, 4.1665795894e-2f));
-        p = p.fma(r, FloatVector.broadcast(S, 1.6666665459e-1f));
-        p = p.fma(r, FloatVector.broadcast(S, 5.0000001201e-1f));
-        FloatVector y = p.mul(r.mul(r)).add(r).add(1f);
-        IntVector twoToN = shifted.reinterpretAsInts().sub(Float.floatToRawIntBits(ROUND_MAGIC)).add(127)
-                .lanewise(VectorOperators.LSHL, 23);
-        return y.mul(twoToN.reinterpretAsFloats());
-    }
 
     @Override
     protected void foldTile(float[] q, int qo, float scale, float[] keys, float[] values, int off, int stride, int n,
@@ -100,7 +51,8 @@ public final class LambdaAttentionVector extends LambdaAttention {
                 a2 = qv.fma(FloatVector.fromArray(S, keys, k2 + i), a2);
                 a3 = qv.fma(FloatVector.fromArray(S, keys, k3 + i), a3);
             }
-            float s0 = sumLanes(a0), s1 = sumLanes(a1), s2 = sumLanes(a2), s3 = sumLanes(a3);
+            float s0 = VectorLanes.sumLanes(a0), s1 = VectorLanes.sumLanes(a1), s2 = VectorLanes.sumLanes(a2),
+                    s3 = VectorLanes.sumLanes(a3);
             for (; i < d; i++) {
                 float x = q[qo + i];
                 s0 += x * keys[k0 + i];
@@ -120,7 +72,7 @@ public final class LambdaAttentionVector extends LambdaAttention {
             for (; i < dVec; i += W) {
                 a = FloatVector.fromArray(S, q, qo + i).fma(FloatVector.fromArray(S, keys, ko + i), a);
             }
-            float s = sumLanes(a);
+            float s = VectorLanes.sumLanes(a);
             for (; i < d; i++) {
                 s += q[qo + i] * keys[ko + i];
             }
@@ -133,12 +85,12 @@ public final class LambdaAttentionVector extends LambdaAttention {
         float sum = 0f;
         int r = 0;
         for (int nVec = S.loopBound(n); r < nVec; r += W) {
-            FloatVector p = expNonPositive(FloatVector.fromArray(S, scores, r).sub(max));
+            FloatVector p = VectorMath.exp(FloatVector.fromArray(S, scores, r).sub(max));
             p.intoArray(scores, r);
-            sum += sumLanes(p);
+            sum += VectorLanes.sumLanes(p);
         }
         for (; r < n; r++) {
-            scores[r] = (float) Math.exp(scores[r] - max);
+            scores[r] = VectorMath.expScalar(scores[r] - max);
             sum += scores[r];
         }
         return sum;

@@ -11,7 +11,7 @@ import jdk.incubator.vector.VectorSpecies;
  */
 final class RgLruVector extends RgLru {
 
-    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Float> S = VectorLanes.FLOATS;
 
     /** Below this many channel-token updates per block a thread hand-off costs more than it saves. */
     private static final int WORK_PER_BLOCK = 1 << 15;

@@ -64,7 +64,8 @@ public class SelectiveScanVector extends SelectiveScanSequential {
             int bc = i * n;
             for (int k = 0; k < n; k++) {
                 int o = k * lanes;
-                // mul + add rather than fma so the rounding matches the scalar reference.
+                // mul + add, as the scalar reference computes it (its exp is Math.exp, this one
+                // VectorMath.exp, so the two agree closely, not bit for bit).
                 FloatVector decay = VectorMath.exp(step.mul(FloatVector.fromArray(SPECIES, a, o)));
                 FloatVector sk = decay.mul(FloatVector.fromArray(SPECIES, s, o)).add(stepX.mul(b[bc + k]));
                 sk.intoArray(s, o);

@@ -187,13 +187,17 @@ public class VectorKernels extends ScalarKernels {
 
     @Override
     public void geluTanhMul(float[] gate, float[] up, int n) {
-        int bound = FLOATS.loopBound(n);
-        int i = 0;
+        elementwise(n, (from, to) -> geluTanhMulRange(gate, up, from, to));
+    }
+
+    private static void geluTanhMulRange(float[] gate, float[] up, int from, int to) {
+        int bound = from + FLOATS.loopBound(to - from);
+        int i = from;
         for (; i < bound; i += LANES) {
             geluTanh(FloatVector.fromArray(FLOATS, gate, i)).mul(FloatVector.fromArray(FLOATS, up, i))
                     .intoArray(gate, i);
         }
-        for (; i < n; i++) {
+        for (; i < to; i++) {
             gate[i] = geluTanhScalar(gate[i]) * up[i];
         }
     }
@@ -263,12 +267,16 @@ public class VectorKernels extends ScalarKernels {
 
     @Override
     public void geluTanh(float[] x, int off, int n) {
-        int bound = FLOATS.loopBound(n);
-        int i = 0;
+        elementwise(n, (from, to) -> geluTanhRange(x, off, from, to));
+    }
+
+    private static void geluTanhRange(float[] x, int off, int from, int to) {
+        int bound = from + FLOATS.loopBound(to - from);
+        int i = from;
         for (; i < bound; i += LANES) {
             geluTanh(FloatVector.fromArray(FLOATS, x, off + i)).intoArray(x, off + i);
         }
-        for (; i < n; i++) {
+        for (; i < to; i++) {
             x[off + i] = geluTanhScalar(x[off + i]);
         }
     }

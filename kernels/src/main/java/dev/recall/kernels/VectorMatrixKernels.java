@@ -55,8 +55,9 @@ final class VectorMatrixKernels {
     /** Fewer tokens than this go through matvec (a tile of mostly repeated tokens would cost more). */
     static final int MIN_MATMUL_TOKENS = 4;
     /**
-     * Columns per packed chunk of a panel: 128 × 64 fp32 = 32 KiB of transposed weights, which
-     * stay in L1 while the tiles of an item stream their x past them.
+     * Columns per packed chunk of a panel: 128 × {@link #PANEL_ROWS} fp32 of transposed weights
+     * (32 KiB with 16 lanes, 16 KiB with 8) stay in L1 while the tiles of an item stream their x
+     * past them; the untransposed copy of the same chunk ({@code rowsW}) is only read while packing.
      */
     static final int CHUNK = 128;
     /** Work items a matmul aims to give each thread when it has to split tokens to get them. */

@@ -4,6 +4,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
+import java.util.Objects;
 
 /**
  * A row-major {@code [rows, cols]} matrix stored in (usually memory-mapped) little-endian memory.
@@ -65,8 +66,9 @@ public record WeightMatrix(MemorySegment data, DType dtype, int rows, int cols) 
         }
     }
 
-    /** A view of rows [from, to). */
+    /** A view of rows [from, to) of this matrix (never beyond it, even when the memory continues). */
     public WeightMatrix rows(int from, int to) {
+        Objects.checkFromToIndex(from, to, rows);
         long rowBytes = (long) cols * dtype.bytes;
         return new WeightMatrix(data.asSlice(from * rowBytes, (to - from) * rowBytes), dtype, to - from, cols);
     }

@@ -10,7 +10,7 @@ import jdk.incubator.vector.VectorSpecies;
  */
 public final class Wkv6Vector implements Wkv6 {
 
-    private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Float> SPECIES = VectorLanes.FLOATS;
 
     @Override
     public void step(int size, float[] r, float[] k, float[] v, float[] w, int off, float[] u, int uo,

@@ -2,7 +2,7 @@ package dev.recall.kernels;
 
 /**
  * Working memory a thread reuses from one kernel call to the next. Without it every matmul
- * allocated its packed x and every parallel block its accumulators, several GB per prompt on a
+ * allocated its packed weights and every parallel block its accumulators, several GB per prompt on a
  * 24-layer model, and the garbage grew the heap far past the model's own memory. A thread that
  * already holds its buffers of a kind (a kernel reached again while a fork-join worker waits
  * inside another one) gets fresh ones, so no two users ever share an array. The arrays only grow;

@@ -175,43 +175,6 @@ class LambdaAttentionTest {
     }
 
     @Test
-    void vectorExpIsWithinTwoUlpOfMathExp() {
-        int w = jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.length();
-        float[] x = new float[w];
-        float[] y = new float[w];
-        Random rnd = new Random(5);
-        for (int rep = 0; rep < 20000; rep++) {
-            for (int i = 0; i < w; i++) {
-                x[i] = rep < 10 ? -rep * 0.25f * i : (float) (-rnd.nextDouble() * (rep % 2 == 0 ? 2 : 87));
-            }
-            LambdaAttentionVector.expNonPositive(jdk.incubator.vector.FloatVector.fromArray(
-                    jdk.incubator.vector.FloatVector.SPECIES_PREFERRED, x, 0)).intoArray(y, 0);
-            for (int i = 0; i < w; i++) {
-                float expected = (float) Math.exp(x[i]);
-                assertEquals(expected, y[i], 2 * Math.ulp(expected), "exp(" + x[i] + ")");
-            }
-        }
-        x[0] = Float.NEGATIVE_INFINITY;
-        x[1] = -1000f;
-        LambdaAttentionVector.expNonPositive(jdk.incubator.vector.FloatVector.fromArray(
-                jdk.incubator.vector.FloatVector.SPECIES_PREFERRED, x, 0)).intoArray(y, 0);
-        assertTrue(y[0] >= 0 && y[0] < 2e-38f && y[1] < 2e-38f, "far below the maximum rounds to (almost) zero");
-    }
-
-    @Test
-    void laneSumAddsEveryLane() {
-        int w = jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.length();
-        float[] x = new float[w];
-        double expected = 0;
-        for (int i = 0; i < w; i++) {
-            x[i] = 1f / (i + 1);
-            expected += x[i];
-        }
-        assertEquals(expected, LambdaAttentionVector.sumLanes(jdk.incubator.vector.FloatVector.fromArray(
-                jdk.incubator.vector.FloatVector.SPECIES_PREFERRED, x, 0)), 1e-6);
-    }
-
-    @Test
     void largeScoresDoNotOverflow() {
         // Scores of ±500 would overflow exp without the running maximum.
         int d = 8;

@@ -46,8 +46,12 @@ class RotateHalfTest {
                     assertEquals(x[base + i], a[base + i]);
                 }
             }
-            assertEquals(x[0], off > 0 ? a[0] : x[0]);
-            assertEquals(x[x.length - 1], a[x.length - 1]);
+            for (int i = 0; i < off; i++) {
+                assertEquals(x[i], a[i], "before the heads, index " + i);
+            }
+            for (int i = off + heads * headDim; i < x.length; i++) {
+                assertEquals(x[i], a[i], "after the heads, index " + i);
+            }
         }
     }
 }

@@ -2,6 +2,7 @@ package dev.recall.kernels;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import java.lang.foreign.MemorySegment;
@@ -122,6 +123,9 @@ class VectorKernelsTest {
         float[] shifted = new float[8];
         vector.matvec(w.rows(1, 9), x, 0, shifted, 0);
         assertArrayEquals(Arrays.copyOfRange(full, 1, 9), shifted);
+        // A view never reaches past its matrix, even where the memory would continue.
+        assertThrows(IndexOutOfBoundsException.class, () -> w.rows(1, 8).rows(0, 8));
+        assertThrows(IndexOutOfBoundsException.class, () -> w.rows(3, 2));
     }
 
     @Test
@@ -183,16 +187,34 @@ class VectorKernelsTest {
         }
     }
 
+    /**
+     * Every probability to a relative 1e-5, the tiny ones included: an absolute tolerance would
+     * accept any value for the probabilities far below it (a test with one dominant logit passed
+     * with every vector exponential 1.5 times too large).
+     */
     @Test
     void softmaxMatchesScalar() {
         Random rnd = new Random(9);
         for (int n : SIZES) {
-            float[] x = TestMatrices.gaussian(rnd, n + 2, 5);
-            if (n > 1) {
-                x[2] = Float.NEGATIVE_INFINITY; // a masked position
-                x[3 + rnd.nextInt(n - 1)] = 40f; // dominates the rest
+            for (boolean dominated : new boolean[] {false, true}) {
+                float[] x = TestMatrices.gaussian(rnd, n + 2, 2);
+                if (n > 1) {
+                    x[2] = Float.NEGATIVE_INFINITY; // a masked position
+                    if (dominated) {
+                        x[3 + rnd.nextInt(n - 1)] = 20f; // the rest are 1e-9 .. 1e-6 of it
+                    }
+                }
+                float[] want = x.clone();
+                float[] got = x.clone();
+                scalar.softmax(want, 2, n);
+                vector.softmax(got, 2, n);
+                for (int i = 2; i < n + 2; i++) {
+                    if (!(Math.abs(want[i] - got[i]) <= 1e-5 * Math.abs(want[i]))) {
+                        fail("softmax n=" + n + (dominated ? " dominated" : "") + " [" + i + "]: expected "
+                                + want[i] + " got " + got[i]);
+                    }
+                }
             }
-            checkInPlace(x, a -> scalar.softmax(a, 2, n), a -> vector.softmax(a, 2, n), "softmax n=" + n);
         }
     }
 
@@ -375,6 +397,8 @@ class VectorKernelsTest {
         float[][] results = new float[2][];
         float[][] steps = new float[2][];
         float[][] gated = new float[2][];
+        float[][] gelu = new float[2][];
+        float[][] geluGated = new float[2][];
         try {
             for (int threads = 1; threads <= 2; threads++) {
                 Parallel.setThreads(threads);
@@ -382,6 +406,10 @@ class VectorKernelsTest {
                 vector.silu(results[threads - 1], 0, n);
                 gated[threads - 1] = x.clone();
                 vector.siluMul(gated[threads - 1], up, n);
+                gelu[threads - 1] = x.clone();
+                vector.geluTanh(gelu[threads - 1], 0, n);
+                geluGated[threads - 1] = x.clone();
+                vector.geluTanhMul(geluGated[threads - 1], up, n);
                 steps[threads - 1] = dt.clone();
                 new SelectiveScanVector().softplusSteps(steps[threads - 1], bias, tokens, channels);
             }
@@ -390,9 +418,12 @@ class VectorKernelsTest {
         }
         assertArrayEquals(results[0], results[1], "silu");
         assertArrayEquals(gated[0], gated[1], "siluMul");
+        assertArrayEquals(gelu[0], gelu[1], "geluTanh");
+        assertArrayEquals(geluGated[0], geluGated[1], "geluTanhMul");
         assertArrayEquals(steps[0], steps[1], "softplusSteps");
         for (int i = 0; i < n; i += 997) {
             assertEquals(Float.floatToIntBits(VectorMath.siluScalar(x[i])), Float.floatToIntBits(results[1][i]), "silu at " + i);
+            assertEquals(Float.floatToIntBits(VectorKernels.geluTanhScalar(x[i])), Float.floatToIntBits(gelu[1][i]), "gelu at " + i);
         }
     }
 }
