@@ -29,6 +29,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Random;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.DoubleAdder;
@@ -47,6 +48,9 @@ import java.util.concurrent.atomic.DoubleAdder;
         description = "Measure prefill and decode tokens/s on random token ids (fixed seed), peak memory, "
                 + "state size and the decode bandwidth roofline.")
 final class BenchCommand implements Callable<Integer> {
+
+    /** The prompt's last ids, asked of every chunk by OPRM (a plain prompt is the same ids in order). */
+    static final int QUERY_TOKENS = 16;
 
     /** Buffer streamed to measure bandwidth: larger than any cache (server L3s reach 260 MiB). */
     private static final long BANDWIDTH_BUFFER_BYTES = 1L << 30;
@@ -67,8 +71,26 @@ final class BenchCommand implements Callable<Integer> {
     int genTokens;
 
     @Option(names = "--strategy", paramLabel = "NAME", defaultValue = "none",
-            description = "How the prompt is consumed (none, oprm, lm-infinite). Default: ${DEFAULT-VALUE}")
+            description = {"How the prompt is consumed (none, oprm, lm-infinite). Default: ${DEFAULT-VALUE}",
+                    "OPRM asks the prompt's last " + QUERY_TOKENS + " ids of every chunk of the rest, without an IDK filter",
+                    "(the ids are random)."})
     String strategy;
+
+    @Option(names = "--chunk", paramLabel = "N", defaultValue = "0",
+            description = "OPRM: chunk size in tokens (0: training length − query).")
+    int chunk;
+
+    @Option(names = "--n-global", paramLabel = "N", defaultValue = "0",
+            description = "LM-Infinite: starting tokens kept (0: 10).")
+    int nGlobal;
+
+    @Option(names = "--d-max", paramLabel = "N", defaultValue = "0",
+            description = "LM-Infinite: local window and distance limit (0: training length).")
+    int dMax;
+
+    @Option(names = "--train-length", paramLabel = "N", defaultValue = "0",
+            description = "The model's training context length, overriding its config (0: from the config).")
+    int trainLength;
 
     @Option(names = "--seed", paramLabel = "N", defaultValue = "1",
             description = "Seed of the random prompt ids. Default: ${DEFAULT-VALUE}")
@@ -82,14 +104,20 @@ final class BenchCommand implements Callable<Integer> {
         if (promptTokens < 1 || genTokens < 1) {
             throw new ParameterException(spec.commandLine(), "--prompt-tokens and --gen-tokens must be at least 1");
         }
+        // Random ids have no IDK phrase to look for: "" turns OPRM's filter off (and needs no tokenizer).
+        StrategyOptions strategyOptions = RecallCli.usage(spec,
+                () -> new StrategyOptions(strategy, chunk, "", nGlobal, dMax, trainLength));
         ObjectNode report = new ObjectMapper().createObjectNode();
         // What the JVM itself holds before any model is touched (heap, code, the runtime's classes),
         // so the report can show what the model adds on top of it.
         long baselineRss = procStatusBytes("VmRSS:");
         try (LanguageModel lm = model.load()) {
             ModelInfo info = lm.info();
-            LongContextStrategy strat = Strategies.create(new StrategyOptions(strategy, 0, null, 0, 0), null);
-            int[] prompt = new Random(seed).ints(promptTokens, 0, info.vocabSize()).toArray();
+            LongContextStrategy strat = Strategies.create(strategyOptions, null);
+            int[] ids = new Random(seed).ints(promptTokens, 0, info.vocabSize()).toArray();
+            int query = Math.min(QUERY_TOKENS, promptTokens - 1);
+            Prompt prompt = new Prompt(new int[0], Arrays.copyOf(ids, promptTokens - query),
+                    Arrays.copyOfRange(ids, promptTokens - query, promptTokens));
 
             // Warm-up (not measured): the same prompt and a few steps, so that the JIT has compiled
             // every kernel at the sizes measured (Vector API code is only fast once C2 compiles it).
@@ -145,10 +173,10 @@ final class BenchCommand implements Callable<Integer> {
     private record Run(long prefillNanos, long decodeNanos, long stateBytes, long prefillAllocated, long decodeAllocated) {
     }
 
-    private static Run run(LanguageModel lm, LongContextStrategy strat, int[] prompt, int steps) {
+    private static Run run(LanguageModel lm, LongContextStrategy strat, Prompt prompt, int steps) {
         long a0 = allocatedBytes();
         long t0 = System.nanoTime();
-        Prepared prepared = strat.prepare(lm, Prompt.plain(prompt));
+        Prepared prepared = strat.prepare(lm, prompt);
         long t1 = System.nanoTime();
         long a1 = allocatedBytes();
         float[] logits = prepared.logits();

@@ -159,13 +159,13 @@ public final class ChatCommand implements Callable<Integer> {
     private GenerateOptions options(LoadedModel loaded) {
         GenerateOptions defaults = loaded.defaultOptions(seed != null ? seed : ThreadLocalRandom.current().nextLong());
         SamplingOptions d = defaults.sampling();
-        SamplingOptions s = new SamplingOptions(
+        SamplingOptions s = RecallCli.usage(spec, () -> new SamplingOptions(
                 temperature != null ? temperature : d.temperature(),
                 topK != null ? topK : d.topK(),
                 topP != null ? topP : d.topP(),
                 d.seed(),
                 repetitionPenalty != null ? repetitionPenalty : d.repetitionPenalty(),
-                maxTokens != null ? maxTokens : d.maxTokens());
+                maxTokens != null ? maxTokens : d.maxTokens()));
         return defaults.withSampling(s);
     }
 }

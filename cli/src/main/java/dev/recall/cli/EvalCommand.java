@@ -24,7 +24,11 @@ import picocli.CommandLine.Spec;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -103,6 +107,13 @@ public final class EvalCommand implements Callable<Integer> {
 
         @Override
         public Integer call() {
+            checkWritable(out);
+            checkWritable(plot);
+            Map<String, StrategyOptions> options = new LinkedHashMap<>();
+            for (String method : methods) {
+                options.put(method, RecallCli.usage(spec, () -> new StrategyOptions(method, chunk, idkPhrase,
+                        sizes.nGlobal, sizes.dMax, sizes.trainLength)));
+            }
             List<PasskeyPrompt> all = PasskeyPrompt.read(prompts);
             PrintWriter log = spec.commandLine().getOut();
             Map<String, Object> byMethod = new LinkedHashMap<>();
@@ -111,8 +122,7 @@ public final class EvalCommand implements Callable<Integer> {
             try (LanguageModel lm = model.load()) {
                 Tokenizer tokenizer = Tokenizers.load(model.dir());
                 for (String method : methods) {
-                    LongContextStrategy strategy = Strategies.create(new StrategyOptions(method, chunk, idkPhrase,
-                            sizes.nGlobal, sizes.dMax, sizes.trainLength), tokenizer);
+                    LongContextStrategy strategy = Strategies.create(options.get(method), tokenizer);
                     List<PasskeyEval.Row> rows = new ArrayList<>();
                     for (PasskeyPrompt p : all) {
                         PasskeyEval.Row row = PasskeyEval.run(lm, tokenizer, strategy, p);
@@ -175,6 +185,8 @@ public final class EvalCommand implements Callable<Integer> {
 
         @Override
         public Integer call() {
+            checkWritable(out);
+            checkWritable(plot);
             if (!Files.isRegularFile(text)) {
                 throw new RecallException("text file not found: " + text);
             }
@@ -238,7 +250,42 @@ public final class EvalCommand implements Callable<Integer> {
             }
             Files.writeString(file, text, StandardCharsets.UTF_8);
         } catch (IOException e) {
-            throw new RecallException("cannot write " + file + ": " + e.getMessage(), e);
+            throw new RecallException("cannot write " + file + ": " + reason(e), e);
         }
+    }
+
+    /**
+     * Fails now, before an evaluation that may run for minutes, when a result file could not be
+     * written at the end: a directory in its place, or a folder that cannot be made or written.
+     */
+    static void checkWritable(Path file) {
+        if (file == null) {
+            return;
+        }
+        if (Files.isDirectory(file)) {
+            throw new RecallException("cannot write " + file + ": it is a directory");
+        }
+        Path parent = file.toAbsolutePath().getParent();
+        try {
+            if (parent != null) {
+                Files.createDirectories(parent);
+            }
+        } catch (IOException e) {
+            throw new RecallException("cannot write " + file + ": " + reason(e), e);
+        }
+        if (parent != null && !Files.isWritable(parent) || Files.exists(file) && !Files.isWritable(file)) {
+            throw new RecallException("cannot write " + file + ": permission denied");
+        }
+    }
+
+    /** What went wrong, in words (Java's messages for these are only the path). */
+    private static String reason(IOException e) {
+        return switch (e) {
+            case AccessDeniedException a -> "permission denied";
+            case FileAlreadyExistsException f -> f.getFile() + " exists and is not a directory";
+            case NoSuchFileException n -> "no such file or directory: " + n.getFile();
+            case FileSystemException f when f.getReason() != null -> f.getReason();
+            default -> e.getMessage();
+        };
     }
 }

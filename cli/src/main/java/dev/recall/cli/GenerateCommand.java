@@ -139,7 +139,10 @@ final class GenerateCommand implements Callable<Integer> {
             }
             return chatTurn(actualSeed);
         }
-        SamplingOptions sampling = new SamplingOptions(temperature, topK, topP, actualSeed, repetitionPenalty, maxTokens);
+        SamplingOptions sampling = RecallCli.usage(spec,
+                () -> new SamplingOptions(temperature, topK, topP, actualSeed, repetitionPenalty, maxTokens));
+        StrategyOptions strategyOptions = RecallCli.usage(spec,
+                () -> new StrategyOptions(strategy, chunk, idkPhrase, nGlobal, dMax, trainLength));
         String contextText = contextFile == null ? null : readContext(contextFile);
 
         try (LanguageModel lm = model.load()) {
@@ -147,8 +150,7 @@ final class GenerateCommand implements Callable<Integer> {
             Prompt request = longContext
                     ? encodeParts(tokenizer, lm, prefix, contextText, query)
                     : encodeParts(tokenizer, lm, null, prompt, null);
-            LongContextStrategy strat = Strategies.create(
-                    new StrategyOptions(strategy, chunk, idkPhrase, nGlobal, dMax, trainLength), tokenizer);
+            LongContextStrategy strat = Strategies.create(strategyOptions, tokenizer);
             StopCondition stop = StopCondition.eos(lm.info().eosTokenIds()).withStopStrings(stopStrings);
             PrintWriter out = spec.commandLine().getOut();
             GenerationResult result = DecodeLoop.generate(lm, tokenizer, strat, request, sampling, stop, piece -> {
@@ -170,13 +172,13 @@ final class GenerateCommand implements Callable<Integer> {
         try (LoadedModel loaded = Recall.load(model.dir())) {
             GenerateOptions defaults = loaded.defaultOptions(actualSeed);
             SamplingOptions d = defaults.sampling();
-            SamplingOptions s = new SamplingOptions(
+            SamplingOptions s = RecallCli.usage(spec, () -> new SamplingOptions(
                     parsed.hasMatchedOption("--temperature") ? temperature : d.temperature(),
                     parsed.hasMatchedOption("--top-k") ? topK : d.topK(),
                     parsed.hasMatchedOption("--top-p") ? topP : d.topP(),
                     actualSeed,
                     parsed.hasMatchedOption("--repetition-penalty") ? repetitionPenalty : d.repetitionPenalty(),
-                    parsed.hasMatchedOption("--max-tokens") || d.maxTokens() <= 0 ? maxTokens : d.maxTokens());
+                    parsed.hasMatchedOption("--max-tokens") || d.maxTokens() <= 0 ? maxTokens : d.maxTokens()));
             GenerateOptions options = defaults.withSampling(s).withProgress(ProgressBar.onTerminal(!noProgress));
             if (!stopStrings.isEmpty()) {
                 options = options.withStopStrings(stopStrings);

@@ -14,6 +14,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 import java.nio.file.Path;
@@ -51,7 +52,7 @@ final class LogitsCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         if (greedy < 0) {
-            throw new RecallException("--greedy must be ≥ 0, got " + greedy);
+            throw new ParameterException(spec.commandLine(), "--greedy must be ≥ 0, got " + greedy);
         }
         try (LanguageModel lm = model.load()) {
             int vocab = lm.info().vocabSize();

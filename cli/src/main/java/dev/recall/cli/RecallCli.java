@@ -14,6 +14,7 @@ import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.Callable;
+import java.util.function.Supplier;
 
 /**
  * The {@code recall} command. Errors end in one line on stderr: {@code recall: <message>}, exit code 1
@@ -53,10 +54,15 @@ public final class RecallCli implements Callable<Integer> {
         try {
             code = commandLine(out, err).execute(args);
         } catch (OutOfMemoryError e) {
-            err.println("recall: out of memory (give the JVM more with JAVA_TOOL_OPTIONS=-Xmx<size>)");
+            err.println("recall: out of memory (give the JVM more heap, e.g. JAVA_OPTS=-Xmx16g bin/recall ...)");
             code = EXIT_FAILURE;
         }
         out.flush();
+        if ((out.checkError() || System.out.checkError()) && code == 0) {
+            // System.out and PrintWriter swallow write errors: a full disk would otherwise pass as success.
+            err.println("recall: cannot write to standard output");
+            code = EXIT_FAILURE;
+        }
         err.flush();
         System.exit(code);
     }
@@ -100,12 +106,32 @@ public final class RecallCli implements Callable<Integer> {
                 + String.join(", ", spec.subcommands().keySet()));
     }
 
+    /** More threads than this many per core only wait for one another (and take long to start). */
+    static final int MAX_THREADS_PER_CORE = 8;
+
     private void applyGlobalOptions() {
         if (threads != null) {
             if (threads < 1) {
                 throw new ParameterException(spec.commandLine(), "--threads must be at least 1, got " + threads);
             }
+            int cores = Runtime.getRuntime().availableProcessors();
+            if (threads > MAX_THREADS_PER_CORE * cores) {
+                throw new ParameterException(spec.commandLine(), "--threads " + threads + " is more than "
+                        + MAX_THREADS_PER_CORE + " per core of this machine's " + cores + "; more only wait for each other");
+            }
             Parallel.setThreads(threads);
+        }
+    }
+
+    /**
+     * Builds an option value whose own checks throw a RecallException (a negative temperature, an
+     * unknown strategy) and reports a failure as a command-line error: exit code 2, like picocli's.
+     */
+    static <T> T usage(CommandSpec spec, Supplier<T> build) {
+        try {
+            return build.get();
+        } catch (RecallException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage(), e);
         }
     }
 

@@ -28,7 +28,12 @@ class LongContextCliTest {
 
     record Run(int code, String out, String err) {
         void assertOneErrorLine(String fragment) {
-            assertEquals(1, code, () -> "exit code; stderr: " + err);
+            assertOneErrorLine(fragment, 1);
+        }
+
+        /** As {@link #assertOneErrorLine(String)} with the given exit code (2: a command-line error). */
+        void assertOneErrorLine(String fragment, int expectedCode) {
+            assertEquals(expectedCode, code, () -> "exit code; stderr: " + err);
             assertTrue(err.startsWith("recall: ") && err.contains(fragment), () -> "stderr: " + err);
             assertEquals(1, err.lines().count(), () -> "one line: " + err);
             assertFalse(err.contains("\tat "), () -> "no stack trace: " + err);
@@ -98,7 +103,7 @@ class LongContextCliTest {
     void missingContextFileAndUnknownStrategyAreRefused() {
         run("generate", "--model", DEMO.toString(), "--context-file", tmp.resolve("none.txt").toString(), "--query", QUERY)
                 .assertOneErrorLine("context file not found");
-        run(passkey("--strategy", "magic")).assertOneErrorLine("unknown strategy 'magic'");
+        run(passkey("--strategy", "magic")).assertOneErrorLine("unknown strategy 'magic'", 2);
     }
 
     @Test

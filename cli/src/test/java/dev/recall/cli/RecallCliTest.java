@@ -79,12 +79,21 @@ class RecallCliTest {
         }
     }
 
+    /** Out-of-range option values are command-line errors (exit 2), found before any model is loaded. */
     @Test
-    void badSamplingValueFailsWithOneSentence() {
-        Run r = run("generate", "--model", tmp.toString(), "--prompt", "The", "--temperature", "-1");
-        assertEquals(1, r.code());
-        r.assertOneErrorLine();
-        assertTrue(r.err().contains("temperature"), r.err());
+    void badOptionValuesAreUsageErrorsInOneSentence() {
+        String[][] cases = {
+                {"--temperature", "-1", "temperature"},
+                {"--top-p", "2", "top-p"},
+                {"--max-tokens", "-1", "max"},
+                {"--strategy", "foo", "unknown strategy 'foo'"},
+                {"--chunk", "-5", "chunk -5"}};
+        for (String[] c : cases) {
+            Run r = run("generate", "--model", tmp.resolve("never-loaded").toString(), "--prompt", "The", c[0], c[1]);
+            assertEquals(2, r.code(), c[0] + " " + c[1] + ": " + r.err());
+            r.assertOneErrorLine();
+            assertTrue(r.err().contains(c[2]) && r.err().contains("recall generate --help"), r.err());
+        }
     }
 
     @Test
@@ -96,6 +105,11 @@ class RecallCliTest {
             Run bad = run("info", "--threads", "0");
             assertEquals(2, bad.code());
             bad.assertOneErrorLine();
+            // Thousands of threads would take seconds to start and then only contend for the cores.
+            Run tooMany = run("info", "--threads", "100000");
+            assertEquals(2, tooMany.code());
+            tooMany.assertOneErrorLine();
+            assertTrue(tooMany.err().contains("per core"), tooMany.err());
         } finally {
             Parallel.setThreads(before);
         }

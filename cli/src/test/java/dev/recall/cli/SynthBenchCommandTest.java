@@ -15,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** {@code recall synth} and {@code recall bench}, run in-process. */
@@ -90,15 +91,45 @@ class SynthBenchCommandTest {
         assertTrue(bench.out().contains("decode_roofline_fraction:"), bench.out());
     }
 
+    /** A directory that already holds files (a real model's, say) is only written with --force. */
+    @Test
+    void synthRefusesADirectoryWithFilesUnlessForced() throws Exception {
+        Path dir = Files.createDirectories(tmp.resolve("real-model"));
+        Files.writeString(dir.resolve("tokenizer.json"), "{}");
+        Run refused = run("synth", "--preset", "zoo-mamba", "--layers", "1", "--out", dir.toString());
+        assertEquals(1, refused.code());
+        assertTrue(refused.err().contains("--force"), refused.err());
+        assertFalse(Files.exists(dir.resolve("model.safetensors")), "nothing was written");
+        Run forced = run("synth", "--preset", "zoo-mamba", "--layers", "1", "--force", "--out", dir.toString());
+        assertEquals(0, forced.code(), forced.err());
+        assertTrue(Files.isRegularFile(dir.resolve("model.safetensors")));
+    }
+
+    /** OPRM in bench: the random prompt's last ids are the query of every chunk of the rest. */
+    @Test
+    void benchRunsOprmOverChunks() throws Exception {
+        Path dir = tmp.resolve("oprm-mamba");
+        assertEquals(0, run("synth", "--preset", "zoo-mamba", "--layers", "1", "--out", dir.toString()).code());
+        Run bench = run("bench", "--model", dir.toString(), "--strategy", "oprm", "--chunk", "20",
+                "--prompt-tokens", "76", "--gen-tokens", "2", "--json");
+        assertEquals(0, bench.code(), bench.err());
+        JsonNode r = new ObjectMapper().readTree(bench.out());
+        assertEquals("oprm", r.get("strategy").asText());
+        assertTrue(r.get("prefill_tokens_per_s").asDouble() > 0);
+        Run noChunk = run("bench", "--model", dir.toString(), "--strategy", "oprm", "--prompt-tokens", "76");
+        assertEquals(1, noChunk.code());
+        assertTrue(noChunk.err().contains("--chunk"), noChunk.err());
+    }
+
     @Test
     void badPresetAndBadLengthsAreOneLineErrors() {
         Run badPreset = run("synth", "--preset", "gpt-5", "--out", tmp.resolve("x").toString());
-        assertEquals(1, badPreset.code());
+        assertEquals(2, badPreset.code());
         assertTrue(badPreset.err().startsWith("recall: unknown preset 'gpt-5'"), badPreset.err());
         assertEquals(1, badPreset.err().lines().count(), badPreset.err());
 
         Run mismatch = run("synth", "--family", "llama", "--preset", "mamba-130m", "--out", tmp.resolve("y").toString());
-        assertEquals(1, mismatch.code());
+        assertEquals(2, mismatch.code());
         assertTrue(mismatch.err().contains("llama-1b"), mismatch.err());
 
         Run badLength = run("bench", "--model", tmp.toString(), "--prompt-tokens", "0");

@@ -10,6 +10,10 @@ import dev.recall.runtime.RecallException;
  * constant in the context length. An LM-Infinite (Λ) cache is a ring of d_max slots plus the
  * first n_global keys kept unrotated (their global score uses the clamped distance, so it needs
  * the key before rotation) and their values.
+ *
+ * <p>Every array grows with the tokens actually seen: a ring only takes its whole window once the
+ * context fills it, and the global rows only as many as there are starting tokens. A window or an
+ * n_global far beyond the prompt (a user's {@code --d-max 10000000}) costs nothing until used.
  */
 public final class KvCache {
 
@@ -18,9 +22,12 @@ public final class KvCache {
     final int nGlobal;
     float[] keys;
     float[] values;
-    final float[] globalKeys;
-    final float[] globalValues;
+    float[] globalKeys;
+    float[] globalValues;
     int length;
+
+    /** Tokens of room a new cache starts with (a ring never more than its window). */
+    private static final int INITIAL_TOKENS = 64;
 
     /** @param window ring size, or 0 for an unbounded cache */
     public KvCache(int kvDim, int window) {
@@ -34,11 +41,11 @@ public final class KvCache {
         this.kvDim = kvDim;
         this.window = window;
         this.nGlobal = nGlobal;
-        int initial = window > 0 ? window : 64;
+        int initial = window > 0 ? Math.min(window, INITIAL_TOKENS) : INITIAL_TOKENS;
         this.keys = new float[initial * kvDim];
         this.values = new float[initial * kvDim];
-        this.globalKeys = new float[nGlobal * kvDim];
-        this.globalValues = new float[nGlobal * kvDim];
+        this.globalKeys = new float[0];
+        this.globalValues = new float[0];
     }
 
     /** A Λ cache: the first nGlobal keys unrotated plus a ring of the last dMax rotated keys. */
@@ -85,6 +92,13 @@ public final class KvCache {
      * the batch's keys are rotated. k and v hold t rows of kvDim for positions length, length+1, ….
      */
     void keepGlobal(float[] k, float[] v, int t) {
+        long kept = Math.min((long) length + t, nGlobal);
+        if (kept * kvDim > globalKeys.length) {
+            int rows = grownCapacity(length, (int) (kept - length), globalKeys.length / kvDim, kvDim);
+            rows = Math.min(rows, nGlobal);
+            globalKeys = Arrays.copyOf(globalKeys, rows * kvDim);
+            globalValues = Arrays.copyOf(globalValues, rows * kvDim);
+        }
         for (int i = 0; i < t && length + i < nGlobal; i++) {
             System.arraycopy(k, i * kvDim, globalKeys, (length + i) * kvDim, kvDim);
             System.arraycopy(v, i * kvDim, globalValues, (length + i) * kvDim, kvDim);
@@ -103,6 +117,11 @@ public final class KvCache {
             System.arraycopy(k, 0, keys, length * kvDim, t * kvDim);
             System.arraycopy(v, 0, values, length * kvDim, t * kvDim);
         } else {
+            int capacity = keys.length / kvDim;
+            if (capacity < window && length + t > capacity) {
+                // Not wrapped yet (slot = position): grow towards the window, keeping every slot.
+                grow((int) Math.min(window, grownCapacity(length, t, capacity, kvDim)));
+            }
             for (int i = Math.max(0, t - window); i < t; i++) {
                 int s = slot(length + i) * kvDim;
                 System.arraycopy(k, i * kvDim, keys, s, kvDim);

@@ -19,7 +19,7 @@ public final class Strategies {
             case "none", "plain" -> new PlainStrategy();
             case "oprm" -> new Oprm(options.chunk(), idkToken(options.idkPhraseOrDefault(), tokenizer), options.trainLength());
             case "lm-infinite" -> new LmInfinite(options.nGlobal(), options.dMax(), options.trainLength());
-            default -> throw new RecallException("unknown strategy '" + name + "' (supported: none, oprm, lm-infinite)");
+            default -> throw new IllegalStateException("StrategyOptions accepted an unknown strategy '" + name + "'");
         };
     }
 

@@ -1,5 +1,9 @@
 package dev.recall.runtime.strategy;
 
+import dev.recall.runtime.RecallException;
+
+import java.util.List;
+
 /**
  * Options of the long-context strategies, as given on the command line or through the API.
  * Zero / null means "use the strategy's default".
@@ -18,8 +22,11 @@ public record StrategyOptions(String name, int chunk, String idkPhrase, int nGlo
     public static final String DEFAULT_IDK_PHRASE = " unknown.";
 
     public StrategyOptions {
+        if (name != null && !List.of("none", "plain", "oprm", "lm-infinite").contains(name)) {
+            throw new RecallException("unknown strategy '" + name + "' (supported: none, oprm, lm-infinite)");
+        }
         if (chunk < 0 || nGlobal < 0 || dMax < 0 || trainLength < 0) {
-            throw new dev.recall.runtime.RecallException("strategy sizes must not be negative (chunk " + chunk
+            throw new RecallException("strategy sizes must not be negative (chunk " + chunk
                     + ", n_global " + nGlobal + ", d_max " + dMax + ", train length " + trainLength + ")");
         }
     }

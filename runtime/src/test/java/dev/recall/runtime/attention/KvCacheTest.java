@@ -75,6 +75,45 @@ class KvCacheTest {
         assertEquals(2 * capacity * kvDim, cache.keys.length);
     }
 
+    /** A ring wider than the context so far grows with it, keeps every slot, and wraps once full. */
+    @Test
+    void aRingGrowsToItsWindowOnlyAsTokensArrive() {
+        int kvDim = 2;
+        int window = 100;
+        KvCache ring = new KvCache(kvDim, window);
+        assertEquals(64 * kvDim, ring.keys.length, "a new ring starts small");
+        int total = 0;
+        for (int t : new int[] {1, 63, 10, 30, 50, 7}) {
+            appendNumbered(ring, t);
+            total += t;
+            // 64 slots, then doubling, capped at the window: 64, then 100.
+            assertEquals((total <= 64 ? 64 : window) * kvDim, ring.keys.length, "after " + total + " tokens");
+            for (int p = Math.max(0, total - window); p < total; p++) {
+                int s = ring.slot(p) * kvDim;
+                assertEquals(p * kvDim, ring.keys[s], "position " + p + " after " + total + " tokens");
+                assertEquals(-(p * kvDim + 1f), ring.values[s + 1]);
+            }
+        }
+    }
+
+    /** LM-Infinite with n_global and d_max far beyond the prompt costs what the prompt holds. */
+    @Test
+    void aLambdaCacheSizedForBillionsHoldsOnlyWhatItSaw() {
+        int kvDim = 8;
+        KvCache cache = KvCache.lambda(kvDim, 2_000_000_000, 2_000_000_000);
+        for (int t : new int[] {3, 5}) {
+            float[] k = new float[t * kvDim];
+            float[] v = new float[t * kvDim];
+            Arrays.fill(k, cache.length() + 1);
+            cache.keepGlobal(k, v, t);
+            cache.appendAll(k, v, t);
+        }
+        assertEquals(8, cache.length());
+        assertTrue(cache.sizeBytes() <= 2L * (64 + 8) * kvDim * Float.BYTES, cache.sizeBytes() + " bytes");
+        assertEquals(1f, cache.globalKeys[0]);
+        assertEquals(4f, cache.globalKeys[7 * kvDim], "positions 3.. came with the second batch");
+    }
+
     @Test
     void aRingIgnoresReserve() {
         KvCache ring = new KvCache(4, 16);
