@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.recall.kernels.Parallel;
 import dev.recall.runtime.RecallException;
+import dev.recall.runtime.generate.Sampler;
 import dev.recall.runtime.model.LanguageModel;
 import dev.recall.runtime.model.ModelInfo;
 import dev.recall.runtime.strategy.LongContextStrategy;
@@ -181,7 +182,7 @@ final class BenchCommand implements Callable<Integer> {
         long a1 = allocatedBytes();
         float[] logits = prepared.logits();
         for (int i = 0; i < steps; i++) {
-            logits = lm.step(prepared.state(), argmax(logits));
+            logits = lm.step(prepared.state(), Sampler.argmax(logits));
         }
         long t2 = System.nanoTime();
         long a2 = allocatedBytes();
@@ -205,16 +206,6 @@ final class BenchCommand implements Callable<Integer> {
             return mx.getTotalThreadAllocatedBytes();
         }
         return -1;
-    }
-
-    private static int argmax(float[] x) {
-        int best = 0;
-        for (int i = 1; i < x.length; i++) {
-            if (x[i] > x[best]) {
-                best = i;
-            }
-        }
-        return best;
     }
 
     /**

@@ -25,7 +25,8 @@ import java.util.Set;
  * <ol>
  *   <li>embed the tokens and scale by sqrt(hidden) rounded to bfloat16, as the reference does;</li>
  *   <li>each layer: {@code r = x + temporal(norm(x))}, {@code x = r + mlp(norm(r))} ({@link ResidualBlock});</li>
- *   <li>final Gemma RMSNorm, tied head, logits soft-capped: {@code tanh(l / cap) · cap}.</li>
+ *   <li>final Gemma RMSNorm, the head (tied to the embedding unless {@code tie_word_embeddings} is
+ *       false), logits soft-capped: {@code tanh(l / cap) · cap}.</li>
  * </ol>
  * The recurrent layers carry a conv history and an RG-LRU state; the attention layers a KV ring of
  * {@code attention_window_size} tokens. So the state, and the cost per token, stay constant however
@@ -181,9 +182,7 @@ public final class RecurrentGemmaModel implements LanguageModel {
         if (!(modelState instanceof RecurrentGemmaState state)) {
             throw new IllegalArgumentException("state was not made by this RecurrentGemma model");
         }
-        if (from < 0 || to > tokens.length || from >= to) {
-            throw new IllegalArgumentException("token range [" + from + ", " + to + ") is empty or outside 0.." + tokens.length);
-        }
+        LanguageModel.checkTokens(tokens, from, to, embedding.rows());
         int t = to - from;
         int hidden = embedding.cols();
         // The activations of every layer come from this one call's scratch, so the layers share one
@@ -215,12 +214,8 @@ public final class RecurrentGemmaModel implements LanguageModel {
     private void embed(int[] tokens, int from, int to, float[] x) {
         int hidden = embedding.cols();
         for (int i = from; i < to; i++) {
-            int id = tokens[i];
-            if (id < 0 || id >= embedding.rows()) {
-                throw new RecallException("token id " + id + " is outside the vocabulary of " + embedding.rows() + " entries");
-            }
             int off = (i - from) * hidden;
-            embedding.row(id, x, off);
+            embedding.row(tokens[i], x, off);
             Kernels.get().scale(x, off, hidden, embeddingScale);
         }
     }

@@ -1,7 +1,6 @@
 package dev.recall.models.llama;
 
 import dev.recall.kernels.Kernels;
-import dev.recall.runtime.RecallException;
 import dev.recall.runtime.attention.AttentionLayer;
 import dev.recall.runtime.attention.AttentionPolicy;
 import dev.recall.runtime.attention.KvCache;
@@ -77,15 +76,8 @@ public final class LlamaModel implements LanguageModel {
         if (!(state instanceof LlamaState s) || s.model != this) {
             throw new IllegalArgumentException("the state was not created by this model");
         }
-        if (from < 0 || to > tokens.length || from >= to) {
-            throw new IllegalArgumentException("token range [" + from + ", " + to + ") is empty or outside 0.." + tokens.length);
-        }
+        LanguageModel.checkTokens(tokens, from, to, weights.embedding().rows());
         int vocab = info.vocabSize();
-        for (int i = from; i < to; i++) {
-            if (tokens[i] < 0 || tokens[i] >= weights.embedding().rows()) {
-                throw new RecallException("token id " + tokens[i] + " is outside the vocabulary of " + weights.embedding().rows());
-            }
-        }
         float[] logits = allLogits ? new float[(to - from) * vocab] : null;
         for (KvCache cache : s.caches) {
             cache.reserve(to - from); // one allocation for the whole prompt, not one per doubling

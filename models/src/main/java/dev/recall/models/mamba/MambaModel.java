@@ -92,15 +92,7 @@ public final class MambaModel implements LanguageModel {
     @Override
     public float[] prefill(ModelState state, int[] tokens, int from, int to, boolean allLogits) {
         MambaState s = ownState(state);
-        if (from < 0 || to > tokens.length || from > to) {
-            throw new IllegalArgumentException("token range [" + from + ", " + to + ") is outside an array of " + tokens.length);
-        }
-        if (from == to) {
-            if (allLogits) {
-                return new float[0];
-            }
-            throw new IllegalArgumentException("prefill needs at least one token to produce logits");
-        }
+        LanguageModel.checkTokens(tokens, from, to, embeddings.rows());
         int vocab = head.rows();
         float[] logits = new float[allLogits ? (to - from) * vocab : vocab];
         Scratch scratch = new Scratch();
@@ -131,12 +123,7 @@ public final class MambaModel implements LanguageModel {
         int d = dims.hidden();
         float[] hidden = scratch.floats("residual", t * d);
         for (int i = 0; i < t; i++) {
-            int token = tokens[p0 + i];
-            if (token < 0 || token >= embeddings.rows()) {
-                throw new RecallException("token id " + token + " is outside the model's vocabulary of "
-                        + embeddings.rows() + " embeddings");
-            }
-            embeddings.row(token, hidden, i * d);
+            embeddings.row(tokens[p0 + i], hidden, i * d);
         }
         float[] normed = scratch.floats("normed", t * d);
         for (int l = 0; l < mixers.length; l++) {

@@ -121,20 +121,14 @@ public final class Rwkv6Model implements LanguageModel {
         if (!(modelState instanceof Rwkv6State state)) {
             throw new IllegalArgumentException("an RWKV-6 model needs an Rwkv6State, got " + modelState.getClass().getSimpleName());
         }
-        if (from < 0 || to > tokens.length || from >= to) {
-            throw new IllegalArgumentException("token range [" + from + ", " + to + ") is empty or outside 0.." + tokens.length);
-        }
+        LanguageModel.checkTokens(tokens, from, to, embeddings.rows());
         int t = to - from;
         // One set of activation buffers for all blocks of this call (the model is shared across
         // threads, so they cannot live in fields).
         Scratch scratch = new Scratch();
         float[] x = scratch.floats("model.residual", t * channels);
         for (int s = 0; s < t; s++) {
-            int id = tokens[from + s];
-            if (id < 0 || id >= embeddings.rows()) {
-                throw new RecallException("token id " + id + " is outside the vocabulary of " + embeddings.rows());
-            }
-            embeddings.row(id, x, s * channels);
+            embeddings.row(tokens[from + s], x, s * channels);
         }
 
         for (Rwkv6Block block : blocks) {

@@ -2,6 +2,7 @@ package dev.recall.runtime.chat;
 
 import dev.recall.runtime.RecallException;
 import dev.recall.runtime.config.ModelConfig;
+import dev.recall.runtime.model.Checkpoint;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -46,10 +47,7 @@ public record GenerationDefaults(boolean doSample, double temperature, double to
      * @param config     the parsed config.json (for EOS ids), or null
      */
     public static GenerationDefaults from(ModelConfig generation, ModelConfig config) {
-        List<Integer> eos = generation == null ? List.of() : generation.intList("eos_token_id");
-        if (eos.isEmpty() && config != null) {
-            eos = config.intList("eos_token_id");
-        }
+        List<Integer> eos = Checkpoint.eosTokenIds(generation, config);
         GenerationDefaults hf = huggingFace(eos);
         if (generation == null) {
             return hf;

@@ -27,7 +27,8 @@ public final class DecodeLoop {
 
     /**
      * Consumes the prompt with the strategy (timed as prefill), then decodes. The repetition penalty
-     * counts the prompt's tokens as seen, as Hugging Face does.
+     * counts the prompt's tokens as seen, as Hugging Face does; under OPRM that is the whole prompt,
+     * every chunk's tokens, although the state decoded from read only one chunk.
      */
     public static GenerationResult generate(LanguageModel model, Tokenizer tokenizer, LongContextStrategy strategy,
                                             Prompt prompt, SamplingOptions sampling, StopCondition stop,

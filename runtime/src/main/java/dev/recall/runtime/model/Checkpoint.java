@@ -13,11 +13,16 @@ public record Checkpoint(Path dir, ModelConfig config, Weights weights, ModelCon
 
     /** EOS ids from generation_config.json, else config.json (each may be an int or a list). */
     public List<Integer> eosTokenIds() {
+        return eosTokenIds(generationConfig, config);
+    }
+
+    /** The rule of {@link #eosTokenIds()} for parsed files, either of which may be null (absent). */
+    public static List<Integer> eosTokenIds(ModelConfig generationConfig, ModelConfig config) {
         List<Integer> ids = new ArrayList<>();
         if (generationConfig != null) {
             ids.addAll(generationConfig.intList("eos_token_id"));
         }
-        if (ids.isEmpty()) {
+        if (ids.isEmpty() && config != null) {
             ids.addAll(config.intList("eos_token_id"));
         }
         return ids;

@@ -1,5 +1,7 @@
 package dev.recall.runtime.model;
 
+import dev.recall.runtime.RecallException;
+
 import dev.recall.runtime.attention.AttentionPolicy;
 
 /**
@@ -28,6 +30,22 @@ public interface LanguageModel extends AutoCloseable {
      * every token ([to − from, vocab], row-major)
      */
     float[] prefill(ModelState state, int[] tokens, int from, int to, boolean allLogits);
+
+    /**
+     * The checks every {@link #prefill} starts with: a non-empty range inside the array (a caller's
+     * bug) and token ids inside the vocabulary of {@code embeddings} rows (bad input: one sentence).
+     */
+    static void checkTokens(int[] tokens, int from, int to, int embeddings) {
+        if (from < 0 || to > tokens.length || from >= to) {
+            throw new IllegalArgumentException("token range [" + from + ", " + to + ") is empty or outside 0.." + tokens.length);
+        }
+        for (int i = from; i < to; i++) {
+            if (tokens[i] < 0 || tokens[i] >= embeddings) {
+                throw new RecallException("token id " + tokens[i] + " is outside the model's vocabulary of "
+                        + embeddings + " embeddings");
+            }
+        }
+    }
 
     default float[] prefill(ModelState state, int[] tokens) {
         return prefill(state, tokens, 0, tokens.length, false);

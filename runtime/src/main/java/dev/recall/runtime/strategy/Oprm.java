@@ -4,6 +4,7 @@ import dev.recall.runtime.progress.ProgressListener;
 
 import dev.recall.kernels.Parallel;
 import dev.recall.runtime.RecallException;
+import dev.recall.runtime.generate.Sampler;
 import dev.recall.runtime.model.LanguageModel;
 import dev.recall.runtime.model.ModelState;
 
@@ -89,7 +90,7 @@ public final class Oprm implements LongContextStrategy {
                 ModelState state = model.newState();
                 float[] logits = model.prefill(state, Prompt.concat(prompt.prefix(), chunk, prompt.query()));
                 entropies[k] = entropy(logits);
-                idk[k] = argmax(logits) == idkToken;
+                idk[k] = Sampler.argmax(logits) == idkToken;
                 selection.offer(k, entropies[k], idk[k], state, logits);
                 progress.update(finished.incrementAndGet(), n, "chunks");
             }
@@ -129,17 +130,6 @@ public final class Oprm implements LongContextStrategy {
             weighted += e * shifted;
         }
         return Math.log(z) - weighted / z;
-    }
-
-    /** Index of the largest logit; the first one on ties (as torch.argmax). */
-    public static int argmax(float[] logits) {
-        int best = 0;
-        for (int i = 1; i < logits.length; i++) {
-            if (logits[i] > logits[best]) {
-                best = i;
-            }
-        }
-        return best;
     }
 
     private record Candidate(int index, double entropy, ModelState state, float[] logits) {

@@ -1,6 +1,7 @@
 package dev.recall.runtime.strategy;
 
 import dev.recall.runtime.RecallException;
+import dev.recall.runtime.generate.Sampler;
 import dev.recall.runtime.attention.AttentionPolicy;
 import dev.recall.runtime.testing.ScriptedModel;
 import org.junit.jupiter.api.Test;
@@ -27,7 +28,7 @@ class LmInfiniteTest {
         assertEquals(10, p.diagnostics().get("n_global"));
         assertEquals(256, p.diagnostics().get("d_max"));
         assertEquals(p.state().sizeBytes(), p.diagnostics().get("state_bytes"));
-        assertEquals(4, Oprm.argmax(p.logits()));
+        assertEquals(4, Sampler.argmax(p.logits()));
         assertEquals(new AttentionPolicy.Lambda(3, 40), new LmInfinite(3, 40, 0).policy(m));
         assertEquals(new AttentionPolicy.Lambda(10, 128), new LmInfinite(0, 0, 128).policy(m));
     }

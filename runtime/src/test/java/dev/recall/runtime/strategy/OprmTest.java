@@ -2,6 +2,7 @@ package dev.recall.runtime.strategy;
 
 import dev.recall.kernels.Parallel;
 import dev.recall.runtime.RecallException;
+import dev.recall.runtime.generate.Sampler;
 import dev.recall.runtime.testing.ScriptedModel;
 import org.junit.jupiter.api.Test;
 
@@ -77,11 +78,11 @@ class OprmTest {
         }
         assertEquals(2, p.diagnostics().get("chosen_chunk"));
         assertEquals(List.of(true, true, false, true), p.diagnostics().get("idk"));
-        assertEquals(7, Oprm.argmax(p.logits()));
+        assertEquals(7, Sampler.argmax(p.logits()));
         // The kept state is the chosen chunk's prompt; decoding continues from it.
         ScriptedModel.State s = (ScriptedModel.State) p.state();
         assertArrayEquals(Prompt.concat(PREFIX, Arrays.copyOfRange(context, 32, 48), QUERY), s.tokens());
-        assertEquals(EOS, Oprm.argmax(m.step(p.state(), 7)));
+        assertEquals(EOS, Sampler.argmax(m.step(p.state(), 7)));
         @SuppressWarnings("unchecked")
         List<Double> entropies = (List<Double>) p.diagnostics().get("entropies");
         assertEquals(4, entropies.size());
@@ -199,7 +200,7 @@ class OprmTest {
                 List<Double> h = (List<Double>) p.diagnostics().get("entropies");
                 assertTrue(Double.isNaN(h.get(0)), "chunk 0's entropy: " + h.get(0));
                 assertEquals(2, p.diagnostics().get("chosen_chunk"), threads + " threads");
-                assertEquals(8, Oprm.argmax(p.logits()));
+                assertEquals(8, Sampler.argmax(p.logits()));
             }
         } finally {
             Parallel.setThreads(before);
@@ -218,7 +219,7 @@ class OprmTest {
             h -= p * Math.log(p);
         }
         assertEquals(h, Oprm.entropy(l), 1e-12);
-        assertEquals(1, Oprm.argmax(new float[]{0, 3, 3, 1}), "first maximum");
+        assertEquals(1, Sampler.argmax(new float[]{0, 3, 3, 1}), "first maximum");
     }
 
     @Test
