@@ -8,6 +8,7 @@ import dev.recall.runtime.eval.PasskeyEval;
 import dev.recall.runtime.eval.PasskeyPrompt;
 import dev.recall.runtime.eval.PerplexityEval;
 import dev.recall.runtime.eval.SvgChart;
+import dev.recall.runtime.io.IoErrors;
 import dev.recall.runtime.model.LanguageModel;
 import dev.recall.runtime.strategy.LongContextStrategy;
 import dev.recall.runtime.strategy.Strategies;
@@ -194,7 +195,7 @@ public final class EvalCommand implements Callable<Integer> {
             try {
                 corpus = Files.readString(text, StandardCharsets.UTF_8);
             } catch (IOException e) {
-                throw new RecallException("cannot read " + text + " as UTF-8 text: " + e.getMessage(), e);
+                throw new RecallException("cannot read " + text + ": " + IoErrors.describe(e), e);
             }
             PrintWriter log = spec.commandLine().getOut();
             Map<String, Object> byStrategy = new LinkedHashMap<>();

@@ -9,6 +9,7 @@ import dev.recall.runtime.generate.DecodeLoop;
 import dev.recall.runtime.generate.GenerationResult;
 import dev.recall.runtime.generate.SamplingOptions;
 import dev.recall.runtime.generate.StopCondition;
+import dev.recall.runtime.io.IoErrors;
 import dev.recall.runtime.model.LanguageModel;
 import dev.recall.runtime.progress.ProgressBar;
 import dev.recall.runtime.strategy.LongContextStrategy;
@@ -229,12 +230,13 @@ final class GenerateCommand implements Callable<Integer> {
 
     private static String readContext(Path file) {
         if (!Files.isRegularFile(file)) {
-            throw new RecallException("context file not found: " + file);
+            throw new RecallException(Files.isDirectory(file) ? "the context file " + file + " is a directory"
+                    : "context file not found: " + file);
         }
         try {
             return Files.readString(file, StandardCharsets.UTF_8);
         } catch (IOException e) {
-            throw new RecallException("cannot read context file " + file + " as UTF-8 text: " + e.getMessage(), e);
+            throw new RecallException("cannot read context file " + file + ": " + IoErrors.describe(e), e);
         }
     }
 

@@ -78,8 +78,15 @@ public final class RecallCli implements Callable<Integer> {
             return new CommandLine.RunLast().execute(parseResult);
         });
         cl.setParameterExceptionHandler((e, args) -> {
-            String command = e.getCommandLine().getCommandSpec().qualifiedName();
-            err.println("recall: " + oneLine(e.getMessage()) + " (see '" + command + " --help')");
+            CommandSpec at = e.getCommandLine().getCommandSpec();
+            String command = at.qualifiedName();
+            String message = oneLine(e.getMessage());
+            if (e instanceof CommandLine.UnmatchedArgumentException u && !at.subcommands().isEmpty()
+                    && !u.getUnmatched().isEmpty() && !u.getUnmatched().getFirst().startsWith("-")) {
+                message = "unknown command '" + u.getUnmatched().getFirst() + "' (commands: "
+                        + String.join(", ", at.subcommands().keySet()) + ")";
+            }
+            err.println("recall: " + message + " (see '" + command + " --help')");
             err.flush();
             return EXIT_USAGE;
         });

@@ -52,6 +52,16 @@ class RecallCliTest {
     }
 
     @Test
+    void unknownCommandListsTheCommands() {
+        Run r = run("frobnicate");
+        assertEquals(2, r.code());
+        r.assertOneErrorLine();
+        assertTrue(r.err().startsWith("recall: unknown command 'frobnicate' (commands: generate, chat,"), r.err());
+        Run sub = run("eval", "frobnicate");
+        assertTrue(sub.err().startsWith("recall: unknown command 'frobnicate' (commands: passkey, perplexity)"), sub.err());
+    }
+
+    @Test
     void missingCommandAndMissingRequiredOptionAreUsageErrors() {
         Run none = run();
         assertEquals(2, none.code());

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.MissingNode;
 import dev.recall.runtime.RecallException;
+import dev.recall.runtime.io.IoErrors;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -39,7 +40,7 @@ public final class ModelConfig {
             }
             return new ModelConfig(file.toString(), node);
         } catch (IOException e) {
-            throw new RecallException("cannot parse " + file + ": " + e.getMessage().lines().findFirst().orElse(""));
+            throw new RecallException("cannot parse " + file + ": " + IoErrors.describe(e));
         }
     }
 

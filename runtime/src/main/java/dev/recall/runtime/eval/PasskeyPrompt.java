@@ -3,6 +3,7 @@ package dev.recall.runtime.eval;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.recall.runtime.RecallException;
+import dev.recall.runtime.io.IoErrors;
 import dev.recall.runtime.strategy.Prompt;
 
 import java.io.IOException;
@@ -56,7 +57,7 @@ public record PasskeyPrompt(int length, double depth, String key, int[] promptId
                         ints(n.get("prompt_ids")), ints(n.get("prefix_ids")), ints(n.get("query_ids"))));
             }
         } catch (IOException e) {
-            throw new RecallException("cannot read pass-key prompts " + file + ": " + e.getMessage());
+            throw new RecallException("cannot read pass-key prompts " + file + ": " + IoErrors.describe(e));
         }
         if (prompts.isEmpty()) {
             throw new RecallException("pass-key prompt file " + file + " holds no prompts");

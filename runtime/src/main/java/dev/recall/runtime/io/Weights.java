@@ -47,7 +47,7 @@ public final class Weights implements AutoCloseable {
                 try {
                     map = new ObjectMapper().readTree(index.toFile()).get("weight_map");
                 } catch (IOException e) {
-                    throw new RecallException("cannot parse " + index + ": " + e.getMessage());
+                    throw new RecallException("cannot parse " + index + ": " + IoErrors.describe(e));
                 }
                 if (map == null || !map.isObject()) {
                     throw new RecallException(index + " has no weight_map object");

@@ -41,7 +41,8 @@ public final class ModelLoader {
 
     public static LanguageModel load(Path dir) {
         if (!Files.isDirectory(dir)) {
-            throw new RecallException("model directory not found: " + dir);
+            throw new RecallException(Files.exists(dir) ? dir + " is a file; a model is a directory (config.json,"
+                    + " *.safetensors, tokenizer.json)" : "model directory not found: " + dir);
         }
         ModelConfig config = ModelConfig.read(dir.resolve("config.json"));
         ModelFamily family = familyFor(config);

@@ -3,6 +3,7 @@ package dev.recall.runtime.tokenizer;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.recall.runtime.RecallException;
+import dev.recall.runtime.io.IoErrors;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -36,7 +37,7 @@ final class TokenizerJson {
              InputStream in = file.getFileName().toString().endsWith(".gz") ? new GZIPInputStream(raw, 1 << 16) : raw) {
             return new ObjectMapper().readTree(in);
         } catch (IOException e) {
-            throw new RecallException("Cannot read tokenizer file " + file + ": " + e.getMessage(), e);
+            throw new RecallException("cannot read tokenizer file " + file + ": " + IoErrors.describe(e), e);
         }
     }
 

@@ -28,11 +28,11 @@ public final class Tokenizers {
                     return loadFile(candidate);
                 }
             }
-            throw new RecallException("No tokenizer found in " + path + ": expected " + TOKENIZER_JSON
-                    + " or " + RWKV_WORLD_VOCAB + ".");
+            throw new RecallException("no tokenizer found in " + path + ": expected " + TOKENIZER_JSON
+                    + " or " + RWKV_WORLD_VOCAB);
         }
         if (!Files.isRegularFile(path)) {
-            throw new RecallException("Tokenizer path " + path + " does not exist.");
+            throw new RecallException("tokenizer path " + path + " does not exist");
         }
         return loadFile(path);
     }

@@ -1,0 +1,36 @@
+package dev.recall.runtime.io;
+
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonProcessingException;
+
+import java.io.IOException;
+import java.nio.charset.CharacterCodingException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.NoSuchFileException;
+
+/**
+ * What went wrong reading a file, in words a user can act on. Java's own messages are often only
+ * a path (NoSuchFileException) or a parser's internals (Jackson appends "at [Source: REDACTED
+ * (`StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION` disabled); line: 1, column: 11]").
+ */
+public final class IoErrors {
+
+    private IoErrors() {
+    }
+
+    public static String describe(IOException e) {
+        return switch (e) {
+            case JsonProcessingException j -> {
+                JsonLocation at = j.getLocation();
+                String what = j.getOriginalMessage().lines().findFirst().orElse("")
+                        .replaceAll("\\s*\\(start marker at \\[Source:[^]]*]\\)", "").strip();
+                yield "malformed JSON: " + what
+                        + (at == null || at.getLineNr() < 1 ? "" : " (line " + at.getLineNr() + ", column " + at.getColumnNr() + ")");
+            }
+            case CharacterCodingException c -> "it is not UTF-8 text";
+            case NoSuchFileException n -> "no such file or directory";
+            case AccessDeniedException a -> "permission denied";
+            default -> e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        };
+    }
+}
