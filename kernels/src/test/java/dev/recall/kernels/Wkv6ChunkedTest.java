@@ -5,7 +5,6 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 import java.util.Random;
-import java.util.function.DoubleSupplier;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -15,46 +14,12 @@ class Wkv6ChunkedTest {
 
     private static final int HEADS = 2;
 
-    /** Inputs for HEADS heads side by side over {@code tokens} tokens, and a non-zero starting state. */
-    private record Inputs(int size, int tokens, float[] r, float[] k, float[] v, float[] w, float[] u, float[] state) {
-
-        static Inputs random(int size, int tokens, long seed, DoubleSupplier decay) {
-            Random rnd = new Random(seed);
-            int n = tokens * HEADS * size;
-            float[] w = new float[n];
-            for (int i = 0; i < n; i++) {
-                w[i] = (float) decay.getAsDouble();
-            }
-            return new Inputs(size, tokens, gaussian(rnd, n), gaussian(rnd, n), gaussian(rnd, n), w,
-                    gaussian(rnd, HEADS * size), gaussian(rnd, HEADS * size * size));
-        }
-
-        private static float[] gaussian(Random rnd, int n) {
-            float[] x = new float[n];
-            for (int i = 0; i < n; i++) {
-                x[i] = (float) rnd.nextGaussian();
-            }
-            return x;
-        }
-    }
-
-    /** Runs every head through {@code sequence}; returns y and leaves the final state in {@code state}. */
-    private static float[] run(Wkv6 wkv, Inputs in, float[] state) {
-        int s = in.size();
-        float[] y = new float[in.tokens() * HEADS * s];
-        for (int h = 0; h < HEADS; h++) {
-            wkv.sequence(s, in.tokens(), in.r(), in.k(), in.v(), in.w(), h * s, HEADS * s, in.u(), h * s,
-                    state, h * s * s, y);
-        }
-        return y;
-    }
-
     /** Compares against the scalar sequential scan with a tolerance relative to the largest value. */
-    private static void assertMatchesSequential(Inputs in, Wkv6 chunked) {
+    private static void assertMatchesSequential(WkvInputs in, Wkv6 chunked) {
         float[] seqState = in.state().clone();
         float[] chunkState = in.state().clone();
-        float[] ySeq = run(new Wkv6Scalar(), in, seqState);
-        float[] yChunk = run(chunked, in, chunkState);
+        float[] ySeq = in.run(new Wkv6Scalar(), seqState);
+        float[] yChunk = in.run(chunked, chunkState);
         assertClose("y", ySeq, yChunk);
         assertClose("state", seqState, chunkState);
     }
@@ -71,17 +36,13 @@ class Wkv6ChunkedTest {
     }
 
     /** Decays as the model makes them: exp(−exp(N(0, 1))). */
-    private static DoubleSupplier modelDecays(long seed) {
-        Random rnd = new Random(seed);
-        return () -> Math.exp(-Math.exp(rnd.nextGaussian()));
-    }
 
     @ParameterizedTest
     @CsvSource({
             "1, 40, 16", "3, 33, 16", "7, 17, 16", "16, 100, 16", "20, 64, 16", "33, 50, 5",
             "64, 70, 16", "64, 129, 32", "17, 31, 1", "16, 16, 16", "16, 15, 16"})
     void matchesSequentialScan(int size, int tokens, int chunk) {
-        Inputs in = Inputs.random(size, tokens, 10L * size + tokens, modelDecays(size + 7L * tokens));
+        WkvInputs in = WkvInputs.random(size, HEADS, tokens, 10L * size + tokens, WkvInputs.modelDecays(size + 7L * tokens));
         assertMatchesSequential(in, new Wkv6Chunked(new Wkv6Scalar(), chunk, 1));
     }
 
@@ -89,7 +50,7 @@ class Wkv6ChunkedTest {
     void decaysNearOneKeepTheStateLong() {
         // Nearly no decay: the carried state and all earlier tokens of a chunk weigh in fully.
         Random rnd = new Random(5);
-        Inputs in = Inputs.random(24, 90, 6, () -> 1 - 1e-4 * rnd.nextDouble());
+        WkvInputs in = WkvInputs.random(24, HEADS, 90, 6, () -> 1 - 1e-4 * rnd.nextDouble());
         assertMatchesSequential(in, new Wkv6Chunked(new Wkv6Scalar(), 16, 1));
     }
 
@@ -98,7 +59,7 @@ class Wkv6ChunkedTest {
         // Decays down to 1e-30 and exact zeros: dividing by the accumulated decay would overflow in a
         // fixed-length chunk; the chunk boundary moves instead.
         Random rnd = new Random(9);
-        Inputs in = Inputs.random(16, 80, 10, () -> switch (rnd.nextInt(4)) {
+        WkvInputs in = WkvInputs.random(16, HEADS, 80, 10, () -> switch (rnd.nextInt(4)) {
             case 0 -> 0.0;
             case 1 -> Math.pow(10, -30 * rnd.nextDouble());
             default -> Math.exp(-Math.exp(rnd.nextGaussian()));
@@ -108,11 +69,11 @@ class Wkv6ChunkedTest {
 
     @Test
     void shortBatchesGoToTheSequentialScanExactly() {
-        Inputs in = Inputs.random(16, 7, 11, modelDecays(12));
+        WkvInputs in = WkvInputs.random(16, HEADS, 7, 11, WkvInputs.modelDecays(12));
         float[] seqState = in.state().clone();
         float[] chunkState = in.state().clone();
-        float[] ySeq = run(new Wkv6Vector(), in, seqState);
-        float[] yChunk = run(new Wkv6Chunked(new Wkv6Vector(), 16, 8), in, chunkState);
+        float[] ySeq = in.run(new Wkv6Vector(), seqState);
+        float[] yChunk = in.run(new Wkv6Chunked(new Wkv6Vector(), 16, 8), chunkState);
         for (int i = 0; i < ySeq.length; i++) {
             assertEquals(ySeq[i], yChunk[i], "y[" + i + "]");
         }
@@ -123,7 +84,7 @@ class Wkv6ChunkedTest {
 
     @Test
     void runtimeDefaultMatchesSequentialOnLongPrefill() {
-        Inputs in = Inputs.random(64, 300, 13, modelDecays(14));
+        WkvInputs in = WkvInputs.random(64, HEADS, 300, 13, WkvInputs.modelDecays(14));
         assertMatchesSequential(in, Wkv6.get());
     }
 }
