@@ -72,9 +72,9 @@ final class BenchCommand implements Callable<Integer> {
     int genTokens;
 
     @Option(names = "--strategy", paramLabel = "NAME", defaultValue = "none",
-            description = {"How the prompt is consumed (none, oprm, lm-infinite). Default: ${DEFAULT-VALUE}",
-                    "OPRM asks the prompt's last " + QUERY_TOKENS + " ids of every chunk of the rest, without an IDK filter",
-                    "(the ids are random)."})
+            description = "How the prompt is consumed (none, oprm, lm-infinite). OPRM asks the prompt's last "
+                    + QUERY_TOKENS + " ids of every chunk of the rest, without an IDK filter (the ids are random). "
+                    + "Default: ${DEFAULT-VALUE}")
     String strategy;
 
     @Option(names = "--chunk", paramLabel = "N", defaultValue = "0",

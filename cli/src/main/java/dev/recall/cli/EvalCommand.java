@@ -71,8 +71,10 @@ public final class EvalCommand implements Callable<Integer> {
     }
 
     @Command(name = "passkey", sortOptions = false, usageHelpAutoWidth = true,
-            description = {"Pass-key retrieval: each prompt through a method, greedy answer of at most 6 tokens;",
-                    "correct when the answer contains the key. Prompts: passkey_prompts.jsonl format."})
+            header = "Pass-key retrieval accuracy of each method over a file of prompts.",
+            description = "Each prompt goes through the method and the model answers greedily, at most 6 tokens; "
+                    + "an answer is correct when it contains the key. Prompts are JSON lines in the "
+                    + "passkey_prompts.jsonl format.")
     static final class Passkey implements Callable<Integer> {
 
         @Spec
@@ -153,9 +155,10 @@ public final class EvalCommand implements Callable<Integer> {
     }
 
     @Command(name = "perplexity", sortOptions = false, usageHelpAutoWidth = true,
-            description = {"Perplexity versus context length: the text tokenised document by document (split on",
-                    "\"\\n<|endoftext|>\\n\", <|endoftext|> after each), 4 windows of L + 1 tokens at offsets",
-                    "5000 + w·8192, exp(mean negative log-likelihood)."})
+            header = "Perplexity versus context length under each attention strategy.",
+            description = "The text is tokenised document by document (split on \"\\n<|endoftext|>\\n\", with "
+                    + "<|endoftext|> after each); the perplexity at length L is exp(mean negative log-likelihood) "
+                    + "over 4 windows of L + 1 tokens at offsets 5000 + w·8192.")
     static final class Perplexity implements Callable<Integer> {
 
         @Spec

@@ -113,8 +113,8 @@ final class GenerateCommand implements Callable<Integer> {
             description = "The model's training context length, for configs that do not state it (0: from config.json).")
     int trainLength;
 
-    @Option(names = "--chat", description = {"Send --prompt as one user message through the model's chat template,",
-            "with generation_config.json's sampling defaults (options given here override them) and its stop ids."})
+    @Option(names = "--chat", description = "Send --prompt as one user message through the model's chat template, "
+            + "with generation_config.json's sampling defaults (options given here override them) and its stop ids.")
     boolean chat;
 
     @Option(names = "--no-progress", description = "No progress bar on stderr (it only appears on a terminal, for work over half a second).")

@@ -61,8 +61,9 @@ final class SynthCommand implements Callable<Integer> {
         long start = System.nanoTime();
         SyntheticModel.Written w = SyntheticModel.write(chosen, out, seed, layers);
         PrintWriter o = spec.commandLine().getOut();
-        o.printf("wrote %s: %s (%s), %d layers, %s parameters, %s in %s%n", w.dir().toAbsolutePath().normalize(),
-                w.preset().id(), w.preset().family().id(), w.layers(), Formats.count(w.parameters()),
+        o.printf("wrote %s: %s (%s), %d %s, %s parameters, %s in %s%n", w.dir().toAbsolutePath().normalize(),
+                w.preset().id(), w.preset().family().id(), w.layers(), w.layers() == 1 ? "layer" : "layers",
+                Formats.count(w.parameters()),
                 Formats.bytes(w.bytes()), Formats.duration(System.nanoTime() - start));
         o.flush();
         return 0;

@@ -89,7 +89,8 @@ public final class PerplexityEval {
         }
         int need = FIRST_OFFSET + (WINDOWS - 1) * STRIDE + length + 1;
         if (ids.length < need) {
-            throw new RecallException("the corpus has " + ids.length + " tokens; length " + length + " needs " + need);
+            throw new RecallException("length " + length + " needs a text of at least " + need + " tokens (" + WINDOWS
+                    + " windows from token " + FIRST_OFFSET + ", " + STRIDE + " apart), but this one has " + ids.length);
         }
         double[] nll = new double[WINDOWS];
         // Windows are independent; each prefill also parallelises inside (nested fork/join).
