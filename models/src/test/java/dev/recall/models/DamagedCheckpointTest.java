@@ -25,6 +25,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
 
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 /**
@@ -109,6 +111,23 @@ class DamagedCheckpointTest {
         if (!failures.isEmpty()) {
             fail(failures.size() + " damaged configs of " + name + " did not end in a RecallException:\n"
                     + String.join("\n", failures));
+        }
+    }
+
+    /** A config whose sizes contradict the weights belongs to another checkpoint: refused by name. */
+    @ParameterizedTest
+    @ValueSource(strings = {"mamba", "falcon-mamba", "llama", "qwen2", "recurrent-gemma", "rwkv6"})
+    void aConfigContradictingTheWeightsIsRefusedByName(String name, @TempDir Path tmp) throws IOException {
+        Path source = SharedData.resource("golden/" + name);
+        ObjectNode config = (ObjectNode) JSON.readTree(source.resolve("config.json").toFile());
+        for (String key : List.of("vocab_size", "hidden_size", "num_hidden_layers")) {
+            Path dir = Files.createDirectories(tmp.resolve(key));
+            Files.copy(source.resolve("model.safetensors"), dir.resolve("model.safetensors"));
+            ObjectNode copy = config.deepCopy();
+            copy.put(key, config.get(key).asInt() + 1);
+            Files.writeString(dir.resolve("config.json"), JSON.writeValueAsString(copy));
+            RecallException e = assertThrows(RecallException.class, () -> ModelLoader.load(dir).close(), key);
+            assertTrue(e.getMessage().contains(key), e.getMessage());
         }
     }
 

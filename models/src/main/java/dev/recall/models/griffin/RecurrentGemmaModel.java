@@ -75,10 +75,8 @@ public final class RecurrentGemmaModel implements LanguageModel {
 
         WeightMatrix embedding = weights.get(PREFIX + "embed_tokens.weight").matrix();
         int hidden = embedding.cols();
-        if (config.has("hidden_size") && config.integer("hidden_size") != hidden) {
-            throw new RecallException(config.source() + " says hidden_size " + config.integer("hidden_size")
-                    + " but the embedding has " + hidden + " columns");
-        }
+        config.crossCheck("vocab_size", embedding.rows(), "rows of the embedding");
+        config.crossCheck("hidden_size", hidden, "columns of the embedding");
         float eps = (float) config.number("rms_norm_eps", 1e-6);
         int heads = config.positiveInteger("num_attention_heads");
         int headDim = config.has("head_dim") ? config.positiveInteger("head_dim") : hidden / heads;
@@ -93,10 +91,10 @@ public final class RecurrentGemmaModel implements LanguageModel {
         while (weights.has(layerPrefix(layerCount) + "temporal_pre_norm.weight")) {
             layerCount++;
         }
-        if (layerCount == 0 || (config.has("num_hidden_layers") && config.integer("num_hidden_layers") != layerCount)) {
-            throw new RecallException(config.source() + " says num_hidden_layers " + config.integer("num_hidden_layers", 0)
-                    + " but the weights hold " + layerCount + " layers");
+        if (layerCount == 0) {
+            throw new RecallException("no layers (" + layerPrefix(0) + "*) in the model weights");
         }
+        config.crossCheck("num_hidden_layers", layerCount, "layers in the weights");
         ResidualBlock[] layers = new ResidualBlock[layerCount];
         int attentionLayers = 0;
         for (int i = 0; i < layerCount; i++) {

@@ -44,8 +44,8 @@ record LlamaConfig(String architecture, int vocabSize, int hiddenSize, int layer
         }
         int vocab = embedding.dim(0);
         int hidden = embedding.dim(1);
-        crossCheck(c, "vocab_size", vocab, "rows of " + embedding.name());
-        crossCheck(c, "hidden_size", hidden, "columns of " + embedding.name());
+        c.crossCheck("vocab_size", vocab, "rows of " + embedding.name());
+        c.crossCheck("hidden_size", hidden, "columns of " + embedding.name());
 
         int layers = 0;
         while (w.has(PREFIX + "layers." + layers + ".input_layernorm.weight")) {
@@ -54,7 +54,7 @@ record LlamaConfig(String architecture, int vocabSize, int hiddenSize, int layer
         if (layers == 0) {
             throw new RecallException("no decoder layers (" + PREFIX + "layers.0.*) in the model weights");
         }
-        crossCheck(c, "num_hidden_layers", layers, "decoder layers in the weights");
+        c.crossCheck("num_hidden_layers", layers, "decoder layers in the weights");
 
         // Head size is the one thing shapes cannot tell: q_proj rows = heads · head_dim.
         int headDim = c.has("head_dim") ? c.integer("head_dim") : hidden / c.positiveInteger("num_attention_heads");
@@ -67,9 +67,9 @@ record LlamaConfig(String architecture, int vocabSize, int hiddenSize, int layer
         }
         int heads = qRows / headDim;
         int kvHeads = kRows / headDim;
-        crossCheck(c, "num_attention_heads", heads, "q_proj rows / head_dim");
+        c.crossCheck("num_attention_heads", heads, "q_proj rows / head_dim");
         if (c.has("num_key_value_heads")) {
-            crossCheck(c, "num_key_value_heads", kvHeads, "k_proj rows / head_dim");
+            c.crossCheck("num_key_value_heads", kvHeads, "k_proj rows / head_dim");
         } else if (kvHeads != heads) {
             throw new RecallException(c.source() + " has no num_key_value_heads, so it expects " + heads
                     + " KV heads, but k_proj has " + kvHeads);
@@ -79,7 +79,7 @@ record LlamaConfig(String architecture, int vocabSize, int hiddenSize, int layer
         }
 
         int intermediate = w.get(PREFIX + "layers.0.mlp.gate_proj.weight").dim(0);
-        crossCheck(c, "intermediate_size", intermediate, "rows of mlp.gate_proj");
+        c.crossCheck("intermediate_size", intermediate, "rows of mlp.gate_proj");
 
         float eps = (float) c.number("rms_norm_eps", 1e-6);
         int trainingLength = c.integer("max_position_embeddings", 0);
@@ -113,12 +113,5 @@ record LlamaConfig(String architecture, int vocabSize, int hiddenSize, int layer
             windows[i] = sliding ? window : 0;
         }
         return windows;
-    }
-
-    private static void crossCheck(ModelConfig c, String field, int fromTensors, String what) {
-        if (c.has(field) && c.integer(field) != fromTensors) {
-            throw new RecallException(c.source() + " says " + field + " = " + c.integer(field) + " but the weights have "
-                    + fromTensors + " (" + what + ")");
-        }
     }
 }

@@ -58,11 +58,12 @@ record MambaDimensions(int vocab, int hidden, int inner, int states, int rank, i
 
     /** Fails when config.json states a size that the tensors contradict. */
     private void crossCheck(ModelConfig config) {
-        check(config, "hidden_size", hidden);
-        check(config, "intermediate_size", inner);
-        check(config, "state_size", states);
-        check(config, "conv_kernel", convWidth);
-        check(config, "num_hidden_layers", layers);
+        config.crossCheck("vocab_size", vocab, "rows of the embeddings");
+        config.crossCheck("hidden_size", hidden, "columns of the embeddings");
+        config.crossCheck("intermediate_size", inner, "half the rows of in_proj");
+        config.crossCheck("state_size", states, "columns of A_log");
+        config.crossCheck("conv_kernel", convWidth, "taps of conv1d");
+        config.crossCheck("num_hidden_layers", layers, "layers in the weights");
         if (config.has("time_step_rank") && config.node("time_step_rank").isTextual()) {
             String rankSetting = config.string("time_step_rank");
             if (!rankSetting.equals("auto")) {
@@ -71,13 +72,7 @@ record MambaDimensions(int vocab, int hidden, int inner, int states, int rank, i
             }
             check("time_step_rank \"auto\" (ceil(hidden_size / 16))", config, (hidden + 15) / 16, rank);
         } else {
-            check(config, "time_step_rank", rank);
-        }
-    }
-
-    private static void check(ModelConfig config, String key, int fromTensors) {
-        if (config.has(key)) {
-            check(key, config, config.integer(key), fromTensors);
+            config.crossCheck("time_step_rank", rank, "columns of dt_proj");
         }
     }
 

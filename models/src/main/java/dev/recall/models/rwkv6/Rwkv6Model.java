@@ -64,10 +64,9 @@ public final class Rwkv6Model implements LanguageModel {
         int vocab = embeddings.rows();
         int channels = embeddings.cols();
         int layers = countBlocks(tensors);
-        if (config.has("num_hidden_layers") && config.integer("num_hidden_layers") != layers) {
-            throw new RecallException(config.source() + " says num_hidden_layers " + config.integer("num_hidden_layers")
-                    + " but the weights hold " + layers + " blocks");
-        }
+        config.crossCheck("vocab_size", vocab, "rows of rwkv.embeddings.weight");
+        config.crossCheck("hidden_size", channels, "columns of rwkv.embeddings.weight");
+        config.crossCheck("num_hidden_layers", layers, "blocks in the weights");
         var bonus = tensors.tensor("rwkv.blocks.0.attention.time_faaaa");
         if (bonus.rank() != 2) {
             throw new RecallException("tensor " + bonus.name() + " has shape " + bonus.shapeString() + ", expected [heads, head_size]");

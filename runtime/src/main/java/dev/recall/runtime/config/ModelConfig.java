@@ -113,6 +113,19 @@ public final class ModelConfig {
         return has(key) ? integer(key) : def;
     }
 
+    /**
+     * Fails when this config states {@code key} and the tensors say otherwise: the sizes come from
+     * the weights, a config that contradicts them is damaged or belongs to another checkpoint.
+     *
+     * @param what where the tensors' value comes from, for the message ("rows of lm_head.weight")
+     */
+    public void crossCheck(String key, int fromTensors, String what) {
+        if (has(key) && integer(key) != fromTensors) {
+            throw new RecallException(source() + " says " + key + " = " + integer(key) + " but the weights have "
+                    + fromTensors + " (" + what + ")");
+        }
+    }
+
     /** An integer that must be at least 1 (a count or a size that something is divided by). */
     public int positiveInteger(String key) {
         int v = integer(key);
