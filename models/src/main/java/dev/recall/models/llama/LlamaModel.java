@@ -79,9 +79,7 @@ public final class LlamaModel implements LanguageModel {
         LanguageModel.checkTokens(tokens, from, to, weights.embedding().rows());
         int vocab = info.vocabSize();
         float[] logits = allLogits ? new float[(to - from) * vocab] : null;
-        for (KvCache cache : s.caches) {
-            cache.reserve(to - from); // one allocation for the whole prompt, not one per doubling
-        }
+        s.reserve(to - from); // one allocation for this call's tokens (callers feeding pieces reserve for all)
         Scratch scratch = new Scratch();
         for (int start = from; start < to; start += PREFILL_CHUNK) {
             int end = Math.min(to, start + PREFILL_CHUNK);

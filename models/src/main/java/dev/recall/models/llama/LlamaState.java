@@ -20,6 +20,13 @@ final class LlamaState implements ModelState {
     }
 
     @Override
+    public void reserve(int tokens) {
+        for (KvCache cache : caches) {
+            cache.reserve(tokens);
+        }
+    }
+
+    @Override
     public LlamaState copy() {
         KvCache[] copies = new KvCache[caches.length];
         for (int i = 0; i < caches.length; i++) {

@@ -6,6 +6,9 @@ import dev.recall.runtime.model.LanguageModel;
 import dev.recall.runtime.model.ModelInfo;
 import dev.recall.runtime.model.ModelLoader;
 import dev.recall.runtime.model.ModelState;
+import dev.recall.runtime.strategy.PlainStrategy;
+import dev.recall.runtime.strategy.Prepared;
+import dev.recall.runtime.strategy.Prompt;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -19,6 +22,7 @@ import static dev.recall.models.llama.TinyCheckpoint.HEAD_DIM;
 import static dev.recall.models.llama.TinyCheckpoint.LAYERS;
 import static dev.recall.models.llama.TinyCheckpoint.VOCAB;
 import static dev.recall.runtime.testing.GoldenCheck.assertClose;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -160,6 +164,26 @@ class LlamaModelTest {
                     assertClose("concurrent prefill", expected, r.get(), 0f, VOCAB);
                 }
             }
+        }
+    }
+
+    /**
+     * A long prompt goes through the strategies in 512-token pieces; the cache is sized once for
+     * all of them (the prompt plus an eighth), not doubled piece by piece, and the logits are
+     * those of one prefill.
+     */
+    @Test
+    void aPromptPrefilledInPiecesSizesTheCacheOnce() {
+        Path dir = TinyCheckpoint.write(tmp.resolve("pieces"), "LlamaForCausalLM", Map.of("max_position_embeddings", 4096), false, 17);
+        int n = 1300;
+        int[] ids = new int[n];
+        Arrays.setAll(ids, i -> (i * 7 + 3) % VOCAB);
+        try (LanguageModel model = ModelLoader.load(dir)) {
+            Prepared pieces = new PlainStrategy().prepare(model, Prompt.plain(ids));
+            long perSlot = 2L * LAYERS * KV_HEADS * HEAD_DIM * Float.BYTES; // keys and values, every layer
+            assertEquals((n + n / 8) * perSlot, pieces.state().sizeBytes(), "1300 tokens and an eighth, not 2304 slots");
+            ModelState whole = model.newState();
+            assertArrayEquals(model.prefill(whole, ids), pieces.logits());
         }
     }
 

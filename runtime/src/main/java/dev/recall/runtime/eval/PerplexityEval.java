@@ -109,6 +109,7 @@ public final class PerplexityEval {
     /** Σ −log p(ids[start+i+1] | ids[start..start+i]) for i in [0, length). */
     static double windowNll(LanguageModel model, AttentionPolicy policy, int[] ids, int start, int length) {
         ModelState state = model.newState(policy);
+        state.reserve(length); // the window goes in pieces; its cache is sized once
         int vocab = model.info().vocabSize();
         double nll = 0;
         for (int from = 0; from < length; from += PIECE) {

@@ -15,4 +15,12 @@ public interface ModelState {
 
     /** Bytes held by this state (reported by diagnostics and benchmarks). */
     long sizeBytes();
+
+    /**
+     * Makes room for {@code tokens} more tokens about to be consumed in several prefill calls (a long
+     * prompt goes in pieces), so that a growing attention cache is sized once for all of them instead
+     * of doubling piece by piece, each doubling a copy and garbage. Fixed-size states ignore it.
+     */
+    default void reserve(int tokens) {
+    }
 }

@@ -41,6 +41,7 @@ public interface LongContextStrategy {
             progress.update(tokens.length, tokens.length, "tokens");
             return logits;
         }
+        state.reserve(tokens.length); // a cache sized once for every piece, not doubled piece by piece
         float[] logits = null;
         for (int from = 0; from < tokens.length; from += PROGRESS_PIECE) {
             int to = Math.min(tokens.length, from + PROGRESS_PIECE);
