@@ -1,10 +1,13 @@
 package dev.recall.models.griffin;
 
+import dev.recall.runtime.RecallException;
 import dev.recall.runtime.attention.AttentionPolicy;
 import dev.recall.runtime.io.SafeTensorsFile;
 import dev.recall.runtime.model.LanguageModel;
 import dev.recall.runtime.model.ModelLoader;
 import dev.recall.runtime.model.ModelState;
+import dev.recall.runtime.strategy.LmInfinite;
+import dev.recall.runtime.strategy.Prompt;
 import dev.recall.runtime.testing.SharedData;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -16,6 +19,8 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** State behaviour of RecurrentGemma on the golden tiny model (window 16). */
 class RecurrentGemmaStateTest {
@@ -50,6 +55,14 @@ class RecurrentGemmaStateTest {
         assertEquals(0, info.policyAttentionLayers(), "the local attention keeps its own window");
         assertEquals(0, info.trainingLength(), "the config has no max_position_embeddings");
         assertEquals(16, ((RecurrentGemmaModel) model).attentionWindow());
+    }
+
+    /** Its local attention keeps its own window, so LM-Infinite would change nothing: refused, not run. */
+    @Test
+    void lmInfiniteIsRefusedWithTheReason() {
+        RecallException e = assertThrows(RecallException.class,
+                () -> new LmInfinite(0, 0, 256).prepare(model, Prompt.plain(Arrays.copyOf(ids, 8))));
+        assertTrue(e.getMessage().contains("window of its own"), e.getMessage());
     }
 
     @Test
