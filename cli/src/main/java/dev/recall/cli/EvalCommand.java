@@ -112,10 +112,11 @@ public final class EvalCommand implements Callable<Integer> {
         public Integer call() {
             checkWritable(out);
             checkWritable(plot);
+            // By label: "none" is another name of the plain method, and reported as "plain".
             Map<String, StrategyOptions> options = new LinkedHashMap<>();
             for (String method : methods) {
-                options.put(method, RecallCli.usage(spec, () -> new StrategyOptions(method, chunk, idkPhrase,
-                        sizes.nGlobal, sizes.dMax, sizes.trainLength)));
+                options.put(method.equals("none") ? "plain" : method, RecallCli.usage(spec,
+                        () -> new StrategyOptions(method, chunk, idkPhrase, sizes.nGlobal, sizes.dMax, sizes.trainLength)));
             }
             List<PasskeyPrompt> all = PasskeyPrompt.read(prompts);
             PrintWriter log = spec.commandLine().getOut();
@@ -124,7 +125,7 @@ public final class EvalCommand implements Callable<Integer> {
                     "accuracy").yRange(0, 1);
             try (LanguageModel lm = model.load()) {
                 Tokenizer tokenizer = Tokenizers.load(model.dir());
-                for (String method : methods) {
+                for (String method : options.keySet()) {
                     LongContextStrategy strategy = Strategies.create(options.get(method), tokenizer);
                     List<PasskeyEval.Row> rows = new ArrayList<>();
                     for (PasskeyPrompt p : all) {

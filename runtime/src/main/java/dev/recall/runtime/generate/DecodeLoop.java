@@ -78,6 +78,7 @@ public final class DecodeLoop {
         int count = 0;
         StopReason reason = StopReason.MAX_TOKENS;
         while (count < sampling.maxTokens()) {
+            requireNumbers(logits);
             int id = sampler.next(logits, seen);
             if (count == ids.length) {
                 ids = Arrays.copyOf(ids, Math.min(sampling.maxTokens(), 2 * count));
@@ -109,5 +110,19 @@ public final class DecodeLoop {
         Map<String, Object> diagnostics = start.diagnostics() == null ? Map.of() : start.diagnostics();
         return new GenerationResult(Arrays.copyOf(ids, count), text.text(), reason, promptTokens, prefillNanos,
                 decodeNanos, diagnostics);
+    }
+
+    /**
+     * Refuses logits that are not numbers: NaN or +∞ come from damaged weights or an overflow, and
+     * sampling from them would silently answer with token 0 (often EOS, an empty reply). −∞ is a
+     * legitimate mask and passes.
+     */
+    private static void requireNumbers(float[] logits) {
+        for (float l : logits) {
+            if (Float.isNaN(l) || l == Float.POSITIVE_INFINITY) {
+                throw new RecallException("the model produced a logit of " + l
+                        + ": its weights are probably damaged (NaN or infinite values)");
+            }
+        }
     }
 }

@@ -5,6 +5,7 @@ import dev.recall.runtime.model.ModelState;
 import dev.recall.runtime.strategy.PlainStrategy;
 import dev.recall.runtime.strategy.Prepared;
 import dev.recall.runtime.strategy.Prompt;
+import dev.recall.runtime.testing.ScriptedModel;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
@@ -237,5 +238,31 @@ class DecodeLoopTest {
                 after(model, EOS), SamplingOptions.greedy(3), StopCondition.none().withStopStrings(List.of("x")),
                 TokenListener.NONE));
         assertTrue(e.getMessage().contains("tokenizer"));
+    }
+
+    /** Logits that are not numbers (damaged weights) end in a sentence, not in a silent empty reply. */
+    @Test
+    void logitsThatAreNotNumbersAreRefused() {
+        for (float bad : new float[] {Float.NaN, Float.POSITIVE_INFINITY}) {
+            ScriptedModel model = new ScriptedModel(8, 0, 0, seq -> {
+                float[] l = new float[8];
+                l[seq.length % 8] = seq.length > 2 ? bad : 1f;
+                return l;
+            });
+            RecallException e = assertThrows(RecallException.class, () -> DecodeLoop.generate(model, null,
+                    new PlainStrategy(), Prompt.plain(new int[] {1, 2}), SamplingOptions.greedy(4),
+                    StopCondition.none(), TokenListener.NONE));
+            assertTrue(e.getMessage().contains("damaged"), e.getMessage());
+        }
+        // −∞ masks a token and is fine.
+        ScriptedModel masked = new ScriptedModel(8, 0, 0, seq -> {
+            float[] l = new float[8];
+            l[0] = Float.NEGATIVE_INFINITY;
+            l[3] = 2f;
+            return l;
+        });
+        GenerationResult r = DecodeLoop.generate(masked, null, new PlainStrategy(), Prompt.plain(new int[] {1}),
+                SamplingOptions.greedy(2), StopCondition.none(), TokenListener.NONE);
+        assertArrayEquals(new int[] {3, 3}, r.ids());
     }
 }
