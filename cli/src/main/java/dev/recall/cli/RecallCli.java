@@ -2,6 +2,7 @@ package dev.recall.cli;
 
 import dev.recall.kernels.Parallel;
 import dev.recall.runtime.RecallException;
+import jdk.incubator.vector.FloatVector;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -27,6 +28,7 @@ import java.util.function.Supplier;
         subcommands = {GenerateCommand.class, ChatCommand.class, EvalCommand.class, InfoCommand.class, LogitsCommand.class,
                 SynthCommand.class, BenchCommand.class},
         synopsisSubcommandLabel = "COMMAND",
+        versionProvider = RecallCli.Version.class,
         usageHelpAutoWidth = true)
 public final class RecallCli implements Callable<Integer> {
 
@@ -38,6 +40,9 @@ public final class RecallCli implements Callable<Integer> {
 
     @Option(names = {"-h", "--help"}, usageHelp = true, scope = ScopeType.INHERIT, description = "Show this help.")
     boolean help;
+
+    @Option(names = {"-V", "--version"}, versionHelp = true, description = "Print the version, the Java runtime and the SIMD width.")
+    boolean version;
 
     @Option(names = "--threads", paramLabel = "N", scope = ScopeType.INHERIT,
             description = "Worker threads for the numerics (default: all cores).")
@@ -139,6 +144,19 @@ public final class RecallCli implements Callable<Integer> {
             return build.get();
         } catch (RecallException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage(), e);
+        }
+    }
+
+    /** What a bug report needs: this build, the Java runtime, the vector width the kernels run at, the cores. */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String v = RecallCli.class.getPackage().getImplementationVersion();
+            return new String[] {
+                    "recall " + (v == null ? "(development build)" : v),
+                    "Java " + Runtime.version() + " (" + System.getProperty("java.vm.name") + ")",
+                    "SIMD: " + FloatVector.SPECIES_PREFERRED.vectorBitSize() + "-bit vectors, "
+                            + Runtime.getRuntime().availableProcessors() + " cores"};
         }
     }
 

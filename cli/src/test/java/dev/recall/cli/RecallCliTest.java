@@ -52,6 +52,14 @@ class RecallCliTest {
     }
 
     @Test
+    void versionNamesTheBuildTheJavaRuntimeAndTheSimdWidth() {
+        Run r = run("--version");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().startsWith("recall "), r.out());
+        assertTrue(r.out().contains("Java " + Runtime.version()) && r.out().contains("-bit vectors"), r.out());
+    }
+
+    @Test
     void unknownCommandListsTheCommands() {
         Run r = run("frobnicate");
         assertEquals(2, r.code());
