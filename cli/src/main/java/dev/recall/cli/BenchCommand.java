@@ -81,17 +81,8 @@ final class BenchCommand implements Callable<Integer> {
             description = "OPRM: chunk size in tokens (0: training length − query).")
     int chunk;
 
-    @Option(names = "--n-global", paramLabel = "N", defaultValue = "0",
-            description = "LM-Infinite: starting tokens kept (0: 10).")
-    int nGlobal;
-
-    @Option(names = "--d-max", paramLabel = "N", defaultValue = "0",
-            description = "LM-Infinite: local window and distance limit (0: training length).")
-    int dMax;
-
-    @Option(names = "--train-length", paramLabel = "N", defaultValue = "0",
-            description = "The model's training context length, overriding its config (0: from the config).")
-    int trainLength;
+    @Mixin
+    StrategySizes sizes;
 
     @Option(names = "--seed", paramLabel = "N", defaultValue = "1",
             description = "Seed of the random prompt ids. Default: ${DEFAULT-VALUE}")
@@ -107,7 +98,7 @@ final class BenchCommand implements Callable<Integer> {
         }
         // Random ids have no IDK phrase to look for: "" turns OPRM's filter off (and needs no tokenizer).
         StrategyOptions strategyOptions = RecallCli.usage(spec,
-                () -> new StrategyOptions(strategy, chunk, "", nGlobal, dMax, trainLength));
+                () -> new StrategyOptions(strategy, chunk, "", sizes.nGlobal, sizes.dMax, sizes.trainLength));
         ObjectNode report = new ObjectMapper().createObjectNode();
         // What the JVM itself holds before any model is touched (heap, code, the runtime's classes),
         // so the report can show what the model adds on top of it.

@@ -55,21 +55,6 @@ public final class EvalCommand implements Callable<Integer> {
         throw new ParameterException(spec.commandLine(), "an evaluation is required: passkey or perplexity");
     }
 
-    /** Options shared by both evaluations: the strategy sizes and the training-length override. */
-    static final class StrategySizes {
-        @Option(names = "--n-global", paramLabel = "N", defaultValue = "0",
-                description = "LM-Infinite: starting tokens every query sees (0: 10).")
-        int nGlobal;
-
-        @Option(names = "--d-max", paramLabel = "N", defaultValue = "0",
-                description = "LM-Infinite: local window and distance limit (0: training length).")
-        int dMax;
-
-        @Option(names = "--train-length", paramLabel = "N", defaultValue = "0",
-                description = "The model's training context length, overriding its config (0: from the config).")
-        int trainLength;
-    }
-
     @Command(name = "passkey", sortOptions = false, usageHelpAutoWidth = true,
             header = "Pass-key retrieval accuracy of each method over a file of prompts.",
             description = "Each prompt goes through the method and the model answers greedily, at most 6 tokens; "

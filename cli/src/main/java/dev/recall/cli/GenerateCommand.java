@@ -101,17 +101,8 @@ final class GenerateCommand implements Callable<Integer> {
             description = "OPRM: phrase whose first token marks a chunk as uninformed.")
     String idkPhrase;
 
-    @Option(names = "--n-global", paramLabel = "N", defaultValue = "0",
-            description = "LM-Infinite: starting tokens always attended (0: default 10).")
-    int nGlobal;
-
-    @Option(names = "--d-max", paramLabel = "N", defaultValue = "0",
-            description = "LM-Infinite: local window and distance limit (0: training length).")
-    int dMax;
-
-    @Option(names = "--train-length", paramLabel = "N", defaultValue = "0",
-            description = "The model's training context length, for configs that do not state it (0: from config.json).")
-    int trainLength;
+    @Mixin
+    StrategySizes sizes;
 
     @Option(names = "--chat", description = "Send --prompt as one user message through the model's chat template, "
             + "with generation_config.json's sampling defaults (options given here override them) and its stop ids.")
@@ -143,7 +134,7 @@ final class GenerateCommand implements Callable<Integer> {
         SamplingOptions sampling = RecallCli.usage(spec,
                 () -> new SamplingOptions(temperature, topK, topP, actualSeed, repetitionPenalty, maxTokens));
         StrategyOptions strategyOptions = RecallCli.usage(spec,
-                () -> new StrategyOptions(strategy, chunk, idkPhrase, nGlobal, dMax, trainLength));
+                () -> new StrategyOptions(strategy, chunk, idkPhrase, sizes.nGlobal, sizes.dMax, sizes.trainLength));
         String contextText = contextFile == null ? null : readContext(contextFile);
 
         try (LanguageModel lm = model.load()) {
