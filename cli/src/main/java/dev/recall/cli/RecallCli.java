@@ -2,6 +2,7 @@ package dev.recall.cli;
 
 import dev.recall.kernels.Parallel;
 import dev.recall.runtime.RecallException;
+import dev.recall.runtime.io.IoErrors;
 import jdk.incubator.vector.FloatVector;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -11,6 +12,11 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.ScopeType;
 import picocli.CommandLine.Spec;
 
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
+import java.io.FilterOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
 import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
@@ -34,6 +40,8 @@ public final class RecallCli implements Callable<Integer> {
 
     static final int EXIT_FAILURE = 1;
     static final int EXIT_USAGE = 2;
+    /** What a shell reports for a process ended by SIGPIPE: its reader closed the pipe. */
+    static final int EXIT_BROKEN_PIPE = 141;
 
     @Spec
     CommandSpec spec;
@@ -53,7 +61,8 @@ public final class RecallCli implements Callable<Integer> {
     boolean debug;
 
     public static void main(String[] args) {
-        PrintWriter out = new PrintWriter(new OutputStreamWriter(System.out, StandardCharsets.UTF_8));
+        WatchedOutput stdout = new WatchedOutput(new FileOutputStream(FileDescriptor.out));
+        PrintWriter out = new PrintWriter(new OutputStreamWriter(stdout, StandardCharsets.UTF_8));
         PrintWriter err = new PrintWriter(new OutputStreamWriter(System.err, StandardCharsets.UTF_8));
         int code;
         try {
@@ -63,10 +72,16 @@ public final class RecallCli implements Callable<Integer> {
             code = EXIT_FAILURE;
         }
         out.flush();
-        if ((out.checkError() || System.out.checkError()) && code == 0) {
-            // System.out and PrintWriter swallow write errors: a full disk would otherwise pass as success.
-            err.println("recall: cannot write to standard output");
-            code = EXIT_FAILURE;
+        IOException failure = stdout.failure;
+        if (failure != null && code == 0) {
+            // PrintWriter swallows write errors: a full disk would otherwise pass as success. A reader
+            // that stopped early (| head) is no error of ours: quiet, with the shell's SIGPIPE status.
+            if ("Broken pipe".equals(failure.getMessage())) {
+                code = EXIT_BROKEN_PIPE;
+            } else {
+                err.println("recall: cannot write to standard output: " + IoErrors.describe(failure));
+                code = EXIT_FAILURE;
+            }
         }
         err.flush();
         System.exit(code);
@@ -144,6 +159,49 @@ public final class RecallCli implements Callable<Integer> {
             return build.get();
         } catch (RecallException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage(), e);
+        }
+    }
+
+    /** Standard output that remembers the first write failure, which the PrintWriter above it swallows. */
+    private static final class WatchedOutput extends FilterOutputStream {
+        volatile IOException failure;
+
+        WatchedOutput(OutputStream out) {
+            super(out);
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            try {
+                out.write(b);
+            } catch (IOException e) {
+                throw remember(e);
+            }
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            try {
+                out.write(b, off, len);
+            } catch (IOException e) {
+                throw remember(e);
+            }
+        }
+
+        @Override
+        public void flush() throws IOException {
+            try {
+                out.flush();
+            } catch (IOException e) {
+                throw remember(e);
+            }
+        }
+
+        private IOException remember(IOException e) {
+            if (failure == null) {
+                failure = e;
+            }
+            return e;
         }
     }
 
