@@ -72,19 +72,25 @@ public final class RecallCli implements Callable<Integer> {
             code = EXIT_FAILURE;
         }
         out.flush();
-        IOException failure = stdout.failure;
-        if (failure != null && code == 0) {
-            // PrintWriter swallows write errors: a full disk would otherwise pass as success. A reader
-            // that stopped early (| head) is no error of ours: quiet, with the shell's SIGPIPE status.
-            if ("Broken pipe".equals(failure.getMessage())) {
-                code = EXIT_BROKEN_PIPE;
-            } else {
-                err.println("recall: cannot write to standard output: " + IoErrors.describe(failure));
-                code = EXIT_FAILURE;
-            }
-        }
+        code = withOutputFailure(code, stdout.failure, err);
         err.flush();
         System.exit(code);
+    }
+
+    /**
+     * The exit code once standard output's first write failure (or null) is known. PrintWriter
+     * swallows write errors, so a full disk would otherwise pass as success; a reader that stopped
+     * early (| head) is no error of ours: quiet, with the shell's SIGPIPE status.
+     */
+    static int withOutputFailure(int code, IOException failure, PrintWriter err) {
+        if (failure == null || code != 0) {
+            return code;
+        }
+        if ("Broken pipe".equals(failure.getMessage())) {
+            return EXIT_BROKEN_PIPE;
+        }
+        err.println("recall: cannot write to standard output: " + IoErrors.describe(failure));
+        return EXIT_FAILURE;
     }
 
     /** The configured command line, writing to the given streams (tests run it in-process). */
@@ -163,7 +169,7 @@ public final class RecallCli implements Callable<Integer> {
     }
 
     /** Standard output that remembers the first write failure, which the PrintWriter above it swallows. */
-    private static final class WatchedOutput extends FilterOutputStream {
+    static final class WatchedOutput extends FilterOutputStream {
         volatile IOException failure;
 
         WatchedOutput(OutputStream out) {

@@ -7,6 +7,8 @@ import dev.recall.runtime.testing.SharedData;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.IOException;
+import java.io.OutputStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
@@ -49,6 +51,35 @@ class RecallCliTest {
         r.assertOneErrorLine();
         assertTrue(r.err().contains("--bogus"), r.err());
         assertEquals("", r.out());
+    }
+
+    /** A write failure of standard output decides the exit code: a full disk is an error, a closed pipe is not. */
+    @Test
+    void outputThatCannotBeWrittenIsAnErrorUnlessTheReaderLeft() throws IOException {
+        for (String reason : new String[] {"No space left on device", "Broken pipe"}) {
+            RecallCli.WatchedOutput stdout = new RecallCli.WatchedOutput(new OutputStream() {
+                @Override
+                public void write(int b) throws IOException {
+                    throw new IOException(reason);
+                }
+            });
+            PrintWriter out = new PrintWriter(stdout);
+            out.print("text");
+            out.flush();
+            assertTrue(out.checkError());
+            StringWriter err = new StringWriter();
+            int code = RecallCli.withOutputFailure(0, stdout.failure, new PrintWriter(err, true));
+            if (reason.equals("Broken pipe")) {
+                assertEquals(141, code);
+                assertEquals("", err.toString());
+            } else {
+                assertEquals(1, code);
+                assertEquals("recall: cannot write to standard output: No space left on device", err.toString().strip());
+            }
+            assertEquals(2, RecallCli.withOutputFailure(2, stdout.failure, new PrintWriter(new StringWriter())),
+                    "an earlier failure keeps its own code");
+        }
+        assertEquals(0, RecallCli.withOutputFailure(0, null, new PrintWriter(new StringWriter())));
     }
 
     @Test
