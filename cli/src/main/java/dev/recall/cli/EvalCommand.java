@@ -25,11 +25,7 @@ import picocli.CommandLine.Spec;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AccessDeniedException;
-import java.nio.file.FileAlreadyExistsException;
-import java.nio.file.FileSystemException;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -240,7 +236,7 @@ public final class EvalCommand implements Callable<Integer> {
             }
             Files.writeString(file, text, StandardCharsets.UTF_8);
         } catch (IOException e) {
-            throw new RecallException("cannot write " + file + ": " + reason(e), e);
+            throw new RecallException("cannot write " + file + ": " + IoErrors.describe(e), e);
         }
     }
 
@@ -261,21 +257,10 @@ public final class EvalCommand implements Callable<Integer> {
                 Files.createDirectories(parent);
             }
         } catch (IOException e) {
-            throw new RecallException("cannot write " + file + ": " + reason(e), e);
+            throw new RecallException("cannot write " + file + ": " + IoErrors.describe(e), e);
         }
         if (parent != null && !Files.isWritable(parent) || Files.exists(file) && !Files.isWritable(file)) {
             throw new RecallException("cannot write " + file + ": permission denied");
         }
-    }
-
-    /** What went wrong, in words (Java's messages for these are only the path). */
-    private static String reason(IOException e) {
-        return switch (e) {
-            case AccessDeniedException a -> "permission denied";
-            case FileAlreadyExistsException f -> f.getFile() + " exists and is not a directory";
-            case NoSuchFileException n -> "no such file or directory: " + n.getFile();
-            case FileSystemException f when f.getReason() != null -> f.getReason();
-            default -> e.getMessage();
-        };
     }
 }

@@ -17,6 +17,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Iterator;
@@ -62,7 +63,7 @@ class DamagedCheckpointTest {
                     }
                     Path dir = Files.createDirectories(tmp.resolve("case"));
                     Files.copy(source.resolve("config.json"), dir.resolve("config.json"),
-                            java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                            StandardCopyOption.REPLACE_EXISTING);
                     SafeTensorsWriter writer = new SafeTensorsWriter();
                     for (Tensor t : tensors.values()) {
                         if (t == victim) {
@@ -99,13 +100,7 @@ class DamagedCheckpointTest {
                 damaged.add(JSON.createArrayNode());
             }
             for (JsonNode bad : damaged) {
-                Path dir = Files.createDirectories(tmp.resolve("case"));
-                Files.copy(source.resolve("model.safetensors"), dir.resolve("model.safetensors"),
-                        java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-                ObjectNode copy = config.deepCopy();
-                copy.set(key, bad);
-                Files.writeString(dir.resolve("config.json"), JSON.writeValueAsString(copy));
-                check(dir, key + " = " + bad, failures);
+                check(withConfigValue(source, config, key, bad, tmp.resolve("case")), key + " = " + bad, failures);
             }
         }
         if (!failures.isEmpty()) {
@@ -121,14 +116,22 @@ class DamagedCheckpointTest {
         Path source = SharedData.resource("golden/" + name);
         ObjectNode config = (ObjectNode) JSON.readTree(source.resolve("config.json").toFile());
         for (String key : List.of("vocab_size", "hidden_size", "num_hidden_layers")) {
-            Path dir = Files.createDirectories(tmp.resolve(key));
-            Files.copy(source.resolve("model.safetensors"), dir.resolve("model.safetensors"));
-            ObjectNode copy = config.deepCopy();
-            copy.put(key, config.get(key).asInt() + 1);
-            Files.writeString(dir.resolve("config.json"), JSON.writeValueAsString(copy));
+            Path dir = withConfigValue(source, config, key, JSON.getNodeFactory().numberNode(config.get(key).asInt() + 1),
+                    tmp.resolve(key));
             RecallException e = assertThrows(RecallException.class, () -> ModelLoader.load(dir).close(), key);
             assertTrue(e.getMessage().contains(key), e.getMessage());
         }
+    }
+
+    /** The checkpoint's weights in {@code dir} (created or overwritten) beside its config with {@code key} set to {@code value}. */
+    private static Path withConfigValue(Path source, ObjectNode config, String key, JsonNode value, Path dir)
+            throws IOException {
+        Files.createDirectories(dir);
+        Files.copy(source.resolve("model.safetensors"), dir.resolve("model.safetensors"), StandardCopyOption.REPLACE_EXISTING);
+        ObjectNode copy = config.deepCopy();
+        copy.set(key, value);
+        Files.writeString(dir.resolve("config.json"), JSON.writeValueAsString(copy));
+        return dir;
     }
 
     private record Reshaped(float[] values, long[] shape) {

@@ -116,10 +116,10 @@ public final class RecurrentGemmaModel implements LanguageModel {
         }
         GemmaRmsNorm finalNorm = norm(weights, PREFIX + "final_norm.weight", hidden, eps);
 
-        boolean tied = config.bool("tie_word_embeddings", true);
-        WeightMatrix head = !tied && weights.has("lm_head.weight")
-                ? weights.get("lm_head.weight").expectShape(embedding.rows(), hidden).matrix()
-                : embedding;
+        // tie_word_embeddings defaults to true for RecurrentGemma.
+        WeightMatrix head = checkpoint.headTiedToEmbeddings(true)
+                ? embedding
+                : weights.get("lm_head.weight").expectShape(embedding.rows(), hidden).matrix();
         float softCap = (float) config.number("logits_soft_cap", 30.0);
 
         // RecurrentGemma configs carry no training length: max_position_embeddings when a checkpoint

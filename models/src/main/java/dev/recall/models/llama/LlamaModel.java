@@ -51,7 +51,7 @@ public final class LlamaModel implements LanguageModel {
 
     public static LlamaModel load(Checkpoint checkpoint) {
         LlamaConfig config = LlamaConfig.from(checkpoint);
-        LlamaWeights weights = LlamaWeights.load(checkpoint.weights(), checkpoint.config(), config);
+        LlamaWeights weights = LlamaWeights.load(checkpoint, config);
         return new LlamaModel(checkpoint, config, weights);
     }
 

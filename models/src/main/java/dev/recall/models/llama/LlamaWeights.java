@@ -5,6 +5,7 @@ import dev.recall.runtime.RecallException;
 import dev.recall.runtime.config.ModelConfig;
 import dev.recall.runtime.io.Weights;
 import dev.recall.runtime.layers.Linear;
+import dev.recall.runtime.model.Checkpoint;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -24,7 +25,9 @@ record LlamaWeights(WeightMatrix embedding, List<Layer> layers, float[] finalNor
                  float[] mlpNorm, Linear gate, Linear up, Linear down) {
     }
 
-    static LlamaWeights load(Weights w, ModelConfig config, LlamaConfig c) {
+    static LlamaWeights load(Checkpoint checkpoint, LlamaConfig c) {
+        Weights w = checkpoint.weights();
+        ModelConfig config = checkpoint.config();
         int d = c.hiddenSize();
         int qDim = c.heads() * c.headDim();
         int kvDim = c.kvHeads() * c.headDim();
@@ -56,10 +59,8 @@ record LlamaWeights(WeightMatrix embedding, List<Layer> layers, float[] finalNor
         }
         float[] finalNorm = w.get(PREFIX + "norm.weight").expectShape(d).toFloats();
 
-        // Tied heads reuse the embedding; transformers ties whenever tie_word_embeddings is set
-        // (default false for these architectures), even if a duplicate lm_head.weight was saved.
-        boolean tied = config.bool("tie_word_embeddings", false) || !w.has("lm_head.weight");
-        WeightMatrix head = tied ? embedding : w.get("lm_head.weight").expectShape(c.vocabSize(), d).matrix();
+        // tie_word_embeddings defaults to false for these architectures.
+        WeightMatrix head = checkpoint.headTiedToEmbeddings(false) ? embedding : w.get("lm_head.weight").expectShape(c.vocabSize(), d).matrix();
         return new LlamaWeights(embedding, List.copyOf(layers), finalNorm, head);
     }
 }

@@ -55,10 +55,8 @@ public final class MambaModel implements LanguageModel {
             mixers[l] = new MambaMixer(weights, l, dims, falcon, mixerEps);
         }
         this.finalNorm = weights.get(MambaDimensions.PREFIX + "norm_f.weight").expectShape(dims.hidden()).toFloats();
-        // As transformers: tie_word_embeddings (default true for Mamba) ties the head to the
-        // embeddings even when a copy of lm_head.weight was saved.
-        boolean tied = config.bool("tie_word_embeddings", true) || !weights.has("lm_head.weight");
-        this.head = tied ? embeddings : headMatrix(weights.get("lm_head.weight"), dims.hidden());
+        // tie_word_embeddings defaults to true for Mamba.
+        this.head = checkpoint.headTiedToEmbeddings(true) ? embeddings : headMatrix(weights.get("lm_head.weight"), dims.hidden());
 
         this.info = new ModelInfo("mamba", config.architecture(), head.rows(), dims.hidden(), dims.layers(),
                 config.integer("max_position_embeddings", 0), 0, 0, embeddingTensor.dtype().name(),

@@ -137,7 +137,7 @@ public final class KvCache {
      * leaves the old arrays behind as garbage, which a collector may keep until the next one (a
      * 16k-token prompt left about as much garbage as cache). An eighth more is added for the tokens
      * decoded after the prompt; a decode step's reserve(1) still doubles, as appending does. A ring
-     * never grows, so it ignores this.
+     * grows only as its tokens arrive and never past its window, so it ignores this.
      */
     public void reserve(int t) {
         if (window == 0 && !hasRoomFor(t)) {

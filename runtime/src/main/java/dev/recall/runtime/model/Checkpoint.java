@@ -28,6 +28,17 @@ public record Checkpoint(Path dir, ModelConfig config, Weights weights, ModelCon
         return ids;
     }
 
+    /**
+     * Whether the output head is the input embedding table, by transformers' rule: tied whenever
+     * {@code tie_word_embeddings} is set, even if a copy of {@code lm_head.weight} was saved, and
+     * necessarily when no {@code lm_head.weight} was.
+     *
+     * @param tiedByDefault the architecture's default for {@code tie_word_embeddings}
+     */
+    public boolean headTiedToEmbeddings(boolean tiedByDefault) {
+        return config.bool("tie_word_embeddings", tiedByDefault) || !weights.has("lm_head.weight");
+    }
+
     public int bosTokenId() {
         List<Integer> ids = config.intList("bos_token_id");
         return ids.isEmpty() ? -1 : ids.get(0);

@@ -1,7 +1,6 @@
 package dev.recall.runtime.model;
 
 import dev.recall.runtime.RecallException;
-
 import dev.recall.runtime.attention.AttentionPolicy;
 
 /**

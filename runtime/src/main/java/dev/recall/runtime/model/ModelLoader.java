@@ -39,10 +39,16 @@ public final class ModelLoader {
                 + " (supported: " + String.join(", ", supportedArchitectures()) + ")");
     }
 
+    /** The error for a model path that is not a directory: a file given by mistake, or nothing there. */
+    static RecallException notADirectory(Path path) {
+        return new RecallException(Files.exists(path)
+                ? path + " is a file; a model is a directory (config.json, *.safetensors, tokenizer.json)"
+                : "model directory not found: " + path);
+    }
+
     public static LanguageModel load(Path dir) {
         if (!Files.isDirectory(dir)) {
-            throw new RecallException(Files.exists(dir) ? dir + " is a file; a model is a directory (config.json,"
-                    + " *.safetensors, tokenizer.json)" : "model directory not found: " + dir);
+            throw notADirectory(dir);
         }
         ModelConfig config = ModelConfig.read(dir.resolve("config.json"));
         ModelFamily family = familyFor(config);

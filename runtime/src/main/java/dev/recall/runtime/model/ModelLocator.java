@@ -45,12 +45,8 @@ public final class ModelLocator {
         if (Files.isDirectory(asPath)) {
             return asPath;
         }
-        if (Files.exists(asPath)) {
-            throw new RecallException(spec + " is a file; a model is a directory (config.json, *.safetensors,"
-                    + " tokenizer.json)");
-        }
-        if (!REPO_ID.matcher(spec).matches()) {
-            throw new RecallException("model directory not found: " + spec);
+        if (Files.exists(asPath) || !REPO_ID.matcher(spec).matches()) {
+            throw ModelLoader.notADirectory(asPath);
         }
         int at = spec.indexOf('@');
         String repo = at < 0 ? spec : spec.substring(0, at);

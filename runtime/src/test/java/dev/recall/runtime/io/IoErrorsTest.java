@@ -29,7 +29,8 @@ class IoErrorsTest {
     @Test
     void fileErrorsAreWords(@TempDir Path dir) {
         assertEquals("it is not UTF-8 text", IoErrors.describe(new MalformedInputException(1)));
-        assertEquals("no such file or directory", IoErrors.describe(new NoSuchFileException(dir.resolve("x").toString())));
+        assertEquals("no such file or directory: " + dir.resolve("x"),
+                IoErrors.describe(new NoSuchFileException(dir.resolve("x").toString())));
         assertEquals("permission denied", IoErrors.describe(new AccessDeniedException("x")));
         assertEquals("disk full", IoErrors.describe(new IOException("disk full")));
     }
