@@ -48,6 +48,7 @@ public final class RecurrentGemmaModel implements LanguageModel {
     private final GemmaRmsNorm finalNorm;
     private final WeightMatrix head;
     private final float logitSoftCap;
+    private final Scratch.Pool scratches = new Scratch.Pool();
     private final int attentionWindow;
 
     private RecurrentGemmaModel(Weights weights, ModelInfo info, WeightMatrix embedding, ResidualBlock[] layers,
@@ -183,25 +184,28 @@ public final class RecurrentGemmaModel implements LanguageModel {
         LanguageModel.checkTokens(tokens, from, to, embedding.rows());
         int t = to - from;
         int hidden = embedding.cols();
-        // The activations of every layer come from this one call's scratch, so the layers share one
-        // set of [t, width] buffers instead of each leaving its own for the collector. It is local
-        // to the call: concurrent prefills on this model (OPRM's chunks) each have their own.
-        Scratch scratch = new Scratch();
-        float[] x = scratch.floats("model.residual", t * hidden);
-        embed(tokens, from, to, x);
-        for (int i = 0; i < layers.length; i++) {
-            layers[i].forward(state, i, x, t, scratch);
-        }
-        state.advance(t);
+        // The activations of every layer come from one scratch, so the layers share one set of
+        // [t, width] buffers instead of each leaving its own for the collector, and the next call
+        // (the next piece of a prompt) reuses it. Concurrent prefills on this model (OPRM's chunks)
+        // each take their own from the pool.
+        float[] logits;
+        try (Scratch scratch = scratches.take()) {
+            float[] x = scratch.floats("model.residual", t * hidden);
+            embed(tokens, from, to, x);
+            for (int i = 0; i < layers.length; i++) {
+                layers[i].forward(state, i, x, t, scratch);
+            }
+            state.advance(t);
 
-        // Only the rows whose logits are wanted go through the final norm and the head.
-        int first = allLogits ? 0 : t - 1;
-        int rows = t - first;
-        float[] normed = scratch.floats("model.finalNormed", rows * hidden);
-        finalNorm.forwardRows(x, first, rows, normed);
-        // Returned to the caller, so not a scratch buffer.
-        float[] logits = new float[rows * head.rows()];
-        Kernels.get().matmul(head, normed, rows, logits);
+            // Only the rows whose logits are wanted go through the final norm and the head.
+            int first = allLogits ? 0 : t - 1;
+            int rows = t - first;
+            float[] normed = scratch.floats("model.finalNormed", rows * hidden);
+            finalNorm.forwardRows(x, first, rows, normed);
+            // Returned to the caller, so not a scratch buffer.
+            logits = new float[rows * head.rows()];
+            Kernels.get().matmul(head, normed, rows, logits);
+        }
         for (int i = 0; i < logits.length; i++) {
             logits[i] = (float) Math.tanh(logits[i] / logitSoftCap) * logitSoftCap;
         }

@@ -34,6 +34,7 @@ public final class LlamaModel implements LanguageModel {
     private final AttentionLayer attention;
     private final ModelInfo info;
     private final Kernels k = Kernels.get();
+    private final Scratch.Pool scratches = new Scratch.Pool();
 
     private LlamaModel(Checkpoint checkpoint, LlamaConfig config, LlamaWeights weights) {
         this.checkpoint = checkpoint;
@@ -80,16 +81,17 @@ public final class LlamaModel implements LanguageModel {
         int vocab = info.vocabSize();
         float[] logits = allLogits ? new float[(to - from) * vocab] : null;
         s.reserve(to - from); // one allocation for this call's tokens (callers feeding pieces reserve for all)
-        Scratch scratch = new Scratch();
-        for (int start = from; start < to; start += PREFILL_CHUNK) {
-            int end = Math.min(to, start + PREFILL_CHUNK);
-            if (allLogits) {
-                float[] chunk = forward(s, tokens, start, end, Head.EVERY_TOKEN, scratch);
-                System.arraycopy(chunk, 0, logits, (start - from) * vocab, chunk.length);
-            } else if (end == to) {
-                logits = forward(s, tokens, start, end, Head.LAST_TOKEN, scratch).clone();
-            } else {
-                forward(s, tokens, start, end, Head.NONE, scratch);
+        try (Scratch scratch = scratches.take()) {
+            for (int start = from; start < to; start += PREFILL_CHUNK) {
+                int end = Math.min(to, start + PREFILL_CHUNK);
+                if (allLogits) {
+                    float[] chunk = forward(s, tokens, start, end, Head.EVERY_TOKEN, scratch);
+                    System.arraycopy(chunk, 0, logits, (start - from) * vocab, chunk.length);
+                } else if (end == to) {
+                    logits = forward(s, tokens, start, end, Head.LAST_TOKEN, scratch).clone();
+                } else {
+                    forward(s, tokens, start, end, Head.NONE, scratch);
+                }
             }
         }
         return logits;

@@ -38,6 +38,7 @@ public final class MambaModel implements LanguageModel {
     private final float[] finalNorm;
     private final WeightMatrix head;
     private final float normEps;
+    private final Scratch.Pool scratches = new Scratch.Pool();
 
     private MambaModel(Checkpoint checkpoint, boolean falcon) {
         ModelConfig config = checkpoint.config();
@@ -93,20 +94,21 @@ public final class MambaModel implements LanguageModel {
         LanguageModel.checkTokens(tokens, from, to, embeddings.rows());
         int vocab = head.rows();
         float[] logits = new float[allLogits ? (to - from) * vocab : vocab];
-        Scratch scratch = new Scratch();
-        for (int p0 = from; p0 < to; p0 += MAX_BATCH) {
-            int p1 = Math.min(to, p0 + MAX_BATCH);
-            float[] hidden = forwardLayers(s, tokens, p0, p1, scratch);
-            if (allLogits) {
-                int rows = p1 - p0;
-                normaliseRows(hidden, rows, finalNorm);
-                float[] pieceLogits = scratch.floats("logits", rows * vocab);
-                Kernels.get().matmul(head, hidden, rows, pieceLogits);
-                System.arraycopy(pieceLogits, 0, logits, (p0 - from) * vocab, pieceLogits.length);
-            } else if (p1 == to) {
-                int last = (p1 - p0 - 1) * dims.hidden();
-                Kernels.get().rmsNorm(hidden, last, finalNorm, 0f, normEps, hidden, last, dims.hidden());
-                Kernels.get().matvec(head, hidden, last, logits, 0);
+        try (Scratch scratch = scratches.take()) {
+            for (int p0 = from; p0 < to; p0 += MAX_BATCH) {
+                int p1 = Math.min(to, p0 + MAX_BATCH);
+                float[] hidden = forwardLayers(s, tokens, p0, p1, scratch);
+                if (allLogits) {
+                    int rows = p1 - p0;
+                    normaliseRows(hidden, rows, finalNorm);
+                    float[] pieceLogits = scratch.floats("logits", rows * vocab);
+                    Kernels.get().matmul(head, hidden, rows, pieceLogits);
+                    System.arraycopy(pieceLogits, 0, logits, (p0 - from) * vocab, pieceLogits.length);
+                } else if (p1 == to) {
+                    int last = (p1 - p0 - 1) * dims.hidden();
+                    Kernels.get().rmsNorm(hidden, last, finalNorm, 0f, normEps, hidden, last, dims.hidden());
+                    Kernels.get().matvec(head, hidden, last, logits, 0);
+                }
             }
         }
         return logits;

@@ -42,6 +42,7 @@ public final class Rwkv6Model implements LanguageModel {
     private final Rwkv6Block[] blocks;
     private final LayerNorm lnOut;
     private final WeightMatrix head;
+    private final Scratch.Pool scratches = new Scratch.Pool();
 
     private Rwkv6Model(Checkpoint checkpoint, ModelInfo info, int heads, int headSize, WeightMatrix embeddings,
                        Rwkv6Block[] blocks, LayerNorm lnOut, WeightMatrix head) {
@@ -122,20 +123,21 @@ public final class Rwkv6Model implements LanguageModel {
         }
         LanguageModel.checkTokens(tokens, from, to, embeddings.rows());
         int t = to - from;
-        // One set of activation buffers for all blocks of this call (the model is shared across
-        // threads, so they cannot live in fields).
-        Scratch scratch = new Scratch();
-        float[] x = scratch.floats("model.residual", t * channels);
-        for (int s = 0; s < t; s++) {
-            embeddings.row(tokens[from + s], x, s * channels);
-        }
+        // One set of activation buffers for all blocks of this call, reused by the calls after it
+        // (the model is shared across threads, so they come from a pool rather than fields).
+        try (Scratch scratch = scratches.take()) {
+            float[] x = scratch.floats("model.residual", t * channels);
+            for (int s = 0; s < t; s++) {
+                embeddings.row(tokens[from + s], x, s * channels);
+            }
 
-        for (Rwkv6Block block : blocks) {
-            block.forward(x, t, state, scratch);
-        }
-        state.advance(t);
+            for (Rwkv6Block block : blocks) {
+                block.forward(x, t, state, scratch);
+            }
+            state.advance(t);
 
-        return allLogits ? logits(x, t) : logits(Arrays.copyOfRange(x, (t - 1) * channels, t * channels), 1);
+            return allLogits ? logits(x, t) : logits(Arrays.copyOfRange(x, (t - 1) * channels, t * channels), 1);
+        }
     }
 
     /** ln_out and head on the t rows of x: {@code [t, vocab]}. */
