@@ -123,6 +123,23 @@ class DamagedCheckpointTest {
         }
     }
 
+    /** An EOS id past the vocabulary could never end a reply (generation would run to its limit): refused by name. */
+    @ParameterizedTest
+    @ValueSource(strings = {"mamba", "falcon-mamba", "llama", "qwen2", "recurrent-gemma", "rwkv6"})
+    void anEosIdOutsideTheVocabularyIsRefused(String name, @TempDir Path tmp) throws IOException {
+        Path source = SharedData.resource("golden/" + name);
+        ObjectNode config = (ObjectNode) JSON.readTree(source.resolve("config.json").toFile());
+        int vocab;
+        try (LanguageModel model = ModelLoader.load(source)) {
+            vocab = model.info().vocabSize();
+        }
+        for (int bad : new int[] {vocab, -1}) {
+            Path dir = withConfigValue(source, config, "eos_token_id", JSON.getNodeFactory().numberNode(bad), tmp.resolve("eos" + bad));
+            RecallException e = assertThrows(RecallException.class, () -> ModelLoader.load(dir).close(), "eos " + bad);
+            assertTrue(e.getMessage().contains("eos_token_id " + bad) && e.getMessage().contains(vocab + " tokens"), e.getMessage());
+        }
+    }
+
     /** The checkpoint's weights in {@code dir} (created or overwritten) beside its config with {@code key} set to {@code value}. */
     private static Path withConfigValue(Path source, ObjectNode config, String key, JsonNode value, Path dir)
             throws IOException {

@@ -3,6 +3,7 @@ package dev.recall.runtime.model;
 import java.util.List;
 
 import dev.recall.kernels.WeightMatrix;
+import dev.recall.runtime.RecallException;
 
 /**
  * Facts about a loaded model, read from its tensors and config.
@@ -28,6 +29,20 @@ import dev.recall.kernels.WeightMatrix;
 public record ModelInfo(String family, String architecture, int vocabSize, int hiddenSize, int layers,
                         int trainingLength, int attentionLayers, int windowedAttentionLayers, String weightDtype, long parameterCount,
                         long weightBytes, long lookupOnlyBytes, int bosTokenId, List<Integer> eosTokenIds) {
+
+    /**
+     * An EOS id the model cannot produce would never end a reply: generation would silently run to
+     * its token limit. A config that names one is damaged, so loading it stops with a sentence.
+     */
+    public ModelInfo {
+        eosTokenIds = List.copyOf(eosTokenIds);
+        for (int id : eosTokenIds) {
+            if (id < 0 || id >= vocabSize) {
+                throw new RecallException("the config's eos_token_id " + id + " is not a token of this model (its vocabulary has "
+                        + vocabSize + " tokens)");
+            }
+        }
+    }
 
     /** Attention layers whose span the caller's {@code AttentionPolicy} decides. */
     public int policyAttentionLayers() {
