@@ -96,8 +96,7 @@ public final class ChatCommand implements Callable<Integer> {
             BufferedReader lines = new BufferedReader(input);
             while (true) {
                 if (interactive) {
-                    out.print("> ");
-                    out.flush();
+                    RecallCli.stream(out, "> ");
                 }
                 String line = lines.readLine();
                 if (line == null || line.strip().equals("/quit") || line.strip().equals("/exit")) {
@@ -139,8 +138,7 @@ public final class ChatCommand implements Callable<Integer> {
                 String text = started[0] ? piece : piece.stripLeading();
                 if (!text.isEmpty()) {
                     started[0] = true;
-                    out.print(text);
-                    out.flush();
+                    RecallCli.stream(out, text);
                 }
             });
             out.println();

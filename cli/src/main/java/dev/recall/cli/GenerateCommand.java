@@ -145,10 +145,8 @@ final class GenerateCommand implements Callable<Integer> {
             LongContextStrategy strat = Strategies.create(strategyOptions, tokenizer);
             StopCondition stop = StopCondition.eos(lm.info().eosTokenIds()).withStopStrings(stopStrings);
             PrintWriter out = spec.commandLine().getOut();
-            GenerationResult result = DecodeLoop.generate(lm, tokenizer, strat, request, sampling, stop, piece -> {
-                out.print(piece);
-                out.flush();
-            }, ProgressBar.onTerminal(!noProgress));
+            GenerationResult result = DecodeLoop.generate(lm, tokenizer, strat, request, sampling, stop,
+                    piece -> RecallCli.stream(out, piece), ProgressBar.onTerminal(!noProgress));
             out.println();
             out.flush();
             if (verbose) {
@@ -181,10 +179,7 @@ final class GenerateCommand implements Callable<Integer> {
                 spec.commandLine().getErr().println("recall: this model has no chat template; using a plain \"User: ...\" / \"Assistant:\" format");
                 spec.commandLine().getErr().flush();
             }
-            conversation.send(prompt, options, piece -> {
-                out.print(piece);
-                out.flush();
-            });
+            conversation.send(prompt, options, piece -> RecallCli.stream(out, piece));
             out.println();
             out.flush();
         }

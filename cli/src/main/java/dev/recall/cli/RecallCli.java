@@ -83,7 +83,7 @@ public final class RecallCli implements Callable<Integer> {
      * early (| head) is no error of ours: quiet, with the shell's SIGPIPE status.
      */
     static int withOutputFailure(int code, IOException failure, PrintWriter err) {
-        if (failure == null || code != 0) {
+        if (failure == null || (code != 0 && code != EXIT_BROKEN_PIPE)) {
             return code;
         }
         if ("Broken pipe".equals(failure.getMessage())) {
@@ -117,6 +117,9 @@ public final class RecallCli implements Callable<Integer> {
             return EXIT_USAGE;
         });
         cl.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+            if (e instanceof OutputGone) {
+                return EXIT_BROKEN_PIPE; // main's withOutputFailure says why, or stays quiet for a closed pipe
+            }
             RecallException known = recallExceptionIn(e);
             if (known != null) {
                 err.println("recall: " + oneLine(known.getMessage()));
@@ -165,6 +168,28 @@ public final class RecallCli implements Callable<Integer> {
             return build.get();
         } catch (RecallException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Writes streamed text (a generated piece, a chat prompt) and flushes it; once {@code out} has
+     * failed, because its reader has gone ({@code recall generate ... | head -c 100}) or the disk is
+     * full, ends the command with {@link OutputGone} instead of generating on for nobody.
+     */
+    static void stream(PrintWriter out, String text) {
+        out.print(text);
+        if (out.checkError()) { // flushes, then tells whether any write so far has failed
+            throw new OutputGone();
+        }
+    }
+
+    /**
+     * Standard output can no longer be written; thrown out of a streaming command to end it. Its
+     * exit status comes from the write failure itself ({@link #withOutputFailure}).
+     */
+    static final class OutputGone extends RuntimeException {
+        OutputGone() {
+            super("standard output can no longer be written", null, false, false);
         }
     }
 

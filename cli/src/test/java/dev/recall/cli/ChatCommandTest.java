@@ -46,6 +46,20 @@ class ChatCommandTest {
         }
     }
 
+    /** Once standard output fails (its reader has gone), the chat ends instead of answering the next lines. */
+    @Test
+    void aChatWhoseOutputFailsEndsAtItsFirstReply() {
+        ClosedPipe closed = new ClosedPipe();
+        CommandLine cl = RecallCli.commandLine(new PrintWriter(closed), new PrintWriter(new StringWriter()));
+        CommandLine chat = new CommandLine(new ChatCommand(new StringReader("hello\nhello again\nand again\n")));
+        chat.setOut(cl.getOut());
+        chat.setErr(cl.getErr());
+        chat.setExecutionExceptionHandler(cl.getExecutionExceptionHandler());
+        int code = chat.execute("--model", DEMO.toString(), "--max-tokens", "12", "--temperature", "0", "--no-progress");
+        assertEquals(RecallCli.EXIT_BROKEN_PIPE, code);
+        assertEquals(1, closed.writes, "the first reply's first piece fails, and nothing more is generated");
+    }
+
     @Test
     void repliesResetsAndReportsTheFallbackFormatOnce() {
         Run r = chat("What is the pass key?\n/reset\n\n/bogus\nWhat is the pass key?\n/quit\nnever read\n",

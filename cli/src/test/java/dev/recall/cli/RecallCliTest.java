@@ -78,8 +78,24 @@ class RecallCliTest {
             }
             assertEquals(2, RecallCli.withOutputFailure(2, stdout.failure, new PrintWriter(new StringWriter())),
                     "an earlier failure keeps its own code");
+            assertEquals(reason.equals("Broken pipe") ? 141 : 1,
+                    RecallCli.withOutputFailure(RecallCli.EXIT_BROKEN_PIPE, stdout.failure, new PrintWriter(new StringWriter())),
+                    "a command ended by the failure (RecallCli.OutputGone) gets the failure's status");
         }
         assertEquals(0, RecallCli.withOutputFailure(0, null, new PrintWriter(new StringWriter())));
+    }
+
+    /** A reader that leaves early ends the generation at the next piece: nothing is generated for nobody. */
+    @Test
+    void generationStopsAtTheFirstPieceStandardOutputCannotTake() {
+        ClosedPipe pipe = new ClosedPipe();
+        StringWriter err = new StringWriter();
+        int code = RecallCli.commandLine(new PrintWriter(pipe), new PrintWriter(err)).execute("generate",
+                "--model", Path.of("../models/zoo-mamba").toAbsolutePath().toString(), "--prompt", "The",
+                "--max-tokens", "40", "--temperature", "0", "--no-progress");
+        assertEquals(RecallCli.EXIT_BROKEN_PIPE, code, err.toString());
+        assertEquals("", err.toString(), "a closed pipe is no error of ours");
+        assertEquals(1, pipe.writes, "one failed write, then no more tokens");
     }
 
     @Test
