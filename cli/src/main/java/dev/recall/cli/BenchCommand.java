@@ -3,7 +3,7 @@ package dev.recall.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.recall.kernels.Parallel;
-import dev.recall.runtime.RecallException;
+import dev.recall.runtime.generate.DecodeLoop;
 import dev.recall.runtime.generate.Sampler;
 import dev.recall.runtime.model.LanguageModel;
 import dev.recall.runtime.model.ModelInfo;
@@ -177,11 +177,7 @@ final class BenchCommand implements Callable<Integer> {
         }
         long t2 = System.nanoTime();
         long a2 = allocatedBytes();
-        for (float l : logits) {
-            if (!Float.isFinite(l)) {
-                throw new RecallException("the model produced a non-finite logit while benchmarking");
-            }
-        }
+        DecodeLoop.requireNumbers(logits); // after the clock: the check is not part of the decode measured
         boolean counted = a0 >= 0 && a1 >= 0 && a2 >= 0;
         return new Run(t1 - t0, t2 - t1, prepared.state().sizeBytes(), counted ? a1 - a0 : -1, counted ? a2 - a1 : -1);
     }

@@ -3,6 +3,9 @@ package dev.recall.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.recall.kernels.Parallel;
+import dev.recall.runtime.io.SafeTensorsFile;
+import dev.recall.runtime.io.SafeTensorsWriter;
+import dev.recall.runtime.io.Tensor;
 import dev.recall.runtime.model.LanguageModel;
 import dev.recall.runtime.model.ModelLoader;
 import org.junit.jupiter.api.Test;
@@ -13,6 +16,7 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -103,6 +107,32 @@ class SynthBenchCommandTest {
         Run forced = run("synth", "--preset", "zoo-mamba", "--layers", "1", "--force", "--out", dir.toString());
         assertEquals(0, forced.code(), forced.err());
         assertTrue(Files.isRegularFile(dir.resolve("model.safetensors")));
+    }
+
+    /** Weights that make NaN logits end bench with the decode loop's sentence, not a report of speeds. */
+    @Test
+    void benchRefusesAModelWhoseLogitsAreNotNumbers() throws Exception {
+        Path dir = tmp.resolve("nan-mamba");
+        assertEquals(0, run("synth", "--preset", "zoo-mamba", "--layers", "1", "--out", dir.toString()).code());
+        Path file = dir.resolve("model.safetensors");
+        SafeTensorsWriter damaged = new SafeTensorsWriter();
+        int replaced = 0;
+        try (SafeTensorsFile weights = SafeTensorsFile.open(file)) {
+            for (Tensor t : weights.tensors().values()) {
+                float[] values = t.toFloats();
+                if (t.name().endsWith("norm_f.weight")) {
+                    Arrays.fill(values, Float.NaN);
+                    replaced++;
+                }
+                damaged.f32(t.name(), values, t.shape());
+            }
+        }
+        assertEquals(1, replaced, "the synthesized Mamba has one final norm");
+        damaged.write(file);
+        Run bench = run("bench", "--model", dir.toString(), "--prompt-tokens", "8", "--gen-tokens", "2", "--json");
+        assertEquals(1, bench.code(), bench.out());
+        assertEquals("recall: the model produced a logit of NaN: its weights are probably damaged (NaN or infinite values)",
+                bench.err().strip());
     }
 
     /** OPRM in bench: the random prompt's last ids are the query of every chunk of the rest. */

@@ -115,9 +115,9 @@ public final class DecodeLoop {
     /**
      * Refuses logits that are not numbers: NaN or +∞ come from damaged weights or an overflow, and
      * sampling from them would silently answer with token 0 (often EOS, an empty reply). −∞ is a
-     * legitimate mask and passes.
+     * legitimate mask and passes. Public for other loops over a model's steps ({@code recall bench}).
      */
-    private static void requireNumbers(float[] logits) {
+    public static void requireNumbers(float[] logits) {
         for (float l : logits) {
             if (Float.isNaN(l) || l == Float.POSITIVE_INFINITY) {
                 throw new RecallException("the model produced a logit of " + l
