@@ -31,6 +31,7 @@ import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Random;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.DoubleAdder;
@@ -99,6 +100,7 @@ final class BenchCommand implements Callable<Integer> {
         // Random ids have no IDK phrase to look for: "" turns OPRM's filter off (and needs no tokenizer).
         StrategyOptions strategyOptions = RecallCli.usage(spec,
                 () -> new StrategyOptions(strategy, chunk, "", sizes.nGlobal, sizes.dMax, sizes.trainLength));
+        StrategyOptionUse.requireRead(spec, List.of(strategy));
         ObjectNode report = new ObjectMapper().createObjectNode();
         // What the JVM itself holds before any model is touched (heap, code, the runtime's classes),
         // so the report can show what the model adds on top of it.

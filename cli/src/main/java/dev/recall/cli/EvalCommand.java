@@ -99,6 +99,7 @@ public final class EvalCommand implements Callable<Integer> {
                 options.put(method.equals("none") ? "plain" : method, RecallCli.usage(spec,
                         () -> new StrategyOptions(method, chunk, idkPhrase, sizes.nGlobal, sizes.dMax, sizes.trainLength)));
             }
+            StrategyOptionUse.requireRead(spec, methods);
             List<PasskeyPrompt> all = PasskeyPrompt.read(prompts);
             PrintWriter log = spec.commandLine().getOut();
             Map<String, Object> byMethod = new LinkedHashMap<>();
@@ -173,6 +174,7 @@ public final class EvalCommand implements Callable<Integer> {
         public Integer call() {
             checkWritable(out);
             checkWritable(plot);
+            StrategyOptionUse.requireRead(spec, strategies);
             if (!Files.isRegularFile(text)) {
                 throw new RecallException("text file not found: " + text);
             }

@@ -135,6 +135,7 @@ final class GenerateCommand implements Callable<Integer> {
                 () -> new SamplingOptions(temperature, topK, topP, actualSeed, repetitionPenalty, maxTokens));
         StrategyOptions strategyOptions = RecallCli.usage(spec,
                 () -> new StrategyOptions(strategy, chunk, idkPhrase, sizes.nGlobal, sizes.dMax, sizes.trainLength));
+        StrategyOptionUse.requireRead(spec, List.of(strategy));
         String contextText = contextFile == null ? null : readContext(contextFile);
 
         try (LanguageModel lm = model.load()) {

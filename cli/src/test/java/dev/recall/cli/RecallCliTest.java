@@ -161,6 +161,31 @@ class RecallCliTest {
         }
     }
 
+    /** An option that none of the run's strategies reads is refused, not ignored, before any model is loaded. */
+    @Test
+    void aStrategyOptionNoChosenStrategyReadsIsAUsageError() {
+        String model = tmp.resolve("never-loaded").toString();
+        String[][] refused = {
+                {"generate", "--model", model, "--prompt", "The", "--chunk", "100", "--chunk is read only by oprm", "(it uses none)"},
+                {"generate", "--model", model, "--prompt", "The", "--strategy", "oprm", "--n-global", "4",
+                        "--n-global is read only by lm-infinite", "(it uses oprm)"},
+                {"generate", "--model", model, "--prompt", "The", "--train-length", "256",
+                        "--train-length is read only by oprm and lm-infinite", "(it uses none)"},
+                {"eval", "passkey", "--model", model, "--prompts", "p.jsonl", "--out", tmp.resolve("o.json").toString(),
+                        "--method", "plain,lm-infinite", "--idk-phrase", "x", "--idk-phrase is read only by oprm",
+                        "(it uses plain, lm-infinite)"},
+                {"eval", "perplexity", "--model", model, "--text", "t.txt", "--lengths", "64", "--out",
+                        tmp.resolve("o.json").toString(), "--d-max", "64", "--d-max is read only by lm-infinite", "(it uses none)"},
+                {"bench", "--model", model, "--chunk", "20", "--chunk is read only by oprm", "(it uses none)"}};
+        for (String[] c : refused) {
+            String[] args = Arrays.copyOf(c, c.length - 2);
+            Run r = run(args);
+            assertEquals(2, r.code(), String.join(" ", args) + ": " + r.err());
+            r.assertOneErrorLine();
+            assertTrue(r.err().contains(c[c.length - 2]) && r.err().contains(c[c.length - 1]), r.err());
+        }
+    }
+
     @Test
     void threadsOptionSetsTheSharedPool() {
         int before = Parallel.threads();
