@@ -1,9 +1,7 @@
 package dev.recall.models;
 
-import dev.recall.runtime.io.SafeTensorsFile;
 import dev.recall.runtime.model.LanguageModel;
 import dev.recall.runtime.model.ModelLoader;
-import dev.recall.runtime.model.ModelState;
 import dev.recall.runtime.testing.GoldenCheck;
 import dev.recall.runtime.testing.SharedData;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -40,19 +38,6 @@ class ConcurrencyTest {
     private record Work(int[] prompt, int[] steps) {
     }
 
-    /** Prefill logits of every prompt token, then the logits after each step, as one array. */
-    private static float[] run(LanguageModel model, Work work) {
-        int vocab = model.info().vocabSize();
-        ModelState state = model.newState();
-        float[] all = model.prefill(state, work.prompt(), 0, work.prompt().length, true);
-        float[] out = Arrays.copyOf(all, all.length + work.steps().length * vocab);
-        for (int s = 0; s < work.steps().length; s++) {
-            float[] next = model.step(state, work.steps()[s]);
-            System.arraycopy(next, 0, out, all.length + s * vocab, vocab);
-        }
-        return out;
-    }
-
     /** Distinct prompts of different lengths cut from the golden input ids, each followed by steps. */
     private static List<Work> work(int[] ids) {
         List<Work> work = new ArrayList<>();
@@ -68,15 +53,11 @@ class ConcurrencyTest {
     @ValueSource(strings = {"golden/llama", "golden/mamba", "golden/rwkv6", "golden/recurrent-gemma"})
     void threadsWithTheirOwnStatesMatchSingleThreadedRuns(String name) throws Exception {
         var dir = SharedData.resource(name);
-        int[] ids;
-        try (SafeTensorsFile golden = SafeTensorsFile.open(dir.resolve("golden.safetensors"))) {
-            ids = golden.tensors().get("input_ids").toInts();
-        }
-        List<Work> prompts = work(ids);
+        List<Work> prompts = work(GoldenCheck.inputIds(dir));
         try (LanguageModel model = ModelLoader.load(dir)) {
             List<float[]> alone = new ArrayList<>();
             for (Work prompt : prompts) {
-                alone.add(run(model, prompt));
+                alone.add(PromptThenSteps.logits(model, prompt.prompt(), prompt.steps()));
             }
             CyclicBarrier start = new CyclicBarrier(THREADS);
             ExecutorService pool = Executors.newFixedThreadPool(THREADS);
@@ -89,7 +70,8 @@ class ConcurrencyTest {
                         // Each thread walks the prompts from a different one, so different prompts overlap.
                         List<float[]> results = new ArrayList<>();
                         for (int i = 0; i < PROMPTS; i++) {
-                            results.add(run(model, prompts.get((i + offset) % PROMPTS)));
+                            Work w = prompts.get((i + offset) % PROMPTS);
+                            results.add(PromptThenSteps.logits(model, w.prompt(), w.steps()));
                         }
                         return results;
                     };

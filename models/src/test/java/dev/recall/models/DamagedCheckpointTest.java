@@ -77,17 +77,14 @@ class DamagedCheckpointTest {
                 }
             }
         }
-        if (!failures.isEmpty()) {
-            fail(failures.size() + " damaged copies of " + name + " did not end in a RecallException:\n"
-                    + String.join("\n", failures));
-        }
+        failIfAny(failures, "damaged copies of " + name);
     }
 
     @ParameterizedTest
     @ValueSource(strings = {"mamba", "falcon-mamba", "llama", "qwen2", "recurrent-gemma", "rwkv6"})
     void everyDamagedConfigValueEndsInARecallException(String name, @TempDir Path tmp) throws IOException {
         Path source = SharedData.resource("golden/" + name);
-        ObjectNode config = (ObjectNode) JSON.readTree(source.resolve("config.json").toFile());
+        ObjectNode config = configOf(source);
         List<String> failures = new ArrayList<>();
         for (Iterator<String> keys = config.fieldNames(); keys.hasNext(); ) {
             String key = keys.next();
@@ -103,10 +100,7 @@ class DamagedCheckpointTest {
                 check(withConfigValue(source, config, key, bad, tmp.resolve("case")), key + " = " + bad, failures);
             }
         }
-        if (!failures.isEmpty()) {
-            fail(failures.size() + " damaged configs of " + name + " did not end in a RecallException:\n"
-                    + String.join("\n", failures));
-        }
+        failIfAny(failures, "damaged configs of " + name);
     }
 
     /** A config whose sizes contradict the weights belongs to another checkpoint: refused by name. */
@@ -114,7 +108,7 @@ class DamagedCheckpointTest {
     @ValueSource(strings = {"mamba", "falcon-mamba", "llama", "qwen2", "recurrent-gemma", "rwkv6"})
     void aConfigContradictingTheWeightsIsRefusedByName(String name, @TempDir Path tmp) throws IOException {
         Path source = SharedData.resource("golden/" + name);
-        ObjectNode config = (ObjectNode) JSON.readTree(source.resolve("config.json").toFile());
+        ObjectNode config = configOf(source);
         for (String key : List.of("vocab_size", "hidden_size", "num_hidden_layers")) {
             Path dir = withConfigValue(source, config, key, JSON.getNodeFactory().numberNode(config.get(key).asInt() + 1),
                     tmp.resolve(key));
@@ -128,7 +122,7 @@ class DamagedCheckpointTest {
     @ValueSource(strings = {"mamba", "falcon-mamba", "llama", "qwen2", "recurrent-gemma", "rwkv6"})
     void anEosIdOutsideTheVocabularyIsRefused(String name, @TempDir Path tmp) throws IOException {
         Path source = SharedData.resource("golden/" + name);
-        ObjectNode config = (ObjectNode) JSON.readTree(source.resolve("config.json").toFile());
+        ObjectNode config = configOf(source);
         int vocab;
         try (LanguageModel model = ModelLoader.load(source)) {
             vocab = model.info().vocabSize();
@@ -137,6 +131,18 @@ class DamagedCheckpointTest {
             Path dir = withConfigValue(source, config, "eos_token_id", JSON.getNodeFactory().numberNode(bad), tmp.resolve("eos" + bad));
             RecallException e = assertThrows(RecallException.class, () -> ModelLoader.load(dir).close(), "eos " + bad);
             assertTrue(e.getMessage().contains("eos_token_id " + bad) && e.getMessage().contains(vocab + " tokens"), e.getMessage());
+        }
+    }
+
+    /** The checkpoint's config.json as an editable tree. */
+    private static ObjectNode configOf(Path checkpoint) throws IOException {
+        return (ObjectNode) JSON.readTree(checkpoint.resolve("config.json").toFile());
+    }
+
+    /** Fails listing every case in {@code failures}, if there is any. */
+    private static void failIfAny(List<String> failures, String what) {
+        if (!failures.isEmpty()) {
+            fail(failures.size() + " " + what + " did not end in a RecallException:\n" + String.join("\n", failures));
         }
     }
 

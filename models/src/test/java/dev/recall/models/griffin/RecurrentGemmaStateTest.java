@@ -2,12 +2,12 @@ package dev.recall.models.griffin;
 
 import dev.recall.runtime.RecallException;
 import dev.recall.runtime.attention.AttentionPolicy;
-import dev.recall.runtime.io.SafeTensorsFile;
 import dev.recall.runtime.model.LanguageModel;
 import dev.recall.runtime.model.ModelLoader;
 import dev.recall.runtime.model.ModelState;
 import dev.recall.runtime.strategy.LmInfinite;
 import dev.recall.runtime.strategy.Prompt;
+import dev.recall.runtime.testing.GoldenCheck;
 import dev.recall.runtime.testing.SharedData;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -32,9 +32,7 @@ class RecurrentGemmaStateTest {
     static void load() {
         var dir = SharedData.resource("golden/recurrent-gemma");
         model = ModelLoader.load(dir);
-        try (SafeTensorsFile golden = SafeTensorsFile.open(dir.resolve("golden.safetensors"))) {
-            ids = golden.tensors().get("input_ids").toInts();
-        }
+        ids = GoldenCheck.inputIds(dir);
     }
 
     @AfterAll

@@ -8,6 +8,7 @@ import dev.recall.runtime.model.LanguageModel;
 import dev.recall.runtime.model.ModelInfo;
 import dev.recall.runtime.model.ModelLoader;
 import dev.recall.runtime.model.ModelState;
+import dev.recall.runtime.testing.GoldenCheck;
 import dev.recall.runtime.testing.SharedData;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -28,12 +29,6 @@ class MambaModelTest {
 
     private static final Path MAMBA = SharedData.resource("golden/mamba");
 
-    private static int[] goldenIds(Path caseDir) {
-        try (SafeTensorsFile golden = SafeTensorsFile.open(caseDir.resolve("golden.safetensors"))) {
-            return golden.tensors().get("input_ids").toInts();
-        }
-    }
-
     /** Copies a checkpoint to dir with fp32 weights, renaming one tensor (old name → new name). */
     private static void copyRenamed(Path source, Path dir, String from, String to) throws IOException {
         Files.copy(source.resolve("config.json"), dir.resolve("config.json"));
@@ -49,7 +44,7 @@ class MambaModelTest {
     @Test
     void oldEmbeddingNameLoadsAndGivesIdenticalLogits(@TempDir Path dir) throws IOException {
         copyRenamed(MAMBA, dir, "backbone.embeddings.weight", "backbone.embedding.weight");
-        int[] ids = goldenIds(MAMBA);
+        int[] ids = GoldenCheck.inputIds(MAMBA);
         try (LanguageModel current = ModelLoader.load(MAMBA); LanguageModel old = ModelLoader.load(dir)) {
             float[] expected = current.prefill(current.newState(), ids, 0, ids.length, true);
             float[] actual = old.prefill(old.newState(), ids, 0, ids.length, true);
@@ -85,7 +80,7 @@ class MambaModelTest {
         Files.writeString(tied.resolve("config.json"), config);
         Files.writeString(untied.resolve("config.json"), config.replace("\"tie_word_embeddings\": true", "\"tie_word_embeddings\": false"));
 
-        int[] ids = goldenIds(MAMBA);
+        int[] ids = GoldenCheck.inputIds(MAMBA);
         try (LanguageModel original = ModelLoader.load(MAMBA); LanguageModel withTiedCopy = ModelLoader.load(tied);
              LanguageModel withOwnHead = ModelLoader.load(untied)) {
             float[] expected = original.prefill(original.newState(), ids, 0, ids.length, false);
@@ -121,7 +116,7 @@ class MambaModelTest {
 
     @Test
     void stateSizeIsConstantAndCopiesAreIndependent() {
-        int[] ids = goldenIds(MAMBA);
+        int[] ids = GoldenCheck.inputIds(MAMBA);
         try (LanguageModel model = ModelLoader.load(MAMBA)) {
             ModelState state = model.newState();
             long empty = state.sizeBytes();

@@ -6,6 +6,7 @@ import dev.recall.runtime.io.SafeTensorsWriter;
 import dev.recall.runtime.io.Tensor;
 import dev.recall.runtime.model.LanguageModel;
 import dev.recall.runtime.model.ModelLoader;
+import dev.recall.runtime.testing.GoldenCheck;
 import dev.recall.runtime.testing.SharedData;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -69,10 +70,7 @@ class Rwkv6NativeNamesTest {
             assertFalse(names.stream().anyMatch(n -> n.startsWith("rwkv.")), "no Hugging Face names left");
         }
 
-        int[] ids;
-        try (SafeTensorsFile golden = SafeTensorsFile.open(GOLDEN.resolve("golden.safetensors"))) {
-            ids = golden.tensors().get("input_ids").toInts();
-        }
+        int[] ids = GoldenCheck.inputIds(GOLDEN);
         try (LanguageModel hf = ModelLoader.load(GOLDEN); LanguageModel nativeModel = ModelLoader.load(dir)) {
             assertEquals(hf.info().layers(), nativeModel.info().layers());
             float[] expected = hf.prefill(hf.newState(), ids, 0, ids.length, true);

@@ -1,10 +1,10 @@
 package dev.recall.models.rwkv6;
 
 import dev.recall.runtime.RecallException;
-import dev.recall.runtime.io.SafeTensorsFile;
 import dev.recall.runtime.model.LanguageModel;
 import dev.recall.runtime.model.ModelLoader;
 import dev.recall.runtime.model.ModelState;
+import dev.recall.runtime.testing.GoldenCheck;
 import dev.recall.runtime.testing.SharedData;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -25,9 +25,7 @@ class Rwkv6StateTest {
     @BeforeAll
     static void load() {
         model = ModelLoader.load(SharedData.resource("golden/rwkv6"));
-        try (SafeTensorsFile golden = SafeTensorsFile.open(SharedData.resource("golden/rwkv6/golden.safetensors"))) {
-            ids = golden.tensors().get("input_ids").toInts();
-        }
+        ids = GoldenCheck.inputIds(SharedData.resource("golden/rwkv6"));
     }
 
     @AfterAll

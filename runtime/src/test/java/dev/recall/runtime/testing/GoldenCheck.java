@@ -26,6 +26,13 @@ public final class GoldenCheck {
     private GoldenCheck() {
     }
 
+    /** The token ids a golden case was run on ({@code input_ids} of its golden.safetensors). */
+    public static int[] inputIds(Path caseDir) {
+        try (SafeTensorsFile golden = SafeTensorsFile.open(caseDir.resolve("golden.safetensors"))) {
+            return golden.tensors().get("input_ids").toInts();
+        }
+    }
+
     /**
      * Golden case directory (model + golden.safetensors): prefill logits within 1e-3, the greedy
      * ids identical, and each step's logits within 1e-3.
