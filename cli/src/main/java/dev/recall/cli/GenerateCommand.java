@@ -126,9 +126,11 @@ final class GenerateCommand implements Callable<Integer> {
         }
         long actualSeed = seed != null ? seed : ThreadLocalRandom.current().nextLong();
         if (chat) {
-            if (longContext) {
-                throw new ParameterException(spec.commandLine(), "--chat takes --prompt, not a long-context request");
+            if (longContext || spec.commandLine().getParseResult().hasMatchedOption("--strategy")) {
+                throw new ParameterException(spec.commandLine(),
+                        "--chat takes --prompt, not a long-context request or a --strategy");
             }
+            StrategyOptionUse.requireRead(spec, List.of("none")); // a chat turn reads its whole transcript
             return chatTurn(actualSeed);
         }
         SamplingOptions sampling = RecallCli.usage(spec,

@@ -176,7 +176,11 @@ class RecallCliTest {
                         "(it uses plain, lm-infinite)"},
                 {"eval", "perplexity", "--model", model, "--text", "t.txt", "--lengths", "64", "--out",
                         tmp.resolve("o.json").toString(), "--d-max", "64", "--d-max is read only by lm-infinite", "(it uses none)"},
-                {"bench", "--model", model, "--chunk", "20", "--chunk is read only by oprm", "(it uses none)"}};
+                {"bench", "--model", model, "--chunk", "20", "--chunk is read only by oprm", "(it uses none)"},
+                {"generate", "--model", model, "--prompt", "The", "--chat", "--d-max", "64",
+                        "--d-max is read only by lm-infinite", "(it uses none)"},
+                {"generate", "--model", model, "--prompt", "The", "--chat", "--strategy", "oprm",
+                        "--chat takes --prompt, not a long-context request or a --strategy", "recall generate --help"}};
         for (String[] c : refused) {
             String[] args = Arrays.copyOf(c, c.length - 2);
             Run r = run(args);
