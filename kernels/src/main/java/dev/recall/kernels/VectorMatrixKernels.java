@@ -204,8 +204,11 @@ final class VectorMatrixKernels {
      * tokens [t0, t1). The columns are taken {@link #CHUNK} at a time: the chunk of the panel is
      * widened and transposed into {@code packedW} ([column][PANEL_ROWS], rows past the matrix as
      * zeros), which stays in L1 while every tile of the item's tokens runs {@link #tile} over it.
-     * The accumulators wait in {@code acc} ([token][PANEL_ROWS]) between chunks, and are copied
-     * into y after the last one.
+     * The accumulators start as zeros in {@code acc} ([token][PANEL_ROWS]), wait there between
+     * chunks, and are copied into y after the last one. (The tiles used to choose between a zero
+     * and a load for each accumulator; with that choice C2 needed 46 MB of compiler memory for the
+     * wide tile, the largest compilation of a run and part of its peak resident memory, against
+     * 33 MB without it: -XX:CompileCommand=MemStat, mamba-130m bench.)
      */
     private static final class PanelMatmul {
         private final WeightMatrix w;
@@ -237,6 +240,7 @@ final class VectorMatrixKernels {
 
         void run(int r0, int t0, int t1) {
             int width = Math.min(PANEL_ROWS, rows - r0);
+            Arrays.fill(acc, 0, ceilDiv(t1 - t0, TILE_TOKENS) * TILE_TOKENS * PANEL_ROWS, 0f);
             for (int c0 = 0; c0 < cols; c0 += CHUNK) {
                 int chunk = Math.min(CHUNK, cols - c0);
                 packTransposed(r0, width, c0, chunk);
@@ -244,10 +248,10 @@ final class VectorMatrixKernels {
                     int valid = Math.min(TILE_TOKENS, t1 - i);
                     int a0 = (i - t0) * PANEL_ROWS;
                     if (wideTile) {
-                        tile(packedW, chunk, x, i * cols + c0, cols, valid, acc, a0, c0 == 0);
+                        tile(packedW, chunk, x, i * cols + c0, cols, valid, acc, a0);
                     } else {
-                        halfTile(packedW, 0, chunk, x, i * cols + c0, cols, valid, acc, a0, c0 == 0);
-                        halfTile(packedW, 2 * LANES, chunk, x, i * cols + c0, cols, valid, acc, a0, c0 == 0);
+                        halfTile(packedW, 0, chunk, x, i * cols + c0, cols, valid, acc, a0);
+                        halfTile(packedW, 2 * LANES, chunk, x, i * cols + c0, cols, valid, acc, a0);
                     }
                 }
             }
@@ -303,15 +307,15 @@ final class VectorMatrixKernels {
 
     /**
      * The register tile: {@link #TILE_TOKENS} tokens × the four vectors of a panel's outputs, 24
-     * accumulators, zero at the {@code first} chunk and otherwise loaded from {@code acc} (token j
-     * at a0 + j · PANEL_ROWS), advanced over {@code columns} columns, stored back. Each column
+     * accumulators loaded from {@code acc} (token j at a0 + j · PANEL_ROWS; the item zeroed them
+     * before its first chunk), advanced over {@code columns} columns, stored back. Each column
      * loads the panel's four weight vectors and broadcasts each token's x once: 10 loads feed 24
      * fused multiply-adds (a 12-token × 2-vector tile, 14 loads, measured 25–35 % slower), and 24
      * accumulators, 4 weight vectors and the broadcasts fit the 32 AVX-512 registers. Token j
      * reads x from xo + j · stride; a tile with only {@code valid} tokens repeats the last one
      * (its extra outputs are never copied out).
      */
-    static void tile(float[] w, int columns, float[] x, int xo, int stride, int valid, float[] acc, int a0, boolean first) {
+    static void tile(float[] w, int columns, float[] x, int xo, int stride, int valid, float[] acc, int a0) {
         int o0 = xo;
         int o1 = xo + Math.min(1, valid - 1) * stride;
         int o2 = xo + Math.min(2, valid - 1) * stride;
@@ -319,30 +323,30 @@ final class VectorMatrixKernels {
         int o4 = xo + Math.min(4, valid - 1) * stride;
         int o5 = xo + Math.min(5, valid - 1) * stride;
         // aJV: token J, output vector V.
-        FloatVector a00 = accumulator(acc, a0, first);
-        FloatVector a01 = accumulator(acc, a0 + LANES, first);
-        FloatVector a02 = accumulator(acc, a0 + 2 * LANES, first);
-        FloatVector a03 = accumulator(acc, a0 + 3 * LANES, first);
-        FloatVector a10 = accumulator(acc, a0 + PANEL_ROWS, first);
-        FloatVector a11 = accumulator(acc, a0 + PANEL_ROWS + LANES, first);
-        FloatVector a12 = accumulator(acc, a0 + PANEL_ROWS + 2 * LANES, first);
-        FloatVector a13 = accumulator(acc, a0 + PANEL_ROWS + 3 * LANES, first);
-        FloatVector a20 = accumulator(acc, a0 + 2 * PANEL_ROWS, first);
-        FloatVector a21 = accumulator(acc, a0 + 2 * PANEL_ROWS + LANES, first);
-        FloatVector a22 = accumulator(acc, a0 + 2 * PANEL_ROWS + 2 * LANES, first);
-        FloatVector a23 = accumulator(acc, a0 + 2 * PANEL_ROWS + 3 * LANES, first);
-        FloatVector a30 = accumulator(acc, a0 + 3 * PANEL_ROWS, first);
-        FloatVector a31 = accumulator(acc, a0 + 3 * PANEL_ROWS + LANES, first);
-        FloatVector a32 = accumulator(acc, a0 + 3 * PANEL_ROWS + 2 * LANES, first);
-        FloatVector a33 = accumulator(acc, a0 + 3 * PANEL_ROWS + 3 * LANES, first);
-        FloatVector a40 = accumulator(acc, a0 + 4 * PANEL_ROWS, first);
-        FloatVector a41 = accumulator(acc, a0 + 4 * PANEL_ROWS + LANES, first);
-        FloatVector a42 = accumulator(acc, a0 + 4 * PANEL_ROWS + 2 * LANES, first);
-        FloatVector a43 = accumulator(acc, a0 + 4 * PANEL_ROWS + 3 * LANES, first);
-        FloatVector a50 = accumulator(acc, a0 + 5 * PANEL_ROWS, first);
-        FloatVector a51 = accumulator(acc, a0 + 5 * PANEL_ROWS + LANES, first);
-        FloatVector a52 = accumulator(acc, a0 + 5 * PANEL_ROWS + 2 * LANES, first);
-        FloatVector a53 = accumulator(acc, a0 + 5 * PANEL_ROWS + 3 * LANES, first);
+        FloatVector a00 = FloatVector.fromArray(FLOATS, acc, a0);
+        FloatVector a01 = FloatVector.fromArray(FLOATS, acc, a0 + LANES);
+        FloatVector a02 = FloatVector.fromArray(FLOATS, acc, a0 + 2 * LANES);
+        FloatVector a03 = FloatVector.fromArray(FLOATS, acc, a0 + 3 * LANES);
+        FloatVector a10 = FloatVector.fromArray(FLOATS, acc, a0 + PANEL_ROWS);
+        FloatVector a11 = FloatVector.fromArray(FLOATS, acc, a0 + PANEL_ROWS + LANES);
+        FloatVector a12 = FloatVector.fromArray(FLOATS, acc, a0 + PANEL_ROWS + 2 * LANES);
+        FloatVector a13 = FloatVector.fromArray(FLOATS, acc, a0 + PANEL_ROWS + 3 * LANES);
+        FloatVector a20 = FloatVector.fromArray(FLOATS, acc, a0 + 2 * PANEL_ROWS);
+        FloatVector a21 = FloatVector.fromArray(FLOATS, acc, a0 + 2 * PANEL_ROWS + LANES);
+        FloatVector a22 = FloatVector.fromArray(FLOATS, acc, a0 + 2 * PANEL_ROWS + 2 * LANES);
+        FloatVector a23 = FloatVector.fromArray(FLOATS, acc, a0 + 2 * PANEL_ROWS + 3 * LANES);
+        FloatVector a30 = FloatVector.fromArray(FLOATS, acc, a0 + 3 * PANEL_ROWS);
+        FloatVector a31 = FloatVector.fromArray(FLOATS, acc, a0 + 3 * PANEL_ROWS + LANES);
+        FloatVector a32 = FloatVector.fromArray(FLOATS, acc, a0 + 3 * PANEL_ROWS + 2 * LANES);
+        FloatVector a33 = FloatVector.fromArray(FLOATS, acc, a0 + 3 * PANEL_ROWS + 3 * LANES);
+        FloatVector a40 = FloatVector.fromArray(FLOATS, acc, a0 + 4 * PANEL_ROWS);
+        FloatVector a41 = FloatVector.fromArray(FLOATS, acc, a0 + 4 * PANEL_ROWS + LANES);
+        FloatVector a42 = FloatVector.fromArray(FLOATS, acc, a0 + 4 * PANEL_ROWS + 2 * LANES);
+        FloatVector a43 = FloatVector.fromArray(FLOATS, acc, a0 + 4 * PANEL_ROWS + 3 * LANES);
+        FloatVector a50 = FloatVector.fromArray(FLOATS, acc, a0 + 5 * PANEL_ROWS);
+        FloatVector a51 = FloatVector.fromArray(FLOATS, acc, a0 + 5 * PANEL_ROWS + LANES);
+        FloatVector a52 = FloatVector.fromArray(FLOATS, acc, a0 + 5 * PANEL_ROWS + 2 * LANES);
+        FloatVector a53 = FloatVector.fromArray(FLOATS, acc, a0 + 5 * PANEL_ROWS + 3 * LANES);
         for (int c = 0, p = 0; c < columns; c++, p += PANEL_ROWS) {
             FloatVector w0 = FloatVector.fromArray(FLOATS, w, p);
             FloatVector w1 = FloatVector.fromArray(FLOATS, w, p + LANES);
@@ -411,7 +415,7 @@ final class VectorMatrixKernels {
      * output is the same chain of fused multiply-adds as in the wide tile.
      */
     static void halfTile(float[] w, int v0, int columns, float[] x, int xo, int stride, int valid,
-                         float[] acc, int a0, boolean first) {
+                         float[] acc, int a0) {
         int o0 = xo;
         int o1 = xo + Math.min(1, valid - 1) * stride;
         int o2 = xo + Math.min(2, valid - 1) * stride;
@@ -420,18 +424,18 @@ final class VectorMatrixKernels {
         int o5 = xo + Math.min(5, valid - 1) * stride;
         int a = a0 + v0;
         // aJV: token J, output vector v0 / LANES + V.
-        FloatVector a00 = accumulator(acc, a, first);
-        FloatVector a01 = accumulator(acc, a + LANES, first);
-        FloatVector a10 = accumulator(acc, a + PANEL_ROWS, first);
-        FloatVector a11 = accumulator(acc, a + PANEL_ROWS + LANES, first);
-        FloatVector a20 = accumulator(acc, a + 2 * PANEL_ROWS, first);
-        FloatVector a21 = accumulator(acc, a + 2 * PANEL_ROWS + LANES, first);
-        FloatVector a30 = accumulator(acc, a + 3 * PANEL_ROWS, first);
-        FloatVector a31 = accumulator(acc, a + 3 * PANEL_ROWS + LANES, first);
-        FloatVector a40 = accumulator(acc, a + 4 * PANEL_ROWS, first);
-        FloatVector a41 = accumulator(acc, a + 4 * PANEL_ROWS + LANES, first);
-        FloatVector a50 = accumulator(acc, a + 5 * PANEL_ROWS, first);
-        FloatVector a51 = accumulator(acc, a + 5 * PANEL_ROWS + LANES, first);
+        FloatVector a00 = FloatVector.fromArray(FLOATS, acc, a);
+        FloatVector a01 = FloatVector.fromArray(FLOATS, acc, a + LANES);
+        FloatVector a10 = FloatVector.fromArray(FLOATS, acc, a + PANEL_ROWS);
+        FloatVector a11 = FloatVector.fromArray(FLOATS, acc, a + PANEL_ROWS + LANES);
+        FloatVector a20 = FloatVector.fromArray(FLOATS, acc, a + 2 * PANEL_ROWS);
+        FloatVector a21 = FloatVector.fromArray(FLOATS, acc, a + 2 * PANEL_ROWS + LANES);
+        FloatVector a30 = FloatVector.fromArray(FLOATS, acc, a + 3 * PANEL_ROWS);
+        FloatVector a31 = FloatVector.fromArray(FLOATS, acc, a + 3 * PANEL_ROWS + LANES);
+        FloatVector a40 = FloatVector.fromArray(FLOATS, acc, a + 4 * PANEL_ROWS);
+        FloatVector a41 = FloatVector.fromArray(FLOATS, acc, a + 4 * PANEL_ROWS + LANES);
+        FloatVector a50 = FloatVector.fromArray(FLOATS, acc, a + 5 * PANEL_ROWS);
+        FloatVector a51 = FloatVector.fromArray(FLOATS, acc, a + 5 * PANEL_ROWS + LANES);
         for (int c = 0, p = v0; c < columns; c++, p += PANEL_ROWS) {
             FloatVector w0 = FloatVector.fromArray(FLOATS, w, p);
             FloatVector w1 = FloatVector.fromArray(FLOATS, w, p + LANES);
@@ -523,11 +527,6 @@ final class VectorMatrixKernels {
             s = Math.fma(w.getFlat(e + c), x[xo + c], s);
         }
         return s;
-    }
-
-    /** A tile accumulator: zero at the first chunk, else where the previous chunk left it. */
-    private static FloatVector accumulator(float[] acc, int at, boolean first) {
-        return first ? FloatVector.zero(FLOATS) : FloatVector.fromArray(FLOATS, acc, at);
     }
 
     private static int ceilDiv(int a, int b) {
