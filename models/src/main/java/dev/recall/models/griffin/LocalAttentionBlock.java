@@ -3,6 +3,7 @@ package dev.recall.models.griffin;
 import dev.recall.runtime.RecallException;
 import dev.recall.runtime.attention.AttentionLayer;
 import dev.recall.runtime.attention.AttentionPolicy;
+import dev.recall.runtime.attention.KvArrayPool;
 import dev.recall.runtime.attention.KvCache;
 import dev.recall.runtime.attention.Rope;
 import dev.recall.runtime.io.Weights;
@@ -46,8 +47,8 @@ final class LocalAttentionBlock implements TemporalBlock {
         return new LocalAttentionBlock(q, k, v, o, attention);
     }
 
-    KvCache newCache(int window) {
-        return attention.newCache(new AttentionPolicy.SlidingWindow(window));
+    KvCache newCache(int window, KvArrayPool pool) {
+        return attention.newCache(new AttentionPolicy.SlidingWindow(window), pool);
     }
 
     /**

@@ -4,6 +4,7 @@ import dev.recall.kernels.Kernels;
 import dev.recall.kernels.WeightMatrix;
 import dev.recall.runtime.RecallException;
 import dev.recall.runtime.attention.AttentionPolicy;
+import dev.recall.runtime.attention.KvArrayPool;
 import dev.recall.runtime.attention.KvCache;
 import dev.recall.runtime.attention.Rope;
 import dev.recall.runtime.config.ModelConfig;
@@ -49,6 +50,8 @@ public final class RecurrentGemmaModel implements LanguageModel {
     private final WeightMatrix head;
     private final float logitSoftCap;
     private final Scratch.Pool scratches = new Scratch.Pool();
+    /** Attention cache arrays of closed states, for the next ones. */
+    private final KvArrayPool cacheArrays = new KvArrayPool();
     private final int attentionWindow;
 
     private RecurrentGemmaModel(Weights weights, ModelInfo info, WeightMatrix embedding, ResidualBlock[] layers,
@@ -170,7 +173,7 @@ public final class RecurrentGemmaModel implements LanguageModel {
         for (int i = 0; i < layers.length; i++) {
             switch (layers[i].temporal()) {
                 case RecurrentBlock block -> recurrent[i] = block.newMemory();
-                case LocalAttentionBlock block -> caches[i] = block.newCache(window);
+                case LocalAttentionBlock block -> caches[i] = block.newCache(window, cacheArrays);
             }
         }
         return new RecurrentGemmaState(recurrent, caches, window);

@@ -61,6 +61,16 @@ public final class RecurrentGemmaState implements ModelState {
         return new RecurrentGemmaState(this);
     }
 
+    /** Hands the attention layers' cache arrays back to the model for its next state. */
+    @Override
+    public void close() {
+        for (KvCache cache : caches) {
+            if (cache != null) {
+                cache.release();
+            }
+        }
+    }
+
     @Override
     public long sizeBytes() {
         long bytes = 0;

@@ -3,6 +3,7 @@ package dev.recall.models.llama;
 import dev.recall.kernels.Kernels;
 import dev.recall.runtime.attention.AttentionLayer;
 import dev.recall.runtime.attention.AttentionPolicy;
+import dev.recall.runtime.attention.KvArrayPool;
 import dev.recall.runtime.attention.KvCache;
 import dev.recall.runtime.attention.Rope;
 import dev.recall.runtime.model.Checkpoint;
@@ -35,6 +36,8 @@ public final class LlamaModel implements LanguageModel {
     private final ModelInfo info;
     private final Kernels k = Kernels.get();
     private final Scratch.Pool scratches = new Scratch.Pool();
+    /** Cache arrays of closed states, for the next ones. */
+    private final KvArrayPool cacheArrays = new KvArrayPool();
 
     private LlamaModel(Checkpoint checkpoint, LlamaConfig config, LlamaWeights weights) {
         this.checkpoint = checkpoint;
@@ -56,6 +59,11 @@ public final class LlamaModel implements LanguageModel {
         return new LlamaModel(checkpoint, config, weights);
     }
 
+    /** The arrays closed states handed back (for tests). */
+    KvArrayPool cacheArrays() {
+        return cacheArrays;
+    }
+
     @Override
     public ModelInfo info() {
         return info;
@@ -67,7 +75,7 @@ public final class LlamaModel implements LanguageModel {
         KvCache[] caches = new KvCache[config.layers()];
         for (int i = 0; i < caches.length; i++) {
             int window = config.slidingWindows()[i];
-            caches[i] = attention.newCache(window > 0 ? new AttentionPolicy.SlidingWindow(window) : policy);
+            caches[i] = attention.newCache(window > 0 ? new AttentionPolicy.SlidingWindow(window) : policy, cacheArrays);
         }
         return new LlamaState(this, caches);
     }

@@ -35,6 +35,14 @@ final class LlamaState implements ModelState {
         return new LlamaState(model, copies);
     }
 
+    /** Hands every layer's cache arrays back to the model for its next state. */
+    @Override
+    public void close() {
+        for (KvCache cache : caches) {
+            cache.release();
+        }
+    }
+
     @Override
     public long sizeBytes() {
         long bytes = 0;

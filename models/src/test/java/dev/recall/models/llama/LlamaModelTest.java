@@ -149,6 +149,28 @@ class LlamaModelTest {
         }
     }
 
+    /** A closed state's caches go back to the model and the next state of that length takes them. */
+    @Test
+    void theNextStateTakesAClosedStatesCacheArrays() {
+        Path dir = TinyCheckpoint.write(tmp, "LlamaForCausalLM", Map.of(), false, 13);
+        int[] ids = TinyCheckpoint.randomTokens(14, 200);
+        try (LanguageModel loaded = ModelLoader.load(dir)) {
+            LlamaModel model = (LlamaModel) loaded;
+            ModelState first = model.newState();
+            first.reserve(ids.length);
+            model.prefill(first, ids, 0, ids.length, false);
+            long bytes = first.sizeBytes();
+            long idle = model.cacheArrays().idleFloats(); // the first small arrays, given back when reserve grew them
+            first.close();
+            assertEquals(idle * Float.BYTES + bytes, model.cacheArrays().idleFloats() * Float.BYTES, "the whole cache went back");
+            ModelState second = model.newState();
+            second.reserve(ids.length);
+            model.prefill(second, ids, 0, ids.length, false);
+            assertEquals(bytes, second.sizeBytes());
+            assertEquals(idle, model.cacheArrays().idleFloats(), "the second state took the first one's arrays");
+        }
+    }
+
     @Test
     void oneModelServesManyThreads() throws Exception {
         Path dir = TinyCheckpoint.write(tmp, "MistralForCausalLM", Map.of("sliding_window", 8), false, 16);

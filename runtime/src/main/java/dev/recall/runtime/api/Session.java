@@ -127,8 +127,14 @@ public final class Session {
         return generate(Prompt.plain(rest), options, listener, eosIds);
     }
 
-    /** Forgets everything; the next prompt starts a new conversation. */
+    /**
+     * Forgets everything; the next prompt starts a new conversation. The state's attention cache
+     * goes back to the model for the next session, so call this when done with a session.
+     */
     public void reset() {
+        if (state != null) {
+            state.close();
+        }
         state = null;
         history = new int[0];
         pending = -1;
@@ -154,7 +160,11 @@ public final class Session {
 
     /** Returns the session to a snapshot (of this model); the snapshot stays usable. */
     public void restore(Snapshot snapshot) {
-        state = snapshot.state == null ? null : snapshot.state.copy();
+        ModelState restored = snapshot.state == null ? null : snapshot.state.copy();
+        if (state != null) {
+            state.close();
+        }
+        state = restored;
         history = snapshot.history.clone();
         pending = snapshot.pending;
         logits = snapshot.logits == null ? null : snapshot.logits.clone();

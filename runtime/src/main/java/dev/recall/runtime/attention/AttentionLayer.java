@@ -53,12 +53,17 @@ public final class AttentionLayer {
         return nKvHeads * headDim;
     }
 
-    /** A fresh cache for this layer under the given policy. */
+    /** A fresh cache for this layer under the given policy, with arrays of its own. */
     public KvCache newCache(AttentionPolicy policy) {
+        return newCache(policy, new KvArrayPool());
+    }
+
+    /** A fresh cache for this layer under the given policy, its arrays from (and back to) the model's pool. */
+    public KvCache newCache(AttentionPolicy policy, KvArrayPool pool) {
         return switch (policy) {
-            case AttentionPolicy.Full f -> new KvCache(kvDim(), 0);
-            case AttentionPolicy.SlidingWindow w -> new KvCache(kvDim(), w.window());
-            case AttentionPolicy.Lambda l -> KvCache.lambda(kvDim(), l.nGlobal(), l.dMax());
+            case AttentionPolicy.Full f -> new KvCache(kvDim(), 0, pool);
+            case AttentionPolicy.SlidingWindow w -> new KvCache(kvDim(), w.window(), pool);
+            case AttentionPolicy.Lambda l -> KvCache.lambda(kvDim(), l.nGlobal(), l.dMax(), pool);
         };
     }
 
@@ -68,6 +73,7 @@ public final class AttentionLayer {
      */
     public void forward(KvCache cache, float[] q, float[] kIn, float[] v, int t, float[] out) {
         int qDim = nHeads * headDim;
+        cache.requireOpen();
         int kvDim = kvDim();
         int start = cache.length;
         cache.keepGlobal(kIn, v, t);

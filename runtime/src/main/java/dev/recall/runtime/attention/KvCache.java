@@ -14,55 +14,77 @@ import dev.recall.runtime.RecallException;
  * <p>Every array grows with the tokens actually seen: a ring only takes its whole window once the
  * context fills it, and the global rows only as many as there are starting tokens. A window or an
  * n_global far beyond the prompt (a user's {@code --d-max 10000000}) costs nothing until used.
+ *
+ * <p>The key and value arrays come from the model's {@link KvArrayPool} and go back to it when
+ * the cache is {@link #release() released}, so the next state reuses them. Reused arrays hold an
+ * earlier cache's rows, which is harmless: only the slots of positions this cache has seen are ever
+ * read. A released cache refuses to be used, since its arrays may belong to another state by then.
  */
 public final class KvCache {
 
     final int kvDim;
     final int window;
     final int nGlobal;
+    private final KvArrayPool pool;
     float[] keys;
     float[] values;
     float[] globalKeys;
     float[] globalValues;
     int length;
+    private boolean released;
 
     /** Tokens of room a new cache starts with (a ring never more than its window). */
     private static final int INITIAL_TOKENS = 64;
 
-    /** @param window ring size, or 0 for an unbounded cache */
+    /** A cache with arrays of its own (a pool of its own, shared with nothing). */
     public KvCache(int kvDim, int window) {
-        this(kvDim, window, 0);
+        this(kvDim, window, 0, new KvArrayPool());
     }
 
-    private KvCache(int kvDim, int window, int nGlobal) {
+    /** @param window ring size, or 0 for an unbounded cache */
+    public KvCache(int kvDim, int window, KvArrayPool pool) {
+        this(kvDim, window, 0, pool);
+    }
+
+    private KvCache(int kvDim, int window, int nGlobal, KvArrayPool pool) {
         if (window < 0) {
             throw new IllegalArgumentException("cache window must not be negative, got " + window);
         }
         this.kvDim = kvDim;
         this.window = window;
         this.nGlobal = nGlobal;
+        this.pool = pool;
         int initial = window > 0 ? Math.min(window, INITIAL_TOKENS) : INITIAL_TOKENS;
-        this.keys = new float[initial * kvDim];
-        this.values = new float[initial * kvDim];
+        this.keys = pool.take(initial * kvDim);
+        this.values = pool.take(initial * kvDim);
         this.globalKeys = new float[0];
         this.globalValues = new float[0];
     }
 
     /** A Λ cache: the first nGlobal keys unrotated plus a ring of the last dMax rotated keys. */
-    public static KvCache lambda(int kvDim, int nGlobal, int dMax) {
+    public static KvCache lambda(int kvDim, int nGlobal, int dMax, KvArrayPool pool) {
         if (dMax < 1) {
             throw new IllegalArgumentException("LM-Infinite d_max must be positive, got " + dMax);
         }
-        return new KvCache(kvDim, dMax, nGlobal);
+        return new KvCache(kvDim, dMax, nGlobal, pool);
+    }
+
+    /** A Λ cache with arrays of its own. */
+    public static KvCache lambda(int kvDim, int nGlobal, int dMax) {
+        return lambda(kvDim, nGlobal, dMax, new KvArrayPool());
     }
 
     private KvCache(KvCache o) {
+        o.requireOpen();
         this.kvDim = o.kvDim;
         this.window = o.window;
         this.nGlobal = o.nGlobal;
+        this.pool = o.pool;
         this.length = o.length;
-        this.keys = o.keys.clone();
-        this.values = o.values.clone();
+        this.keys = pool.take(o.keys.length);
+        this.values = pool.take(o.values.length);
+        System.arraycopy(o.keys, 0, keys, 0, o.keys.length);
+        System.arraycopy(o.values, 0, values, 0, o.values.length);
         this.globalKeys = o.globalKeys.clone();
         this.globalValues = o.globalValues.clone();
     }
@@ -112,12 +134,12 @@ public final class KvCache {
     void appendAll(float[] k, float[] v, int t) {
         if (window == 0) {
             if (!hasRoomFor(t)) {
-                grow(grownCapacity(length, t, keys.length / kvDim, kvDim));
+                grow(grownCapacity(length, t, capacity(), kvDim));
             }
             System.arraycopy(k, 0, keys, length * kvDim, t * kvDim);
             System.arraycopy(v, 0, values, length * kvDim, t * kvDim);
         } else {
-            int capacity = keys.length / kvDim;
+            int capacity = capacity();
             if (capacity < window && length + t > capacity) {
                 // Not wrapped yet (slot = position): grow towards the window, keeping every slot.
                 grow((int) Math.min(window, grownCapacity(length, t, capacity, kvDim)));
@@ -140,14 +162,20 @@ public final class KvCache {
      * grows only as its tokens arrive and never past its window, so it ignores this.
      */
     public void reserve(int t) {
+        requireOpen();
         if (window == 0 && !hasRoomFor(t)) {
-            grow(reservedCapacity(length, t, keys.length / kvDim, kvDim));
+            grow(reservedCapacity(length, t, capacity(), kvDim));
         }
     }
 
     /** Whether an unbounded cache holds t more tokens without growing. */
     private boolean hasRoomFor(int t) {
-        return (long) (length + t) * kvDim <= keys.length;
+        return (long) length + t <= capacity();
+    }
+
+    /** Tokens the key and value arrays hold (a pooled array may be longer than was asked for). */
+    private int capacity() {
+        return Math.min(keys.length, values.length) / kvDim;
     }
 
     /**
@@ -180,8 +208,19 @@ public final class KvCache {
 
     private void grow(int capacity) {
         try {
-            float[] k = Arrays.copyOf(keys, capacity * kvDim);
-            float[] v = Arrays.copyOf(values, capacity * kvDim);
+            float[] k = pool.take(capacity * kvDim);
+            float[] v;
+            try {
+                v = pool.take(capacity * kvDim);
+            } catch (OutOfMemoryError e) {
+                pool.give(k);
+                throw e;
+            }
+            // Before a ring wraps, slot = position: the rows seen so far are the first ones.
+            System.arraycopy(keys, 0, k, 0, length * kvDim);
+            System.arraycopy(values, 0, v, 0, length * kvDim);
+            pool.give(keys);
+            pool.give(values);
             keys = k;
             values = v;
         } catch (OutOfMemoryError e) {
@@ -196,7 +235,35 @@ public final class KvCache {
         return new KvCache(this);
     }
 
+    /**
+     * Hands the key and value arrays back to the pool for the next cache. Using the cache afterwards
+     * is an error; releasing it again does nothing.
+     */
+    public void release() {
+        if (!released) {
+            released = true;
+            pool.give(keys);
+            pool.give(values);
+            keys = null;
+            values = null;
+            globalKeys = null;
+            globalValues = null;
+        }
+    }
+
+    /** Refuses a released cache: its arrays may hold another state's keys by now. */
+    void requireOpen() {
+        if (released) {
+            throw new IllegalStateException("this model state was closed: its attention cache went back to the model"
+                    + " for reuse, so it can no longer be used");
+        }
+    }
+
+    /** Bytes held (0 once released). */
     public long sizeBytes() {
+        if (released) {
+            return 0;
+        }
         return (long) (keys.length + values.length + globalKeys.length + globalValues.length) * Float.BYTES;
     }
 }

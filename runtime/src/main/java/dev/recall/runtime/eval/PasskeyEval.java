@@ -6,6 +6,7 @@ import dev.recall.runtime.generate.SamplingOptions;
 import dev.recall.runtime.generate.StopCondition;
 import dev.recall.runtime.generate.TokenListener;
 import dev.recall.runtime.model.LanguageModel;
+import dev.recall.runtime.model.ModelState;
 import dev.recall.runtime.strategy.LongContextStrategy;
 import dev.recall.runtime.strategy.Prepared;
 import dev.recall.runtime.tokenizer.Tokenizer;
@@ -62,8 +63,12 @@ public final class PasskeyEval {
 
     public static Row run(LanguageModel model, Tokenizer tokenizer, LongContextStrategy strategy, PasskeyPrompt p) {
         Prepared prepared = strategy.prepare(model, p.prompt());
-        GenerationResult generated = DecodeLoop.generate(model, tokenizer, prepared,
-                SamplingOptions.greedy(MAX_ANSWER_TOKENS), StopCondition.eos(model.info().eosTokenIds()), TokenListener.NONE);
+        GenerationResult generated;
+        // Closed after the answer, so that the next prompt's state reuses its attention cache.
+        try (ModelState state = prepared.state()) {
+            generated = DecodeLoop.generate(model, tokenizer, prepared, SamplingOptions.greedy(MAX_ANSWER_TOKENS),
+                    StopCondition.eos(model.info().eosTokenIds()), TokenListener.NONE);
+        }
         String answer = generated.text();
         Map<String, Object> diag = prepared.diagnostics();
         @SuppressWarnings("unchecked")

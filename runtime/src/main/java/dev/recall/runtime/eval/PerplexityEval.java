@@ -108,18 +108,20 @@ public final class PerplexityEval {
 
     /** Σ −log p(ids[start+i+1] | ids[start..start+i]) for i in [0, length). */
     static double windowNll(LanguageModel model, AttentionPolicy policy, int[] ids, int start, int length) {
-        ModelState state = model.newState(policy);
-        state.reserve(length); // the window goes in pieces; its cache is sized once
-        int vocab = model.info().vocabSize();
-        double nll = 0;
-        for (int from = 0; from < length; from += PIECE) {
-            int to = Math.min(length, from + PIECE);
-            float[] logits = model.prefill(state, ids, start + from, start + to, true);
-            for (int i = from; i < to; i++) {
-                nll -= logSoftmax(logits, (i - from) * vocab, vocab, ids[start + i + 1]);
+        // Closed at the end, so that the next window's state reuses its attention cache.
+        try (ModelState state = model.newState(policy)) {
+            state.reserve(length); // the window goes in pieces; its cache is sized once
+            int vocab = model.info().vocabSize();
+            double nll = 0;
+            for (int from = 0; from < length; from += PIECE) {
+                int to = Math.min(length, from + PIECE);
+                float[] logits = model.prefill(state, ids, start + from, start + to, true);
+                for (int i = from; i < to; i++) {
+                    nll -= logSoftmax(logits, (i - from) * vocab, vocab, ids[start + i + 1]);
+                }
             }
+            return nll;
         }
-        return nll;
     }
 
     /** log softmax(x[off, off + n))[target], in double. */

@@ -5,7 +5,7 @@ package dev.recall.runtime.model;
  * conv/shift/SSM/LRU/WKV states for recurrences (fp32). The decode loop and the long-context
  * strategies only ever see this interface.
  */
-public interface ModelState {
+public interface ModelState extends AutoCloseable {
 
     /** Number of tokens consumed so far (the next token's absolute position). */
     int position();
@@ -22,5 +22,16 @@ public interface ModelState {
      * of doubling piece by piece, each doubling a copy and garbage. Fixed-size states ignore it.
      */
     default void reserve(int tokens) {
+    }
+
+    /**
+     * Done with this state: memory it holds that the model can give to its next state (attention
+     * caches) goes back to the model. The state must not be used afterwards; one that holds
+     * attention caches refuses to. Closing again does nothing. A state that is never closed is
+     * simply collected, but a long-running process that drops a long prompt's attention cache per
+     * request leaves the collector that much garbage each time (docs/performance.md, Memory).
+     */
+    @Override
+    default void close() {
     }
 }

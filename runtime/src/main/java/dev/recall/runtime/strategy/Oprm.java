@@ -84,17 +84,28 @@ public final class Oprm implements LongContextStrategy {
         progress.update(0, n, "chunks");
         // One task per chunk; each prefill parallelises its own matmuls on the same pool (nested
         // fork/join: a waiting worker runs other tasks, so nesting cannot deadlock).
-        Parallel.forRange(n, 1, (from, to) -> {
-            for (int k = from; k < to; k++) {
-                int[] chunk = Arrays.copyOfRange(context, k * c, Math.min(context.length, (k + 1) * c));
-                ModelState state = model.newState();
-                float[] logits = model.prefill(state, Prompt.concat(prompt.prefix(), chunk, prompt.query()));
-                entropies[k] = entropy(logits);
-                idk[k] = Sampler.argmax(logits) == idkToken;
-                selection.offer(k, entropies[k], idk[k], state, logits);
-                progress.update(finished.incrementAndGet(), n, "chunks");
-            }
-        });
+        try {
+            Parallel.forRange(n, 1, (from, to) -> {
+                for (int k = from; k < to; k++) {
+                    int[] chunk = Arrays.copyOfRange(context, k * c, Math.min(context.length, (k + 1) * c));
+                    ModelState state = model.newState();
+                    float[] logits;
+                    try {
+                        logits = model.prefill(state, Prompt.concat(prompt.prefix(), chunk, prompt.query()));
+                    } catch (RuntimeException | Error e) {
+                        state.close();
+                        throw e;
+                    }
+                    entropies[k] = entropy(logits);
+                    idk[k] = Sampler.argmax(logits) == idkToken;
+                    selection.offer(k, entropies[k], idk[k], state, logits);
+                    progress.update(finished.incrementAndGet(), n, "chunks");
+                }
+            });
+        } catch (RuntimeException | Error e) {
+            selection.closeAll();
+            throw e;
+        }
         Candidate chosen = selection.chosen();
         Map<String, Object> diag = new LinkedHashMap<>();
         diag.put("strategy", name());
@@ -144,25 +155,59 @@ public final class Oprm implements LongContextStrategy {
 
     /**
      * The running choice as chunks finish in any order: the lowest-entropy chunk that is not IDK,
-     * and the lowest-entropy chunk of all for when every chunk is IDK. Other states are dropped
-     * as soon as they lose, so at most two are kept besides those still being prefilled.
+     * and the lowest-entropy chunk of all for when every chunk is IDK. Other states are closed
+     * as soon as they lose (a transformer's attention cache goes back to the model for the chunks
+     * still to come), so at most two are kept besides those still being prefilled. Once chosen, the
+     * other of the two is closed as well.
      */
     private static final class Selection {
         Candidate bestInformed;
         Candidate bestOverall;
+        /** A chunk failed: chunks still finishing elsewhere close their states at once. */
+        boolean failed;
 
         synchronized void offer(int k, double entropy, boolean idk, ModelState state, float[] logits) {
+            if (failed) {
+                state.close();
+                return;
+            }
             Candidate c = new Candidate(k, entropy, state, logits);
+            Candidate oldOverall = bestOverall, oldInformed = bestInformed;
             if (c.beats(bestOverall)) {
                 bestOverall = c;
             }
             if (!idk && c.beats(bestInformed)) {
                 bestInformed = c;
             }
+            closeIfDropped(c);
+            closeIfDropped(oldOverall);
+            closeIfDropped(oldInformed);
         }
 
+        private void closeIfDropped(Candidate c) {
+            if (c != null && c != bestOverall && c != bestInformed) {
+                c.state.close();
+            }
+        }
+
+        /** The chosen chunk; the other state still kept is closed. */
         synchronized Candidate chosen() {
-            return bestInformed != null ? bestInformed : bestOverall;
+            Candidate chosen = bestInformed != null ? bestInformed : bestOverall;
+            if (bestOverall != chosen) {
+                bestOverall.state.close();
+            }
+            return chosen;
+        }
+
+        /** After a failed chunk: closes every state kept so far. */
+        synchronized void closeAll() {
+            failed = true;
+            for (Candidate c : new Candidate[] {bestInformed, bestOverall}) {
+                if (c != null) {
+                    c.state.close();
+                }
+            }
+            bestInformed = bestOverall = null;
         }
     }
 }

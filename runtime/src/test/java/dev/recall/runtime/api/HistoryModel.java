@@ -33,6 +33,19 @@ final class HistoryModel implements LanguageModel {
     static final class State implements ModelState {
         long hash = 1469598103934665603L;
         int position;
+        /** Like a state holding attention caches, a closed one refuses to be used. */
+        boolean closed;
+        private final List<State> made;
+
+        State(List<State> made) {
+            this.made = made;
+            made.add(this);
+        }
+
+        @Override
+        public void close() {
+            closed = true;
+        }
 
         @Override
         public int position() {
@@ -41,7 +54,10 @@ final class HistoryModel implements LanguageModel {
 
         @Override
         public ModelState copy() {
-            State s = new State();
+            if (closed) {
+                throw new IllegalStateException("copy of a closed state");
+            }
+            State s = new State(made);
             s.hash = hash;
             s.position = position;
             return s;
@@ -58,14 +74,20 @@ final class HistoryModel implements LanguageModel {
         return new ModelInfo("history", "HistoryModel", VOCAB, 1, 1, 64, 0, 0, "F32", 0, 0, 0, -1, declareEos ? List.of(eos) : List.of());
     }
 
+    /** Every state made by {@link #newState} or copied, so tests can check which were closed. */
+    final List<State> states = new java.util.concurrent.CopyOnWriteArrayList<>();
+
     @Override
     public ModelState newState(AttentionPolicy policy) {
-        return new State();
+        return new State(states);
     }
 
     @Override
     public float[] prefill(ModelState state, int[] tokens, int from, int to, boolean allLogits) {
         State s = (State) state;
+        if (s.closed) {
+            throw new IllegalStateException("prefill on a closed state");
+        }
         float[] all = new float[(to - from) * VOCAB];
         for (int i = from; i < to; i++) {
             s.hash = (s.hash ^ tokens[i]) * 1099511628211L;

@@ -58,6 +58,30 @@ class SessionTest {
         assertEquals(b, session.generate(" and", greedy, null));
     }
 
+    /** A state the session lets go of is closed (an attention cache goes back to the model); the rest stay usable. */
+    @Test
+    void statesTheSessionLetsGoOfAreClosed() {
+        Session session = model.session();
+        session.generate("the cat", greedy, null);
+        HistoryModel.State first = lm.states.get(lm.states.size() - 1);
+        Session.Snapshot saved = session.snapshot();
+        session.generate(" sat", greedy, null);
+        assertTrue(!first.closed, "the state a session continues stays open");
+        session.restore(saved);
+        assertTrue(first.closed, "restore closes the state it replaces");
+        session.restore(saved);
+        session.generate(" sat", greedy, null); // the snapshot stays usable
+        session.reset();
+        assertEquals(1, lm.states.stream().filter(s -> !s.closed).count(),
+                "after reset only the snapshot's own copy is open");
+        assertTrue(session.isFresh());
+
+        session.generateTranscript(new LetterTokenizer().encode("user: hi"), greedy, TokenListener.NONE);
+        HistoryModel.State before = lm.states.get(lm.states.size() - 1);
+        session.generateTranscript(new LetterTokenizer().encode("user: other"), greedy, TokenListener.NONE);
+        assertTrue(before.closed, "a transcript that starts over closes the old state");
+    }
+
     @Test
     void transcriptsReuseWhatTheSessionAlreadySaw() {
         Session session = model.session();

@@ -6,10 +6,12 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 import java.util.Arrays;
+import java.util.List;
 import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -196,5 +198,50 @@ class AttentionLayerTest {
         layer.forward(fork, tail.clone(), kt.clone(), vt, 20, b);
         assertArrayEquals(a, b);
         assertTrue(cache.nGlobal() == nGlobal && cache.window() == dMax);
+    }
+
+    /**
+     * A cache built on arrays a longer, different sequence left behind gives bit for bit what a
+     * fresh cache gives: no stale row is ever read, under every policy and however the tokens come.
+     */
+    @Test
+    void aCacheOnReusedArraysAttendsExactlyAsAFreshOne() {
+        int hd = 8;
+        AttentionLayer layer = new AttentionLayer(HEADS, KV_HEADS, hd, rope(hd, 1), 0.3f);
+        Random rnd = new Random(11);
+        int n = 150;
+        float[] q = random(rnd, n * HEADS * hd), k = random(rnd, n * KV_HEADS * hd), v = random(rnd, n * KV_HEADS * hd);
+        for (AttentionPolicy policy : List.of(AttentionPolicy.full(), new AttentionPolicy.SlidingWindow(40),
+                new AttentionPolicy.Lambda(4, 30))) {
+            for (int[] pieces : new int[][] {{n}, {1}, {70, 1, 13}}) {
+                KvArrayPool pool = new KvArrayPool();
+                Random other = new Random(99);
+                int m = 2 * n;
+                KvCache earlier = layer.newCache(policy, pool);
+                earlier.reserve(m);
+                run(layer, earlier, random(other, m * HEADS * hd), random(other, m * KV_HEADS * hd),
+                        random(other, m * KV_HEADS * hd), m, hd, 64, 1);
+                earlier.release();
+                long idle = pool.idleFloats();
+                KvCache reused = layer.newCache(policy, pool);
+                assertTrue(pool.idleFloats() < idle || idle == 0, "the new cache took released arrays");
+                float[] fresh = run(layer, layer.newCache(policy), q.clone(), k.clone(), v, n, hd, pieces);
+                float[] got = run(layer, reused, q.clone(), k.clone(), v, n, hd, pieces);
+                assertArrayEquals(fresh, got, 0f, policy + " in pieces " + Arrays.toString(pieces));
+            }
+        }
+    }
+
+    @Test
+    void aReleasedCacheIsRefusedNotReadFrom() {
+        int hd = 8;
+        AttentionLayer layer = new AttentionLayer(HEADS, KV_HEADS, hd, rope(hd, 1), 0.3f);
+        KvCache cache = layer.newCache(AttentionPolicy.full());
+        Random rnd = new Random(5);
+        run(layer, cache, random(rnd, 3 * HEADS * hd), random(rnd, 3 * KV_HEADS * hd), random(rnd, 3 * KV_HEADS * hd), 3, hd, 3);
+        cache.release();
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> layer.forward(cache,
+                new float[HEADS * hd], new float[KV_HEADS * hd], new float[KV_HEADS * hd], 1, new float[HEADS * hd]));
+        assertTrue(e.getMessage().contains("closed"), e.getMessage());
     }
 }

@@ -114,6 +114,56 @@ class KvCacheTest {
         assertEquals(4f, cache.globalKeys[7 * kvDim], "positions 3.. came with the second batch");
     }
 
+    /**
+     * A cache from a pool reuses a released cache's arrays, stale rows and all, and still holds
+     * exactly what it was given: a grown cache copies only the rows it has seen.
+     */
+    @Test
+    void aCacheReusingReleasedArraysHoldsOnlyItsOwnRows() {
+        int kvDim = 3;
+        KvArrayPool pool = new KvArrayPool();
+        KvCache first = new KvCache(kvDim, 0, pool);
+        first.reserve(500);
+        appendNumbered(first, 500);
+        float[] firstKeys = first.keys;
+        first.release();
+        assertEquals(0, first.sizeBytes());
+
+        KvCache second = new KvCache(kvDim, 0, pool);
+        float[] initial = second.keys;
+        second.reserve(500);
+        assertTrue(second.keys == firstKeys || second.values == firstKeys, "the released arrays are reused");
+        float[] k = new float[300 * kvDim];
+        float[] v = new float[300 * kvDim];
+        Arrays.fill(k, 7f);
+        Arrays.fill(v, -7f);
+        second.appendAll(k, v, 300);
+        for (int i = 0; i < 300 * kvDim; i++) {
+            assertEquals(7f, second.keys[i]);
+            assertEquals(-7f, second.values[i]);
+        }
+        assertTrue(initial != second.keys, "the first arrays went back when the cache grew");
+        assertEquals(300, second.length());
+        KvCache copy = second.copy();
+        assertEquals(7f, copy.keys[299 * kvDim + 2]);
+        assertEquals(-7f, copy.values[0]);
+    }
+
+    @Test
+    void aReleasedCacheRefusesToBeUsedAndReleasingAgainDoesNothing() {
+        KvArrayPool pool = new KvArrayPool();
+        KvCache cache = new KvCache(4, 0, pool);
+        appendNumbered(cache, 10);
+        cache.release();
+        long idle = pool.idleFloats();
+        cache.release();
+        assertEquals(idle, pool.idleFloats(), "released once");
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> cache.reserve(10));
+        assertTrue(e.getMessage().contains("closed"), e.getMessage());
+        assertThrows(IllegalStateException.class, cache::copy);
+        assertEquals(10, cache.length());
+    }
+
     @Test
     void aRingIgnoresReserve() {
         KvCache ring = new KvCache(4, 16);

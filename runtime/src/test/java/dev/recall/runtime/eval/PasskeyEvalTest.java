@@ -93,6 +93,8 @@ class PasskeyEvalTest {
         assertEquals(0, far.chosenChunk());
         assertEquals(5, far.entropies().size());
         assertEquals(List.of(false, true, true, true, true), far.idk());
+        assertTrue(m.states.stream().allMatch(ScriptedModel.State::isClosed),
+                "every prompt's states are closed once answered, so the next one reuses their caches");
         Map<String, Object> json = oprm.toJson();
         assertEquals("oprm", json.get("method"));
         assertEquals(Map.of("20", 1.0, "80", 1.0), json.get("accuracy"));

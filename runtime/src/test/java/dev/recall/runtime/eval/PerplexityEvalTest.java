@@ -46,6 +46,7 @@ class PerplexityEvalTest {
         Map<Integer, Double> ppl = PerplexityEval.run(m, AttentionPolicy.full(), ids, List.of(5, 600));
         assertEquals(1 / p, ppl.get(5), 1e-9);
         assertEquals(1 / p, ppl.get(600), 1e-9);
+        assertTrue(m.states.stream().allMatch(ScriptedModel.State::isClosed), "every window's state is closed");
         // Windows start at 5000 + w·8192: a wrong prediction at exactly those spots changes the result.
         int[] broken = ids.clone();
         broken[PerplexityEval.FIRST_OFFSET + 2 * PerplexityEval.STRIDE + 1] = 7;

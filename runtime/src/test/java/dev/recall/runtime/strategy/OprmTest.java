@@ -207,6 +207,73 @@ class OprmTest {
         }
     }
 
+    /**
+     * Every chunk's state but the chosen one is closed (on a transformer, its attention cache goes
+     * back to the model), whichever order the chunks finish in: with the IDK filter choosing a less
+     * certain chunk, without it, and when every chunk is IDK.
+     */
+    @Test
+    void everyStateButTheChosenOneIsClosed() {
+        int before = Parallel.threads();
+        try {
+            for (int threads : new int[] {1, 2, 4}) {
+                Parallel.setThreads(threads);
+                int[] context = filler(60);
+                context[3] = CERTAINTY;
+                context[4] = CERTAINTY;   // chunk 0: the most certain, but IDK
+                context[25] = NEEDLE;
+                context[26] = 8;          // chunk 2: the answer
+                for (int idk : new int[] {IDK, -1}) {
+                    ScriptedModel m = model(0);
+                    Prepared p = new Oprm(10, idk, 0).prepare(m, new Prompt(PREFIX, context, QUERY));
+                    assertEquals(idk == IDK ? 2 : 0, p.diagnostics().get("chosen_chunk"));
+                    assertOnlyChosenOpen(m, p);
+                }
+                ScriptedModel allIdk = model(0);
+                Prepared p = new Oprm(10, IDK, 0).prepare(allIdk, new Prompt(PREFIX, filler(60), QUERY));
+                assertTrue((Boolean) p.diagnostics().get("all_idk"));
+                assertOnlyChosenOpen(allIdk, p);
+            }
+        } finally {
+            Parallel.setThreads(before);
+        }
+    }
+
+    private static void assertOnlyChosenOpen(ScriptedModel m, Prepared p) {
+        assertEquals((Integer) p.diagnostics().get("chunks"), m.states.size());
+        for (ScriptedModel.State s : m.states) {
+            assertEquals(s != p.state(), s.isClosed(), s == p.state() ? "the chosen state is open" : "a losing state is closed");
+        }
+        int position = p.state().position();
+        m.step(p.state(), 8); // the chosen state goes on decoding
+        assertEquals(position + 1, p.state().position());
+    }
+
+    /** A chunk that fails leaves no state behind unclosed. */
+    @Test
+    void aFailedChunkClosesEveryState() {
+        int poison = 13;
+        ScriptedModel m = new ScriptedModel(VOCAB, 0, 0, seq -> {
+            if (Arrays.stream(seq).anyMatch(t -> t == poison)) {
+                throw new IllegalStateException("chunk failed");
+            }
+            return passKeyScript(seq);
+        });
+        int[] context = filler(50);
+        context[45] = poison;            // the last chunk fails, after the others were offered
+        int before = Parallel.threads();
+        try {
+            // One thread: every chunk has finished when the error comes back (with more, a chunk
+            // still running then closes its state when it is offered).
+            Parallel.setThreads(1);
+            assertThrows(IllegalStateException.class, () -> new Oprm(10, IDK, 0).prepare(m, new Prompt(PREFIX, context, QUERY)));
+        } finally {
+            Parallel.setThreads(before);
+        }
+        assertEquals(5, m.states.size());
+        assertTrue(m.states.stream().allMatch(ScriptedModel.State::isClosed), "every state closed");
+    }
+
     @Test
     void entropyInNats() {
         assertEquals(Math.log(VOCAB), Oprm.entropy(new float[VOCAB]), 1e-12);

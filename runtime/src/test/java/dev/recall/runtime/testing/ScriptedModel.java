@@ -24,6 +24,8 @@ public final class ScriptedModel implements LanguageModel {
     private final Function<int[], float[]> script;
     public final List<int[]> prefills = Collections.synchronizedList(new ArrayList<>());
     public final List<AttentionPolicy> policies = Collections.synchronizedList(new ArrayList<>());
+    /** Every state made by {@link #newState}, in order, so tests can check which were closed. */
+    public final List<State> states = Collections.synchronizedList(new ArrayList<>());
 
     public ScriptedModel(int vocab, int trainingLength, int attentionLayers, Function<int[], float[]> script) {
         this(vocab, trainingLength, attentionLayers, 0, script);
@@ -40,6 +42,7 @@ public final class ScriptedModel implements LanguageModel {
     public static final class State implements ModelState {
         int[] tokens = new int[0];
         final AttentionPolicy policy;
+        private volatile boolean closed;
 
         State(AttentionPolicy policy) {
             this.policy = policy;
@@ -60,6 +63,9 @@ public final class ScriptedModel implements LanguageModel {
 
         @Override
         public ModelState copy() {
+            if (closed) {
+                throw new IllegalStateException("copy of a closed state");
+            }
             State s = new State(policy);
             s.tokens = tokens.clone();
             return s;
@@ -68,6 +74,16 @@ public final class ScriptedModel implements LanguageModel {
         @Override
         public long sizeBytes() {
             return (long) tokens.length * Integer.BYTES;
+        }
+
+        /** Like a state holding attention caches, this one refuses to be used once closed. */
+        @Override
+        public void close() {
+            closed = true;
+        }
+
+        public boolean isClosed() {
+            return closed;
         }
     }
 
@@ -79,12 +95,17 @@ public final class ScriptedModel implements LanguageModel {
     @Override
     public ModelState newState(AttentionPolicy policy) {
         policies.add(policy);
-        return new State(policy);
+        State s = new State(policy);
+        states.add(s);
+        return s;
     }
 
     @Override
     public float[] prefill(ModelState state, int[] tokens, int from, int to, boolean allLogits) {
         State s = (State) state;
+        if (s.closed) {
+            throw new IllegalStateException("prefill on a closed state");
+        }
         int[] batch = Arrays.copyOfRange(tokens, from, to);
         prefills.add(batch);
         // Nested use of the shared pool, as a model's matmul rows would do.
