@@ -117,6 +117,12 @@ public class LongContextBenchmarks {
             state = prefilled.copy();
         }
 
+        /** The copy's cache goes back to the model, and the next invocation's copy reuses it. */
+        @TearDown(Level.Invocation)
+        public void dropCopy() {
+            state.close();
+        }
+
         @TearDown(Level.Trial)
         public void close() {
             model.close();
