@@ -1,6 +1,8 @@
 package dev.recall.runtime.model;
 
+import java.util.ArrayDeque;
 import java.util.HashMap;
+import java.util.Iterator;
 import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedDeque;
 
@@ -15,14 +17,21 @@ import java.util.concurrent.ConcurrentLinkedDeque;
  * them all, and a long prompt costs one piece's activations however many layers and pieces it has.
  *
  * <p>A name stands for one role at one call site ("mixer.x", "mlp.gate"); two buffers that are live
- * at the same time must have different names. A request for a name with a different length than
- * before (the shorter last piece of a prompt, or a decode step after a prompt) replaces that
- * buffer. Not thread-safe: one call uses a scratch at a time (OPRM's chunk prefills run in
- * parallel, each with its own from the pool).
+ * at the same time must have different names. A name keeps a buffer for each of the last
+ * {@value #LENGTHS_PER_NAME} lengths asked of it: a request goes through the model as full prompt
+ * pieces, a shorter last piece, then one-token decode steps, and with one buffer per name each
+ * request allocated a piece's activations again (tens of MB on llama-1b), live long enough to
+ * reach the old generation, where they stayed as garbage (docs/performance.md, Memory). Not
+ * thread-safe: one call uses a scratch at a time (OPRM's chunk prefills run in parallel, each
+ * with its own from the pool).
  */
 public final class Scratch implements AutoCloseable {
 
-    private final Map<String, float[]> buffers = new HashMap<>();
+    /** Buffers kept per name: the prompt piece, the last piece and the decode step. */
+    static final int LENGTHS_PER_NAME = 3;
+
+    /** Per name, its buffers, the most recently used first. */
+    private final Map<String, ArrayDeque<float[]>> buffers = new HashMap<>();
     /** Where {@link #close} returns this scratch; null for one made on its own. */
     private final Pool pool;
 
@@ -37,10 +46,23 @@ public final class Scratch implements AutoCloseable {
 
     /** The buffer called {@code name}, exactly {@code length} floats, holding whatever its last user left. */
     public float[] floats(String name, int length) {
-        float[] b = buffers.get(name);
-        if (b == null || b.length != length) {
-            b = new float[length];
-            buffers.put(name, b);
+        ArrayDeque<float[]> kept = buffers.computeIfAbsent(name, k -> new ArrayDeque<>(LENGTHS_PER_NAME + 1));
+        float[] first = kept.peekFirst();
+        if (first != null && first.length == length) {
+            return first; // the common case: the same length as last time
+        }
+        for (Iterator<float[]> it = kept.iterator(); it.hasNext(); ) {
+            float[] b = it.next();
+            if (b.length == length) {
+                it.remove();
+                kept.addFirst(b);
+                return b;
+            }
+        }
+        float[] b = new float[length];
+        kept.addFirst(b);
+        if (kept.size() > LENGTHS_PER_NAME) {
+            kept.removeLast(); // the length used longest ago
         }
         return b;
     }
@@ -48,8 +70,10 @@ public final class Scratch implements AutoCloseable {
     /** Floats held by all buffers (for tests and diagnostics). */
     public long heldFloats() {
         long n = 0;
-        for (float[] b : buffers.values()) {
-            n += b.length;
+        for (ArrayDeque<float[]> kept : buffers.values()) {
+            for (float[] b : kept) {
+                n += b.length;
+            }
         }
         return n;
     }

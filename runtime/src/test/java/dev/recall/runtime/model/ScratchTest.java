@@ -20,14 +20,27 @@ class ScratchTest {
         assertEquals(16, s.heldFloats());
     }
 
+    /**
+     * A name keeps a buffer for each of its last three lengths (prompt piece, last piece, decode
+     * step), so a request after another finds all of them; a fourth length drops the one used
+     * longest ago.
+     */
     @Test
-    void aNewLengthReplacesTheBuffer() {
+    void aNameKeepsItsLastThreeLengths() {
         Scratch s = new Scratch();
-        float[] a = s.floats("x", 8);
-        float[] shorter = s.floats("x", 5);
-        assertNotSame(a, shorter);
-        assertEquals(5, shorter.length);
-        assertEquals(5, s.heldFloats(), "the replaced buffer is no longer held");
+        float[] piece = s.floats("x", 512);
+        float[] last = s.floats("x", 100);
+        float[] step = s.floats("x", 1);
+        assertEquals(100, last.length);
+        assertEquals(613, s.heldFloats());
+        // The next request: pieces, a last piece of another length, steps.
+        assertSame(piece, s.floats("x", 512));
+        float[] otherLast = s.floats("x", 200);
+        assertNotSame(last, otherLast);
+        assertEquals(713, s.heldFloats(), "the length used longest ago (100) is dropped");
+        assertSame(step, s.floats("x", 1));
+        assertSame(piece, s.floats("x", 512), "the piece outlived the decode steps");
+        assertNotSame(last, s.floats("x", 100));
     }
 
     @Test
