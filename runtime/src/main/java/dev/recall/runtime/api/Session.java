@@ -88,8 +88,18 @@ public final class Session {
         }
         Recorder recorder = new Recorder(strategy);
         StopCondition stop = StopCondition.eos(eosIds).withStopStrings(options.stopStrings());
-        GenerationResult result = DecodeLoop.generate(model.model(), model.tokenizer(), recorder, request,
-                options.sampling(), stop, listener, options.progress());
+        GenerationResult result;
+        try {
+            result = DecodeLoop.generate(model.model(), model.tokenizer(), recorder, request,
+                    options.sampling(), stop, listener, options.progress());
+        } catch (RuntimeException e) {
+            // A strategy's new state that failed while decoding is not the session's yet: close it
+            // here (the session's own state is closed by the reset that follows).
+            if (recorder.prepared != null && recorder.prepared.state() != state) {
+                recorder.prepared.state().close();
+            }
+            throw e;
+        }
         Prepared prepared = recorder.prepared;
         state = prepared.state();
         int[] ids = result.ids();

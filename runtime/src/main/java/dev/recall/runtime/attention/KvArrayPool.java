@@ -68,7 +68,10 @@ public final class KvArrayPool {
         return bestArray;
     }
 
-    /** Takes back an array from {@link #take}; the caller must not use it afterwards. */
+    /**
+     * Takes back an array from {@link #take}; the caller must not use it afterwards. Never throws:
+     * with no memory left even to note it, the array is simply left to the collector.
+     */
     public synchronized void give(float[] array) {
         inUseFloats = Math.max(0, inUseFloats - array.length);
         while (!idle.isEmpty() && idleFloats + array.length + inUseFloats > peakFloats) {
@@ -76,8 +79,12 @@ public final class KvArrayPool {
             idleFloats -= oldest.length;
         }
         if (idleFloats + array.length + inUseFloats <= peakFloats) {
-            idle.addFirst(new Idle(new SoftReference<>(array), array.length));
-            idleFloats += array.length;
+            try {
+                idle.addFirst(new Idle(new SoftReference<>(array), array.length));
+                idleFloats += array.length;
+            } catch (OutOfMemoryError e) {
+                // Not kept: the array becomes garbage like any other.
+            }
         }
     }
 

@@ -207,28 +207,33 @@ public final class KvCache {
     }
 
     private void grow(int capacity) {
+        float[] k;
+        float[] v;
         try {
-            float[] k = pool.take(capacity * kvDim);
-            float[] v;
+            k = pool.take(capacity * kvDim);
             try {
                 v = pool.take(capacity * kvDim);
             } catch (OutOfMemoryError e) {
                 pool.give(k);
                 throw e;
             }
-            // Before a ring wraps, slot = position: the rows seen so far are the first ones.
-            System.arraycopy(keys, 0, k, 0, length * kvDim);
-            System.arraycopy(values, 0, v, 0, length * kvDim);
-            pool.give(keys);
-            pool.give(values);
-            keys = k;
-            values = v;
         } catch (OutOfMemoryError e) {
             // The failed allocation is one large array, so the heap is intact: report and carry on.
             long bytes = 2L * capacity * kvDim * Float.BYTES;
             throw new RecallException("the attention cache for " + capacity + " tokens needs " + (bytes >> 20)
                     + " MiB more than the Java heap has left (raise -Xmx, or use the lm-infinite strategy, whose cache is bounded)");
         }
+        // Before a ring wraps, slot = position: the rows seen so far are the first ones.
+        System.arraycopy(keys, 0, k, 0, length * kvDim);
+        System.arraycopy(values, 0, v, 0, length * kvDim);
+        float[] oldKeys = keys;
+        float[] oldValues = values;
+        // The cache lets go of the old arrays before they go back, so no failure in between can
+        // leave them both in the pool and in this cache.
+        keys = k;
+        values = v;
+        pool.give(oldKeys);
+        pool.give(oldValues);
     }
 
     public KvCache copy() {

@@ -82,6 +82,22 @@ class SessionTest {
         assertTrue(before.closed, "a transcript that starts over closes the old state");
     }
 
+    /** A decode that fails leaves no state open: neither a strategy's new one nor the session's own. */
+    @Test
+    void aFailedGenerationClosesItsStates() {
+        TokenListener failing = piece -> {
+            throw new IllegalStateException("the client went away");
+        };
+        Session fresh = model.session();
+        assertThrows(IllegalStateException.class, () -> fresh.generate("hello", greedy, failing::onText));
+        assertTrue(fresh.isFresh(), "the failed session starts over");
+        Session going = model.session();
+        going.generate("hello", greedy, null);
+        assertThrows(IllegalStateException.class, () -> going.generate(" again", greedy, failing::onText));
+        assertTrue(going.isFresh());
+        assertTrue(lm.states.stream().allMatch(s -> s.closed), "every state closed");
+    }
+
     @Test
     void transcriptsReuseWhatTheSessionAlreadySaw() {
         Session session = model.session();
