@@ -88,18 +88,9 @@ public final class Session {
         }
         Recorder recorder = new Recorder(strategy);
         StopCondition stop = StopCondition.eos(eosIds).withStopStrings(options.stopStrings());
-        GenerationResult result;
-        try {
-            result = DecodeLoop.generate(model.model(), model.tokenizer(), recorder, request,
-                    options.sampling(), stop, listener, options.progress());
-        } catch (RuntimeException e) {
-            // A strategy's new state that failed while decoding is not the session's yet: close it
-            // here (the session's own state is closed by the reset that follows).
-            if (recorder.prepared != null && recorder.prepared.state() != state) {
-                recorder.prepared.state().close();
-            }
-            throw e;
-        }
+        // A decode that fails closes the state it was decoding (DecodeLoop), and generate() resets.
+        GenerationResult result = DecodeLoop.generate(model.model(), model.tokenizer(), recorder, request,
+                options.sampling(), stop, listener, options.progress());
         Prepared prepared = recorder.prepared;
         state = prepared.state();
         int[] ids = result.ids();

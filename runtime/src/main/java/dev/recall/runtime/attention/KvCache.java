@@ -31,7 +31,6 @@ public final class KvCache {
     float[] globalKeys;
     float[] globalValues;
     int length;
-    private boolean released;
 
     /** Tokens of room a new cache starts with (a ring never more than its window). */
     private static final int INITIAL_TOKENS = 64;
@@ -245,20 +244,26 @@ public final class KvCache {
      * is an error; releasing it again does nothing.
      */
     public void release() {
-        if (!released) {
-            released = true;
-            pool.give(keys);
-            pool.give(values);
-            keys = null;
+        if (!isReleased()) {
+            float[] k = keys;
+            float[] v = values;
+            keys = null; // let go first, as in grow()
             values = null;
             globalKeys = null;
             globalValues = null;
+            pool.give(k);
+            pool.give(v);
         }
+    }
+
+    /** A released cache has handed its arrays back and holds none. */
+    private boolean isReleased() {
+        return keys == null;
     }
 
     /** Refuses a released cache: its arrays may hold another state's keys by now. */
     void requireOpen() {
-        if (released) {
+        if (isReleased()) {
             throw new IllegalStateException("this model state was closed: its attention cache went back to the model"
                     + " for reuse, so it can no longer be used");
         }
@@ -266,7 +271,7 @@ public final class KvCache {
 
     /** Bytes held (0 once released). */
     public long sizeBytes() {
-        if (released) {
+        if (isReleased()) {
             return 0;
         }
         return (long) (keys.length + values.length + globalKeys.length + globalValues.length) * Float.BYTES;

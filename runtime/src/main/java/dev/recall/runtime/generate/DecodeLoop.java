@@ -36,15 +36,24 @@ public final class DecodeLoop {
         return generate(model, tokenizer, strategy, prompt, sampling, stop, listener, ProgressListener.NONE);
     }
 
-    /** As above, reporting the strategy's progress (prompt tokens, or OPRM chunks) while it prefills. */
+    /**
+     * As above, reporting the strategy's progress (prompt tokens, or OPRM chunks) while it prefills.
+     * If decoding fails, the prepared state is closed: it has consumed part of the tokens and cannot
+     * be continued, and its attention cache goes back to the model.
+     */
     public static GenerationResult generate(LanguageModel model, Tokenizer tokenizer, LongContextStrategy strategy,
                                             Prompt prompt, SamplingOptions sampling, StopCondition stop,
                                             TokenListener listener, ProgressListener progress) {
         long start = System.nanoTime();
         Prepared prepared = strategy.prepare(model, prompt, progress);
         long prefillNanos = System.nanoTime() - start;
-        return decode(model, tokenizer, prepared, prompt.concatenated(), prompt.length(), prefillNanos, sampling,
-                stop, listener);
+        try {
+            return decode(model, tokenizer, prepared, prompt.concatenated(), prompt.length(), prefillNanos, sampling,
+                    stop, listener);
+        } catch (RuntimeException | Error e) {
+            prepared.state().close();
+            throw e;
+        }
     }
 
     /**

@@ -253,6 +253,8 @@ class DecodeLoopTest {
                     new PlainStrategy(), Prompt.plain(new int[] {1, 2}), SamplingOptions.greedy(4),
                     StopCondition.none(), TokenListener.NONE));
             assertTrue(e.getMessage().contains("damaged"), e.getMessage());
+            assertEquals(1, model.states.size());
+            assertTrue(model.states.getFirst().isClosed(), "the state that failed mid-decode is closed");
         }
         // −∞ masks a token and is fine.
         ScriptedModel masked = new ScriptedModel(8, 0, 0, seq -> {
