@@ -61,35 +61,40 @@ final class LogitsCommand implements Callable<Integer> {
                     throw new RecallException("token id " + id + " is outside the vocabulary (0.." + (vocab - 1) + ")");
                 }
             }
-            ModelState state = lm.newState();
-            float[] logits = lm.prefill(state, ids, 0, ids.length, true);
-            SafeTensorsWriter file = new SafeTensorsWriter()
-                    .i32("input_ids", ids, ids.length)
-                    .f32("logits", logits, ids.length, vocab);
-            String written = "input_ids [" + ids.length + "], logits [" + ids.length + ", " + vocab + "]";
-            if (greedy > 0) {
-                float[] last = Arrays.copyOfRange(logits, (ids.length - 1) * vocab, ids.length * vocab);
-                float[] genLogits = new float[greedy * vocab];
-                GenerationResult r = DecodeLoop.generate(lm, null, new Prepared(state, last, Map.of()),
-                        SamplingOptions.greedy(greedy), StopCondition.none(), new TokenListener() {
-                            int row;
-
-                            @Override
-                            public void onText(String piece) {
-                            }
-
-                            @Override
-                            public void onToken(int id, float[] stepLogits) {
-                                System.arraycopy(stepLogits, 0, genLogits, row++ * vocab, vocab);
-                            }
-                        });
-                file.i32("gen_ids", r.ids(), greedy).f32("gen_logits", genLogits, greedy, vocab);
-                written += ", gen_ids [" + greedy + "], gen_logits [" + greedy + ", " + vocab + "]";
+            try (ModelState state = lm.newState()) {
+                writeLogits(lm, state, vocab);
             }
-            file.write(out);
-            spec.commandLine().getOut().println("wrote " + out + ": " + written);
-            spec.commandLine().getOut().flush();
         }
         return 0;
+    }
+
+    private void writeLogits(LanguageModel lm, ModelState state, int vocab) {
+        float[] logits = lm.prefill(state, ids, 0, ids.length, true);
+        SafeTensorsWriter file = new SafeTensorsWriter()
+                .i32("input_ids", ids, ids.length)
+                .f32("logits", logits, ids.length, vocab);
+        String written = "input_ids [" + ids.length + "], logits [" + ids.length + ", " + vocab + "]";
+        if (greedy > 0) {
+            float[] last = Arrays.copyOfRange(logits, (ids.length - 1) * vocab, ids.length * vocab);
+            float[] genLogits = new float[greedy * vocab];
+            GenerationResult r = DecodeLoop.generate(lm, null, new Prepared(state, last, Map.of()),
+                    SamplingOptions.greedy(greedy), StopCondition.none(), new TokenListener() {
+                        int row;
+
+                        @Override
+                        public void onText(String piece) {
+                        }
+
+                        @Override
+                        public void onToken(int id, float[] stepLogits) {
+                            System.arraycopy(stepLogits, 0, genLogits, row++ * vocab, vocab);
+                        }
+                    });
+            file.i32("gen_ids", r.ids(), greedy).f32("gen_logits", genLogits, greedy, vocab);
+            written += ", gen_ids [" + greedy + "], gen_logits [" + greedy + ", " + vocab + "]";
+        }
+        file.write(out);
+        spec.commandLine().getOut().println("wrote " + out + ": " + written);
+        spec.commandLine().getOut().flush();
     }
 }

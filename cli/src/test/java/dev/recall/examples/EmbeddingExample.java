@@ -27,13 +27,15 @@ public final class EmbeddingExample {
             session.generate("The pass key is", greedy, out::print);
             out.println();
 
-            // Snapshots copy the state: restoring one replays the same continuation.
-            Session.Snapshot saved = session.snapshot();
-            String first = session.generate(" Then", greedy, null);
-            session.restore(saved);
-            String again = session.generate(" Then", greedy, null);
-            out.println("after snapshot:" + first);
-            out.println("after restore:" + again);
+            // Snapshots copy the state: restoring one replays the same continuation. Closing a
+            // snapshot closes its copy (a transformer's attention cache goes back to the model).
+            try (Session.Snapshot saved = session.snapshot()) {
+                String first = session.generate(" Then", greedy, null);
+                session.restore(saved);
+                String again = session.generate(" Then", greedy, null);
+                out.println("after snapshot:" + first);
+                out.println("after restore:" + again);
+            }
 
             // Sampling: temperature 0.8, top-k 40, top-p 0.95, seed 42, no repetition penalty, 16 tokens.
             // (model.defaultOptions(seed) samples as the model's generation_config.json asks.)

@@ -16,6 +16,7 @@ public final class RecurrentGemmaState implements ModelState {
     private final KvCache[] caches;
     private final int window;
     private int position;
+    private boolean closed;
 
     RecurrentGemmaState(RecurrentBlock.Memory[] recurrent, KvCache[] caches, int window) {
         this.recurrent = recurrent;
@@ -26,9 +27,15 @@ public final class RecurrentGemmaState implements ModelState {
     private RecurrentGemmaState(RecurrentGemmaState other) {
         this.recurrent = new RecurrentBlock.Memory[other.recurrent.length];
         this.caches = new KvCache[other.caches.length];
-        for (int i = 0; i < recurrent.length; i++) {
-            recurrent[i] = other.recurrent[i] == null ? null : other.recurrent[i].copy();
-            caches[i] = other.caches[i] == null ? null : other.caches[i].copy();
+        try {
+            for (int i = 0; i < recurrent.length; i++) {
+                recurrent[i] = other.recurrent[i] == null ? null : other.recurrent[i].copy();
+                caches[i] = other.caches[i] == null ? null : other.caches[i].copy();
+            }
+        } catch (RuntimeException | Error e) {
+            // Out of memory part way: the rings already copied hand their arrays back.
+            KvCache.releaseAll(caches);
+            throw e;
         }
         this.window = other.window;
         this.position = other.position;
@@ -58,16 +65,26 @@ public final class RecurrentGemmaState implements ModelState {
 
     @Override
     public RecurrentGemmaState copy() {
+        requireOpen();
         return new RecurrentGemmaState(this);
     }
 
     /** Hands the attention layers' cache arrays back to the model for its next state. */
     @Override
     public void close() {
-        for (KvCache cache : caches) {
-            if (cache != null) {
-                cache.release();
-            }
+        closed = true;
+        KvCache.releaseAll(caches);
+    }
+
+    @Override
+    public boolean isClosed() {
+        return closed;
+    }
+
+    /** Checked before a call touches anything: the recurrent layers come before the first attention layer. */
+    void requireOpen() {
+        if (closed) {
+            throw ModelState.closedError();
         }
     }
 

@@ -85,6 +85,7 @@ public final class LlamaModel implements LanguageModel {
         if (!(state instanceof LlamaState s) || s.model != this) {
             throw new IllegalArgumentException("the state was not created by this model");
         }
+        s.requireOpen();
         LanguageModel.checkTokens(tokens, from, to, weights.embedding().rows());
         int vocab = info.vocabSize();
         float[] logits = allLogits ? new float[(to - from) * vocab] : null;

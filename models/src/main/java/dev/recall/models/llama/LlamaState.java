@@ -8,6 +8,7 @@ final class LlamaState implements ModelState {
 
     final LlamaModel model;
     final KvCache[] caches;
+    private boolean closed;
 
     LlamaState(LlamaModel model, KvCache[] caches) {
         this.model = model;
@@ -21,6 +22,7 @@ final class LlamaState implements ModelState {
 
     @Override
     public void reserve(int tokens) {
+        requireOpen();
         for (KvCache cache : caches) {
             cache.reserve(tokens);
         }
@@ -28,9 +30,16 @@ final class LlamaState implements ModelState {
 
     @Override
     public LlamaState copy() {
+        requireOpen();
         KvCache[] copies = new KvCache[caches.length];
-        for (int i = 0; i < caches.length; i++) {
-            copies[i] = caches[i].copy();
+        try {
+            for (int i = 0; i < caches.length; i++) {
+                copies[i] = caches[i].copy();
+            }
+        } catch (RuntimeException | Error e) {
+            // Out of memory part way: the layers already copied hand their arrays back.
+            KvCache.releaseAll(copies);
+            throw e;
         }
         return new LlamaState(model, copies);
     }
@@ -38,8 +47,18 @@ final class LlamaState implements ModelState {
     /** Hands every layer's cache arrays back to the model for its next state. */
     @Override
     public void close() {
-        for (KvCache cache : caches) {
-            cache.release();
+        closed = true;
+        KvCache.releaseAll(caches);
+    }
+
+    @Override
+    public boolean isClosed() {
+        return closed;
+    }
+
+    void requireOpen() {
+        if (closed) {
+            throw ModelState.closedError();
         }
     }
 

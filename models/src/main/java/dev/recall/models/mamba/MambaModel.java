@@ -91,6 +91,7 @@ public final class MambaModel implements LanguageModel {
     @Override
     public float[] prefill(ModelState state, int[] tokens, int from, int to, boolean allLogits) {
         MambaState s = ownState(state);
+        s.requireOpen();
         LanguageModel.checkTokens(tokens, from, to, embeddings.rows());
         int vocab = head.rows();
         float[] logits = new float[allLogits ? (to - from) * vocab : vocab];

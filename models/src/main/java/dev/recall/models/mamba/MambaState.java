@@ -14,6 +14,7 @@ public final class MambaState implements ModelState {
     /** Per layer [E, N]. */
     final float[][] ssm;
     private int position;
+    private boolean closed;
 
     MambaState(MambaDimensions dims) {
         this.conv = new float[dims.layers()][(dims.convWidth() - 1) * dims.inner()];
@@ -37,7 +38,25 @@ public final class MambaState implements ModelState {
 
     @Override
     public MambaState copy() {
+        requireOpen();
         return new MambaState(StateArrays.copy(conv), StateArrays.copy(ssm), position);
+    }
+
+    /** Nothing to hand back (the arrays go with the state); a closed state is refused all the same. */
+    @Override
+    public void close() {
+        closed = true;
+    }
+
+    @Override
+    public boolean isClosed() {
+        return closed;
+    }
+
+    void requireOpen() {
+        if (closed) {
+            throw ModelState.closedError();
+        }
     }
 
     @Override

@@ -121,6 +121,7 @@ public final class Rwkv6Model implements LanguageModel {
         if (!(modelState instanceof Rwkv6State state)) {
             throw new IllegalArgumentException("an RWKV-6 model needs an Rwkv6State, got " + modelState.getClass().getSimpleName());
         }
+        state.requireOpen();
         LanguageModel.checkTokens(tokens, from, to, embeddings.rows());
         int t = to - from;
         // One set of activation buffers for all blocks of this call, reused by the calls after it

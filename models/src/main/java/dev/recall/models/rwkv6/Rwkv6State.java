@@ -14,6 +14,7 @@ public final class Rwkv6State implements ModelState {
     private final float[][] channelMixShift;
     private final float[][] wkv;
     private int position;
+    private boolean closed;
 
     Rwkv6State(int layers, int channels, int heads, int headSize) {
         timeMixShift = new float[layers][channels];
@@ -51,7 +52,25 @@ public final class Rwkv6State implements ModelState {
 
     @Override
     public Rwkv6State copy() {
+        requireOpen();
         return new Rwkv6State(this);
+    }
+
+    /** Nothing to hand back (the arrays go with the state); a closed state is refused all the same. */
+    @Override
+    public void close() {
+        closed = true;
+    }
+
+    @Override
+    public boolean isClosed() {
+        return closed;
+    }
+
+    void requireOpen() {
+        if (closed) {
+            throw ModelState.closedError();
+        }
     }
 
     @Override

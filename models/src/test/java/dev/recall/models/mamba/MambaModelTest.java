@@ -164,6 +164,13 @@ class MambaModelTest {
                 public long sizeBytes() {
                     return 0;
                 }
+
+                public void close() {
+                }
+
+                public boolean isClosed() {
+                    return false;
+                }
             };
             assertThrows(IllegalArgumentException.class, () -> model.prefill(foreign, new int[]{1}));
         }

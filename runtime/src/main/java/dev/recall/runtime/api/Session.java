@@ -153,14 +153,25 @@ public final class Session {
         return history.clone();
     }
 
-    /** An independent copy of where the session stands; restore it any number of times. */
+    /**
+     * An independent copy of where the session stands; restore it any number of times. It holds a
+     * copy of the state: close it when done, so that a transformer's attention cache goes back to
+     * the model (as {@link #reset()} does for the session's own).
+     */
     public Snapshot snapshot() {
         return new Snapshot(state == null ? null : state.copy(), history.clone(), pending,
                 logits == null ? null : logits.clone(), exact);
     }
 
-    /** Returns the session to a snapshot (of this model); the snapshot stays usable. */
+    /**
+     * Returns the session to a snapshot (of this model); the snapshot stays usable until closed.
+     *
+     * @throws IllegalStateException if the snapshot was closed
+     */
     public void restore(Snapshot snapshot) {
+        if (snapshot.closed) {
+            throw new IllegalStateException("this snapshot was closed, so the session cannot be restored to it");
+        }
         ModelState restored = snapshot.state == null ? null : snapshot.state.copy();
         if (state != null) {
             state.close();
@@ -173,12 +184,14 @@ public final class Session {
     }
 
     /** A saved session: state, tokens seen, and the pending token or last logits. */
-    public static final class Snapshot {
-        private final ModelState state;
+    public static final class Snapshot implements AutoCloseable {
+        /** Null before the first prompt, and once closed. */
+        private ModelState state;
         private final int[] history;
         private final int pending;
         private final float[] logits;
         private final boolean exact;
+        private boolean closed;
 
         private Snapshot(ModelState state, int[] history, int pending, float[] logits, boolean exact) {
             this.state = state;
@@ -193,9 +206,23 @@ public final class Session {
             return history.length;
         }
 
-        /** Bytes of model state held. */
+        /** Bytes of model state held (none once closed). */
         public long sizeBytes() {
             return state == null ? 0 : state.sizeBytes();
+        }
+
+        /**
+         * Done with this snapshot: its copy of the state is closed (a transformer's attention cache
+         * goes back to the model) and dropped. Restoring it afterwards is refused; closing again
+         * does nothing.
+         */
+        @Override
+        public void close() {
+            closed = true;
+            if (state != null) {
+                state.close();
+                state = null;
+            }
         }
     }
 

@@ -73,15 +73,15 @@ public final class KvCache {
         return lambda(kvDim, nGlobal, dMax, new KvArrayPool());
     }
 
-    private KvCache(KvCache o) {
-        o.requireOpen();
+    /** A copy of o on the given arrays (taken from o's pool, as long as o's). */
+    private KvCache(KvCache o, float[] keys, float[] values) {
         this.kvDim = o.kvDim;
         this.window = o.window;
         this.nGlobal = o.nGlobal;
         this.pool = o.pool;
         this.length = o.length;
-        this.keys = pool.take(o.keys.length);
-        this.values = pool.take(o.values.length);
+        this.keys = keys;
+        this.values = values;
         System.arraycopy(o.keys, 0, keys, 0, o.keys.length);
         System.arraycopy(o.values, 0, values, 0, o.values.length);
         this.globalKeys = o.globalKeys.clone();
@@ -236,7 +236,29 @@ public final class KvCache {
     }
 
     public KvCache copy() {
-        return new KvCache(this);
+        requireOpen();
+        float[] k = pool.take(keys.length);
+        float[] v = null;
+        try {
+            v = pool.take(values.length);
+            return new KvCache(this, k, v);
+        } catch (RuntimeException | Error e) {
+            // Out of memory part way: what was taken goes back, or the pool would count it in use forever.
+            pool.give(k);
+            if (v != null) {
+                pool.give(v);
+            }
+            throw e;
+        }
+    }
+
+    /** Releases every cache of an array (null entries skipped); never throws. */
+    public static void releaseAll(KvCache[] caches) {
+        for (KvCache cache : caches) {
+            if (cache != null) {
+                cache.release();
+            }
+        }
     }
 
     /**

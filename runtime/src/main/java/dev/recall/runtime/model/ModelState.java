@@ -22,16 +22,30 @@ public interface ModelState extends AutoCloseable {
      * of doubling piece by piece, each doubling a copy and garbage. Fixed-size states ignore it.
      */
     default void reserve(int tokens) {
+        if (isClosed()) {
+            throw closedError();
+        }
     }
 
     /**
      * Done with this state: memory it holds that the model can give to its next state (attention
-     * caches) goes back to the model. The state must not be used afterwards; one that holds
-     * attention caches refuses to. Closing again does nothing. A state that is never closed is
+     * caches) goes back to the model. Afterwards every model refuses the state: {@code prefill},
+     * {@code step}, {@code copy} and {@code reserve} throw {@link IllegalStateException} before
+     * touching it, whatever the family, so a use after close fails the same way on a Mamba as on a
+     * Llama (where the arrays may already hold another state's keys). {@link #position()} and
+     * {@link #sizeBytes()} still answer. Closing again does nothing. A state that is never closed is
      * simply collected, but a long-running process that drops a long prompt's attention cache per
      * request leaves the collector that much garbage each time (docs/performance.md, Memory).
      */
     @Override
-    default void close() {
+    void close();
+
+    /** Whether {@link #close()} was called. */
+    boolean isClosed();
+
+    /** The one error every family throws for a closed state. */
+    static IllegalStateException closedError() {
+        return new IllegalStateException("this model state was closed, so it can no longer be used"
+                + " (its attention cache, if any, went back to the model for reuse)");
     }
 }

@@ -33,7 +33,7 @@ final class HistoryModel implements LanguageModel {
     static final class State implements ModelState {
         long hash = 1469598103934665603L;
         int position;
-        /** Like a state holding attention caches, a closed one refuses to be used. */
+        /** Like every model's state, a closed one refuses to be used. */
         boolean closed;
         private final List<State> made;
 
@@ -45,6 +45,11 @@ final class HistoryModel implements LanguageModel {
         @Override
         public void close() {
             closed = true;
+        }
+
+        @Override
+        public boolean isClosed() {
+            return closed;
         }
 
         @Override

@@ -82,6 +82,32 @@ class SessionTest {
         assertTrue(before.closed, "a transcript that starts over closes the old state");
     }
 
+    /** Closing a snapshot closes its copy of the state; restoring it afterwards is refused, the session unharmed. */
+    @Test
+    void aClosedSnapshotHoldsNoStateAndCannotBeRestored() {
+        Session session = model.session();
+        session.generate("the cat", greedy, null);
+        Session.Snapshot saved = session.snapshot();
+        HistoryModel.State copy = lm.states.get(lm.states.size() - 1);
+        assertTrue(saved.sizeBytes() > 0);
+        session.generate(" sat", greedy, null);
+        int[] seen = session.tokens();
+        saved.close();
+        assertTrue(copy.closed, "the snapshot's copy of the state is closed");
+        assertEquals(0, saved.sizeBytes());
+        saved.close(); // again: nothing
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> session.restore(saved));
+        assertTrue(e.getMessage().contains("closed"), e.getMessage());
+        assertArrayEquals(seen, session.tokens(), "a refused restore leaves the session as it was");
+        session.generate(" down", greedy, null); // the session itself goes on
+        session.reset();
+        assertTrue(lm.states.stream().allMatch(s -> s.closed), "nothing left open");
+
+        try (Session.Snapshot fresh = model.session().snapshot()) { // before any prompt: no state to close
+            assertEquals(0, fresh.sizeBytes());
+        }
+    }
+
     /** A decode that fails leaves no state open: neither a strategy's new one nor the session's own. */
     @Test
     void aFailedGenerationClosesItsStates() {

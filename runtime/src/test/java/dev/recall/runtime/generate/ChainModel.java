@@ -40,6 +40,17 @@ final class ChainModel implements LanguageModel {
     static final class State implements ModelState {
         int position;
         int last = -1;
+        boolean closed;
+
+        @Override
+        public void close() {
+            closed = true;
+        }
+
+        @Override
+        public boolean isClosed() {
+            return closed;
+        }
 
         @Override
         public int position() {
@@ -83,6 +94,9 @@ final class ChainModel implements LanguageModel {
     }
 
     private float[] consume(State s, int[] tokens, int from, int to, boolean allLogits) {
+        if (s.closed) {
+            throw ModelState.closedError();
+        }
         int v = rows.length;
         float[] all = new float[(to - from) * v];
         for (int i = from; i < to; i++) {

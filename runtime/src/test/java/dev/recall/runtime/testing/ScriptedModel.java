@@ -76,12 +76,13 @@ public final class ScriptedModel implements LanguageModel {
             return (long) tokens.length * Integer.BYTES;
         }
 
-        /** Like a state holding attention caches, this one refuses to be used once closed. */
+        /** Like every model's state, this one refuses to be used once closed. */
         @Override
         public void close() {
             closed = true;
         }
 
+        @Override
         public boolean isClosed() {
             return closed;
         }
