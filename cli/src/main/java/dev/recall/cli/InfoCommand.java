@@ -27,8 +27,11 @@ final class InfoCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         try (LanguageModel lm = model.load()) {
             ModelInfo info = lm.info();
-            ModelState state = lm.newState();
-            lm.step(state, Math.max(0, info.bosTokenId()));
+            long stateBytes;
+            try (ModelState state = lm.newState()) {
+                lm.step(state, Math.max(0, info.bosTokenId()));
+                stateBytes = state.sizeBytes();
+            }
             row(out, "model", model.dir().toAbsolutePath().normalize());
             row(out, "family", info.family());
             row(out, "architecture", info.architecture());
@@ -43,7 +46,7 @@ final class InfoCommand implements Callable<Integer> {
             row(out, "weight bytes", Formats.bytes(info.weightBytes()));
             row(out, "bos token", info.bosTokenId() < 0 ? "none" : info.bosTokenId());
             row(out, "eos tokens", info.eosTokenIds());
-            row(out, "state after 1 token", Formats.bytes(state.sizeBytes()));
+            row(out, "state after 1 token", Formats.bytes(stateBytes));
         }
         out.flush();
         return 0;

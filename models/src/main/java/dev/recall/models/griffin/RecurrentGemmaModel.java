@@ -184,7 +184,7 @@ public final class RecurrentGemmaModel implements LanguageModel {
         if (!(modelState instanceof RecurrentGemmaState state)) {
             throw new IllegalArgumentException("state was not made by this RecurrentGemma model");
         }
-        state.requireOpen();
+        state.requireOpen(); // before anything runs: the recurrent layers come before the first attention layer
         LanguageModel.checkTokens(tokens, from, to, embedding.rows());
         int t = to - from;
         int hidden = embedding.cols();

@@ -1,14 +1,14 @@
 package dev.recall.models.griffin;
 
 import dev.recall.runtime.attention.KvCache;
-import dev.recall.runtime.model.ModelState;
+import dev.recall.runtime.model.AbstractModelState;
 
 /**
  * What a RecurrentGemma model remembers: per recurrent layer the conv history and the RG-LRU state,
  * per attention layer a KV ring of the attention window. Its size is fixed by the model, whatever
  * the context length.
  */
-public final class RecurrentGemmaState implements ModelState {
+public final class RecurrentGemmaState extends AbstractModelState {
 
     /** Per layer; null at attention layers. */
     private final RecurrentBlock.Memory[] recurrent;
@@ -16,7 +16,6 @@ public final class RecurrentGemmaState implements ModelState {
     private final KvCache[] caches;
     private final int window;
     private int position;
-    private boolean closed;
 
     RecurrentGemmaState(RecurrentBlock.Memory[] recurrent, KvCache[] caches, int window) {
         this.recurrent = recurrent;
@@ -71,21 +70,8 @@ public final class RecurrentGemmaState implements ModelState {
 
     /** Hands the attention layers' cache arrays back to the model for its next state. */
     @Override
-    public void close() {
-        closed = true;
+    protected void release() {
         KvCache.releaseAll(caches);
-    }
-
-    @Override
-    public boolean isClosed() {
-        return closed;
-    }
-
-    /** Checked before a call touches anything: the recurrent layers come before the first attention layer. */
-    void requireOpen() {
-        if (closed) {
-            throw ModelState.closedError();
-        }
     }
 
     @Override

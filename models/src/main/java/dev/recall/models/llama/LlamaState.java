@@ -1,14 +1,13 @@
 package dev.recall.models.llama;
 
 import dev.recall.runtime.attention.KvCache;
-import dev.recall.runtime.model.ModelState;
+import dev.recall.runtime.model.AbstractModelState;
 
 /** What a Llama-layout model remembers: one KV cache per decoder layer. */
-final class LlamaState implements ModelState {
+final class LlamaState extends AbstractModelState {
 
     final LlamaModel model;
     final KvCache[] caches;
-    private boolean closed;
 
     LlamaState(LlamaModel model, KvCache[] caches) {
         this.model = model;
@@ -36,30 +35,18 @@ final class LlamaState implements ModelState {
             for (int i = 0; i < caches.length; i++) {
                 copies[i] = caches[i].copy();
             }
+            return new LlamaState(model, copies);
         } catch (RuntimeException | Error e) {
             // Out of memory part way: the layers already copied hand their arrays back.
             KvCache.releaseAll(copies);
             throw e;
         }
-        return new LlamaState(model, copies);
     }
 
     /** Hands every layer's cache arrays back to the model for its next state. */
     @Override
-    public void close() {
-        closed = true;
+    protected void release() {
         KvCache.releaseAll(caches);
-    }
-
-    @Override
-    public boolean isClosed() {
-        return closed;
-    }
-
-    void requireOpen() {
-        if (closed) {
-            throw ModelState.closedError();
-        }
     }
 
     @Override

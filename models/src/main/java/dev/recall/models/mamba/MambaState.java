@@ -1,20 +1,19 @@
 package dev.recall.models.mamba;
 
-import dev.recall.runtime.model.ModelState;
+import dev.recall.runtime.model.AbstractModelState;
 import dev.recall.runtime.model.StateArrays;
 
 /**
  * What a Mamba model remembers: per layer the last K − 1 conv inputs and the SSM state, both fp32.
  * Its size does not depend on how many tokens were consumed.
  */
-public final class MambaState implements ModelState {
+public final class MambaState extends AbstractModelState {
 
     /** Per layer [K − 1, E], token-major: row K − 2 is the most recent token's conv input. */
     final float[][] conv;
     /** Per layer [E, N]. */
     final float[][] ssm;
     private int position;
-    private boolean closed;
 
     MambaState(MambaDimensions dims) {
         this.conv = new float[dims.layers()][(dims.convWidth() - 1) * dims.inner()];
@@ -40,23 +39,6 @@ public final class MambaState implements ModelState {
     public MambaState copy() {
         requireOpen();
         return new MambaState(StateArrays.copy(conv), StateArrays.copy(ssm), position);
-    }
-
-    /** Nothing to hand back (the arrays go with the state); a closed state is refused all the same. */
-    @Override
-    public void close() {
-        closed = true;
-    }
-
-    @Override
-    public boolean isClosed() {
-        return closed;
-    }
-
-    void requireOpen() {
-        if (closed) {
-            throw ModelState.closedError();
-        }
     }
 
     @Override

@@ -1,6 +1,6 @@
 package dev.recall.models.rwkv6;
 
-import dev.recall.runtime.model.ModelState;
+import dev.recall.runtime.model.AbstractModelState;
 import dev.recall.runtime.model.StateArrays;
 
 /**
@@ -8,13 +8,12 @@ import dev.recall.runtime.model.StateArrays;
  * shift), its LN2 output (channel-mix shift) and the WKV matrix state of every head
  * ({@code [H, S, S]}, key channel × value channel). Its size does not depend on the context length.
  */
-public final class Rwkv6State implements ModelState {
+public final class Rwkv6State extends AbstractModelState {
 
     private final float[][] timeMixShift;
     private final float[][] channelMixShift;
     private final float[][] wkv;
     private int position;
-    private boolean closed;
 
     Rwkv6State(int layers, int channels, int heads, int headSize) {
         timeMixShift = new float[layers][channels];
@@ -54,23 +53,6 @@ public final class Rwkv6State implements ModelState {
     public Rwkv6State copy() {
         requireOpen();
         return new Rwkv6State(this);
-    }
-
-    /** Nothing to hand back (the arrays go with the state); a closed state is refused all the same. */
-    @Override
-    public void close() {
-        closed = true;
-    }
-
-    @Override
-    public boolean isClosed() {
-        return closed;
-    }
-
-    void requireOpen() {
-        if (closed) {
-            throw ModelState.closedError();
-        }
     }
 
     @Override

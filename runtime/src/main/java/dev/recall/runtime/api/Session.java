@@ -62,8 +62,9 @@ public final class Session {
     GenerationResult generate(Prompt prompt, GenerateOptions options, TokenListener listener, List<Integer> eosIds) {
         try {
             return generateOrFail(prompt, options, listener, eosIds);
-        } catch (RuntimeException e) {
-            // The state may have consumed part of the prompt: start over rather than continue from it.
+        } catch (RuntimeException | Error e) {
+            // The state may have consumed part of the prompt (and a failed decode has closed it):
+            // start over rather than continue from it.
             reset();
             throw e;
         }
@@ -183,7 +184,10 @@ public final class Session {
         exact = snapshot.exact;
     }
 
-    /** A saved session: state, tokens seen, and the pending token or last logits. */
+    /**
+     * A saved session: state, tokens seen, and the pending token or last logits. Like a session, a
+     * snapshot is not thread-safe: do not close it while another thread restores from it.
+     */
     public static final class Snapshot implements AutoCloseable {
         /** Null before the first prompt, and once closed. */
         private ModelState state;

@@ -237,16 +237,23 @@ public final class KvCache {
 
     public KvCache copy() {
         requireOpen();
-        float[] k = pool.take(keys.length);
+        float[] k = null;
         float[] v = null;
         try {
+            k = pool.take(keys.length);
             v = pool.take(values.length);
             return new KvCache(this, k, v);
         } catch (RuntimeException | Error e) {
             // Out of memory part way: what was taken goes back, or the pool would count it in use forever.
-            pool.give(k);
+            if (k != null) {
+                pool.give(k);
+            }
             if (v != null) {
                 pool.give(v);
+            }
+            if (e instanceof OutOfMemoryError) { // one large array failed: the heap is intact, say what to do
+                throw new RecallException("copying the attention cache needs " + (2L * keys.length * Float.BYTES >> 20)
+                        + " MiB more than the Java heap has left (raise -Xmx, or close states and snapshots no longer needed)");
             }
             throw e;
         }

@@ -27,6 +27,7 @@ public interface LanguageModel extends AutoCloseable {
      *
      * @return the logits after the last token ([vocab]), or with {@code allLogits} the logits after
      * every token ([to − from, vocab], row-major)
+     * @throws IllegalStateException if the state was closed (before anything is computed)
      */
     float[] prefill(ModelState state, int[] tokens, int from, int to, boolean allLogits);
 

@@ -32,8 +32,9 @@ public interface ModelState extends AutoCloseable {
      * caches) goes back to the model. Afterwards every model refuses the state: {@code prefill},
      * {@code step}, {@code copy} and {@code reserve} throw {@link IllegalStateException} before
      * touching it, whatever the family, so a use after close fails the same way on a Mamba as on a
-     * Llama (where the arrays may already hold another state's keys). {@link #position()} and
-     * {@link #sizeBytes()} still answer. Closing again does nothing. A state that is never closed is
+     * Llama (where the arrays may already hold another state's keys); {@link AbstractModelState}
+     * gives a family's state that behaviour. {@link #position()} and {@link #sizeBytes()} still
+     * answer. Closing again does nothing. A state that is never closed is
      * simply collected, but a long-running process that drops a long prompt's attention cache per
      * request leaves the collector that much garbage each time (docs/performance.md, Memory).
      */

@@ -29,10 +29,23 @@ public interface LongContextStrategy {
 
     /**
      * Prefills tokens in pieces of {@link #PROGRESS_PIECE}, reporting after each. Pieces carry the
-     * state, so the result equals one prefill (the golden tests check two-piece prefill).
+     * state, so the result equals one prefill (the golden tests check two-piece prefill). If the
+     * prefill fails (a bad token id, no memory left, a cancelled progress listener), the state is
+     * closed: it holds part of the prompt, so nobody can continue it, and its attention cache goes
+     * back to the model.
      */
     static float[] prefillReporting(LanguageModel model, dev.recall.runtime.model.ModelState state, int[] tokens,
                                     ProgressListener progress) {
+        try {
+            return prefillInPieces(model, state, tokens, progress);
+        } catch (RuntimeException | Error e) {
+            state.close();
+            throw e;
+        }
+    }
+
+    private static float[] prefillInPieces(LanguageModel model, dev.recall.runtime.model.ModelState state, int[] tokens,
+                                           ProgressListener progress) {
         if (tokens.length == 0) {
             throw new RecallException("the prompt is empty: there is no token to predict the next one from");
         }

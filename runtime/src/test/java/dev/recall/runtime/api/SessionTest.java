@@ -122,6 +122,19 @@ class SessionTest {
         assertThrows(IllegalStateException.class, () -> going.generate(" again", greedy, failing::onText));
         assertTrue(going.isFresh());
         assertTrue(lm.states.stream().allMatch(s -> s.closed), "every state closed");
+
+        // An Error (out of memory in a listener, say) as well: the session does not keep a closed state.
+        TokenListener exhausted = piece -> {
+            throw new OutOfMemoryError("simulated");
+        };
+        Session third = model.session();
+        third.generate("hello", greedy, null);
+        assertThrows(OutOfMemoryError.class, () -> third.generate(" again", greedy, exhausted::onText));
+        assertTrue(third.isFresh(), "the session starts over instead of holding its closed state");
+        third.generate("hello", greedy, null); // a new conversation, on a new state
+        int[] hello = new LetterTokenizer().encode("hello");
+        assertArrayEquals(hello, Arrays.copyOf(third.tokens(), hello.length));
+        assertEquals(1, lm.states.stream().filter(s -> !s.closed).count(), "only the new conversation's state is open");
     }
 
     @Test

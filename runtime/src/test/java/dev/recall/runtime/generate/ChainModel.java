@@ -1,6 +1,7 @@
 package dev.recall.runtime.generate;
 
 import dev.recall.runtime.attention.AttentionPolicy;
+import dev.recall.runtime.model.AbstractModelState;
 import dev.recall.runtime.model.LanguageModel;
 import dev.recall.runtime.model.ModelInfo;
 import dev.recall.runtime.model.ModelState;
@@ -37,20 +38,9 @@ final class ChainModel implements LanguageModel {
         return rows[token].clone();
     }
 
-    static final class State implements ModelState {
+    static final class State extends AbstractModelState {
         int position;
         int last = -1;
-        boolean closed;
-
-        @Override
-        public void close() {
-            closed = true;
-        }
-
-        @Override
-        public boolean isClosed() {
-            return closed;
-        }
 
         @Override
         public int position() {
@@ -59,6 +49,7 @@ final class ChainModel implements LanguageModel {
 
         @Override
         public ModelState copy() {
+            requireOpen();
             State s = new State();
             s.position = position;
             s.last = last;
@@ -94,9 +85,7 @@ final class ChainModel implements LanguageModel {
     }
 
     private float[] consume(State s, int[] tokens, int from, int to, boolean allLogits) {
-        if (s.closed) {
-            throw ModelState.closedError();
-        }
+        s.requireOpen();
         int v = rows.length;
         float[] all = new float[(to - from) * v];
         for (int i = from; i < to; i++) {

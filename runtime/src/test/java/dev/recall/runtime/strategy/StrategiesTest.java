@@ -2,6 +2,7 @@ package dev.recall.runtime.strategy;
 
 import dev.recall.runtime.RecallException;
 import dev.recall.runtime.attention.AttentionPolicy;
+import dev.recall.runtime.progress.ProgressListener;
 import dev.recall.runtime.testing.ScriptedModel;
 import dev.recall.runtime.tokenizer.Tokenizer;
 import org.junit.jupiter.api.Test;
@@ -98,5 +99,30 @@ class StrategiesTest {
             assertTrue(e.getMessage().contains("prompt is empty"), s.name() + ": " + e.getMessage());
         }
         assertTrue(attention.prefills.isEmpty(), "the model was never asked to prefill nothing");
+        assertTrue(attention.states.stream().allMatch(ScriptedModel.State::isClosed), "the unused states were closed");
+    }
+
+    /**
+     * A prefill that fails part way (here a progress listener that gives up after the first piece)
+     * closes the state it was filling: it holds part of a prompt nobody can continue, and its
+     * attention cache goes back to the model.
+     */
+    @Test
+    void aFailedPrefillClosesItsState() {
+        ScriptedModel attention = new ScriptedModel(8, 256, 2, StrategiesTest::flat);
+        int[] longPrompt = new int[LongContextStrategy.PROGRESS_PIECE + 10];
+        ProgressListener givingUp = (done, total, unit) -> {
+            throw new IllegalStateException("cancelled after " + done + " " + unit);
+        };
+        for (LongContextStrategy s : List.of(new PlainStrategy(), new LmInfinite(0, 0, 0))) {
+            int before = attention.states.size();
+            IllegalStateException e = assertThrows(IllegalStateException.class,
+                    () -> s.prepare(attention, Prompt.plain(longPrompt), givingUp));
+            assertTrue(e.getMessage().contains("cancelled after " + LongContextStrategy.PROGRESS_PIECE), e.getMessage());
+            assertEquals(before + 1, attention.states.size());
+            ScriptedModel.State state = attention.states.get(before);
+            assertEquals(LongContextStrategy.PROGRESS_PIECE, state.position(), s.name() + ": one piece went in");
+            assertTrue(state.isClosed(), s.name() + ": the failed state is closed");
+        }
     }
 }
