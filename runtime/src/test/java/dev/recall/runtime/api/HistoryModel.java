@@ -1,6 +1,7 @@
 package dev.recall.runtime.api;
 
 import dev.recall.runtime.attention.AttentionPolicy;
+import dev.recall.runtime.model.AbstractModelState;
 import dev.recall.runtime.model.LanguageModel;
 import dev.recall.runtime.model.ModelInfo;
 import dev.recall.runtime.model.ModelState;
@@ -30,26 +31,15 @@ final class HistoryModel implements LanguageModel {
         this.declareEos = declareEos;
     }
 
-    static final class State implements ModelState {
+    /** Like every model's state, a closed one refuses to be used. */
+    static final class State extends AbstractModelState {
         long hash = 1469598103934665603L;
         int position;
-        /** Like every model's state, a closed one refuses to be used. */
-        boolean closed;
         private final List<State> made;
 
         State(List<State> made) {
             this.made = made;
             made.add(this);
-        }
-
-        @Override
-        public void close() {
-            closed = true;
-        }
-
-        @Override
-        public boolean isClosed() {
-            return closed;
         }
 
         @Override
@@ -59,9 +49,7 @@ final class HistoryModel implements LanguageModel {
 
         @Override
         public ModelState copy() {
-            if (closed) {
-                throw new IllegalStateException("copy of a closed state");
-            }
+            requireOpen();
             State s = new State(made);
             s.hash = hash;
             s.position = position;
@@ -90,9 +78,7 @@ final class HistoryModel implements LanguageModel {
     @Override
     public float[] prefill(ModelState state, int[] tokens, int from, int to, boolean allLogits) {
         State s = (State) state;
-        if (s.closed) {
-            throw new IllegalStateException("prefill on a closed state");
-        }
+        s.requireOpen();
         float[] all = new float[(to - from) * VOCAB];
         for (int i = from; i < to; i++) {
             s.hash = (s.hash ^ tokens[i]) * 1099511628211L;

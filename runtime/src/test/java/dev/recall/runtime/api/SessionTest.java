@@ -66,20 +66,20 @@ class SessionTest {
         HistoryModel.State first = lm.states.get(lm.states.size() - 1);
         Session.Snapshot saved = session.snapshot();
         session.generate(" sat", greedy, null);
-        assertTrue(!first.closed, "the state a session continues stays open");
+        assertTrue(!first.isClosed(), "the state a session continues stays open");
         session.restore(saved);
-        assertTrue(first.closed, "restore closes the state it replaces");
+        assertTrue(first.isClosed(), "restore closes the state it replaces");
         session.restore(saved);
         session.generate(" sat", greedy, null); // the snapshot stays usable
         session.reset();
-        assertEquals(1, lm.states.stream().filter(s -> !s.closed).count(),
+        assertEquals(1, lm.states.stream().filter(s -> !s.isClosed()).count(),
                 "after reset only the snapshot's own copy is open");
         assertTrue(session.isFresh());
 
         session.generateTranscript(new LetterTokenizer().encode("user: hi"), greedy, TokenListener.NONE);
         HistoryModel.State before = lm.states.get(lm.states.size() - 1);
         session.generateTranscript(new LetterTokenizer().encode("user: other"), greedy, TokenListener.NONE);
-        assertTrue(before.closed, "a transcript that starts over closes the old state");
+        assertTrue(before.isClosed(), "a transcript that starts over closes the old state");
     }
 
     /** Closing a snapshot closes its copy of the state; restoring it afterwards is refused, the session unharmed. */
@@ -93,7 +93,7 @@ class SessionTest {
         session.generate(" sat", greedy, null);
         int[] seen = session.tokens();
         saved.close();
-        assertTrue(copy.closed, "the snapshot's copy of the state is closed");
+        assertTrue(copy.isClosed(), "the snapshot's copy of the state is closed");
         assertEquals(0, saved.sizeBytes());
         saved.close(); // again: nothing
         IllegalStateException e = assertThrows(IllegalStateException.class, () -> session.restore(saved));
@@ -101,7 +101,7 @@ class SessionTest {
         assertArrayEquals(seen, session.tokens(), "a refused restore leaves the session as it was");
         session.generate(" down", greedy, null); // the session itself goes on
         session.reset();
-        assertTrue(lm.states.stream().allMatch(s -> s.closed), "nothing left open");
+        assertTrue(lm.states.stream().allMatch(HistoryModel.State::isClosed), "nothing left open");
 
         try (Session.Snapshot fresh = model.session().snapshot()) { // before any prompt: no state to close
             assertEquals(0, fresh.sizeBytes());
@@ -121,7 +121,7 @@ class SessionTest {
         going.generate("hello", greedy, null);
         assertThrows(IllegalStateException.class, () -> going.generate(" again", greedy, failing::onText));
         assertTrue(going.isFresh());
-        assertTrue(lm.states.stream().allMatch(s -> s.closed), "every state closed");
+        assertTrue(lm.states.stream().allMatch(HistoryModel.State::isClosed), "every state closed");
 
         // An Error (out of memory in a listener, say) as well: the session does not keep a closed state.
         TokenListener exhausted = piece -> {
@@ -134,7 +134,7 @@ class SessionTest {
         third.generate("hello", greedy, null); // a new conversation, on a new state
         int[] hello = new LetterTokenizer().encode("hello");
         assertArrayEquals(hello, Arrays.copyOf(third.tokens(), hello.length));
-        assertEquals(1, lm.states.stream().filter(s -> !s.closed).count(), "only the new conversation's state is open");
+        assertEquals(1, lm.states.stream().filter(s -> !s.isClosed()).count(), "only the new conversation's state is open");
     }
 
     @Test

@@ -2,6 +2,7 @@ package dev.recall.runtime.testing;
 
 import dev.recall.kernels.Parallel;
 import dev.recall.runtime.attention.AttentionPolicy;
+import dev.recall.runtime.model.AbstractModelState;
 import dev.recall.runtime.model.LanguageModel;
 import dev.recall.runtime.model.ModelInfo;
 import dev.recall.runtime.model.ModelState;
@@ -39,10 +40,10 @@ public final class ScriptedModel implements LanguageModel {
         this.script = script;
     }
 
-    public static final class State implements ModelState {
+    /** Like every model's state, this one refuses to be used once closed. */
+    public static final class State extends AbstractModelState {
         int[] tokens = new int[0];
         final AttentionPolicy policy;
-        private volatile boolean closed;
 
         State(AttentionPolicy policy) {
             this.policy = policy;
@@ -63,9 +64,7 @@ public final class ScriptedModel implements LanguageModel {
 
         @Override
         public ModelState copy() {
-            if (closed) {
-                throw new IllegalStateException("copy of a closed state");
-            }
+            requireOpen();
             State s = new State(policy);
             s.tokens = tokens.clone();
             return s;
@@ -74,17 +73,6 @@ public final class ScriptedModel implements LanguageModel {
         @Override
         public long sizeBytes() {
             return (long) tokens.length * Integer.BYTES;
-        }
-
-        /** Like every model's state, this one refuses to be used once closed. */
-        @Override
-        public void close() {
-            closed = true;
-        }
-
-        @Override
-        public boolean isClosed() {
-            return closed;
         }
     }
 
@@ -104,9 +92,7 @@ public final class ScriptedModel implements LanguageModel {
     @Override
     public float[] prefill(ModelState state, int[] tokens, int from, int to, boolean allLogits) {
         State s = (State) state;
-        if (s.closed) {
-            throw new IllegalStateException("prefill on a closed state");
-        }
+        s.requireOpen();
         int[] batch = Arrays.copyOfRange(tokens, from, to);
         prefills.add(batch);
         // Nested use of the shared pool, as a model's matmul rows would do.
