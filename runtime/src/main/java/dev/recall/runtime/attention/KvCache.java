@@ -205,23 +205,32 @@ public final class KvCache {
         return (int) Math.min(limit, Math.max(need, 2L * capacity));
     }
 
-    private void grow(int capacity) {
-        float[] k;
-        float[] v;
+    /**
+     * A key array and a value array from the pool (at least the given lengths), both or neither.
+     * Out of memory becomes one sentence: {@code what} needs so many MiB, and {@code advice}. The
+     * failed allocation is one large array, so the heap is intact and the caller can carry on.
+     */
+    private float[][] takeKeysAndValues(int keyFloats, int valueFloats, String what, String advice) {
+        float[] k = null;
         try {
-            k = pool.take(capacity * kvDim);
-            try {
-                v = pool.take(capacity * kvDim);
-            } catch (OutOfMemoryError e) {
-                pool.give(k);
-                throw e;
-            }
+            k = pool.take(keyFloats);
+            return new float[][]{k, pool.take(valueFloats)};
         } catch (OutOfMemoryError e) {
-            // The failed allocation is one large array, so the heap is intact: report and carry on.
-            long bytes = 2L * capacity * kvDim * Float.BYTES;
-            throw new RecallException("the attention cache for " + capacity + " tokens needs " + (bytes >> 20)
-                    + " MiB more than the Java heap has left (raise -Xmx, or use the lm-infinite strategy, whose cache is bounded)");
+            if (k != null) {
+                pool.give(k); // or the pool would count it in use forever
+            }
+            long bytes = ((long) keyFloats + valueFloats) * Float.BYTES;
+            throw new RecallException(what + " needs " + (bytes >> 20) + " MiB more than the Java heap has left ("
+                    + advice + ")");
         }
+    }
+
+    private void grow(int capacity) {
+        float[][] kv = takeKeysAndValues(capacity * kvDim, capacity * kvDim,
+                "the attention cache for " + capacity + " tokens",
+                "raise -Xmx, or use the lm-infinite strategy, whose cache is bounded");
+        float[] k = kv[0];
+        float[] v = kv[1];
         // Before a ring wraps, slot = position: the rows seen so far are the first ones.
         System.arraycopy(keys, 0, k, 0, length * kvDim);
         System.arraycopy(values, 0, v, 0, length * kvDim);
@@ -237,24 +246,13 @@ public final class KvCache {
 
     public KvCache copy() {
         requireOpen();
-        float[] k = null;
-        float[] v = null;
+        float[][] kv = takeKeysAndValues(keys.length, values.length, "copying the attention cache",
+                "raise -Xmx, or close states and snapshots no longer needed");
         try {
-            k = pool.take(keys.length);
-            v = pool.take(values.length);
-            return new KvCache(this, k, v);
+            return new KvCache(this, kv[0], kv[1]);
         } catch (RuntimeException | Error e) {
-            // Out of memory part way: what was taken goes back, or the pool would count it in use forever.
-            if (k != null) {
-                pool.give(k);
-            }
-            if (v != null) {
-                pool.give(v);
-            }
-            if (e instanceof OutOfMemoryError) { // one large array failed: the heap is intact, say what to do
-                throw new RecallException("copying the attention cache needs " + (2L * keys.length * Float.BYTES >> 20)
-                        + " MiB more than the Java heap has left (raise -Xmx, or close states and snapshots no longer needed)");
-            }
+            pool.give(kv[0]); // the copy failed after all: what it took goes back
+            pool.give(kv[1]);
             throw e;
         }
     }
