@@ -2,6 +2,8 @@ package dev.recall.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.recall.kernels.KernelProvider;
+import dev.recall.kernels.Kernels;
 import dev.recall.kernels.Parallel;
 import dev.recall.runtime.generate.DecodeLoop;
 import dev.recall.runtime.generate.Sampler;
@@ -12,9 +14,6 @@ import dev.recall.runtime.strategy.Prepared;
 import dev.recall.runtime.strategy.Prompt;
 import dev.recall.runtime.strategy.Strategies;
 import dev.recall.runtime.strategy.StrategyOptions;
-import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorSpecies;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -24,7 +23,6 @@ import picocli.CommandLine.Spec;
 
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.ByteOrder;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.management.ManagementFactory;
@@ -207,6 +205,7 @@ final class BenchCommand implements Callable<Integer> {
      * runtime's threads (the same threads decode uses).
      */
     static double measureBandwidth() {
+        Kernels kernels = KernelProvider.get();
         try (Arena arena = Arena.ofShared()) {
             MemorySegment buffer = arena.allocate(BANDWIDTH_BUFFER_BYTES, 4096);
             buffer.fill((byte) 1); // touch every page so reads hit memory, not the zero page
@@ -216,25 +215,11 @@ final class BenchCommand implements Callable<Integer> {
             DoubleAdder sink = new DoubleAdder();
             for (int pass = 0; pass < BANDWIDTH_PASSES; pass++) {
                 long start = System.nanoTime();
-                Parallel.forRange(blocks, 1, (from, to) -> sink.add(sum(buffer, (long) from * block, (long) to * block)));
+                Parallel.forRange(blocks, 1, (from, to) -> sink.add(kernels.sumFloats(buffer, (long) from * block, (long) to * block)));
                 best = Math.max(best, BANDWIDTH_BUFFER_BYTES / ((System.nanoTime() - start) / 1e9));
             }
             return best;
         }
-    }
-
-    /** Sum of the floats in [from, to) bytes, four independent vector accumulators (to, from: multiples of 4 vectors). */
-    private static double sum(MemorySegment s, long from, long to) {
-        VectorSpecies<Float> species = FloatVector.SPECIES_PREFERRED;
-        long step = species.vectorByteSize();
-        FloatVector a0 = FloatVector.zero(species), a1 = a0, a2 = a0, a3 = a0;
-        for (long off = from; off < to; off += 4 * step) {
-            a0 = a0.add(FloatVector.fromMemorySegment(species, s, off, ByteOrder.LITTLE_ENDIAN));
-            a1 = a1.add(FloatVector.fromMemorySegment(species, s, off + step, ByteOrder.LITTLE_ENDIAN));
-            a2 = a2.add(FloatVector.fromMemorySegment(species, s, off + 2 * step, ByteOrder.LITTLE_ENDIAN));
-            a3 = a3.add(FloatVector.fromMemorySegment(species, s, off + 3 * step, ByteOrder.LITTLE_ENDIAN));
-        }
-        return a0.add(a1).add(a2).add(a3).reduceLanes(VectorOperators.ADD);
     }
 
     /** A kB field of /proc/self/status (VmRSS:, VmHWM:) in bytes, or -1 off Linux. */

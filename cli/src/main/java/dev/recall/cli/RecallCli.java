@@ -1,9 +1,9 @@
 package dev.recall.cli;
 
+import dev.recall.kernels.KernelProvider;
 import dev.recall.kernels.Parallel;
 import dev.recall.runtime.RecallException;
 import dev.recall.runtime.io.IoErrors;
-import jdk.incubator.vector.FloatVector;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -49,7 +49,7 @@ public final class RecallCli implements Callable<Integer> {
     @Option(names = {"-h", "--help"}, usageHelp = true, scope = ScopeType.INHERIT, description = "Show this help.")
     boolean help;
 
-    @Option(names = {"-V", "--version"}, versionHelp = true, description = "Print the version, the Java runtime and the SIMD width.")
+    @Option(names = {"-V", "--version"}, versionHelp = true, description = "Print the version, the Java runtime and the kernels in use (SIMD width).")
     boolean version;
 
     @Option(names = "--threads", paramLabel = "N", scope = ScopeType.INHERIT,
@@ -61,6 +61,11 @@ public final class RecallCli implements Callable<Integer> {
     boolean debug;
 
     public static void main(String[] args) {
+        // Library log lines (the scalar-kernel notice, say) in the CLI's own one-line style, unless
+        // the user configured java.util.logging's format. Set before the first logger exists.
+        if (System.getProperty("java.util.logging.SimpleFormatter.format") == null) {
+            System.setProperty("java.util.logging.SimpleFormatter.format", "recall: %4$s: %5$s%n");
+        }
         WatchedOutput stdout = new WatchedOutput(new FileOutputStream(FileDescriptor.out));
         PrintWriter out = new PrintWriter(new OutputStreamWriter(stdout, StandardCharsets.UTF_8));
         PrintWriter err = new PrintWriter(new OutputStreamWriter(System.err, StandardCharsets.UTF_8));
@@ -244,7 +249,7 @@ public final class RecallCli implements Callable<Integer> {
             return new String[] {
                     "recall " + (v == null ? "(development build)" : v),
                     "Java " + Runtime.version() + " (" + System.getProperty("java.vm.name") + ")",
-                    "SIMD: " + FloatVector.SPECIES_PREFERRED.vectorBitSize() + "-bit vectors, "
+                    "kernels: " + KernelProvider.get().describe() + ", "
                             + Runtime.getRuntime().availableProcessors() + " cores"};
         }
     }

@@ -103,7 +103,10 @@ class RecallCliTest {
         Run r = run("--version");
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().startsWith("recall "), r.out());
-        assertTrue(r.out().contains("Java " + Runtime.version()) && r.out().contains("-bit vectors"), r.out());
+        assertTrue(r.out().contains("Java " + Runtime.version()), r.out());
+        // The tests run with the Vector API module: the SIMD kernels and their width.
+        int bits = Integer.getInteger("recall.vectorBits", jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.vectorBitSize());
+        assertTrue(r.out().contains("kernels: Vector API, " + bits / 32 + " x float (" + bits + "-bit)"), r.out());
     }
 
     @Test

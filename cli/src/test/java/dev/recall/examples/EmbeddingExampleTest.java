@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -68,6 +69,26 @@ class EmbeddingExampleTest {
         assertEquals("plain", f.get("chat format"));
         // Everything, the seeded sample included, is the same on a second run.
         assertEquals(output, runExample());
+    }
+
+    /**
+     * A JVM started with none of the options docs/embedding.md recommends (no --add-modules
+     * jdk.incubator.vector, no --enable-native-access) runs the example on the scalar kernels,
+     * prints the same text, and says once on stderr why it is slower.
+     */
+    @Test
+    void theExampleRunsWithoutTheVectorModuleAndPrintsTheSameText() throws Exception {
+        List<String> command = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), EmbeddingExample.class.getName(), MODEL.toString());
+        Process p = new ProcessBuilder(command).start();
+        p.getOutputStream().close();
+        byte[] out = p.getInputStream().readAllBytes();
+        String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(120, TimeUnit.SECONDS), "the example timed out");
+        assertEquals(0, p.exitValue(), err);
+        assertEquals(runExample(), new String(out, StandardCharsets.UTF_8));
+        assertEquals(1, err.split("Recall runs its scalar kernels", -1).length - 1, err);
+        assertTrue(err.contains("--add-modules jdk.incubator.vector"), err);
     }
 
     @Test

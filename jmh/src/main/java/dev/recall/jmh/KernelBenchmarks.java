@@ -21,7 +21,7 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
-import dev.recall.kernels.DType;
+import dev.recall.kernels.ElementType;
 import dev.recall.kernels.Kernels;
 import dev.recall.kernels.Parallel;
 import dev.recall.kernels.ScalarKernels;
@@ -83,7 +83,7 @@ public class KernelBenchmarks {
         int rows = Integer.parseInt(rc[0]);
         int cols = Integer.parseInt(rc[1]);
         arena = Arena.ofShared();
-        w = randomMatrix(arena, DType.valueOf(dtype), rows, cols, new Random(42));
+        w = randomMatrix(arena, ElementType.valueOf(dtype), rows, cols, new Random(42));
         Random rnd = new Random(7);
         x = new float[cols];
         xs = new float[tokens * cols];
@@ -116,18 +116,17 @@ public class KernelBenchmarks {
     }
 
     /** N(0, 1) weights in the given dtype, little-endian in native memory. */
-    static WeightMatrix randomMatrix(Arena arena, DType dtype, int rows, int cols, Random rnd) {
+    static WeightMatrix randomMatrix(Arena arena, ElementType dtype, int rows, int cols, Random rnd) {
         long n = (long) rows * cols;
-        MemorySegment seg = arena.allocate(n * dtype.bytes, 64);
+        MemorySegment seg = arena.allocate(n * dtype.blockBytes(), 64);
         var f32 = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
         var i16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
         for (long i = 0; i < n; i++) {
             float v = (float) rnd.nextGaussian();
             switch (dtype) {
                 case F32 -> seg.setAtIndex(f32, i, v);
-                case BF16 -> seg.setAtIndex(i16, i, (short) (Float.floatToRawIntBits(WeightMatrix.roundToBf16(v)) >>> 16));
+                case BF16 -> seg.setAtIndex(i16, i, (short) (Float.floatToRawIntBits(ElementType.roundToBf16(v)) >>> 16));
                 case F16 -> seg.setAtIndex(i16, i, Float.floatToFloat16(v));
-                case I32 -> throw new IllegalArgumentException("I32 is not a weight type");
             }
         }
         return new WeightMatrix(seg, dtype, rows, cols);

@@ -19,7 +19,7 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
-import dev.recall.kernels.DType;
+import dev.recall.kernels.ElementType;
 import dev.recall.kernels.Kernels;
 import dev.recall.kernels.Parallel;
 import dev.recall.kernels.VectorKernels;
@@ -68,8 +68,8 @@ public class MatvecStreamBenchmarks {
         String[] rc = shape.split("x");
         int rows = Integer.parseInt(rc[0]);
         int cols = Integer.parseInt(rc[1]);
-        DType type = DType.valueOf(dtype);
-        long bytes = (long) rows * cols * type.bytes;
+        ElementType type = ElementType.valueOf(dtype);
+        long bytes = type.matrixBytes(rows, cols);
         int count = (int) Math.max(1, ((long) sizeMiB << 20) / bytes);
         arena = Arena.ofShared();
         all = arena.allocate(bytes * count, 4096);

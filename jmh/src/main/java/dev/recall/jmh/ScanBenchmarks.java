@@ -18,8 +18,9 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
+import dev.recall.kernels.KernelProvider;
+import dev.recall.kernels.Kernels;
 import dev.recall.kernels.Parallel;
-import dev.recall.kernels.RgLru;
 import dev.recall.kernels.SelectiveScan;
 import dev.recall.kernels.SelectiveScanChunked;
 import dev.recall.kernels.Wkv6;
@@ -46,6 +47,9 @@ import dev.recall.kernels.Wkv6Vector;
 @Measurement(iterations = 3, time = 2)
 @Fork(value = 1, jvmArgsAppend = {"--add-modules=jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED"})
 public class ScanBenchmarks {
+
+    /** The kernels the runtime would choose (SIMD under the suite's JVM options). */
+    private static final Kernels KERNELS = KernelProvider.get();
 
     static final int TOKENS = 4096;
 
@@ -127,7 +131,7 @@ public class ScanBenchmarks {
         @Setup(Level.Trial)
         public void setup() {
             Random rnd = new Random(3);
-            scan = form.equals("chunked") ? new SelectiveScanChunked(256) : SelectiveScan.get();
+            scan = form.equals("chunked") ? new SelectiveScanChunked(256) : KERNELS.selectiveScan(1, CHANNELS);
             float[] dt = new float[TOKENS * CHANNELS];
             for (int i = 0; i < dt.length; i++) {
                 dt[i] = (float) Math.exp(Math.log(0.001) + rnd.nextDouble() * Math.log(100)); // 0.001 … 0.1
@@ -161,7 +165,7 @@ public class ScanBenchmarks {
     @Benchmark
     @OperationsPerInvocation(TOKENS)
     public float[] rglru(Threads threads, LruInputs in) {
-        RgLru.get().scan(in.x, in.inputGate, in.recurrenceGate, in.softplus, in.state, LruInputs.WIDTH, TOKENS,
+        KERNELS.rgLru().scan(in.x, in.inputGate, in.recurrenceGate, in.softplus, in.state, LruInputs.WIDTH, TOKENS,
                 true, in.out);
         return in.out;
     }

@@ -1,19 +1,52 @@
 package dev.recall.kernels;
 
+import java.lang.foreign.MemorySegment;
+
 /**
- * The numeric building blocks of every model. Two implementations exist: {@link ScalarKernels}, a
- * plain loop version that is the reference, and {@link VectorKernels}, the SIMD version built on
- * the Vector API. Tests compare the two on random inputs.
+ * The numeric building blocks of every model, and the one object a model computes with. Two
+ * implementations exist: {@link ScalarKernels}, plain loops that are the reference, and
+ * {@code VectorKernels}, the SIMD version built on the Vector API. {@link KernelProvider} chooses
+ * one when the process starts; models receive it when they load and never look one up. Tests run
+ * every kernel through both and compare.
  *
  * <p>Arrays are fp32, row-major, addressed with explicit offsets so callers can work inside larger
  * activation buffers without copying.
  */
 public interface Kernels {
 
-    /** The kernels used by the runtime: SIMD unless {@code -Drecall.kernels=scalar}. */
-    static Kernels get() {
-        return Holder.INSTANCE;
-    }
+    /** "vector" or "scalar". */
+    String name();
+
+    /** What computes: the implementation and, for SIMD, the vector shape ("16 x float (512-bit)"). */
+    String describe();
+
+    /**
+     * Whether {@link #matvec} and {@link #matmul} can compute with weights of this type. A model
+     * whose tensor is of a type the kernels do not support is refused when it loads.
+     */
+    boolean supports(WeightType type);
+
+    /** The attention kernel (online softmax over key/value rows) of this implementation. */
+    LambdaAttention attention();
+
+    /**
+     * The selective scan for a batch of {@code tokens} tokens over {@code channels} channels (the
+     * SIMD implementation switches to a chunked scan for long prompts on many threads).
+     */
+    SelectiveScan selectiveScan(int tokens, int channels);
+
+    /** The RWKV-6 WKV recurrence of this implementation. */
+    Wkv6 wkv6();
+
+    /** Griffin's RG-LRU of this implementation. */
+    RgLru rgLru();
+
+    /**
+     * The sum of the little-endian floats stored in bytes [from, to) of {@code s}, read the way
+     * the matvec kernels read weights: a probe of memory read bandwidth ({@code recall bench}).
+     * from and to are multiples of 256 bytes.
+     */
+    double sumFloats(MemorySegment s, long from, long to);
 
     /** Σ a[ao+i]·b[bo+i] for i in [0, n). */
     float dot(float[] a, int ao, float[] b, int bo, int n);
@@ -73,13 +106,4 @@ public interface Kernels {
      * (partial rotary).
      */
     void rotateHalf(float[] x, int off, int nHeads, int headDim, int rotaryDim, float[] cos, float[] sin);
-
-    final class Holder {
-        static final Kernels INSTANCE = "scalar".equals(System.getProperty("recall.kernels"))
-                ? new ScalarKernels()
-                : VectorKernels.createOrScalar();
-
-        private Holder() {
-        }
-    }
 }

@@ -14,17 +14,13 @@ package dev.recall.kernels;
  * needs.
  *
  * <p>Two implementations: {@link LambdaAttentionScalar} (plain loops, the reference) and
- * {@link LambdaAttentionVector} (Vector API); tests compare them on random inputs.
+ * {@link LambdaAttentionVector} (Vector API), reached through {@link Kernels#attention()}; tests
+ * compare them on random inputs.
  */
 public abstract class LambdaAttention {
 
     /** Key rows per tile: scores of a tile live in the accumulator's scratch. */
     public static final int TILE = 32;
-
-    /** The implementation matching {@link Kernels#get()}: SIMD unless {@code -Drecall.kernels=scalar}. */
-    public static LambdaAttention get() {
-        return Holder.INSTANCE;
-    }
 
     /**
      * Running softmax state of one query head: the largest score so far, Σ exp(score − max), and
@@ -114,22 +110,17 @@ public abstract class LambdaAttention {
      * Moves the running maximum to tileMax (when larger), rescaling the sums so they stay
      * relative to it. Shared by both implementations so they agree on the bookkeeping.
      */
-    static void raiseMax(Accumulator acc, float tileMax, Kernels k) {
+    static void raiseMax(Accumulator acc, float tileMax) {
         if (tileMax > acc.max) {
             if (acc.sum > 0f) {
                 float f = (float) Math.exp(acc.max - tileMax);
                 acc.sum *= f;
-                k.scale(acc.weighted, 0, acc.headDim, f);
+                // A product per element, the same bits as either implementation's scale.
+                for (int i = 0; i < acc.headDim; i++) {
+                    acc.weighted[i] *= f;
+                }
             }
             acc.max = tileMax;
-        }
-    }
-
-    private static final class Holder {
-        static final LambdaAttention INSTANCE = Kernels.get() instanceof VectorKernels
-                ? new LambdaAttentionVector() : new LambdaAttentionScalar();
-
-        private Holder() {
         }
     }
 }

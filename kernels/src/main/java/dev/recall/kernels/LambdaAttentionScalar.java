@@ -3,8 +3,6 @@ package dev.recall.kernels;
 /** Plain-loop reference of {@link LambdaAttention}: the SIMD version is tested against it. */
 public final class LambdaAttentionScalar extends LambdaAttention {
 
-    private static final Kernels SCALAR = new ScalarKernels();
-
     @Override
     protected void foldTile(float[] q, int qo, float scale, float[] keys, float[] values, int off, int stride, int n,
                             Accumulator acc) {
@@ -20,7 +18,7 @@ public final class LambdaAttentionScalar extends LambdaAttention {
             scores[r] = s * scale;
             tileMax = Math.max(tileMax, scores[r]);
         }
-        raiseMax(acc, tileMax, SCALAR);
+        raiseMax(acc, tileMax);
         float sum = 0f;
         for (int r = 0; r < n; r++) {
             float p = (float) Math.exp(scores[r] - acc.max);

@@ -19,7 +19,6 @@ public final class LambdaAttentionVector extends LambdaAttention {
 
     private static final VectorSpecies<Float> S = VectorLanes.FLOATS;
     private static final int W = S.length();
-    private static final Kernels SCALAR = new ScalarKernels();
 
     @Override
     protected void foldTile(float[] q, int qo, float scale, float[] keys, float[] values, int off, int stride, int n,
@@ -30,7 +29,7 @@ public final class LambdaAttentionVector extends LambdaAttention {
         for (int r = 0; r < n; r++) {
             tileMax = Math.max(tileMax, scores[r]);
         }
-        raiseMax(acc, tileMax, SCALAR);
+        raiseMax(acc, tileMax);
         acc.sum += exponentiate(scores, n, acc.max);
         accumulate(scores, values, off, stride, n, acc.weighted, acc.headDim);
     }

@@ -17,11 +17,6 @@ package dev.recall.kernels;
  */
 public class RgLru {
 
-    /** The recurrence used by the runtime: SIMD unless {@code -Drecall.kernels=scalar}. */
-    public static RgLru get() {
-        return Holder.INSTANCE;
-    }
-
     /**
      * Advances the state over t tokens.
      *
@@ -63,15 +58,5 @@ public class RgLru {
             return gated;
         }
         return a * h + gated * m;
-    }
-
-    private static final class Holder {
-        static final RgLru INSTANCE = "scalar".equals(System.getProperty("recall.kernels"))
-                || ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()
-                ? new RgLru()
-                : RgLruVector.create();
-
-        private Holder() {
-        }
     }
 }

@@ -1,7 +1,61 @@
 package dev.recall.kernels;
 
-/** Plain-loop reference implementation of {@link Kernels}: every SIMD kernel is tested against it. */
-public class ScalarKernels implements Kernels {
+import java.lang.foreign.MemorySegment;
+
+/**
+ * Plain-loop reference implementation of {@link Kernels}: every SIMD kernel is tested against it.
+ * It computes with every {@link WeightType} through the type's own reference decoding.
+ */
+public final class ScalarKernels implements Kernels {
+
+    private final LambdaAttention attention = new LambdaAttentionScalar();
+    private final SelectiveScan selectiveScan = new SelectiveScanScalar();
+    private final Wkv6 wkv6 = new Wkv6Scalar();
+    private final RgLru rgLru = new RgLru();
+
+    @Override
+    public String name() {
+        return "scalar";
+    }
+
+    @Override
+    public String describe() {
+        return "scalar (plain loops)";
+    }
+
+    @Override
+    public boolean supports(WeightType type) {
+        return true;
+    }
+
+    @Override
+    public LambdaAttention attention() {
+        return attention;
+    }
+
+    @Override
+    public SelectiveScan selectiveScan(int tokens, int channels) {
+        return selectiveScan;
+    }
+
+    @Override
+    public Wkv6 wkv6() {
+        return wkv6;
+    }
+
+    @Override
+    public RgLru rgLru() {
+        return rgLru;
+    }
+
+    @Override
+    public double sumFloats(MemorySegment s, long from, long to) {
+        double sum = 0;
+        for (long off = from; off < to; off += 4) {
+            sum += s.get(ElementType.FLOAT, off);
+        }
+        return sum;
+    }
 
     @Override
     public float dot(float[] a, int ao, float[] b, int bo, int n) {
@@ -15,11 +69,12 @@ public class ScalarKernels implements Kernels {
     @Override
     public void matvec(WeightMatrix w, float[] x, int xo, float[] y, int yo) {
         int cols = w.cols();
+        float[] row = new float[cols];
         for (int r = 0; r < w.rows(); r++) {
-            long base = (long) r * cols;
+            w.row(r, row, 0);
             float s = 0f;
             for (int c = 0; c < cols; c++) {
-                s += w.getFlat(base + c) * x[xo + c];
+                s += row[c] * x[xo + c];
             }
             y[yo + r] = s;
         }

@@ -76,33 +76,4 @@ public interface SelectiveScan {
             }
         }
     }
-
-    /** The scan used by the runtime: vectorised unless {@code -Drecall.kernels=scalar}. */
-    static SelectiveScan get() {
-        return Holder.INSTANCE;
-    }
-
-    /**
-     * The scan for a batch of {@code tokens} tokens over {@code channels} channels: the chunked
-     * scan when the prompt is long ({@link SelectiveScanChunked#pays}) and the sequential scan's
-     * channel groups are too few to keep every thread busy, else {@link #get()} (decode always).
-     * The chunked scan does about 1.7 times the work, so with a channel group for every thread
-     * the sequential scan is faster: at Mamba widths (E ≥ 512, 32 groups of 16) only machines
-     * with more than 32 threads choose the chunked one.
-     */
-    static SelectiveScan forTokens(int tokens, int channels) {
-        return SelectiveScanChunked.pays(tokens, channels, Parallel.threads()) ? Holder.CHUNKED : get();
-    }
-
-    final class Holder {
-        static final SelectiveScan INSTANCE = "scalar".equals(System.getProperty("recall.kernels"))
-                || ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()
-                ? new SelectiveScanScalar()
-                : new SelectiveScanVector();
-        static final SelectiveScan CHUNKED = new SelectiveScanChunked(SelectiveScanChunked.DEFAULT_CHUNK,
-                (SelectiveScanSequential) INSTANCE);
-
-        private Holder() {
-        }
-    }
 }

@@ -42,9 +42,9 @@ public class SelectiveScanChunked implements SelectiveScan {
         return threads >= 4 && groups < threads && tokens >= 2L * DEFAULT_CHUNK * threads;
     }
 
-    /** A chunked scan whose chunks are scanned by the runtime's sequential scan. */
+    /** A chunked scan whose chunks are scanned by the SIMD sequential scan. */
     public SelectiveScanChunked(int chunkLength) {
-        this(chunkLength, (SelectiveScanSequential) SelectiveScan.get());
+        this(chunkLength, new SelectiveScanVector());
     }
 
     SelectiveScanChunked(int chunkLength, SelectiveScanSequential inner) {

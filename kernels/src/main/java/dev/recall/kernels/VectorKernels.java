@@ -4,6 +4,8 @@ import static dev.recall.kernels.VectorLanes.FLOATS;
 import static dev.recall.kernels.VectorLanes.LANES;
 import static dev.recall.kernels.VectorLanes.sumLanes;
 
+import java.lang.foreign.MemorySegment;
+
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 
@@ -19,29 +21,93 @@ import jdk.incubator.vector.VectorOperators;
  * with the thread that computes them. Scalar tails use VectorMath's scalar twins, so an element
  * gets the same bits whether it falls in a vector or in the tail.
  */
-public class VectorKernels extends ScalarKernels {
+public final class VectorKernels implements Kernels {
 
     private static final float GELU_C = (float) Math.sqrt(2.0 / Math.PI);
     private static final float GELU_CUBE = 0.044715f;
 
-    /** The SIMD kernels, or the scalar ones where the Vector API module is not present. */
-    static Kernels createOrScalar() {
-        if (ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) {
-            System.err.println("recall: jdk.incubator.vector is not enabled (--add-modules jdk.incubator.vector); using scalar kernels");
-            return new ScalarKernels();
-        }
-        try {
-            VectorLanes.describe(); // initialises the vector shapes, which fails where one is unsupported
-            return new VectorKernels();
-        } catch (ExceptionInInitializerError | IllegalArgumentException e) {
-            System.err.println("recall: no usable float vector shape on this machine (" + e + "); using scalar kernels");
-            return new ScalarKernels();
-        }
+    private final LambdaAttention attention;
+    private final SelectiveScanSequential selectiveScan;
+    private final SelectiveScan chunkedScan;
+    private final Wkv6 wkv6;
+    private final RgLru rgLru;
+
+    /**
+     * Builds every SIMD kernel, so that a machine without a usable vector shape fails here, while
+     * {@link KernelProvider} can still fall back to the scalar kernels, not at the first product.
+     */
+    public VectorKernels() {
+        VectorLanes.describe();
+        attention = new LambdaAttentionVector();
+        selectiveScan = new SelectiveScanVector();
+        chunkedScan = new SelectiveScanChunked(SelectiveScanChunked.DEFAULT_CHUNK, selectiveScan);
+        // -Drecall.wkv=sequential turns the chunked prefill off (for A/B benchmarks).
+        wkv6 = "sequential".equals(System.getProperty("recall.wkv")) ? new Wkv6Vector() : new Wkv6Chunked();
+        rgLru = RgLruVector.create();
     }
 
     /** The vector shape in use, e.g. "16 x float (512-bit)", for logs and benchmark reports. */
     public static String shape() {
         return VectorLanes.describe();
+    }
+
+    @Override
+    public String name() {
+        return "vector";
+    }
+
+    @Override
+    public String describe() {
+        return "Vector API, " + VectorLanes.describe();
+    }
+
+    /** The weight types with a SIMD product: a pattern switch over the sealed types, so a new type must be listed. */
+    @Override
+    public boolean supports(WeightType type) {
+        return switch (type) {
+            case ElementType e -> true;
+        };
+    }
+
+    @Override
+    public LambdaAttention attention() {
+        return attention;
+    }
+
+    /**
+     * The chunked scan when the prompt is long ({@link SelectiveScanChunked#pays}) and the
+     * sequential scan's channel groups are too few to keep every thread busy, else the sequential
+     * one (decode always). The chunked scan does about 1.7 times the work, so with a channel group
+     * for every thread the sequential scan is faster: at Mamba widths (E ≥ 512, 32 groups of 16)
+     * only machines with more than 32 threads choose the chunked one.
+     */
+    @Override
+    public SelectiveScan selectiveScan(int tokens, int channels) {
+        return SelectiveScanChunked.pays(tokens, channels, Parallel.threads()) ? chunkedScan : selectiveScan;
+    }
+
+    @Override
+    public Wkv6 wkv6() {
+        return wkv6;
+    }
+
+    @Override
+    public RgLru rgLru() {
+        return rgLru;
+    }
+
+    /** Four independent vector accumulators, so the adds never wait on each other. */
+    @Override
+    public double sumFloats(MemorySegment s, long from, long to) {
+        long step = FLOATS.vectorByteSize();
+        FloatVector a0 = FloatVector.zero(FLOATS), a1 = a0, a2 = a0, a3 = a0;
+        for (long off = from; off < to; off += 4 * step) {
+            a0 = a0.add(FloatVector.fromMemorySegment(FLOATS, s, off, VectorLanes.LE));
+            a1 = a1.add(FloatVector.fromMemorySegment(FLOATS, s, off + step, VectorLanes.LE));
+            a2 = a2.add(FloatVector.fromMemorySegment(FLOATS, s, off + 2 * step, VectorLanes.LE));
+            a3 = a3.add(FloatVector.fromMemorySegment(FLOATS, s, off + 3 * step, VectorLanes.LE));
+        }
+        return sumLanes(a0.add(a1).add(a2).add(a3));
     }
 
     @Override
@@ -68,12 +134,16 @@ public class VectorKernels extends ScalarKernels {
 
     @Override
     public void matvec(WeightMatrix w, float[] x, int xo, float[] y, int yo) {
-        VectorMatrixKernels.matvec(w, x, xo, y, yo);
+        switch (w.type()) {
+            case ElementType e -> VectorMatrixKernels.matvec(w, x, xo, y, yo);
+        }
     }
 
     @Override
     public void matmul(WeightMatrix w, float[] x, int t, float[] y) {
-        VectorMatrixKernels.matmul(w, x, t, y);
+        switch (w.type()) {
+            case ElementType e -> VectorMatrixKernels.matmul(w, x, t, y);
+        }
     }
 
     @Override
@@ -309,7 +379,7 @@ public class VectorKernels extends ScalarKernels {
                 x0.mul(c).sub(x1.mul(sn)).intoArray(x, b + i);
                 x1.mul(c).add(x0.mul(sn)).intoArray(x, b + i + half);
             }
-            rotatePairs(x, b, i, half, cos, sin);
+            ScalarKernels.rotatePairs(x, b, i, half, cos, sin);
         }
     }
 }

@@ -56,22 +56,29 @@ final class VectorLanes {
         return LANES + " x float (" + FLOATS.vectorBitSize() + "-bit)";
     }
 
+    static int bits() {
+        return FLOATS.vectorBitSize();
+    }
+
     private static VectorShuffle<Float> xorShuffle(int k) {
         return k < LANES ? VectorShuffle.fromOp(FLOATS, i -> i ^ k) : null;
     }
 
     /**
-     * LANES weights starting at flat element index {@code elem} of {@code w}, widened to fp32.
-     * The dtype test is loop-invariant at every call site, so the JIT hoists it out of the loop.
+     * LANES weights starting at flat element index {@code elem} of {@code data}, widened to fp32.
+     * The type test is loop-invariant at every call site, so the JIT hoists it out of the loop;
+     * the enum has no other constant, and a new one would be refused here rather than read as
+     * another type.
      */
-    static FloatVector weights(MemorySegment data, DType dtype, long elem) {
-        if (dtype == DType.BF16) {
+    static FloatVector weights(MemorySegment data, ElementType type, long elem) {
+        if (type == ElementType.BF16) {
             return bf16(data, elem * 2);
-        } else if (dtype == DType.F32) {
+        } else if (type == ElementType.F32) {
             return FloatVector.fromMemorySegment(FLOATS, data, elem * 4, LE);
-        } else {
+        } else if (type == ElementType.F16) {
             return f16(data, elem * 2);
         }
+        throw new IllegalArgumentException("no vector load for " + type);
     }
 
     /** bf16 is the top half of an fp32: shift the 16 stored bits into place. */

@@ -10,7 +10,9 @@ import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
 
 /**
- * SIMD matrix-vector and matrix-matrix products against a {@link WeightMatrix}.
+ * SIMD matrix-vector and matrix-matrix products against a {@link WeightMatrix} of an
+ * {@link ElementType} (F32, BF16, F16): the vector kernels' row of those types in the weight-type
+ * table ({@link VectorKernels#matvec} chooses it by type).
  *
  * <p>matvec (decode, one token) streams each weight row once: one vector accumulator per row,
  * fused multiply-adds over the columns in steps of {@link VectorLanes#LANES}, the fixed-order
@@ -213,7 +215,7 @@ final class VectorMatrixKernels {
     private static final class PanelMatmul {
         private final WeightMatrix w;
         private final MemorySegment data;
-        private final DType dtype;
+        private final ElementType type;
         private final int rows;
         private final int cols;
         private final float[] x;
@@ -227,7 +229,7 @@ final class VectorMatrixKernels {
         PanelMatmul(WeightMatrix w, float[] x, float[] y, WorkBuffers buffers, int groupTokens, boolean wideTile) {
             this.w = w;
             this.data = w.data();
-            this.dtype = w.dtype();
+            this.type = (ElementType) w.type();
             this.rows = w.rows();
             this.cols = w.cols();
             this.x = x;
@@ -263,7 +265,8 @@ final class VectorMatrixKernels {
         /**
          * packedW[c][k] = W[r0 + k, c0 + c] widened, for c below {@code chunk}; rows at or past
          * {@code width} are zeros. One loop per dtype, so that each body is a load, a widening
-         * and a store.
+         * and a store;
+         * a type without a loop here is refused, never read as another.
          */
         private void packTransposed(int r0, int width, int c0, int chunk) {
             // First the panel's rows widened as they are stored ([PANEL_ROWS][CHUNK], sequential
@@ -277,18 +280,20 @@ final class VectorMatrixKernels {
                 }
                 long e = (long) (r0 + k) * cols + c0;
                 int c = 0;
-                if (dtype == DType.BF16) {
+                if (type == ElementType.BF16) {
                     for (; c < bound; c += LANES) {
                         VectorLanes.bf16(data, (e + c) * 2).intoArray(rowsW, at + c);
                     }
-                } else if (dtype == DType.F32) {
+                } else if (type == ElementType.F32) {
                     for (; c < bound; c += LANES) {
                         FloatVector.fromMemorySegment(FLOATS, data, (e + c) * 4, VectorLanes.LE).intoArray(rowsW, at + c);
                     }
-                } else {
+                } else if (type == ElementType.F16) {
                     for (; c < bound; c += LANES) {
                         VectorLanes.f16(data, (e + c) * 2).intoArray(rowsW, at + c);
                     }
+                } else {
+                    throw new IllegalArgumentException("no vector load for " + type);
                 }
                 for (; c < chunk; c++) {
                     rowsW[at + c] = w.getFlat(e + c);
@@ -478,12 +483,12 @@ final class VectorMatrixKernels {
      */
     static void accumulate1(WeightMatrix w, int r, float[] x, int xo, float[] acc, int at) {
         MemorySegment data = w.data();
-        DType dtype = w.dtype();
+        ElementType type = (ElementType) w.type();
         long e = (long) r * w.cols();
         int bound = FLOATS.loopBound(w.cols());
         FloatVector a = FloatVector.zero(FLOATS);
         for (int c = 0; c < bound; c += LANES) {
-            a = weights(data, dtype, e + c).fma(FloatVector.fromArray(FLOATS, x, xo + c), a);
+            a = weights(data, type, e + c).fma(FloatVector.fromArray(FLOATS, x, xo + c), a);
         }
         a.intoArray(acc, at);
     }
@@ -494,7 +499,7 @@ final class VectorMatrixKernels {
      */
     static void accumulate4(WeightMatrix w, int r, int stride, float[] x, int xo, float[] acc, int at) {
         MemorySegment data = w.data();
-        DType dtype = w.dtype();
+        ElementType type = (ElementType) w.type();
         int cols = w.cols();
         long gap = (long) stride * cols;
         long e0 = (long) r * cols;
@@ -508,10 +513,10 @@ final class VectorMatrixKernels {
         FloatVector a3 = a0;
         for (int c = 0; c < bound; c += LANES) {
             FloatVector xv = FloatVector.fromArray(FLOATS, x, xo + c);
-            a0 = weights(data, dtype, e0 + c).fma(xv, a0);
-            a1 = weights(data, dtype, e1 + c).fma(xv, a1);
-            a2 = weights(data, dtype, e2 + c).fma(xv, a2);
-            a3 = weights(data, dtype, e3 + c).fma(xv, a3);
+            a0 = weights(data, type, e0 + c).fma(xv, a0);
+            a1 = weights(data, type, e1 + c).fma(xv, a1);
+            a2 = weights(data, type, e2 + c).fma(xv, a2);
+            a3 = weights(data, type, e3 + c).fma(xv, a3);
         }
         a0.intoArray(acc, at);
         a1.intoArray(acc, at + LANES);

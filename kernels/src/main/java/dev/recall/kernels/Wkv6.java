@@ -17,15 +17,6 @@ package dev.recall.kernels;
 public interface Wkv6 {
 
     /**
-     * The implementation used by the runtime: SIMD unless {@code -Drecall.kernels=scalar}; the SIMD
-     * one switches to the chunked form ({@link Wkv6Chunked}) for long batches (prefill) unless
-     * {@code -Drecall.wkv=sequential}.
-     */
-    static Wkv6 get() {
-        return Holder.INSTANCE;
-    }
-
-    /**
      * One token of one head. r, k, v, w and y are read/written at {@code [off, off + size)};
      * u at {@code [uo, uo + size)}; the state at {@code [so, so + size²)}.
      */
@@ -40,17 +31,6 @@ public interface Wkv6 {
                           float[] u, int uo, float[] state, int so, float[] y) {
         for (int s = 0; s < t; s++) {
             step(size, r, k, v, w, off + s * stride, u, uo, state, so, y);
-        }
-    }
-
-    final class Holder {
-        static final Wkv6 INSTANCE = "scalar".equals(System.getProperty("recall.kernels"))
-                || ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()
-                ? new Wkv6Scalar()
-                // -Drecall.wkv=sequential turns the chunked prefill off (for A/B benchmarks).
-                : "sequential".equals(System.getProperty("recall.wkv")) ? new Wkv6Vector() : new Wkv6Chunked();
-
-        private Holder() {
         }
     }
 }

@@ -158,7 +158,7 @@ class LambdaAttentionTest {
 
     @Test
     void accumulatorResetsAndEmptyFoldGivesZeros() {
-        LambdaAttention impl = LambdaAttention.get();
+        LambdaAttention impl = new LambdaAttentionVector();
         LambdaAttention.Accumulator acc = new LambdaAttention.Accumulator(4);
         float[] out = {9, 9, 9, 9};
         impl.finish(acc, out, 0);

@@ -75,7 +75,7 @@ class RecurrenceTierTest {
         float[] lruState = TestMatrices.gaussian(rnd, lruWidth, 1);
         float[] lruOut = new float[lruTokens * lruWidth];
         int lruSize = lruTokens * lruWidth;
-        RgLru.get().scan(TestMatrices.gaussian(rnd, lruSize, 1), TestMatrices.gaussian(rnd, lruSize, 1),
+        RgLruVector.create().scan(TestMatrices.gaussian(rnd, lruSize, 1), TestMatrices.gaussian(rnd, lruSize, 1),
                 TestMatrices.gaussian(rnd, lruSize, 1), softplusParam, lruState, lruWidth, lruTokens, false, lruOut);
         results.add(lruOut);
         results.add(lruState);

@@ -34,11 +34,11 @@ class RgLruParallelTest {
             Parallel.setThreads(1);
             float[] hOne = h0.clone();
             float[] outOne = new float[t * width];
-            RgLru.get().scan(x, inputGate, recurrenceGate, softplusParam, hOne, width, t, false, outOne);
+            RgLruVector.create().scan(x, inputGate, recurrenceGate, softplusParam, hOne, width, t, false, outOne);
             Parallel.setThreads(3);
             float[] hMany = h0.clone();
             float[] outMany = new float[t * width];
-            RgLru.get().scan(x, inputGate, recurrenceGate, softplusParam, hMany, width, t, false, outMany);
+            RgLruVector.create().scan(x, inputGate, recurrenceGate, softplusParam, hMany, width, t, false, outMany);
             assertArrayEquals(outOne, outMany, "outputs on 1 and 3 threads");
             assertArrayEquals(hOne, hMany, "final state on 1 and 3 threads");
 

@@ -33,23 +33,39 @@ class VectorKernelsTest {
     }
 
     @Test
+    void memoryReadProbeSumsWhatTheScalarLoopSums() {
+        // Small integers: every partial sum is exact, so any order gives the same total.
+        Random rnd = new Random(21);
+        for (int blocks : new int[] {1, 2, 5}) {
+            int n = blocks * 64;
+            MemorySegment seg = MemorySegment.ofArray(new byte[n * 4]);
+            for (int i = 0; i < n; i++) {
+                seg.setAtIndex(ElementType.FLOAT, i, rnd.nextInt(201) - 100);
+            }
+            long to = n * 4L;
+            assertEquals(scalar.sumFloats(seg, 0, to), vector.sumFloats(seg, 0, to), blocks + " blocks");
+            assertEquals(scalar.sumFloats(seg, 256, to), vector.sumFloats(seg, 256, to), blocks + " blocks from 256");
+        }
+    }
+
+    @Test
     void bf16WideningIsExactForEveryBitPattern() {
-        checkEveryHalfPattern(DType.BF16, WeightMatrix::bf16ToFloat);
+        checkEveryHalfPattern(ElementType.BF16, ElementType::bf16ToFloat);
     }
 
     @Test
     void f16WideningIsExactForEveryBitPattern() {
-        checkEveryHalfPattern(DType.F16, Float::float16ToFloat);
+        checkEveryHalfPattern(ElementType.F16, Float::float16ToFloat);
     }
 
     private interface HalfToFloat {
         float widen(short bits);
     }
 
-    private static void checkEveryHalfPattern(DType dtype, HalfToFloat reference) {
+    private static void checkEveryHalfPattern(ElementType dtype, HalfToFloat reference) {
         MemorySegment seg = MemorySegment.ofArray(new short[1 << 16]);
         for (int i = 0; i < 1 << 16; i++) {
-            seg.setAtIndex(WeightMatrix.I16, i, (short) i);
+            seg.setAtIndex(ElementType.SHORT, i, (short) i);
         }
         float[] lanes = new float[VectorLanes.LANES];
         for (int i = 0; i < 1 << 16; i += VectorLanes.LANES) {
@@ -77,7 +93,7 @@ class VectorKernelsTest {
     void matvecMatchesScalarForEveryDtype() {
         Random rnd = new Random(2);
         int[] rowCounts = {1, 3, 4, 5, 17, 33};
-        for (DType dtype : new DType[] {DType.F32, DType.BF16, DType.F16}) {
+        for (ElementType dtype : new ElementType[] {ElementType.F32, ElementType.BF16, ElementType.F16}) {
             for (int rows : rowCounts) {
                 for (int cols : SIZES) {
                     WeightMatrix w = TestMatrices.random(dtype, rows, cols, rnd);
@@ -97,7 +113,7 @@ class VectorKernelsTest {
         Random rnd = new Random(3);
         int[] tokenCounts = {1, 2, 3, 4, 5, 7, 9, 16};
         int[][] shapes = {{1, 1}, {3, 7}, {4, 16}, {5, 17}, {8, 33}, {13, 65}, {7, 257}, {9, 1000}};
-        for (DType dtype : new DType[] {DType.F32, DType.BF16, DType.F16}) {
+        for (ElementType dtype : new ElementType[] {ElementType.F32, ElementType.BF16, ElementType.F16}) {
             for (int[] shape : shapes) {
                 WeightMatrix w = TestMatrices.random(dtype, shape[0], shape[1], rnd);
                 for (int t : tokenCounts) {
@@ -115,7 +131,7 @@ class VectorKernelsTest {
     @Test
     void singleRowAndFourRowTilesComputeTheSameDotProduct() {
         Random rnd = new Random(5);
-        WeightMatrix w = TestMatrices.random(DType.BF16, 9, 77, rnd);
+        WeightMatrix w = TestMatrices.random(ElementType.BF16, 9, 77, rnd);
         float[] x = TestMatrices.gaussian(rnd, 77, 1);
         float[] full = new float[9];
         vector.matvec(w, x, 0, full, 0);
@@ -131,7 +147,7 @@ class VectorKernelsTest {
     @Test
     void resultsAreIdenticalForOneAndTwoThreads() {
         Random rnd = new Random(6);
-        WeightMatrix w = TestMatrices.random(DType.BF16, 301, 257, rnd);
+        WeightMatrix w = TestMatrices.random(ElementType.BF16, 301, 257, rnd);
         float[] x = TestMatrices.gaussian(rnd, 9 * 257, 1);
         int before = Parallel.threads();
         try {
@@ -156,7 +172,7 @@ class VectorKernelsTest {
     void resultsDoNotChangeOnceTheJitCompilesTheKernels() {
         // The first calls run interpreted, later ones compiled; the lane sums must not depend on that.
         Random rnd = new Random(7);
-        WeightMatrix w = TestMatrices.random(DType.F32, 8, 96, rnd);
+        WeightMatrix w = TestMatrices.random(ElementType.F32, 8, 96, rnd);
         float[] x = TestMatrices.gaussian(rnd, 4 * 96, 10);
         float[] first = new float[4 * 8];
         vector.matmul(w, x, 4, first);

@@ -53,7 +53,7 @@ class VectorMatrixKernelsTest {
         try {
             for (int threads : new int[] {1, 2, 3}) {
                 Parallel.setThreads(threads);
-                for (DType dtype : new DType[] {DType.F32, DType.BF16, DType.F16}) {
+                for (ElementType dtype : new ElementType[] {ElementType.F32, ElementType.BF16, ElementType.F16}) {
                     // Wide, narrow (tokens split between items), a partial panel with few columns,
                     // and one vector's width of columns (a rank-16 projection's shape).
                     for (int[] shape : new int[][] {{ROWS, COLS}, {7, VectorMatrixKernels.CHUNK + 1},
@@ -103,7 +103,7 @@ class VectorMatrixKernelsTest {
         try {
             for (int threads : new int[] {1, 2, 3}) {
                 Parallel.setThreads(threads);
-                for (DType dtype : new DType[] {DType.F32, DType.BF16, DType.F16}) {
+                for (ElementType dtype : new ElementType[] {ElementType.F32, ElementType.BF16, ElementType.F16}) {
                     for (int rows : new int[] {1, 5, 7, 8, 9, 17, 33, 63, 100, 257, 1000, 2053}) {
                         for (int cols : new int[] {3, VectorLanes.LANES, COLS}) {
                             WeightMatrix w = TestMatrices.random(dtype, rows, cols, rnd);
@@ -126,7 +126,7 @@ class VectorMatrixKernelsTest {
     @Test
     void fewerTokensThanATileGoThroughMatvec() {
         Random rnd = new Random(14);
-        WeightMatrix w = TestMatrices.random(DType.BF16, ROWS, COLS, rnd);
+        WeightMatrix w = TestMatrices.random(ElementType.BF16, ROWS, COLS, rnd);
         int t = VectorMatrixKernels.MIN_MATMUL_TOKENS - 1;
         float[] x = TestMatrices.gaussian(rnd, t * COLS, 1);
         float[] y = new float[t * ROWS];
@@ -141,7 +141,7 @@ class VectorMatrixKernelsTest {
     @Test
     void blockedMatmulMatchesScalar() {
         Random rnd = new Random(12);
-        for (DType dtype : new DType[] {DType.F32, DType.BF16}) {
+        for (ElementType dtype : new ElementType[] {ElementType.F32, ElementType.BF16}) {
             for (int[] shape : new int[][] {{ROWS, COLS}, {7, VectorMatrixKernels.CHUNK}, {PANEL_PLUS_ONE, 3}}) {
                 WeightMatrix w = TestMatrices.random(dtype, shape[0], shape[1], rnd);
                 for (int t : new int[] {4, 6, 11, TOKENS}) {
@@ -163,7 +163,7 @@ class VectorMatrixKernelsTest {
     @Test
     void blockedMatmulIsIdenticalForOneAndTwoThreads() {
         Random rnd = new Random(13);
-        WeightMatrix w = TestMatrices.random(DType.BF16, 5 * VectorMatrixKernels.PANEL_ROWS + 2, COLS, rnd);
+        WeightMatrix w = TestMatrices.random(ElementType.BF16, 5 * VectorMatrixKernels.PANEL_ROWS + 2, COLS, rnd);
         int t = TOKENS;
         float[] x = TestMatrices.gaussian(rnd, t * COLS, 1);
         int before = Parallel.threads();
@@ -205,7 +205,7 @@ class VectorMatrixKernelsTest {
         try {
             Parallel.setThreads(1);
             for (int cols : new int[] {2 * VectorMatrixKernels.CHUNK + 5, 3, 40, VectorMatrixKernels.CHUNK, 17}) {
-                WeightMatrix w = TestMatrices.random(DType.BF16, VectorMatrixKernels.PANEL_ROWS + 1, cols, rnd);
+                WeightMatrix w = TestMatrices.random(ElementType.BF16, VectorMatrixKernels.PANEL_ROWS + 1, cols, rnd);
                 int t = 9;
                 float[] x = TestMatrices.gaussian(rnd, t * cols, 1);
                 float[] got = new float[t * w.rows()];

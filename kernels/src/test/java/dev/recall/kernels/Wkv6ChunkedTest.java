@@ -85,6 +85,6 @@ class Wkv6ChunkedTest {
     @Test
     void runtimeDefaultMatchesSequentialOnLongPrefill() {
         WkvInputs in = WkvInputs.random(64, HEADS, 300, 13, WkvInputs.modelDecays(14));
-        assertMatchesSequential(in, Wkv6.get());
+        assertMatchesSequential(in, new VectorKernels().wkv6());
     }
 }

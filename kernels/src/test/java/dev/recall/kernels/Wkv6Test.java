@@ -83,7 +83,7 @@ class Wkv6Test {
     @ValueSource(ints = {7, 16})
     void sequenceEqualsSteps(int size) {
         WkvInputs in = random(size, 3000 + size);
-        Wkv6 wkv = Wkv6.get();
+        Wkv6 wkv = new VectorKernels().wkv6();
         float[] seqState = in.state().clone();
         float[] ySeq = in.run(wkv, seqState);
         float[] stepState = in.state().clone();

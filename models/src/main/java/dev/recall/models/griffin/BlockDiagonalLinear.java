@@ -19,14 +19,17 @@ final class BlockDiagonalLinear {
     private final float[] bias;
     private final int blockWidth;
 
-    private BlockDiagonalLinear(WeightMatrix[] blocks, float[] bias, int blockWidth) {
+    private final Kernels kernels;
+
+    private BlockDiagonalLinear(WeightMatrix[] blocks, float[] bias, int blockWidth, Kernels kernels) {
+        this.kernels = kernels;
         this.blocks = blocks;
         this.bias = bias;
         this.blockWidth = blockWidth;
     }
 
     /** weight {@code [H, W/H, W/H]} stored [in, out] per block, bias {@code [H, W/H]}. */
-    static BlockDiagonalLinear load(Tensor weight, Tensor bias, int width) {
+    static BlockDiagonalLinear load(Tensor weight, Tensor bias, int width, Kernels kernels) {
         int heads = weight.dim(0);
         int blockWidth = width / heads;
         weight.expectShape(heads, blockWidth, blockWidth);
@@ -42,7 +45,7 @@ final class BlockDiagonalLinear {
             }
             blocks[h] = WeightMatrix.ofFloats(transposed, blockWidth, blockWidth);
         }
-        return new BlockDiagonalLinear(blocks, bias.toFloats(), blockWidth);
+        return new BlockDiagonalLinear(blocks, bias.toFloats(), blockWidth, kernels);
     }
 
     int width() {
@@ -60,7 +63,7 @@ final class BlockDiagonalLinear {
             for (int i = 0; i < t; i++) {
                 System.arraycopy(x, i * width + col, blockIn, i * blockWidth, blockWidth);
             }
-            Kernels.get().matmul(blocks[h], blockIn, t, blockOut);
+            kernels.matmul(blocks[h], blockIn, t, blockOut);
             for (int i = 0; i < t; i++) {
                 for (int j = 0; j < blockWidth; j++) {
                     y[i * width + col + j] = blockOut[i * blockWidth + j] + bias[col + j];

@@ -6,14 +6,14 @@ import dev.recall.runtime.layers.Linear;
 import dev.recall.runtime.model.Scratch;
 
 /** Griffin's channel-mixing block: down(gelu_tanh(gate(x)) ⊙ up(x)), every projection with a bias. */
-record GatedMlp(Linear gate, Linear up, Linear down) {
+record GatedMlp(Linear gate, Linear up, Linear down, Kernels kernels) {
 
     /** Loads {@code prefix}gate_proj, up_proj and down_proj; the MLP width comes from gate_proj's rows. */
-    static GatedMlp load(Weights weights, String prefix, int hidden) {
+    static GatedMlp load(Kernels kernels, Weights weights, String prefix, int hidden) {
         int width = weights.get(prefix + "gate_proj.weight").dim(0);
-        return new GatedMlp(Linear.loadWithBias(weights, prefix + "gate_proj", width, hidden),
-                Linear.loadWithBias(weights, prefix + "up_proj", width, hidden),
-                Linear.loadWithBias(weights, prefix + "down_proj", hidden, width));
+        return new GatedMlp(Linear.loadWithBias(kernels, weights, prefix + "gate_proj", width, hidden),
+                Linear.loadWithBias(kernels, weights, prefix + "up_proj", width, hidden),
+                Linear.loadWithBias(kernels, weights, prefix + "down_proj", hidden, width), kernels);
     }
 
     /** x is [t, hidden], out receives [t, hidden]. */
@@ -23,7 +23,7 @@ record GatedMlp(Linear gate, Linear up, Linear down) {
         float[] u = scratch.floats("mlp.up", t * width);
         gate.forward(x, t, g);
         up.forward(x, t, u);
-        Kernels.get().geluTanhMul(g, u, t * width);
+        kernels.geluTanhMul(g, u, t * width);
         down.forward(g, t, out);
     }
 }

@@ -1,5 +1,6 @@
 package dev.recall.models.griffin;
 
+import dev.recall.kernels.Kernels;
 import dev.recall.runtime.RecallException;
 import dev.recall.runtime.attention.AttentionLayer;
 import dev.recall.runtime.attention.AttentionPolicy;
@@ -31,19 +32,20 @@ final class LocalAttentionBlock implements TemporalBlock {
         this.attention = attention;
     }
 
-    static LocalAttentionBlock load(Weights weights, String prefix, int hidden, int heads, int headDim, Rope rope) {
+    static LocalAttentionBlock load(Kernels kernels, Weights weights, String prefix, int hidden, int heads, int headDim,
+                                    Rope rope) {
         // The KV head count is the one size only the tensors tell: k_proj rows = kv heads · head_dim.
         int kvRows = weights.get(prefix + "k_proj.weight").dim(0);
         if (kvRows % headDim != 0) {
             throw new RecallException("tensor " + prefix + "k_proj.weight has " + kvRows
                     + " rows, which are not whole heads of " + headDim + " dims");
         }
-        Linear q = Linear.load(weights, prefix + "q_proj", heads * headDim, hidden);
-        Linear k = Linear.load(weights, prefix + "k_proj", kvRows, hidden);
-        Linear v = Linear.load(weights, prefix + "v_proj", kvRows, hidden);
-        Linear o = Linear.loadWithBias(weights, prefix + "o_proj", hidden, heads * headDim);
+        Linear q = Linear.load(kernels, weights, prefix + "q_proj", heads * headDim, hidden);
+        Linear k = Linear.load(kernels, weights, prefix + "k_proj", kvRows, hidden);
+        Linear v = Linear.load(kernels, weights, prefix + "v_proj", kvRows, hidden);
+        Linear o = Linear.loadWithBias(kernels, weights, prefix + "o_proj", hidden, heads * headDim);
         int kvHeads = kvRows / headDim;
-        AttentionLayer attention = new AttentionLayer(heads, kvHeads, headDim, rope, (float) (1.0 / Math.sqrt(headDim)));
+        AttentionLayer attention = new AttentionLayer(heads, kvHeads, headDim, rope, (float) (1.0 / Math.sqrt(headDim)), kernels);
         return new LocalAttentionBlock(q, k, v, o, attention);
     }
 

@@ -1,7 +1,6 @@
 package dev.recall.models.griffin;
 
 import dev.recall.kernels.Kernels;
-import dev.recall.kernels.RgLru;
 import dev.recall.kernels.ScalarKernels;
 import dev.recall.runtime.RecallException;
 import dev.recall.runtime.io.Weights;
@@ -49,9 +48,12 @@ final class RecurrentBlock implements TemporalBlock {
     /** softplus(Λ) per channel: the recurrence's decay rate before the gate scales it. */
     private final float[] softplusParam;
     private final int width;
+    private final Kernels kernels;
 
     private RecurrentBlock(Linear linearX, Linear linearY, Linear linearOut, CausalConv1d conv,
-                           BlockDiagonalLinear inputGate, BlockDiagonalLinear recurrenceGate, float[] softplusParam) {
+                           BlockDiagonalLinear inputGate, BlockDiagonalLinear recurrenceGate, float[] softplusParam,
+                           Kernels kernels) {
+        this.kernels = kernels;
         this.linearX = linearX;
         this.linearY = linearY;
         this.linearOut = linearOut;
@@ -63,17 +65,17 @@ final class RecurrentBlock implements TemporalBlock {
     }
 
     /** Loads the tensors under {@code prefix} (e.g. {@code model.layers.0.temporal_block.}). */
-    static RecurrentBlock load(Weights weights, String prefix, int hidden) {
+    static RecurrentBlock load(Kernels kernels, Weights weights, String prefix, int hidden) {
         int width = weights.get(prefix + "linear_x.weight").dim(0); // the LRU width: only the tensors tell
-        Linear linearX = Linear.loadWithBias(weights, prefix + "linear_x", width, hidden);
-        Linear linearY = Linear.loadWithBias(weights, prefix + "linear_y", width, hidden);
-        Linear linearOut = Linear.loadWithBias(weights, prefix + "linear_out", hidden, width);
-        CausalConv1d conv = CausalConv1d.load(weights.get(prefix + "conv_1d.weight"), weights.get(prefix + "conv_1d.bias"));
+        Linear linearX = Linear.loadWithBias(kernels, weights, prefix + "linear_x", width, hidden);
+        Linear linearY = Linear.loadWithBias(kernels, weights, prefix + "linear_y", width, hidden);
+        Linear linearOut = Linear.loadWithBias(kernels, weights, prefix + "linear_out", hidden, width);
+        CausalConv1d conv = CausalConv1d.load(weights.get(prefix + "conv_1d.weight"), weights.get(prefix + "conv_1d.bias"), kernels);
         String lru = prefix + "rg_lru.";
         BlockDiagonalLinear inputGate = BlockDiagonalLinear.load(
-                weights.get(lru + "input_gate_weight"), weights.get(lru + "input_gate_bias"), width);
+                weights.get(lru + "input_gate_weight"), weights.get(lru + "input_gate_bias"), width, kernels);
         BlockDiagonalLinear recurrenceGate = BlockDiagonalLinear.load(
-                weights.get(lru + "recurrent_gate_weight"), weights.get(lru + "recurrent_gate_bias"), width);
+                weights.get(lru + "recurrent_gate_weight"), weights.get(lru + "recurrent_gate_bias"), width, kernels);
         float[] softplusParam = weights.get(lru + "recurrent_param").expectShape(width).toFloats();
         for (int c = 0; c < width; c++) {
             softplusParam[c] = ScalarKernels.softplus(softplusParam[c]);
@@ -81,7 +83,7 @@ final class RecurrentBlock implements TemporalBlock {
         if (conv.width() != width || inputGate.width() != width || recurrenceGate.width() != width) {
             throw new RecallException(prefix + "conv_1d / rg_lru gate widths do not match the LRU width " + width);
         }
-        return new RecurrentBlock(linearX, linearY, linearOut, conv, inputGate, recurrenceGate, softplusParam);
+        return new RecurrentBlock(linearX, linearY, linearOut, conv, inputGate, recurrenceGate, softplusParam, kernels);
     }
 
     Memory newMemory() {
@@ -99,7 +101,7 @@ final class RecurrentBlock implements TemporalBlock {
         // (memory.h) is carried between batches; h here is only its per-token copy, so scratch.
         float[] y = scratch.floats("recurrent.y", n);
         linearY.forward(u, t, y);
-        Kernels.get().geluTanh(y, 0, n);
+        kernels.geluTanh(y, 0, n);
 
         float[] projected = scratch.floats("recurrent.projected", n);
         linearX.forward(u, t, projected);
@@ -111,7 +113,7 @@ final class RecurrentBlock implements TemporalBlock {
         inputGate.forward(x, t, inputGatePre, scratch);
         recurrenceGate.forward(x, t, recurrenceGatePre, scratch);
         float[] h = scratch.floats("recurrent.h", n);
-        RgLru.get().scan(x, inputGatePre, recurrenceGatePre, softplusParam, memory.h, width, t, startsSequence, h);
+        kernels.rgLru().scan(x, inputGatePre, recurrenceGatePre, softplusParam, memory.h, width, t, startsSequence, h);
 
         for (int i = 0; i < n; i++) {
             h[i] *= y[i];

@@ -1,5 +1,6 @@
 package dev.recall.models.griffin;
 
+import dev.recall.kernels.ElementType;
 import dev.recall.kernels.Kernels;
 import dev.recall.kernels.WeightMatrix;
 import dev.recall.runtime.RecallException;
@@ -53,13 +54,16 @@ public final class RecurrentGemmaModel implements LanguageModel {
     /** Attention cache arrays of closed states, for the next ones. */
     private final KvArrayPool cacheArrays = new KvArrayPool();
     private final int attentionWindow;
+    private final Kernels kernels;
 
     private RecurrentGemmaModel(Weights weights, ModelInfo info, WeightMatrix embedding, ResidualBlock[] layers,
-                                GemmaRmsNorm finalNorm, WeightMatrix head, float logitSoftCap, int attentionWindow) {
+                                GemmaRmsNorm finalNorm, WeightMatrix head, float logitSoftCap, int attentionWindow,
+                                Kernels kernels) {
         this.weights = weights;
+        this.kernels = kernels;
         this.info = info;
         this.embedding = embedding;
-        this.embeddingScale = WeightMatrix.roundToBf16((float) Math.sqrt(embedding.cols()));
+        this.embeddingScale = ElementType.roundToBf16((float) Math.sqrt(embedding.cols()));
         this.layers = layers;
         this.finalNorm = finalNorm;
         this.head = head;
@@ -71,6 +75,7 @@ public final class RecurrentGemmaModel implements LanguageModel {
     public static RecurrentGemmaModel load(Checkpoint checkpoint) {
         ModelConfig config = checkpoint.config();
         Weights weights = checkpoint.weights();
+        Kernels kernels = checkpoint.kernels();
         String activation = config.string("hidden_activation", "gelu_pytorch_tanh");
         if (!activation.equals("gelu_pytorch_tanh") && !activation.equals("gelu_tanh")) {
             throw new RecallException(config.source() + ": hidden_activation '" + activation
@@ -85,7 +90,7 @@ public final class RecurrentGemmaModel implements LanguageModel {
         int heads = config.positiveInteger("num_attention_heads");
         int headDim = config.has("head_dim") ? config.positiveInteger("head_dim") : hidden / heads;
         int window = config.positiveInteger("attention_window_size");
-        Rope rope = new Rope(RopeConfig.from(config), headDim);
+        Rope rope = new Rope(RopeConfig.from(config), headDim, kernels);
         List<String> blockTypes = config.stringList("block_types").orElse(DEFAULT_BLOCK_TYPES);
         if (blockTypes.isEmpty()) {
             throw new RecallException(config.source() + ": block_types is empty; it lists the temporal block of each layer in turn");
@@ -106,19 +111,19 @@ public final class RecurrentGemmaModel implements LanguageModel {
             String temporalPrefix = p + "temporal_block.";
             String expected = blockTypes.get(i % blockTypes.size());
             TemporalBlock temporal = switch (expected) {
-                case "recurrent" -> RecurrentBlock.load(weights, temporalPrefix, hidden);
+                case "recurrent" -> RecurrentBlock.load(kernels, weights, temporalPrefix, hidden);
                 case "attention" -> {
                     attentionLayers++;
-                    yield LocalAttentionBlock.load(weights, temporalPrefix, hidden, heads, headDim, rope);
+                    yield LocalAttentionBlock.load(kernels, weights, temporalPrefix, hidden, heads, headDim, rope);
                 }
                 default -> throw new RecallException(config.source() + ": block type '" + expected
                         + "' is not supported (supported: recurrent, attention)");
             };
-            GatedMlp mlp = GatedMlp.load(weights, p + "mlp_block.", hidden);
-            layers[i] = new ResidualBlock(norm(weights, p + "temporal_pre_norm.weight", hidden, eps), temporal,
-                    norm(weights, p + "channel_pre_norm.weight", hidden, eps), mlp);
+            GatedMlp mlp = GatedMlp.load(kernels, weights, p + "mlp_block.", hidden);
+            layers[i] = new ResidualBlock(norm(weights, p + "temporal_pre_norm.weight", hidden, eps, kernels), temporal,
+                    norm(weights, p + "channel_pre_norm.weight", hidden, eps, kernels), mlp, kernels);
         }
-        GemmaRmsNorm finalNorm = norm(weights, PREFIX + "final_norm.weight", hidden, eps);
+        GemmaRmsNorm finalNorm = norm(weights, PREFIX + "final_norm.weight", hidden, eps, kernels);
 
         // tie_word_embeddings defaults to true for RecurrentGemma.
         WeightMatrix head = checkpoint.headTiedToEmbeddings(true)
@@ -131,18 +136,18 @@ public final class RecurrentGemmaModel implements LanguageModel {
         // the model was trained at (the zoo model: window 128, trained at 256), so it is not used.
         int trainingLength = config.integer("max_position_embeddings", 0);
         ModelInfo info = new ModelInfo(FAMILY, config.architecture(), head.rows(), hidden, layerCount,
-                trainingLength, attentionLayers, attentionLayers, embedding.dtype().name(), weights.parameterCount(),
+                trainingLength, attentionLayers, attentionLayers, embedding.type().name(), weights.parameterCount(),
                 weights.totalBytes(), ModelInfo.lookupOnlyBytes(embedding, head), checkpoint.bosTokenId(),
                 checkpoint.eosTokenIds());
-        return new RecurrentGemmaModel(weights, info, embedding, layers, finalNorm, head, softCap, window);
+        return new RecurrentGemmaModel(weights, info, embedding, layers, finalNorm, head, softCap, window, kernels);
     }
 
     private static String layerPrefix(int layer) {
         return PREFIX + "layers." + layer + ".";
     }
 
-    private static GemmaRmsNorm norm(Weights weights, String name, int hidden, float eps) {
-        return new GemmaRmsNorm(weights.get(name).expectShape(hidden).toFloats(), eps);
+    private static GemmaRmsNorm norm(Weights weights, String name, int hidden, float eps, Kernels kernels) {
+        return new GemmaRmsNorm(weights.get(name).expectShape(hidden).toFloats(), eps, kernels);
     }
 
     @Override
@@ -208,7 +213,7 @@ public final class RecurrentGemmaModel implements LanguageModel {
             finalNorm.forwardRows(x, first, rows, normed);
             // Returned to the caller, so not a scratch buffer.
             logits = new float[rows * head.rows()];
-            Kernels.get().matmul(head, normed, rows, logits);
+            kernels.matmul(head, normed, rows, logits);
         }
         for (int i = 0; i < logits.length; i++) {
             logits[i] = (float) Math.tanh(logits[i] / logitSoftCap) * logitSoftCap;
@@ -222,7 +227,7 @@ public final class RecurrentGemmaModel implements LanguageModel {
         for (int i = from; i < to; i++) {
             int off = (i - from) * hidden;
             embedding.row(tokens[i], x, off);
-            Kernels.get().scale(x, off, hidden, embeddingScale);
+            kernels.scale(x, off, hidden, embeddingScale);
         }
     }
 

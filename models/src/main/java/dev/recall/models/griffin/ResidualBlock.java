@@ -7,7 +7,8 @@ import dev.recall.runtime.model.Scratch;
  * One Griffin layer: {@code r = x + temporal(norm_t(x))}, then {@code x = r + mlp(norm_c(r))}.
  * The residual stream x is updated in place.
  */
-record ResidualBlock(GemmaRmsNorm temporalNorm, TemporalBlock temporal, GemmaRmsNorm channelNorm, GatedMlp mlp) {
+record ResidualBlock(GemmaRmsNorm temporalNorm, TemporalBlock temporal, GemmaRmsNorm channelNorm, GatedMlp mlp,
+                     Kernels kernels) {
 
     /**
      * x is the residual stream [t, hidden]; layer is this block's index in the state. normed and
@@ -16,7 +17,7 @@ record ResidualBlock(GemmaRmsNorm temporalNorm, TemporalBlock temporal, GemmaRms
      */
     void forward(RecurrentGemmaState state, int layer, float[] x, int t, Scratch scratch) {
         int n = t * temporalNorm.weight().length;
-        Kernels k = Kernels.get();
+        Kernels k = kernels;
         float[] normed = scratch.floats("residual.normed", n);
         float[] update = scratch.floats("residual.update", n);
 

@@ -34,22 +34,23 @@ public final class LlamaModel implements LanguageModel {
     private final LlamaWeights weights;
     private final AttentionLayer attention;
     private final ModelInfo info;
-    private final Kernels k = Kernels.get();
+    private final Kernels k;
     private final Scratch.Pool scratches = new Scratch.Pool();
     /** Cache arrays of closed states, for the next ones. */
     private final KvArrayPool cacheArrays = new KvArrayPool();
 
     private LlamaModel(Checkpoint checkpoint, LlamaConfig config, LlamaWeights weights) {
         this.checkpoint = checkpoint;
+        this.k = checkpoint.kernels();
         this.config = config;
         this.weights = weights;
         // The attention arithmetic is the same in every layer; only the caches differ.
         this.attention = new AttentionLayer(config.heads(), config.kvHeads(), config.headDim(),
-                new Rope(config.rope(), config.headDim()), (float) (1.0 / Math.sqrt(config.headDim())));
+                new Rope(config.rope(), config.headDim(), k), (float) (1.0 / Math.sqrt(config.headDim())), k);
         var w = checkpoint.weights();
         this.info = new ModelInfo("llama", config.architecture(), weights.head().rows(), config.hiddenSize(),
                 config.layers(), config.trainingLength(), config.layers(), config.windowedLayers(),
-                weights.layers().getFirst().q().weight().dtype().name(), w.parameterCount(), w.totalBytes(),
+                weights.layers().getFirst().q().weight().type().name(), w.parameterCount(), w.totalBytes(),
                 ModelInfo.lookupOnlyBytes(weights.embedding(), weights.head()), checkpoint.bosTokenId(), checkpoint.eosTokenIds());
     }
 

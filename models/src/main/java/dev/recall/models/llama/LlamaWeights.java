@@ -1,5 +1,6 @@
 package dev.recall.models.llama;
 
+import dev.recall.kernels.Kernels;
 import dev.recall.kernels.WeightMatrix;
 import dev.recall.runtime.RecallException;
 import dev.recall.runtime.config.ModelConfig;
@@ -27,6 +28,7 @@ record LlamaWeights(WeightMatrix embedding, List<Layer> layers, float[] finalNor
 
     static LlamaWeights load(Checkpoint checkpoint, LlamaConfig c) {
         Weights w = checkpoint.weights();
+        Kernels k = checkpoint.kernels();
         ModelConfig config = checkpoint.config();
         int d = c.hiddenSize();
         int qDim = c.heads() * c.headDim();
@@ -39,14 +41,14 @@ record LlamaWeights(WeightMatrix embedding, List<Layer> layers, float[] finalNor
             String p = PREFIX + "layers." + i + ".";
             Layer layer = new Layer(
                     w.get(p + "input_layernorm.weight").expectShape(d).toFloats(),
-                    Linear.load(w, p + "self_attn.q_proj", qDim, d),
-                    Linear.load(w, p + "self_attn.k_proj", kvDim, d),
-                    Linear.load(w, p + "self_attn.v_proj", kvDim, d),
-                    Linear.load(w, p + "self_attn.o_proj", d, qDim),
+                    Linear.load(k, w, p + "self_attn.q_proj", qDim, d),
+                    Linear.load(k, w, p + "self_attn.k_proj", kvDim, d),
+                    Linear.load(k, w, p + "self_attn.v_proj", kvDim, d),
+                    Linear.load(k, w, p + "self_attn.o_proj", d, qDim),
                     w.get(p + "post_attention_layernorm.weight").expectShape(d).toFloats(),
-                    Linear.load(w, p + "mlp.gate_proj", ff, d),
-                    Linear.load(w, p + "mlp.up_proj", ff, d),
-                    Linear.load(w, p + "mlp.down_proj", d, ff));
+                    Linear.load(k, w, p + "mlp.gate_proj", ff, d),
+                    Linear.load(k, w, p + "mlp.up_proj", ff, d),
+                    Linear.load(k, w, p + "mlp.down_proj", d, ff));
             if (config.bool("attention_bias", false) && !(layer.q.hasBias() && layer.k.hasBias() && layer.v.hasBias())) {
                 throw new RecallException(config.source() + " sets attention_bias but layer " + i
                         + " has no q/k/v_proj.bias tensors");

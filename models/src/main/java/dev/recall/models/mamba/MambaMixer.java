@@ -41,8 +41,11 @@ final class MambaMixer {
     /** FalconMamba's one difference: dt_r, B and C are RMS-normalised (no weight) with this eps. */
     private final boolean normaliseSsmInputs;
     private final float ssmInputNormEps;
+    private final Kernels kernels;
 
-    MambaMixer(Weights weights, int layer, MambaDimensions dims, boolean normaliseSsmInputs, float ssmInputNormEps) {
+    MambaMixer(Weights weights, int layer, MambaDimensions dims, boolean normaliseSsmInputs, float ssmInputNormEps,
+               Kernels kernels) {
+        this.kernels = kernels;
         String p = MambaDimensions.layerPrefix(layer) + "mixer.";
         hidden = dims.hidden();
         inner = dims.inner();
@@ -57,7 +60,7 @@ final class MambaMixer {
         inProjBias = optionalVector(weights, p + "in_proj.bias", 2L * inner);
 
         conv = CausalConv1d.load(weights.get(p + "conv1d.weight").expectShape(inner, 1, dims.convWidth()),
-                weights.has(p + "conv1d.bias") ? weights.get(p + "conv1d.bias") : null);
+                weights.has(p + "conv1d.bias") ? weights.get(p + "conv1d.bias") : null, kernels);
 
         xProj = weights.get(p + "x_proj.weight").expectShape(rank + 2L * states, inner).matrix();
 
@@ -84,8 +87,6 @@ final class MambaMixer {
      * output and every intermediate are buffers of {@code scratch}, valid until the next call.
      */
     float[] forward(float[] u, int t, float[] convState, float[] ssmState, Scratch scratch) {
-        Kernels kernels = Kernels.get();
-
         float[] x = scratch.floats("mixer.x", t * inner);
         float[] gate = scratch.floats("mixer.gate", t * inner);
         kernels.matmul(inProjX, u, t, x);
@@ -118,7 +119,7 @@ final class MambaMixer {
             normaliseRows(c, t, states);
         }
 
-        SelectiveScan scan = SelectiveScan.forTokens(t, inner);
+        SelectiveScan scan = kernels.selectiveScan(t, inner);
         float[] step = scratch.floats("mixer.step", t * inner);
         kernels.matmul(dtProj, stepLowRank, t, step);
         scan.softplusSteps(step, dtBias, t, inner);
@@ -137,7 +138,7 @@ final class MambaMixer {
 
     private void normaliseRows(float[] m, int t, int width) {
         for (int i = 0; i < t; i++) {
-            Kernels.get().rmsNorm(m, i * width, null, 0f, ssmInputNormEps, m, i * width, width);
+            kernels.rmsNorm(m, i * width, null, 0f, ssmInputNormEps, m, i * width, width);
         }
     }
 

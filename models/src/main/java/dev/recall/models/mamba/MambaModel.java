@@ -38,9 +38,11 @@ public final class MambaModel implements LanguageModel {
     private final float[] finalNorm;
     private final WeightMatrix head;
     private final float normEps;
+    private final Kernels kernels;
     private final Scratch.Pool scratches = new Scratch.Pool();
 
     private MambaModel(Checkpoint checkpoint, boolean falcon) {
+        this.kernels = checkpoint.kernels();
         ModelConfig config = checkpoint.config();
         this.weights = checkpoint.weights();
         this.dims = MambaDimensions.read(weights, config);
@@ -53,7 +55,7 @@ public final class MambaModel implements LanguageModel {
         this.mixers = new MambaMixer[dims.layers()];
         for (int l = 0; l < dims.layers(); l++) {
             blockNorms[l] = weights.get(MambaDimensions.layerPrefix(l) + "norm.weight").expectShape(dims.hidden()).toFloats();
-            mixers[l] = new MambaMixer(weights, l, dims, falcon, mixerEps);
+            mixers[l] = new MambaMixer(weights, l, dims, falcon, mixerEps, kernels);
         }
         this.finalNorm = weights.get(MambaDimensions.PREFIX + "norm_f.weight").expectShape(dims.hidden()).toFloats();
         // tie_word_embeddings defaults to true for Mamba.
@@ -103,12 +105,12 @@ public final class MambaModel implements LanguageModel {
                     int rows = p1 - p0;
                     normaliseRows(hidden, rows, finalNorm);
                     float[] pieceLogits = scratch.floats("logits", rows * vocab);
-                    Kernels.get().matmul(head, hidden, rows, pieceLogits);
+                    kernels.matmul(head, hidden, rows, pieceLogits);
                     System.arraycopy(pieceLogits, 0, logits, (p0 - from) * vocab, pieceLogits.length);
                 } else if (p1 == to) {
                     int last = (p1 - p0 - 1) * dims.hidden();
-                    Kernels.get().rmsNorm(hidden, last, finalNorm, 0f, normEps, hidden, last, dims.hidden());
-                    Kernels.get().matvec(head, hidden, last, logits, 0);
+                    kernels.rmsNorm(hidden, last, finalNorm, 0f, normEps, hidden, last, dims.hidden());
+                    kernels.matvec(head, hidden, last, logits, 0);
                 }
             }
         }
@@ -131,7 +133,7 @@ public final class MambaModel implements LanguageModel {
             System.arraycopy(hidden, 0, normed, 0, normed.length);
             normaliseRows(normed, t, blockNorms[l]);
             float[] mixed = mixers[l].forward(normed, t, s.conv[l], s.ssm[l], scratch);
-            Kernels.get().add(mixed, 0, hidden, 0, t * d);
+            kernels.add(mixed, 0, hidden, 0, t * d);
         }
         s.advance(t);
         return hidden;
@@ -140,7 +142,7 @@ public final class MambaModel implements LanguageModel {
     private void normaliseRows(float[] x, int rows, float[] weight) {
         int d = dims.hidden();
         for (int i = 0; i < rows; i++) {
-            Kernels.get().rmsNorm(x, i * d, weight, 0f, normEps, x, i * d, d);
+            kernels.rmsNorm(x, i * d, weight, 0f, normEps, x, i * d, d);
         }
     }
 

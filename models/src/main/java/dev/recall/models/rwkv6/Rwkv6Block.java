@@ -15,15 +15,18 @@ final class Rwkv6Block {
     private final LayerNorm ln2;
     private final Rwkv6TimeMix timeMix;
     private final Rwkv6ChannelMix channelMix;
+    private final Kernels kernels;
 
-    Rwkv6Block(Rwkv6Tensors tensors, int index, int channels, int heads, int headSize, float layerNormEps, float groupNormEps) {
+    Rwkv6Block(Rwkv6Tensors tensors, int index, int channels, int heads, int headSize, float layerNormEps, float groupNormEps,
+               Kernels kernels) {
+        this.kernels = kernels;
         this.index = index;
         String prefix = "rwkv.blocks." + index + ".";
         preLn = index == 0 ? layerNorm(tensors, prefix + "pre_ln", channels, layerNormEps) : null;
         ln1 = layerNorm(tensors, prefix + "ln1", channels, layerNormEps);
         ln2 = layerNorm(tensors, prefix + "ln2", channels, layerNormEps);
-        timeMix = new Rwkv6TimeMix(tensors, prefix + "attention.", channels, heads, headSize, groupNormEps);
-        channelMix = new Rwkv6ChannelMix(tensors, prefix + "feed_forward.", channels);
+        timeMix = new Rwkv6TimeMix(tensors, prefix + "attention.", channels, heads, headSize, groupNormEps, kernels);
+        channelMix = new Rwkv6ChannelMix(tensors, prefix + "feed_forward.", channels, kernels);
     }
 
     static LayerNorm layerNorm(Rwkv6Tensors tensors, String name, int channels, float eps) {
@@ -35,7 +38,6 @@ final class Rwkv6Block {
      * working arrays come from scratch, shared with the other blocks of the same forward call.
      */
     void forward(float[] x, int t, Rwkv6State state, Scratch scratch) {
-        Kernels kernels = Kernels.get();
         if (preLn != null) {
             preLn.applyInPlace(x, t);
         }

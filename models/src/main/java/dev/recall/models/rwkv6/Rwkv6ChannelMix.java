@@ -18,7 +18,10 @@ final class Rwkv6ChannelMix {
     private final WeightMatrix value;
     private final WeightMatrix receptance;
 
-    Rwkv6ChannelMix(Rwkv6Tensors tensors, String prefix, int channels) {
+    private final Kernels kernels;
+
+    Rwkv6ChannelMix(Rwkv6Tensors tensors, String prefix, int channels, Kernels kernels) {
+        this.kernels = kernels;
         this.channels = channels;
         maaK = tensors.vector(prefix + "time_maa_k", channels);
         maaR = tensors.vector(prefix + "time_maa_r", channels);
@@ -34,7 +37,6 @@ final class Rwkv6ChannelMix {
      * residual stream before the next layer's channel mixing reuses it.
      */
     float[] forward(float[] x, int t, float[] shift, Scratch scratch) {
-        Kernels kernels = Kernels.get();
         float[] dx = scratch.floats("channelMix.dx", t * channels);
         TokenShift.differences(x, t, channels, shift, dx);
 

@@ -42,11 +42,13 @@ public final class Rwkv6Model implements LanguageModel {
     private final Rwkv6Block[] blocks;
     private final LayerNorm lnOut;
     private final WeightMatrix head;
+    private final Kernels kernels;
     private final Scratch.Pool scratches = new Scratch.Pool();
 
     private Rwkv6Model(Checkpoint checkpoint, ModelInfo info, int heads, int headSize, WeightMatrix embeddings,
                        Rwkv6Block[] blocks, LayerNorm lnOut, WeightMatrix head) {
         this.checkpoint = checkpoint;
+        this.kernels = checkpoint.kernels();
         this.info = info;
         this.channels = info.hiddenSize();
         this.heads = heads;
@@ -82,13 +84,13 @@ public final class Rwkv6Model implements LanguageModel {
 
         Rwkv6Block[] blocks = new Rwkv6Block[layers];
         for (int i = 0; i < layers; i++) {
-            blocks[i] = new Rwkv6Block(tensors, i, channels, heads, headSize, layerNormEps, groupNormEps);
+            blocks[i] = new Rwkv6Block(tensors, i, channels, heads, headSize, layerNormEps, groupNormEps, checkpoint.kernels());
         }
         LayerNorm lnOut = Rwkv6Block.layerNorm(tensors, "rwkv.ln_out", channels, layerNormEps);
         WeightMatrix head = tensors.matrix("head.weight", vocab, channels);
 
         ModelInfo info = new ModelInfo(FAMILY, config.architecture(), vocab, channels, layers,
-                config.integer("max_position_embeddings", 0), 0, 0, head.dtype().name(),
+                config.integer("max_position_embeddings", 0), 0, 0, head.type().name(),
                 checkpoint.weights().parameterCount(), checkpoint.weights().totalBytes(),
                 ModelInfo.lookupOnlyBytes(embeddings, head), checkpoint.bosTokenId(), checkpoint.eosTokenIds());
         return new Rwkv6Model(checkpoint, info, heads, headSize, embeddings, blocks, lnOut, head);
@@ -145,7 +147,7 @@ public final class Rwkv6Model implements LanguageModel {
     private float[] logits(float[] x, int t) {
         lnOut.applyInPlace(x, t);
         float[] logits = new float[t * head.rows()];
-        Kernels.get().matmul(head, x, t, logits);
+        kernels.matmul(head, x, t, logits);
         return logits;
     }
 

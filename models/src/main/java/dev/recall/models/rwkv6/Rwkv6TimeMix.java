@@ -49,8 +49,11 @@ final class Rwkv6TimeMix {
     private final WeightMatrix gate;
     private final WeightMatrix output;
     private final LayerNorm lnX;
+    private final Kernels kernels;
 
-    Rwkv6TimeMix(Rwkv6Tensors tensors, String prefix, int channels, int heads, int headSize, float groupNormEps) {
+    Rwkv6TimeMix(Rwkv6Tensors tensors, String prefix, int channels, int heads, int headSize, float groupNormEps,
+                 Kernels kernels) {
+        this.kernels = kernels;
         this.channels = channels;
         this.heads = heads;
         this.headSize = headSize;
@@ -83,7 +86,6 @@ final class Rwkv6TimeMix {
      * to the residual stream before the next layer's time mixing reuses it.
      */
     float[] forward(float[] x, int t, float[] shift, float[] wkvState, Scratch scratch) {
-        Kernels kernels = Kernels.get();
         int attention = heads * headSize;
         float[] dx = scratch.floats("timeMix.dx", t * channels);
         TokenShift.differences(x, t, channels, shift, dx);
@@ -118,7 +120,7 @@ final class Rwkv6TimeMix {
 
         // Every head's scan writes all of its channels of y, so stale contents do no harm.
         float[] y = scratch.floats("timeMix.y", t * attention);
-        Wkv6 wkv = Wkv6.get();
+        Wkv6 wkv = kernels.wkv6();
         int grain = Math.max(1, MIN_STATE_UPDATES_PER_TASK / (t * headSize * headSize));
         Parallel.forRange(heads, grain, (from, to) -> {
             for (int h = from; h < to; h++) {
@@ -135,9 +137,9 @@ final class Rwkv6TimeMix {
     }
 
     /** Y = X·Wᵀ for the t rows of x, into the scratch buffer called name ({@code [t, w.rows]}). */
-    private static float[] matmul(WeightMatrix w, float[] x, int t, Scratch scratch, String name) {
+    private float[] matmul(WeightMatrix w, float[] x, int t, Scratch scratch, String name) {
         float[] y = scratch.floats(name, t * w.rows());
-        Kernels.get().matmul(w, x, t, y);
+        kernels.matmul(w, x, t, y);
         return y;
     }
 

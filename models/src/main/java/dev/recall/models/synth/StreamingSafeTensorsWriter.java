@@ -2,9 +2,9 @@ package dev.recall.models.synth;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.recall.kernels.DType;
-import dev.recall.kernels.WeightMatrix;
+import dev.recall.kernels.ElementType;
 import dev.recall.runtime.RecallException;
+import dev.recall.runtime.io.DType;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -123,7 +123,7 @@ public final class StreamingSafeTensorsWriter implements AutoCloseable {
 
     /** The upper half of the value rounded to bf16 (the runtime's own rounding). */
     private static short bf16Bits(float v) {
-        return (short) (Float.floatToRawIntBits(WeightMatrix.roundToBf16(v)) >>> 16);
+        return (short) (Float.floatToRawIntBits(ElementType.roundToBf16(v)) >>> 16);
     }
 
     private static byte[] header(List<Entry> entries) {

@@ -2,8 +2,8 @@ package dev.recall.models.synth;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.recall.kernels.DType;
 import dev.recall.runtime.RecallException;
+import dev.recall.runtime.io.DType;
 
 import java.io.IOException;
 import java.nio.file.Files;

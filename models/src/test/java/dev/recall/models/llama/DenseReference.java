@@ -1,6 +1,6 @@
 package dev.recall.models.llama;
 
-import dev.recall.kernels.WeightMatrix;
+import dev.recall.kernels.ElementType;
 import dev.recall.runtime.config.ModelConfig;
 import dev.recall.runtime.io.Tensor;
 import dev.recall.runtime.io.Weights;
@@ -45,7 +45,7 @@ final class DenseReference {
             double[] inv = new double[hd / 2];
             for (int i = 0; i < hd / 2; i++) {
                 float f = (float) (1.0 / Math.pow(theta, 2.0 * i / hd));
-                inv[i] = bf16Frequencies ? WeightMatrix.roundToBf16(f) : f;
+                inv[i] = bf16Frequencies ? ElementType.roundToBf16(f) : f;
             }
 
             for (int l = 0; l < layers; l++) {

@@ -1,7 +1,7 @@
 package dev.recall.models.synth;
 
-import dev.recall.kernels.DType;
-import dev.recall.kernels.WeightMatrix;
+import dev.recall.kernels.ElementType;
+import dev.recall.runtime.io.DType;
 import dev.recall.runtime.io.SafeTensorsFile;
 import dev.recall.runtime.io.Tensor;
 import org.junit.jupiter.api.Test;
@@ -41,7 +41,7 @@ class StreamingSafeTensorsWriterTest {
             float[] expected = new float[big];
             fill(0, expected, big, 1e-3f);
             for (int i = 0; i < big; i++) {
-                assertEquals(WeightMatrix.roundToBf16(expected[i]), values[i], "big[" + i + "]");
+                assertEquals(ElementType.roundToBf16(expected[i]), values[i], "big[" + i + "]");
             }
             assertEquals(-7.25f, f.tensors().get("c").toFloats()[0]);
         }

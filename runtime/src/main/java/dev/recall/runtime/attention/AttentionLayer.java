@@ -1,5 +1,6 @@
 package dev.recall.runtime.attention;
 
+import dev.recall.kernels.Kernels;
 import dev.recall.kernels.LambdaAttention;
 import dev.recall.kernels.Parallel;
 
@@ -36,9 +37,9 @@ public final class AttentionLayer {
     private final int headDim;
     private final Rope rope;
     private final float scale;
-    private final LambdaAttention attention = LambdaAttention.get();
+    private final LambdaAttention attention;
 
-    public AttentionLayer(int nHeads, int nKvHeads, int headDim, Rope rope, float scale) {
+    public AttentionLayer(int nHeads, int nKvHeads, int headDim, Rope rope, float scale, Kernels kernels) {
         if (nHeads % nKvHeads != 0) {
             throw new IllegalArgumentException(nHeads + " query heads cannot share " + nKvHeads + " KV heads evenly");
         }
@@ -47,6 +48,7 @@ public final class AttentionLayer {
         this.headDim = headDim;
         this.rope = rope;
         this.scale = scale;
+        this.attention = kernels.attention();
     }
 
     public int kvDim() {

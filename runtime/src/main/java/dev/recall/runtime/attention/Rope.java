@@ -14,9 +14,10 @@ public final class Rope {
     private final int rotaryDim;
     private final float[] invFreq;
     private final float positionScale;
-    private final Kernels kernels = Kernels.get();
+    private final Kernels kernels;
 
-    public Rope(RopeConfig cfg, int headDim) {
+    public Rope(RopeConfig cfg, int headDim, Kernels kernels) {
+        this.kernels = kernels;
         this.headDim = headDim;
         int rot = (int) (headDim * cfg.partialRotaryFactor());
         this.rotaryDim = rot - (rot % 2);

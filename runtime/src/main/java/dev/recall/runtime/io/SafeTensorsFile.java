@@ -3,7 +3,6 @@ package dev.recall.runtime.io;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.recall.kernels.DType;
 import dev.recall.runtime.RecallException;
 
 import java.io.IOException;

@@ -2,7 +2,6 @@ package dev.recall.runtime.io;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.recall.kernels.DType;
 import dev.recall.runtime.RecallException;
 
 import java.io.IOException;
@@ -39,7 +38,7 @@ public final class SafeTensorsWriter {
     public SafeTensorsWriter bf16(String name, float[] values, long... shape) {
         ByteBuffer b = ByteBuffer.allocate(values.length * 2).order(ByteOrder.LITTLE_ENDIAN);
         for (float v : values) {
-            b.putShort((short) (Float.floatToRawIntBits(dev.recall.kernels.WeightMatrix.roundToBf16(v)) >>> 16));
+            b.putShort((short) (Float.floatToRawIntBits(dev.recall.kernels.ElementType.roundToBf16(v)) >>> 16));
         }
         return add(name, DType.BF16, shape, b.array(), values.length);
     }

@@ -1,7 +1,7 @@
 package dev.recall.runtime.io;
 
-import dev.recall.kernels.DType;
 import dev.recall.kernels.WeightMatrix;
+import dev.recall.kernels.WeightType;
 import dev.recall.runtime.RecallException;
 
 import java.lang.foreign.MemorySegment;
@@ -53,11 +53,8 @@ public record Tensor(String name, DType dtype, long[] shape, MemorySegment data)
         if (n > Integer.MAX_VALUE) {
             throw new RecallException("tensor " + name + " is too large to copy to the heap");
         }
-        WeightMatrix flat = new WeightMatrix(data, dtype, 1, (int) n);
         float[] out = new float[(int) n];
-        for (int i = 0; i < n; i++) {
-            out[i] = flat.getFlat(i);
-        }
+        new WeightMatrix(data, dtype.weightType(), 1, (int) n).row(0, out, 0);
         return out;
     }
 
@@ -74,14 +71,19 @@ public record Tensor(String name, DType dtype, long[] shape, MemorySegment data)
      * (so a conv weight [C, 1, K] reads as [C, K]).
      */
     public WeightMatrix matrix() {
-        if (dtype == DType.I32) {
-            throw new RecallException("tensor " + name + " is I32, expected a floating-point weight");
-        }
         if (shape.length == 0) {
             throw new RecallException("tensor " + name + " is a scalar, expected a matrix");
         }
         long cols = numel() / Math.max(1, shape[0]);
-        return new WeightMatrix(data, dtype, dim(0), Math.toIntExact(cols));
+        return new WeightMatrix(data, weightType(), dim(0), Math.toIntExact(cols));
+    }
+
+    /** The weight type of a floating-point tensor; an I32 tensor is refused by name. */
+    public WeightType weightType() {
+        if (dtype.weightType() == null) {
+            throw new RecallException("tensor " + name + " is " + dtype + ", expected a floating-point weight");
+        }
+        return dtype.weightType();
     }
 
     /** Checks the shape, failing with a message that names the tensor. */

@@ -111,6 +111,11 @@ public final class Weights implements AutoCloseable {
         return tensors.keySet();
     }
 
+    /** Every tensor, in file order, without marking any as used. */
+    public java.util.Collection<Tensor> all() {
+        return java.util.Collections.unmodifiableCollection(tensors.values());
+    }
+
     /** Names that were present but never requested by the loader (reported, not fatal). */
     public Set<String> unused() {
         Set<String> s = new TreeSet<>(tensors.keySet());

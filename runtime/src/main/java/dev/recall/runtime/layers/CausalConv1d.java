@@ -20,8 +20,10 @@ public final class CausalConv1d {
     private final float[] bias;
     private final int width;
     private final int kernelSize;
+    private final Kernels kernels;
 
-    private CausalConv1d(float[] taps, float[] bias, int width, int kernelSize) {
+    private CausalConv1d(float[] taps, float[] bias, int width, int kernelSize, Kernels kernels) {
+        this.kernels = kernels;
         this.taps = taps;
         this.bias = bias;
         this.width = width;
@@ -29,7 +31,7 @@ public final class CausalConv1d {
     }
 
     /** weight {@code [C, 1, K]}, bias {@code [C]} or null for none. */
-    public static CausalConv1d load(Tensor weight, Tensor bias) {
+    public static CausalConv1d load(Tensor weight, Tensor bias, Kernels kernels) {
         if (weight.rank() != 3 || weight.dim(1) != 1 || weight.dim(2) < 1) {
             throw new RecallException("tensor " + weight.name() + " has shape " + weight.shapeString()
                     + ", expected [channels, 1, kernel size]");
@@ -46,7 +48,7 @@ public final class CausalConv1d {
                 taps[k * width + c] = w[c * kernelSize + k];
             }
         }
-        return new CausalConv1d(taps, bias == null ? null : bias.toFloats(), width, kernelSize);
+        return new CausalConv1d(taps, bias == null ? null : bias.toFloats(), width, kernelSize, kernels);
     }
 
     /** Number of channels. */
@@ -66,7 +68,7 @@ public final class CausalConv1d {
         float[] inputs = scratch.floats("conv.inputs", (past + t) * width);
         System.arraycopy(history, 0, inputs, 0, past * width);
         System.arraycopy(x, 0, inputs, past * width, t * width);
-        Kernels.get().causalConv(inputs, t, width, taps, kernelSize, bias, y);
+        kernels.causalConv(inputs, t, width, taps, kernelSize, bias, y);
         System.arraycopy(inputs, t * width, history, 0, past * width);
     }
 }

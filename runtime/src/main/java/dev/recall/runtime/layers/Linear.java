@@ -10,22 +10,22 @@ import dev.recall.runtime.io.Weights;
  * batch of t rows. Loading checks the shapes against what the model expects, so a mismatched file
  * is refused by name instead of being read with the wrong stride.
  */
-public record Linear(WeightMatrix weight, float[] bias) {
+public record Linear(WeightMatrix weight, float[] bias, Kernels kernels) {
 
     /** Loads {@code name.weight} [out, in] and, when stored, {@code name.bias} [out]. */
-    public static Linear load(Weights weights, String name, int out, int in) {
+    public static Linear load(Kernels kernels, Weights weights, String name, int out, int in) {
         WeightMatrix w = weights.get(name + ".weight").expectShape(out, in).matrix();
         String biasName = name + ".bias";
         float[] b = weights.has(biasName) ? weights.get(biasName).expectShape(out).toFloats() : null;
-        return new Linear(w, b);
+        return new Linear(w, b, kernels);
     }
 
     /** As {@link #load}, for a layer that always has a bias: a file without it is refused. */
-    public static Linear loadWithBias(Weights weights, String name, int out, int in) {
+    public static Linear loadWithBias(Kernels kernels, Weights weights, String name, int out, int in) {
         if (!weights.has(name + ".bias")) {
             throw new RecallException("tensor " + name + ".bias is missing");
         }
-        return load(weights, name, out, in);
+        return load(kernels, weights, name, out, in);
     }
 
     public int in() {
@@ -42,7 +42,7 @@ public record Linear(WeightMatrix weight, float[] bias) {
 
     /** y [t, out] = x [t, in] · Wᵀ (+ b on every row). */
     public void forward(float[] x, int t, float[] y) {
-        Kernels k = Kernels.get();
+        Kernels k = kernels;
         k.matmul(weight, x, t, y);
         if (bias != null) {
             int out = weight.rows();

@@ -1,5 +1,6 @@
 package dev.recall.runtime.model;
 
+import dev.recall.kernels.Kernels;
 import dev.recall.runtime.config.ModelConfig;
 import dev.recall.runtime.io.Weights;
 
@@ -8,8 +9,11 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
-/** A Hugging Face style model directory: config.json, weights, optional generation_config.json. */
-public record Checkpoint(Path dir, ModelConfig config, Weights weights, ModelConfig generationConfig) {
+/**
+ * A Hugging Face style model directory: config.json, weights, optional generation_config.json,
+ * and the kernels the model is to compute with (a family passes them to every layer it builds).
+ */
+public record Checkpoint(Path dir, ModelConfig config, Weights weights, ModelConfig generationConfig, Kernels kernels) {
 
     /** EOS ids from generation_config.json, else config.json (each may be an int or a list). */
     public List<Integer> eosTokenIds() {

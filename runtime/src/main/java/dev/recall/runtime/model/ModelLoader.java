@@ -1,7 +1,11 @@
 package dev.recall.runtime.model;
 
+import dev.recall.kernels.KernelProvider;
+import dev.recall.kernels.Kernels;
+import dev.recall.kernels.WeightType;
 import dev.recall.runtime.RecallException;
 import dev.recall.runtime.config.ModelConfig;
+import dev.recall.runtime.io.Tensor;
 import dev.recall.runtime.io.Weights;
 
 import java.nio.file.Files;
@@ -39,6 +43,17 @@ public final class ModelLoader {
                 + " (supported: " + String.join(", ", supportedArchitectures()) + ")");
     }
 
+    /** Refuses the first floating-point tensor whose weight type the kernels cannot compute with. */
+    static void requireKernelsFor(Weights weights, Kernels kernels) {
+        for (Tensor t : weights.all()) {
+            WeightType type = t.dtype().weightType();
+            if (type != null && !kernels.supports(type)) {
+                throw new RecallException("tensor " + t.name() + " is stored as " + type.name() + ", which the "
+                        + kernels.name() + " kernels cannot compute with");
+            }
+        }
+    }
+
     /** The error for a model path that is not a directory: a file given by mistake, or nothing there. */
     static RecallException notADirectory(Path path) {
         return new RecallException(Files.exists(path)
@@ -46,7 +61,16 @@ public final class ModelLoader {
                 : "model directory not found: " + path);
     }
 
+    /** Loads a model directory computing with the process's kernels ({@link KernelProvider#get()}). */
     public static LanguageModel load(Path dir) {
+        return load(dir, KernelProvider.get());
+    }
+
+    /**
+     * Loads a model directory computing with the given kernels. A weight tensor of a type the
+     * kernels cannot multiply is refused here, by name, before the family builds anything.
+     */
+    public static LanguageModel load(Path dir, Kernels kernels) {
         if (!Files.isDirectory(dir)) {
             throw notADirectory(dir);
         }
@@ -54,7 +78,8 @@ public final class ModelLoader {
         ModelFamily family = familyFor(config);
         Weights weights = Weights.open(dir);
         try {
-            return family.load(new Checkpoint(dir, config, weights, Checkpoint.readGenerationConfig(dir)));
+            requireKernelsFor(weights, kernels);
+            return family.load(new Checkpoint(dir, config, weights, Checkpoint.readGenerationConfig(dir), kernels));
         } catch (RuntimeException e) {
             weights.close();
             throw e;

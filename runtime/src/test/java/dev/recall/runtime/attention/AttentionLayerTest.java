@@ -1,5 +1,7 @@
 package dev.recall.runtime.attention;
 
+import dev.recall.kernels.KernelProvider;
+import dev.recall.kernels.Kernels;
 import dev.recall.runtime.config.RopeConfig;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -20,11 +22,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class AttentionLayerTest {
 
+    private static final Kernels KERNELS = KernelProvider.get();
+
     private static final int HEADS = 4;
     private static final int KV_HEADS = 2;
 
     private static Rope rope(int headDim, double partial) {
-        return new Rope(new RopeConfig(10000.0, "default", 1, 1, 4, 0, partial), headDim);
+        return new Rope(new RopeConfig(10000.0, "default", 1, 1, 4, 0, partial), headDim, KERNELS);
     }
 
     private static float[] random(Random rnd, int n) {
@@ -136,7 +140,7 @@ class AttentionLayerTest {
         float[] k = random(rnd, n * KV_HEADS * headDim);
         float[] v = random(rnd, n * KV_HEADS * headDim);
         Rope rope = rope(headDim, partialRotary);
-        AttentionLayer layer = new AttentionLayer(HEADS, KV_HEADS, headDim, rope, (float) (1 / Math.sqrt(headDim)));
+        AttentionLayer layer = new AttentionLayer(HEADS, KV_HEADS, headDim, rope, (float) (1 / Math.sqrt(headDim)), KERNELS);
         float[] expected = bruteForce(policy, rope, q, k, v, n, headDim);
         float[] got = run(layer, layer.newCache(policy), q, k, v, n, headDim, pieces);
         assertArrayEquals(expected, got, 2e-5f, policy + " in pieces " + Arrays.toString(pieces));
@@ -170,7 +174,7 @@ class AttentionLayerTest {
         int n = 50, hd = 8;
         Random rnd = new Random(7);
         float[] q = random(rnd, n * HEADS * hd), k = random(rnd, n * KV_HEADS * hd), v = random(rnd, n * KV_HEADS * hd);
-        AttentionLayer layer = new AttentionLayer(HEADS, KV_HEADS, hd, rope(hd, 1), 0.3f);
+        AttentionLayer layer = new AttentionLayer(HEADS, KV_HEADS, hd, rope(hd, 1), 0.3f, KERNELS);
         float[] full = run(layer, layer.newCache(AttentionPolicy.full()), q.clone(), k.clone(), v, n, hd, n);
         float[] lambda = run(layer, layer.newCache(new AttentionPolicy.Lambda(10, 64)), q.clone(), k.clone(), v, n, hd, n);
         assertArrayEquals(full, lambda, 1e-6f);
@@ -179,7 +183,7 @@ class AttentionLayerTest {
     @Test
     void lambdaCacheIsBoundedAndCopiesAreIndependent() {
         int hd = 8, dMax = 16, nGlobal = 4;
-        AttentionLayer layer = new AttentionLayer(HEADS, KV_HEADS, hd, rope(hd, 1), 0.3f);
+        AttentionLayer layer = new AttentionLayer(HEADS, KV_HEADS, hd, rope(hd, 1), 0.3f, KERNELS);
         KvCache cache = layer.newCache(new AttentionPolicy.Lambda(nGlobal, dMax));
         Random rnd = new Random(3);
         int n = 40;
@@ -207,7 +211,7 @@ class AttentionLayerTest {
     @Test
     void aCacheOnReusedArraysAttendsExactlyAsAFreshOne() {
         int hd = 8;
-        AttentionLayer layer = new AttentionLayer(HEADS, KV_HEADS, hd, rope(hd, 1), 0.3f);
+        AttentionLayer layer = new AttentionLayer(HEADS, KV_HEADS, hd, rope(hd, 1), 0.3f, KERNELS);
         Random rnd = new Random(11);
         int n = 150;
         float[] q = random(rnd, n * HEADS * hd), k = random(rnd, n * KV_HEADS * hd), v = random(rnd, n * KV_HEADS * hd);
@@ -235,7 +239,7 @@ class AttentionLayerTest {
     @Test
     void aReleasedCacheIsRefusedNotReadFrom() {
         int hd = 8;
-        AttentionLayer layer = new AttentionLayer(HEADS, KV_HEADS, hd, rope(hd, 1), 0.3f);
+        AttentionLayer layer = new AttentionLayer(HEADS, KV_HEADS, hd, rope(hd, 1), 0.3f, KERNELS);
         KvCache cache = layer.newCache(AttentionPolicy.full());
         Random rnd = new Random(5);
         run(layer, cache, random(rnd, 3 * HEADS * hd), random(rnd, 3 * KV_HEADS * hd), random(rnd, 3 * KV_HEADS * hd), 3, hd, 3);

@@ -1,5 +1,7 @@
 package dev.recall.runtime.testing;
 
+import dev.recall.kernels.KernelProvider;
+import dev.recall.kernels.Kernels;
 import dev.recall.runtime.io.SafeTensorsFile;
 import dev.recall.runtime.io.Tensor;
 import dev.recall.runtime.model.LanguageModel;
@@ -38,7 +40,12 @@ public final class GoldenCheck {
      * ids identical, and each step's logits within 1e-3.
      */
     public static void checkCase(Path caseDir) {
-        try (LanguageModel model = ModelLoader.load(caseDir);
+        checkCase(caseDir, KernelProvider.get());
+    }
+
+    /** {@link #checkCase(Path)} with the model computing on the given kernels. */
+    public static void checkCase(Path caseDir, Kernels kernels) {
+        try (LanguageModel model = ModelLoader.load(caseDir, kernels);
              SafeTensorsFile golden = SafeTensorsFile.open(caseDir.resolve("golden.safetensors"))) {
             var g = golden.tensors();
             int vocab = model.info().vocabSize();
@@ -75,7 +82,12 @@ public final class GoldenCheck {
 
     /** Zoo model: 64-token logits in golden.safetensors within 1e-3. */
     public static void checkZooLogits(Path modelDir) {
-        try (LanguageModel model = ModelLoader.load(modelDir);
+        checkZooLogits(modelDir, KernelProvider.get());
+    }
+
+    /** {@link #checkZooLogits(Path)} with the model computing on the given kernels. */
+    public static void checkZooLogits(Path modelDir, Kernels kernels) {
+        try (LanguageModel model = ModelLoader.load(modelDir, kernels);
              SafeTensorsFile golden = SafeTensorsFile.open(modelDir.resolve("golden.safetensors"))) {
             int[] ids = golden.tensors().get("input_ids").toInts();
             float[] expected = golden.tensors().get("logits").toFloats();
