@@ -7,8 +7,10 @@ import dev.recall.kernels.Kernels;
 import dev.recall.kernels.Parallel;
 import dev.recall.runtime.generate.DecodeLoop;
 import dev.recall.runtime.generate.Sampler;
+import dev.recall.runtime.model.Batch;
 import dev.recall.runtime.model.LanguageModel;
 import dev.recall.runtime.model.ModelInfo;
+import dev.recall.runtime.model.Sequence;
 import dev.recall.runtime.strategy.LongContextStrategy;
 import dev.recall.runtime.strategy.Prepared;
 import dev.recall.runtime.strategy.Prompt;
@@ -28,6 +30,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
@@ -87,13 +90,18 @@ final class BenchCommand implements Callable<Integer> {
             description = "Seed of the random prompt ids. Default: ${DEFAULT-VALUE}")
     long seed;
 
+    @Option(names = "--batch", paramLabel = "B", defaultValue = "1",
+            description = "Sequences decoded together, one batched forward pass per step (each with its own "
+                    + "random prompt, prefilled one after another); the speeds are summed over them. Default: ${DEFAULT-VALUE}")
+    int batch;
+
     @Option(names = "--json", description = "Print one JSON object instead of a table.")
     boolean json;
 
     @Override
     public Integer call() {
-        if (promptTokens < 1 || genTokens < 1) {
-            throw new ParameterException(spec.commandLine(), "--prompt-tokens and --gen-tokens must be at least 1");
+        if (promptTokens < 1 || genTokens < 1 || batch < 1) {
+            throw new ParameterException(spec.commandLine(), "--prompt-tokens, --gen-tokens and --batch must be at least 1");
         }
         // Random ids have no IDK phrase to look for: "" turns OPRM's filter off (and needs no tokenizer).
         StrategyOptions strategyOptions = RecallCli.usage(spec,
@@ -106,18 +114,22 @@ final class BenchCommand implements Callable<Integer> {
         try (LanguageModel lm = model.load()) {
             ModelInfo info = lm.info();
             LongContextStrategy strat = Strategies.create(strategyOptions, null);
-            int[] ids = new Random(seed).ints(promptTokens, 0, info.vocabSize()).toArray();
-            int query = Math.min(QUERY_TOKENS, promptTokens - 1);
-            Prompt prompt = new Prompt(new int[0], Arrays.copyOf(ids, promptTokens - query),
-                    Arrays.copyOfRange(ids, promptTokens - query, promptTokens));
+            List<Prompt> prompts = new ArrayList<>();
+            for (int b = 0; b < batch; b++) {
+                // The first sequence's ids are those of a run without --batch.
+                int[] ids = new Random(seed + b).ints(promptTokens, 0, info.vocabSize()).toArray();
+                int query = Math.min(QUERY_TOKENS, promptTokens - 1);
+                prompts.add(new Prompt(new int[0], Arrays.copyOf(ids, promptTokens - query),
+                        Arrays.copyOfRange(ids, promptTokens - query, promptTokens)));
+            }
 
-            // Warm-up (not measured): the same prompt and a few steps, so that the JIT has compiled
+            // Warm-up (not measured): the same prompts and a few steps, so that the JIT has compiled
             // every kernel at the sizes measured (Vector API code is only fast once C2 compiles it).
-            run(lm, strat, prompt, Math.min(genTokens, 8));
-            Run measured = run(lm, strat, prompt, genTokens);
+            run(lm, strat, prompts, Math.min(genTokens, 8));
+            Run measured = run(lm, strat, prompts, genTokens);
 
-            double prefillRate = promptTokens / (measured.prefillNanos / 1e9);
-            double decodeRate = genTokens / (measured.decodeNanos / 1e9);
+            double prefillRate = (double) batch * promptTokens / (measured.prefillNanos / 1e9);
+            double decodeRate = (double) batch * genTokens / (measured.decodeNanos / 1e9);
             // Read before the bandwidth probe, whose 1 GiB buffer would otherwise be the peak.
             long peakRss = procStatusBytes("VmHWM:");
             // What is resident now, split by kind: pages of mapped files (the weights, as far as
@@ -132,6 +144,7 @@ final class BenchCommand implements Callable<Integer> {
             report.put("model", model.dir().toAbsolutePath().normalize().toString());
             report.put("family", info.family());
             report.put("strategy", strat.name());
+            report.put("batch", batch);
             report.put("prompt_tokens", promptTokens);
             report.put("gen_tokens", genTokens);
             report.put("prefill_tokens_per_s", prefillRate);
@@ -143,8 +156,10 @@ final class BenchCommand implements Callable<Integer> {
             report.put("file_rss_bytes", fileRss);
             report.put("anon_rss_bytes", anonRss);
             report.put("state_bytes", measured.stateBytes);
-            report.put("prefill_allocated_bytes_per_token", measured.prefillAllocated < 0 ? -1 : measured.prefillAllocated / promptTokens);
-            report.put("decode_allocated_bytes_per_token", measured.decodeAllocated < 0 ? -1 : measured.decodeAllocated / genTokens);
+            report.put("prefill_allocated_bytes_per_token",
+                    measured.prefillAllocated < 0 ? -1 : measured.prefillAllocated / ((long) batch * promptTokens));
+            report.put("decode_allocated_bytes_per_token",
+                    measured.decodeAllocated < 0 ? -1 : measured.decodeAllocated / ((long) batch * genTokens));
             // The memory target: the JVM's own baseline plus the mapped weights and the decode state, plus 10 %.
             long budget = baselineRss < 0 ? -1 : baselineRss + (long) (1.1 * (info.weightBytes() + measured.stateBytes));
             report.put("rss_budget_bytes", budget);
@@ -159,30 +174,48 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     /**
-     * One timed prefill of the prompt and greedy decode of {@code steps} tokens from its state,
-     * with the heap bytes all threads allocated in each (-1 where the JVM cannot count them).
+     * One timed prefill of each prompt (one after another) and greedy decode of {@code steps}
+     * tokens from their states, all sequences in one batched forward pass per step, with the heap
+     * bytes all threads allocated in each (-1 where the JVM cannot count them). The state bytes
+     * are one sequence's.
      */
     private record Run(long prefillNanos, long decodeNanos, long stateBytes, long prefillAllocated, long decodeAllocated) {
     }
 
-    private static Run run(LanguageModel lm, LongContextStrategy strat, Prompt prompt, int steps) {
+    private static Run run(LanguageModel lm, LongContextStrategy strat, List<Prompt> prompts, int steps) {
+        int n = prompts.size();
         long a0 = allocatedBytes();
         long t0 = System.nanoTime();
-        Prepared prepared = strat.prepare(lm, prompt);
+        List<Prepared> prepared = new ArrayList<>(n);
+        for (Prompt prompt : prompts) {
+            prepared.add(strat.prepare(lm, prompt));
+        }
         long t1 = System.nanoTime();
         long a1 = allocatedBytes();
-        float[] logits = prepared.logits();
+        List<float[]> logits = new ArrayList<>(n);
+        for (Prepared p : prepared) {
+            logits.add(p.logits());
+        }
         for (int i = 0; i < steps; i++) {
-            logits = lm.step(prepared.state(), Sampler.argmax(logits));
+            if (n == 1) {
+                logits.set(0, lm.step(prepared.getFirst().state(), Sampler.argmax(logits.getFirst())));
+            } else {
+                List<Sequence> step = new ArrayList<>(n);
+                for (int b = 0; b < n; b++) {
+                    step.add(Sequence.of(prepared.get(b).state(), Sampler.argmax(logits.get(b))));
+                }
+                logits = lm.forward(new Batch(step));
+            }
         }
         long t2 = System.nanoTime();
         long a2 = allocatedBytes();
-        DecodeLoop.requireNumbers(logits); // after the clock: the check is not part of the decode measured
+        // After the clock: the check is not part of the decode measured.
+        logits.forEach(DecodeLoop::requireNumbers);
         boolean counted = a0 >= 0 && a1 >= 0 && a2 >= 0;
-        long stateBytes = prepared.state().sizeBytes();
-        // As a server would between requests: the warm-up's attention cache goes back to the model,
-        // and the measured run reuses it instead of adding a second one to the heap.
-        prepared.state().close();
+        long stateBytes = prepared.getFirst().state().sizeBytes();
+        // As a server would between requests: the warm-up's attention caches go back to the model,
+        // and the measured run reuses them instead of adding more to the heap.
+        prepared.forEach(p -> p.state().close());
         return new Run(t1 - t0, t2 - t1, stateBytes, counted ? a1 - a0 : -1, counted ? a2 - a1 : -1);
     }
 

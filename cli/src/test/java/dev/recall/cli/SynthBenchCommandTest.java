@@ -86,6 +86,22 @@ class SynthBenchCommandTest {
     }
 
     @Test
+    void benchDecodesABatchTogether() throws Exception {
+        Path dir = tmp.resolve("llama-batch");
+        assertEquals(0, run("synth", "--preset", "zoo-llama", "--layers", "1", "--out", dir.toString()).code());
+        Run bench = run("bench", "--model", dir.toString(), "--prompt-tokens", "9", "--gen-tokens", "3", "--batch", "3",
+                "--json");
+        assertEquals(0, bench.code(), bench.err());
+        JsonNode r = new ObjectMapper().readTree(bench.out());
+        assertEquals(3, r.get("batch").asInt());
+        assertTrue(r.get("decode_tokens_per_s").asDouble() > 0, bench.out());
+        assertTrue(r.get("prefill_tokens_per_s").asDouble() > 0, bench.out());
+        Run bad = run("bench", "--model", dir.toString(), "--batch", "0");
+        assertEquals(2, bad.code());
+        assertTrue(bad.err().contains("--batch"), bad.err());
+    }
+
+    @Test
     void benchPrintsATableWithoutJson() {
         Path dir = tmp.resolve("rwkv");
         assertEquals(0, run("synth", "--preset", "zoo-rwkv6", "--layers", "1", "--out", dir.toString()).code());

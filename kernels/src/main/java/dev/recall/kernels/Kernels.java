@@ -58,7 +58,29 @@ public interface Kernels {
      * Y = X·Wᵀ for a batch: x is {@code [t, w.cols]}, y is {@code [t, w.rows]} (row-major).
      * Prefill runs every linear layer through this.
      */
-    void matmul(WeightMatrix w, float[] x, int t, float[] y);
+    default void matmul(WeightMatrix w, float[] x, int t, float[] y) {
+        matmul(w, x, 0, t, y, 0);
+    }
+
+    /**
+     * {@link #matmul} of the t rows of x starting at offset xo, into the rows of y starting at
+     * offset yo: a run of a batch's rows. An output's bits depend only on its own row and on t
+     * being below {@link #matmulMinRows()} or not, never on which rows share the call.
+     */
+    void matmul(WeightMatrix w, float[] x, int xo, int t, float[] y, int yo);
+
+    /**
+     * y[j, ·] = W·x[j, ·] for n rows (from offsets xo and yo), each with exactly {@link #matvec}'s
+     * arithmetic: one decode step of n sequences, every weight read once for all of them.
+     */
+    void matvecs(WeightMatrix w, float[] x, int xo, int n, float[] y, int yo);
+
+    /**
+     * The fewest rows {@link #matmul} computes as a matrix product; fewer are computed as
+     * {@link #matvecs}. A batch of several sequences groups the rows of those that bring fewer
+     * (decode steps) into one matvecs, so that each sequence gets the bits it would alone.
+     */
+    int matmulMinRows();
 
     /**
      * RMS normalisation: y = x · rsqrt(mean(x²) + eps) · (weightShift + w). weightShift is 0 for

@@ -81,10 +81,21 @@ public final class ScalarKernels implements Kernels {
     }
 
     @Override
-    public void matmul(WeightMatrix w, float[] x, int t, float[] y) {
-        for (int i = 0; i < t; i++) {
-            matvec(w, x, i * w.cols(), y, i * w.rows());
+    public void matmul(WeightMatrix w, float[] x, int xo, int t, float[] y, int yo) {
+        matvecs(w, x, xo, t, y, yo);
+    }
+
+    @Override
+    public void matvecs(WeightMatrix w, float[] x, int xo, int n, float[] y, int yo) {
+        for (int i = 0; i < n; i++) {
+            matvec(w, x, xo + i * w.cols(), y, yo + i * w.rows());
         }
+    }
+
+    /** Every product here is row by row: any grouping gives the same bits. */
+    @Override
+    public int matmulMinRows() {
+        return 1;
     }
 
     @Override

@@ -140,10 +140,22 @@ public final class VectorKernels implements Kernels {
     }
 
     @Override
-    public void matmul(WeightMatrix w, float[] x, int t, float[] y) {
+    public void matmul(WeightMatrix w, float[] x, int xo, int t, float[] y, int yo) {
         switch (w.type()) {
-            case ElementType e -> VectorMatrixKernels.matmul(w, x, t, y);
+            case ElementType e -> VectorMatrixKernels.matmul(w, x, xo, t, y, yo);
         }
+    }
+
+    @Override
+    public void matvecs(WeightMatrix w, float[] x, int xo, int n, float[] y, int yo) {
+        switch (w.type()) {
+            case ElementType e -> VectorMatrixKernels.matvecs(w, x, xo, n, y, yo);
+        }
+    }
+
+    @Override
+    public int matmulMinRows() {
+        return VectorMatrixKernels.MIN_MATMUL_TOKENS;
     }
 
     @Override

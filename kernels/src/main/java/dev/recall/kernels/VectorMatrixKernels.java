@@ -98,6 +98,183 @@ final class VectorMatrixKernels {
     }
 
     /**
+     * y[j, ·] = W·x[j, ·] for the n rows of x from xo (into the rows of y from yo), each computed
+     * with exactly {@link #matvec}'s arithmetic: a decode step of n sequences, which reads each
+     * weight from memory once for all of them. One token goes through matvec itself. More take
+     * the rows LANES at a time, and each row's weights eight, four, two or one tokens at a time: a
+     * weight vector is loaded and widened once and feeds the fused multiply-adds of that many
+     * tokens (each a register block of its own size, as the matmul's tiles are), whose
+     * accumulators are then summed by the same fixed-order lane sums and leftover columns as
+     * matvec's (a row's arithmetic never depends on which rows or tokens share its tile). Eight
+     * tokens per weight vector took llama-1b's batch of eight from 37 to 48 tokens/s against four
+     * (2026-12-07, docs/performance.md).
+     */
+    static void matvecs(WeightMatrix w, float[] x, int xo, int n, float[] y, int yo) {
+        if (n == 1) {
+            matvec(w, x, xo, y, yo);
+            return;
+        }
+        int rows = w.rows();
+        int cols = w.cols();
+        checkRange(x.length, xo, (long) n * cols, "x");
+        checkRange(y.length, yo, (long) n * rows, "y");
+        if (n == 0 || rows == 0) {
+            return;
+        }
+        int groups = ceilDiv(rows, LANES);
+        int grain = (int) Math.max(1, MIN_TASK_WORK / Math.max(1L, (long) LANES * cols * n));
+        Parallel.forRange(groups, grain, (from, to) -> {
+            WorkBuffers buffers = WorkBuffers.acquire(TILES);
+            try {
+                // Token j's accumulator of row k of the group at (j · LANES + k) · LANES.
+                float[] acc = buffers.second(n * LANES * LANES);
+                for (int g = from; g < to; g++) {
+                    tokenGroup(w, x, xo, n, y, yo, g * LANES, Math.min(rows, (g + 1) * LANES), acc);
+                }
+            } finally {
+                buffers.release();
+            }
+        });
+    }
+
+    /**
+     * Columns per block of {@link #matvecs}: the block's x of eight tokens (8 KiB) and of the
+     * group's weights stay in L1 while every row and token of the group reads them, where whole
+     * rows of x (8 tokens × 2048 fp32 = 64 KiB) came from L2 again for each weight row.
+     */
+    private static final int COLUMN_BLOCK = 512;
+
+    /**
+     * Rows [r0, r1) (at most LANES) of {@link #matvecs} for all n tokens, a block of columns at a
+     * time: each (row, token) accumulator waits in {@code acc} between blocks, so its chain of
+     * fused multiply-adds over the columns is the one matvec computes.
+     */
+    private static void tokenGroup(WeightMatrix w, float[] x, int xo, int n, float[] y, int yo, int r0, int r1,
+                                   float[] acc) {
+        int cols = w.cols();
+        int rows = w.rows();
+        int tokenStride = LANES * LANES;
+        int bound = FLOATS.loopBound(cols);
+        Arrays.fill(acc, 0, n * tokenStride, 0f);
+        for (int c0 = 0; c0 < bound; c0 += COLUMN_BLOCK) {
+            int c1 = Math.min(bound, c0 + COLUMN_BLOCK);
+            for (int r = r0; r < r1; r++) {
+                int at = (r - r0) * LANES;
+                int j = 0;
+                for (; j + 8 <= n; j += 8) {
+                    accumulateTokens8(w, r, c0, c1, x, xo + j * cols, cols, acc, j * tokenStride + at, tokenStride);
+                }
+                for (; j + 4 <= n; j += 4) {
+                    accumulateTokens4(w, r, c0, c1, x, xo + j * cols, cols, acc, j * tokenStride + at, tokenStride);
+                }
+                for (; j + 2 <= n; j += 2) {
+                    accumulateTokens2(w, r, c0, c1, x, xo + j * cols, cols, acc, j * tokenStride + at, tokenStride);
+                }
+                for (; j < n; j++) {
+                    accumulateToken(w, r, c0, c1, x, xo + j * cols, acc, j * tokenStride + at);
+                }
+            }
+        }
+        VectorLanes.sumLanesInPlace(acc, n * LANES);
+        for (int j = 0; j < n; j++) {
+            for (int r = r0; r < r1; r++) {
+                y[yo + j * rows + r] = leftoverColumns(w, r, x, xo + j * cols, acc[j * LANES + r - r0]);
+            }
+        }
+    }
+
+    /**
+     * Advances the accumulators of row r for four tokens over columns [c0, c1) (multiples of
+     * LANES): x of token j at xo + j · stride, its accumulator at at + j · accStride. Each weight
+     * vector is widened once for the four; each token's chain is {@link #accumulate1}'s.
+     */
+    static void accumulateTokens4(WeightMatrix w, int r, int c0, int c1, float[] x, int xo, int stride, float[] acc,
+                                  int at, int accStride) {
+        MemorySegment data = w.data();
+        ElementType type = (ElementType) w.type();
+        long e = (long) r * w.cols();
+        FloatVector a0 = FloatVector.fromArray(FLOATS, acc, at);
+        FloatVector a1 = FloatVector.fromArray(FLOATS, acc, at + accStride);
+        FloatVector a2 = FloatVector.fromArray(FLOATS, acc, at + 2 * accStride);
+        FloatVector a3 = FloatVector.fromArray(FLOATS, acc, at + 3 * accStride);
+        for (int c = c0; c < c1; c += LANES) {
+            FloatVector wv = weights(data, type, e + c);
+            a0 = wv.fma(FloatVector.fromArray(FLOATS, x, xo + c), a0);
+            a1 = wv.fma(FloatVector.fromArray(FLOATS, x, xo + stride + c), a1);
+            a2 = wv.fma(FloatVector.fromArray(FLOATS, x, xo + 2 * stride + c), a2);
+            a3 = wv.fma(FloatVector.fromArray(FLOATS, x, xo + 3 * stride + c), a3);
+        }
+        a0.intoArray(acc, at);
+        a1.intoArray(acc, at + accStride);
+        a2.intoArray(acc, at + 2 * accStride);
+        a3.intoArray(acc, at + 3 * accStride);
+    }
+
+    /** {@link #accumulateTokens4} for eight tokens: one widened weight vector feeds eight. */
+    static void accumulateTokens8(WeightMatrix w, int r, int c0, int c1, float[] x, int xo, int stride, float[] acc,
+                                  int at, int accStride) {
+        MemorySegment data = w.data();
+        ElementType type = (ElementType) w.type();
+        long e = (long) r * w.cols();
+        FloatVector a0 = FloatVector.fromArray(FLOATS, acc, at);
+        FloatVector a1 = FloatVector.fromArray(FLOATS, acc, at + accStride);
+        FloatVector a2 = FloatVector.fromArray(FLOATS, acc, at + 2 * accStride);
+        FloatVector a3 = FloatVector.fromArray(FLOATS, acc, at + 3 * accStride);
+        FloatVector a4 = FloatVector.fromArray(FLOATS, acc, at + 4 * accStride);
+        FloatVector a5 = FloatVector.fromArray(FLOATS, acc, at + 5 * accStride);
+        FloatVector a6 = FloatVector.fromArray(FLOATS, acc, at + 6 * accStride);
+        FloatVector a7 = FloatVector.fromArray(FLOATS, acc, at + 7 * accStride);
+        for (int c = c0; c < c1; c += LANES) {
+            FloatVector wv = weights(data, type, e + c);
+            a0 = wv.fma(FloatVector.fromArray(FLOATS, x, xo + c), a0);
+            a1 = wv.fma(FloatVector.fromArray(FLOATS, x, xo + stride + c), a1);
+            a2 = wv.fma(FloatVector.fromArray(FLOATS, x, xo + 2 * stride + c), a2);
+            a3 = wv.fma(FloatVector.fromArray(FLOATS, x, xo + 3 * stride + c), a3);
+            a4 = wv.fma(FloatVector.fromArray(FLOATS, x, xo + 4 * stride + c), a4);
+            a5 = wv.fma(FloatVector.fromArray(FLOATS, x, xo + 5 * stride + c), a5);
+            a6 = wv.fma(FloatVector.fromArray(FLOATS, x, xo + 6 * stride + c), a6);
+            a7 = wv.fma(FloatVector.fromArray(FLOATS, x, xo + 7 * stride + c), a7);
+        }
+        a0.intoArray(acc, at);
+        a1.intoArray(acc, at + accStride);
+        a2.intoArray(acc, at + 2 * accStride);
+        a3.intoArray(acc, at + 3 * accStride);
+        a4.intoArray(acc, at + 4 * accStride);
+        a5.intoArray(acc, at + 5 * accStride);
+        a6.intoArray(acc, at + 6 * accStride);
+        a7.intoArray(acc, at + 7 * accStride);
+    }
+
+    /** {@link #accumulateTokens4} for two tokens. */
+    static void accumulateTokens2(WeightMatrix w, int r, int c0, int c1, float[] x, int xo, int stride, float[] acc,
+                                  int at, int accStride) {
+        MemorySegment data = w.data();
+        ElementType type = (ElementType) w.type();
+        long e = (long) r * w.cols();
+        FloatVector a0 = FloatVector.fromArray(FLOATS, acc, at);
+        FloatVector a1 = FloatVector.fromArray(FLOATS, acc, at + accStride);
+        for (int c = c0; c < c1; c += LANES) {
+            FloatVector wv = weights(data, type, e + c);
+            a0 = wv.fma(FloatVector.fromArray(FLOATS, x, xo + c), a0);
+            a1 = wv.fma(FloatVector.fromArray(FLOATS, x, xo + stride + c), a1);
+        }
+        a0.intoArray(acc, at);
+        a1.intoArray(acc, at + accStride);
+    }
+
+    /** {@link #accumulateTokens4} for one token. */
+    static void accumulateToken(WeightMatrix w, int r, int c0, int c1, float[] x, int xo, float[] acc, int at) {
+        MemorySegment data = w.data();
+        ElementType type = (ElementType) w.type();
+        long e = (long) r * w.cols();
+        FloatVector a = FloatVector.fromArray(FLOATS, acc, at);
+        for (int c = c0; c < c1; c += LANES) {
+            a = weights(data, type, e + c).fma(FloatVector.fromArray(FLOATS, x, xo + c), a);
+        }
+        a.intoArray(acc, at);
+    }
+
+    /**
      * Rows [r0, r0 + STREAMS·run) of a matvec, read as STREAMS runs of {@code run} rows side by
      * side: accumulate4 call k takes the (k / (STREAMS / ROWS))-th row of four of the runs (see
      * {@link #streamRow}). Every LANES / ROWS calls, one in-place pass sums their accumulators
@@ -152,28 +329,34 @@ final class VectorMatrixKernels {
 
     /**
      * y[i, ·] = W·x[i, ·] for t tokens. Fewer than {@link #MIN_MATMUL_TOKENS} tokens go through
-     * matvec. More are split into work items of one panel of {@link #PANEL_ROWS} weight rows and a
+     * {@link #matvecs} (matvec's arithmetic). More are split into work items of one panel of {@link #PANEL_ROWS} weight rows and a
      * run of token tiles (see {@link PanelMatmul}); a matrix too narrow to give every thread
      * panels of its own splits its tokens as well. Which item or thread computes an output does
      * not change it: each output is one chain of fused multiply-adds over the columns in order.
      */
-    static void matmul(WeightMatrix w, float[] x, int t, float[] y) {
-        matmul(w, x, t, y, WIDE_TILE);
+    static void matmul(WeightMatrix w, float[] x, int xo, int t, float[] y, int yo) {
+        matmul(w, x, xo, t, y, yo, WIDE_TILE);
     }
 
     /** {@link #matmul} with the tile shape chosen by the caller (tests run both on any machine). */
     static void matmul(WeightMatrix w, float[] x, int t, float[] y, boolean wideTile) {
+        matmul(w, x, 0, t, y, 0, wideTile);
+    }
+
+    /**
+     * {@link #matmul} of the t rows of x from offset xo into the rows of y from offset yo, with
+     * the tile shape chosen by the caller.
+     */
+    static void matmul(WeightMatrix w, float[] x, int xo, int t, float[] y, int yo, boolean wideTile) {
         int rows = w.rows();
         int cols = w.cols();
-        checkRange(x.length, 0, (long) t * cols, "x");
-        checkRange(y.length, 0, (long) t * rows, "y");
+        checkRange(x.length, xo, (long) t * cols, "x");
+        checkRange(y.length, yo, (long) t * rows, "y");
         if (t == 0 || rows == 0) {
             return;
         }
         if (t < MIN_MATMUL_TOKENS) {
-            for (int i = 0; i < t; i++) {
-                matvec(w, x, i * cols, y, i * rows);
-            }
+            matvecs(w, x, xo, t, y, yo);
             return;
         }
         int panels = ceilDiv(rows, PANEL_ROWS);
@@ -187,7 +370,7 @@ final class VectorMatrixKernels {
         Parallel.forRange(panels * groupCount, grain, (from, to) -> {
             WorkBuffers buffers = WorkBuffers.acquire(TILES);
             try {
-                PanelMatmul worker = new PanelMatmul(w, x, y, buffers, groupTokens, wideTile);
+                PanelMatmul worker = new PanelMatmul(w, x, xo, y, yo, buffers, groupTokens, wideTile);
                 for (int item = from; item < to; item++) {
                     int t0 = (item % groupCount) * groupTokens;
                     worker.run((item / groupCount) * PANEL_ROWS, t0, Math.min(t, t0 + groupTokens));
@@ -219,14 +402,19 @@ final class VectorMatrixKernels {
         private final int rows;
         private final int cols;
         private final float[] x;
+        private final int xo;
         private final float[] y;
+        private final int yo;
         private final float[] packedW;
         private final float[] acc;
         /** The chunk of the panel widened but not yet transposed, [PANEL_ROWS][CHUNK]. */
         private final float[] rowsW;
         private final boolean wideTile;
 
-        PanelMatmul(WeightMatrix w, float[] x, float[] y, WorkBuffers buffers, int groupTokens, boolean wideTile) {
+        PanelMatmul(WeightMatrix w, float[] x, int xo, float[] y, int yo, WorkBuffers buffers, int groupTokens,
+                    boolean wideTile) {
+            this.xo = xo;
+            this.yo = yo;
             this.w = w;
             this.data = w.data();
             this.type = (ElementType) w.type();
@@ -250,15 +438,15 @@ final class VectorMatrixKernels {
                     int valid = Math.min(TILE_TOKENS, t1 - i);
                     int a0 = (i - t0) * PANEL_ROWS;
                     if (wideTile) {
-                        tile(packedW, chunk, x, i * cols + c0, cols, valid, acc, a0);
+                        tile(packedW, chunk, x, xo + i * cols + c0, cols, valid, acc, a0);
                     } else {
-                        halfTile(packedW, 0, chunk, x, i * cols + c0, cols, valid, acc, a0);
-                        halfTile(packedW, 2 * LANES, chunk, x, i * cols + c0, cols, valid, acc, a0);
+                        halfTile(packedW, 0, chunk, x, xo + i * cols + c0, cols, valid, acc, a0);
+                        halfTile(packedW, 2 * LANES, chunk, x, xo + i * cols + c0, cols, valid, acc, a0);
                     }
                 }
             }
             for (int i = t0; i < t1; i++) {
-                System.arraycopy(acc, (i - t0) * PANEL_ROWS, y, i * rows + r0, width);
+                System.arraycopy(acc, (i - t0) * PANEL_ROWS, y, yo + i * rows + r0, width);
             }
         }
 

@@ -239,4 +239,61 @@ class VectorMatrixKernelsTest {
             }
         }
     }
+
+    @Test
+    void matvecsGivesEveryTokenTheBitsOfItsOwnMatvec() {
+        // Token counts below, at and past the four-token register block; rows with partial lane
+        // groups; columns with and without leftovers; 1-3 threads.
+        Random rnd = new Random(31);
+        int before = Parallel.threads();
+        try {
+            for (int threads : new int[] {1, 3}) {
+                Parallel.setThreads(threads);
+                for (ElementType type : ElementType.values()) {
+                    for (int rows : new int[] {1, 7, VectorLanes.LANES + 3, 100}) {
+                        for (int cols : new int[] {3, VectorLanes.LANES, COLS}) {
+                            WeightMatrix w = TestMatrices.random(type, rows, cols, rnd);
+                            for (int n : new int[] {2, 3, 4, 5, 8, 9}) {
+                                float[] x = TestMatrices.gaussian(rnd, (n + 1) * cols, 1);
+                                float[] y = new float[(n + 2) * rows];
+                                vector.matvecs(w, x, cols, n, y, rows);
+                                float[] one = new float[rows];
+                                for (int j = 0; j < n; j++) {
+                                    vector.matvec(w, x, (j + 1) * cols, one, 0);
+                                    assertArrayEquals(one, Arrays.copyOfRange(y, (j + 1) * rows, (j + 2) * rows),
+                                            threads + " threads, " + type + " " + rows + "x" + cols + ", token " + j + " of " + n);
+                                }
+                                float[] outside = new float[rows];
+                                assertArrayEquals(outside, Arrays.copyOfRange(y, 0, rows), "rows before yo untouched");
+                                assertArrayEquals(outside, Arrays.copyOfRange(y, (n + 1) * rows, (n + 2) * rows),
+                                        "rows past the last token untouched");
+                            }
+                        }
+                    }
+                }
+            }
+        } finally {
+            Parallel.setThreads(before);
+        }
+    }
+
+    @Test
+    void aMatmulOfSomeRowsGivesThemTheBitsOfTheirOwnMatmul() {
+        Random rnd = new Random(33);
+        for (ElementType type : ElementType.values()) {
+            WeightMatrix w = TestMatrices.random(type, PANEL_PLUS_ONE, COLS, rnd);
+            int t = 13;
+            float[] x = TestMatrices.gaussian(rnd, (t + 3) * COLS, 1);
+            float[] y = new float[(t + 5) * w.rows()];
+            vector.matmul(w, x, 3 * COLS, t, y, 2 * w.rows());
+            float[] alone = new float[t * w.rows()];
+            vector.matmul(w, Arrays.copyOfRange(x, 3 * COLS, (t + 3) * COLS), t, alone);
+            assertArrayEquals(alone, Arrays.copyOfRange(y, 2 * w.rows(), (t + 2) * w.rows()), type.name());
+            float[] scalarY = new float[(t + 5) * w.rows()];
+            scalar.matmul(w, x, 3 * COLS, t, scalarY, 2 * w.rows());
+            float[] scalarAlone = new float[t * w.rows()];
+            scalar.matmul(w, Arrays.copyOfRange(x, 3 * COLS, (t + 3) * COLS), t, scalarAlone);
+            assertArrayEquals(scalarAlone, Arrays.copyOfRange(scalarY, 2 * w.rows(), (t + 2) * w.rows()), type.name());
+        }
+    }
 }

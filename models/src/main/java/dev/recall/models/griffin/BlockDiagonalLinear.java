@@ -3,6 +3,7 @@ package dev.recall.models.griffin;
 import dev.recall.kernels.Kernels;
 import dev.recall.kernels.WeightMatrix;
 import dev.recall.runtime.io.Tensor;
+import dev.recall.runtime.model.Rows;
 import dev.recall.runtime.model.Scratch;
 
 /**
@@ -52,8 +53,9 @@ final class BlockDiagonalLinear {
         return blocks.length * blockWidth;
     }
 
-    /** x is [t, width], y receives [t, width]. */
-    void forward(float[] x, int t, float[] y, Scratch scratch) {
+    /** x is [rows, width], y receives [rows, width]. */
+    void forward(float[] x, Rows rows, float[] y, Scratch scratch) {
+        int t = rows.count();
         int width = width();
         // Both are overwritten for every head before being read, so stale contents do no harm.
         float[] blockIn = scratch.floats("blockDiagonal.in", t * blockWidth);
@@ -63,7 +65,7 @@ final class BlockDiagonalLinear {
             for (int i = 0; i < t; i++) {
                 System.arraycopy(x, i * width + col, blockIn, i * blockWidth, blockWidth);
             }
-            kernels.matmul(blocks[h], blockIn, t, blockOut);
+            rows.linear(kernels, blocks[h], blockIn, blockOut);
             for (int i = 0; i < t; i++) {
                 for (int j = 0; j < blockWidth; j++) {
                     y[i * width + col + j] = blockOut[i * blockWidth + j] + bias[col + j];

@@ -3,6 +3,7 @@ package dev.recall.models.griffin;
 import dev.recall.kernels.Kernels;
 import dev.recall.runtime.io.Weights;
 import dev.recall.runtime.layers.Linear;
+import dev.recall.runtime.model.Rows;
 import dev.recall.runtime.model.Scratch;
 
 /** Griffin's channel-mixing block: down(gelu_tanh(gate(x)) ⊙ up(x)), every projection with a bias. */
@@ -16,14 +17,15 @@ record GatedMlp(Linear gate, Linear up, Linear down, Kernels kernels) {
                 Linear.loadWithBias(kernels, weights, prefix + "down_proj", hidden, width), kernels);
     }
 
-    /** x is [t, hidden], out receives [t, hidden]. */
-    void forward(float[] x, int t, float[] out, Scratch scratch) {
+    /** x is [rows, hidden], out receives [rows, hidden]. */
+    void forward(float[] x, Rows rows, float[] out, Scratch scratch) {
+        int t = rows.count();
         int width = gate.out();
         float[] g = scratch.floats("mlp.gate", t * width);
         float[] u = scratch.floats("mlp.up", t * width);
-        gate.forward(x, t, g);
-        up.forward(x, t, u);
+        gate.forward(x, rows, g);
+        up.forward(x, rows, u);
         kernels.geluTanhMul(g, u, t * width);
-        down.forward(g, t, out);
+        down.forward(g, rows, out);
     }
 }

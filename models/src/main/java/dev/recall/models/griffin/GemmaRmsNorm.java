@@ -7,15 +7,14 @@ record GemmaRmsNorm(float[] weight, float eps, Kernels kernels) {
 
     /** x and y are [t, weight.length]; y may not alias x. */
     void forward(float[] x, int t, float[] y) {
-        forwardRows(x, 0, t, y);
+        for (int i = 0; i < t; i++) {
+            forwardRow(x, i, y, i);
+        }
     }
 
-    /** Rows [from, from + rows) of x into y ([rows, weight.length]); y may not alias x. */
-    void forwardRows(float[] x, int from, int rows, float[] y) {
+    /** Row r of x into row at of y. */
+    void forwardRow(float[] x, int r, float[] y, int at) {
         int n = weight.length;
-        Kernels k = kernels;
-        for (int i = 0; i < rows; i++) {
-            k.rmsNorm(x, (from + i) * n, weight, 1f, eps, y, i * n, n);
-        }
+        kernels.rmsNorm(x, r * n, weight, 1f, eps, y, at * n, n);
     }
 }

@@ -9,6 +9,7 @@ import dev.recall.runtime.attention.KvCache;
 import dev.recall.runtime.attention.Rope;
 import dev.recall.runtime.io.Weights;
 import dev.recall.runtime.layers.Linear;
+import dev.recall.runtime.model.Rows;
 import dev.recall.runtime.model.Scratch;
 
 /**
@@ -54,19 +55,23 @@ final class LocalAttentionBlock implements TemporalBlock {
     }
 
     /**
-     * u is the normalised input [t, hidden]; out receives [t, hidden]. The cache copies the keys and
+     * u is the normalised input [rows, hidden]; out receives [rows, hidden]; piece p attends
+     * through caches[p]. The cache copies the keys and
      * values it keeps, so they can live in scratch buffers; every context value is written by the
      * attention.
      */
-    void forward(KvCache cache, float[] u, int t, float[] out, Scratch scratch) {
+    void forward(KvCache[] caches, float[] u, Rows rows, float[] out, Scratch scratch) {
+        int t = rows.count();
         float[] queries = scratch.floats("attention.queries", t * q.out());
         float[] keys = scratch.floats("attention.keys", t * k.out());
         float[] values = scratch.floats("attention.values", t * v.out());
-        q.forward(u, t, queries);
-        k.forward(u, t, keys);
-        v.forward(u, t, values);
+        q.forward(u, rows, queries);
+        k.forward(u, rows, keys);
+        v.forward(u, rows, values);
         float[] context = scratch.floats("attention.context", t * q.out());
-        attention.forward(cache, queries, keys, values, t, context);
-        o.forward(context, t, out);
+        for (int p = 0; p < rows.pieces(); p++) {
+            attention.forward(caches[p], queries, keys, values, rows.start(p), rows.length(p), context, scratch);
+        }
+        o.forward(context, rows, out);
     }
 }

@@ -6,6 +6,7 @@ import dev.recall.runtime.RecallException;
 import dev.recall.runtime.io.Weights;
 import dev.recall.runtime.layers.CausalConv1d;
 import dev.recall.runtime.layers.Linear;
+import dev.recall.runtime.model.Rows;
 import dev.recall.runtime.model.Scratch;
 
 /**
@@ -91,33 +92,63 @@ final class RecurrentBlock implements TemporalBlock {
     }
 
     /**
-     * u is the normalised input [t, hidden]; out receives [t, hidden].
+     * u is the normalised input [rows, hidden]; out receives [rows, hidden]; piece p carries
+     * memories[p].
      *
-     * @param startsSequence u[0] is the token at absolute position 0, where the RG-LRU resets
+     * @param startsSequence per piece: its first row is the token at absolute position 0, where the
+     *                       RG-LRU resets
      */
-    void forward(Memory memory, boolean startsSequence, float[] u, int t, float[] out, Scratch scratch) {
+    void forward(Memory[] memories, boolean[] startsSequence, float[] u, Rows rows, float[] out, Scratch scratch) {
+        int t = rows.count();
         int n = t * width;
         // Every buffer below is written in full before it is read. The recurrence's own state
         // (memory.h) is carried between batches; h here is only its per-token copy, so scratch.
         float[] y = scratch.floats("recurrent.y", n);
-        linearY.forward(u, t, y);
+        linearY.forward(u, rows, y);
         kernels.geluTanh(y, 0, n);
 
         float[] projected = scratch.floats("recurrent.projected", n);
-        linearX.forward(u, t, projected);
+        linearX.forward(u, rows, projected);
         float[] x = scratch.floats("recurrent.x", n);
-        conv.forward(projected, t, memory.convHistory, x, scratch);
+        for (int p = 0; p < rows.pieces(); p++) {
+            conv.forward(projected, rows.start(p), rows.length(p), memories[p].convHistory, x, scratch);
+        }
 
         float[] inputGatePre = scratch.floats("recurrent.inputGate", n);
         float[] recurrenceGatePre = scratch.floats("recurrent.recurrenceGate", n);
-        inputGate.forward(x, t, inputGatePre, scratch);
-        recurrenceGate.forward(x, t, recurrenceGatePre, scratch);
+        inputGate.forward(x, rows, inputGatePre, scratch);
+        recurrenceGate.forward(x, rows, recurrenceGatePre, scratch);
         float[] h = scratch.floats("recurrent.h", n);
-        kernels.rgLru().scan(x, inputGatePre, recurrenceGatePre, softplusParam, memory.h, width, t, startsSequence, h);
+        for (int p = 0; p < rows.pieces(); p++) {
+            scanPiece(rows.start(p), rows.length(p), rows.pieces() == 1, x, inputGatePre, recurrenceGatePre,
+                    memories[p].h, startsSequence[p], h, scratch);
+        }
 
         for (int i = 0; i < n; i++) {
             h[i] *= y[i];
         }
-        linearOut.forward(h, t, out);
+        linearOut.forward(h, rows, out);
+    }
+
+    /**
+     * The RG-LRU of one piece, rows [r0, r0 + t), from its carried state; its rows are copied into
+     * buffers of their own unless it is the pass's only piece.
+     */
+    private void scanPiece(int r0, int t, boolean only, float[] x, float[] inputGatePre, float[] recurrenceGatePre,
+                           float[] state, boolean startsSequence, float[] h, Scratch scratch) {
+        int n = t * width;
+        if (only) {
+            kernels.rgLru().scan(x, inputGatePre, recurrenceGatePre, softplusParam, state, width, t, startsSequence, h);
+            return;
+        }
+        float[] px = scratch.floats("recurrent.piece.x", n);
+        float[] pInput = scratch.floats("recurrent.piece.inputGate", n);
+        float[] pRecurrence = scratch.floats("recurrent.piece.recurrenceGate", n);
+        float[] ph = scratch.floats("recurrent.piece.h", n);
+        System.arraycopy(x, r0 * width, px, 0, n);
+        System.arraycopy(inputGatePre, r0 * width, pInput, 0, n);
+        System.arraycopy(recurrenceGatePre, r0 * width, pRecurrence, 0, n);
+        kernels.rgLru().scan(px, pInput, pRecurrence, softplusParam, state, width, t, startsSequence, ph);
+        System.arraycopy(ph, 0, h, r0 * width, n);
     }
 }

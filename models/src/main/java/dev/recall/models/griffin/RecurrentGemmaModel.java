@@ -11,10 +11,10 @@ import dev.recall.runtime.attention.Rope;
 import dev.recall.runtime.config.ModelConfig;
 import dev.recall.runtime.config.RopeConfig;
 import dev.recall.runtime.io.Weights;
+import dev.recall.runtime.model.CausalLanguageModel;
 import dev.recall.runtime.model.Checkpoint;
-import dev.recall.runtime.model.LanguageModel;
 import dev.recall.runtime.model.ModelInfo;
-import dev.recall.runtime.model.ModelState;
+import dev.recall.runtime.model.Rows;
 import dev.recall.runtime.model.Scratch;
 
 import java.util.List;
@@ -34,7 +34,7 @@ import java.util.Set;
  * {@code attention_window_size} tokens. So the state, and the cost per token, stay constant however
  * long the context grows.
  */
-public final class RecurrentGemmaModel implements LanguageModel {
+public final class RecurrentGemmaModel extends CausalLanguageModel<RecurrentGemmaState> {
 
     static final String FAMILY = "recurrent-gemma";
     static final Set<String> ARCHITECTURES = Set.of("RecurrentGemmaForCausalLM", "recurrent_gemma");
@@ -50,17 +50,15 @@ public final class RecurrentGemmaModel implements LanguageModel {
     private final GemmaRmsNorm finalNorm;
     private final WeightMatrix head;
     private final float logitSoftCap;
-    private final Scratch.Pool scratches = new Scratch.Pool();
     /** Attention cache arrays of closed states, for the next ones. */
     private final KvArrayPool cacheArrays = new KvArrayPool();
     private final int attentionWindow;
-    private final Kernels kernels;
 
     private RecurrentGemmaModel(Weights weights, ModelInfo info, WeightMatrix embedding, ResidualBlock[] layers,
                                 GemmaRmsNorm finalNorm, WeightMatrix head, float logitSoftCap, int attentionWindow,
                                 Kernels kernels) {
+        super(kernels, RecurrentGemmaState.class);
         this.weights = weights;
-        this.kernels = kernels;
         this.info = info;
         this.embedding = embedding;
         this.embeddingScale = ElementType.roundToBf16((float) Math.sqrt(embedding.cols()));
@@ -184,48 +182,69 @@ public final class RecurrentGemmaModel implements LanguageModel {
         return new RecurrentGemmaState(recurrent, caches, window);
     }
 
+    /** A prompt goes through the layers whole: its rows are the pass. */
     @Override
-    public float[] prefill(ModelState modelState, int[] tokens, int from, int to, boolean allLogits) {
-        if (!(modelState instanceof RecurrentGemmaState state)) {
-            throw new IllegalArgumentException("state was not made by this RecurrentGemma model");
-        }
-        state.requireOpen(); // before anything runs: the recurrent layers come before the first attention layer
-        LanguageModel.checkTokens(tokens, from, to, embedding.rows());
-        int t = to - from;
-        int hidden = embedding.cols();
-        // The activations of every layer come from one scratch, so the layers share one set of
-        // [t, width] buffers instead of each leaving its own for the collector, and the next call
-        // (the next piece of a prompt) reuses it. Concurrent prefills on this model (OPRM's chunks)
-        // each take their own from the pool.
-        float[] logits;
-        try (Scratch scratch = scratches.take()) {
-            float[] x = scratch.floats("model.residual", t * hidden);
-            embed(tokens, from, to, x);
-            for (int i = 0; i < layers.length; i++) {
-                layers[i].forward(state, i, x, t, scratch);
-            }
-            state.advance(t);
+    protected int pieceLength() {
+        return Integer.MAX_VALUE;
+    }
 
-            // Only the rows whose logits are wanted go through the final norm and the head.
-            int first = allLogits ? 0 : t - 1;
-            int rows = t - first;
-            float[] normed = scratch.floats("model.finalNormed", rows * hidden);
-            finalNorm.forwardRows(x, first, rows, normed);
-            // Returned to the caller, so not a scratch buffer.
-            logits = new float[rows * head.rows()];
-            kernels.matmul(head, normed, rows, logits);
+    @Override
+    protected int embeddingRows() {
+        return embedding.rows();
+    }
+
+    @Override
+    protected boolean owns(RecurrentGemmaState state) {
+        return state.layers() == layers.length;
+    }
+
+    /**
+     * The pass's rows through every layer (the activations of every layer come from one scratch,
+     * so the layers share one set of [rows, width] buffers, and the next call reuses it), then the
+     * final norm, the head and the soft cap on the rows whose logits are wanted.
+     */
+    @Override
+    protected float[] forward(Pass<RecurrentGemmaState> pass, Scratch scratch) {
+        Rows rows = pass.rows();
+        int t = rows.count();
+        int hidden = embedding.cols();
+        float[] x = scratch.floats("model.residual", t * hidden);
+        RecurrentGemmaState[] states = new RecurrentGemmaState[pass.pieceCount()];
+        for (int p = 0; p < pass.pieceCount(); p++) {
+            Piece<RecurrentGemmaState> piece = pass.piece(p);
+            states[p] = piece.state();
+            embed(piece.tokens(), piece.from(), piece.to(), x, rows.start(p));
         }
+        for (int i = 0; i < layers.length; i++) {
+            layers[i].forward(states, i, x, rows, scratch);
+        }
+        for (int p = 0; p < states.length; p++) {
+            states[p].advance(rows.length(p));
+        }
+
+        Rows head = pass.head();
+        float[] normed = scratch.floats("model.finalNormed", head.count() * hidden);
+        for (int p = 0; p < pass.pieceCount(); p++) {
+            for (int h = 0; h < head.length(p); h++) {
+                finalNorm.forwardRow(x, pass.headSource(p, h), normed, head.start(p) + h);
+            }
+        }
+        float[] logits = scratch.floats("model.logits", head.count() * this.head.rows());
+        head.linear(kernels, this.head, normed, logits);
         for (int i = 0; i < logits.length; i++) {
             logits[i] = (float) Math.tanh(logits[i] / logitSoftCap) * logitSoftCap;
         }
         return logits;
     }
 
-    /** Writes the embedding rows of tokens[from, to) into x ([t, hidden]), scaled by sqrt(hidden) rounded to bf16. */
-    private void embed(int[] tokens, int from, int to, float[] x) {
+    /**
+     * Writes the embedding rows of tokens[from, to) into x from row r0 ([·, hidden]), scaled by
+     * sqrt(hidden) rounded to bf16.
+     */
+    private void embed(int[] tokens, int from, int to, float[] x, int r0) {
         int hidden = embedding.cols();
         for (int i = from; i < to; i++) {
-            int off = (i - from) * hidden;
+            int off = (r0 + i - from) * hidden;
             embedding.row(tokens[i], x, off);
             kernels.scale(x, off, hidden, embeddingScale);
         }

@@ -40,6 +40,10 @@ public final class RecurrentGemmaState extends AbstractModelState {
         this.position = other.position;
     }
 
+    int layers() {
+        return recurrent.length;
+    }
+
     RecurrentBlock.Memory recurrentMemory(int layer) {
         return recurrent[layer];
     }

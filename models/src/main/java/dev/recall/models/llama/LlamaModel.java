@@ -6,10 +6,10 @@ import dev.recall.runtime.attention.AttentionPolicy;
 import dev.recall.runtime.attention.KvArrayPool;
 import dev.recall.runtime.attention.KvCache;
 import dev.recall.runtime.attention.Rope;
+import dev.recall.runtime.model.CausalLanguageModel;
 import dev.recall.runtime.model.Checkpoint;
-import dev.recall.runtime.model.LanguageModel;
 import dev.recall.runtime.model.ModelInfo;
-import dev.recall.runtime.model.ModelState;
+import dev.recall.runtime.model.Rows;
 import dev.recall.runtime.model.Scratch;
 
 /**
@@ -24,7 +24,7 @@ import dev.recall.runtime.model.Scratch;
  * <p>The model is immutable and shared: all activations live in per-call buffers and everything a
  * sequence remembers lives in its {@link LlamaState}, so many threads may decode at once.
  */
-public final class LlamaModel implements LanguageModel {
+public final class LlamaModel extends CausalLanguageModel<LlamaState> {
 
     /** Most tokens pushed through the layers together: bounds activation memory on long prompts. */
     static final int PREFILL_CHUNK = 256;
@@ -35,11 +35,11 @@ public final class LlamaModel implements LanguageModel {
     private final AttentionLayer attention;
     private final ModelInfo info;
     private final Kernels k;
-    private final Scratch.Pool scratches = new Scratch.Pool();
     /** Cache arrays of closed states, for the next ones. */
     private final KvArrayPool cacheArrays = new KvArrayPool();
 
     private LlamaModel(Checkpoint checkpoint, LlamaConfig config, LlamaWeights weights) {
+        super(checkpoint.kernels(), LlamaState.class);
         this.checkpoint = checkpoint;
         this.k = checkpoint.kernels();
         this.config = config;
@@ -82,42 +82,30 @@ public final class LlamaModel implements LanguageModel {
     }
 
     @Override
-    public float[] prefill(ModelState state, int[] tokens, int from, int to, boolean allLogits) {
-        if (!(state instanceof LlamaState s) || s.model != this) {
-            throw new IllegalArgumentException("the state was not created by this model");
-        }
-        s.requireOpen();
-        LanguageModel.checkTokens(tokens, from, to, weights.embedding().rows());
-        int vocab = info.vocabSize();
-        float[] logits = allLogits ? new float[(to - from) * vocab] : null;
-        s.reserve(to - from); // one allocation for this call's tokens (callers feeding pieces reserve for all)
-        try (Scratch scratch = scratches.take()) {
-            for (int start = from; start < to; start += PREFILL_CHUNK) {
-                int end = Math.min(to, start + PREFILL_CHUNK);
-                if (allLogits) {
-                    float[] chunk = forward(s, tokens, start, end, Head.EVERY_TOKEN, scratch);
-                    System.arraycopy(chunk, 0, logits, (start - from) * vocab, chunk.length);
-                } else if (end == to) {
-                    logits = forward(s, tokens, start, end, Head.LAST_TOKEN, scratch).clone();
-                } else {
-                    forward(s, tokens, start, end, Head.NONE, scratch);
-                }
-            }
-        }
-        return logits;
+    protected int pieceLength() {
+        return PREFILL_CHUNK;
     }
 
-    /** Which tokens of a batch need next-token logits. */
-    private enum Head { NONE, LAST_TOKEN, EVERY_TOKEN }
+    @Override
+    protected int embeddingRows() {
+        return weights.embedding().rows();
+    }
+
+    @Override
+    protected boolean owns(LlamaState state) {
+        return state.model == this;
+    }
 
     /**
-     * Runs tokens[from, to) through every layer, appending to the state's caches, and returns the
-     * logits the head mode asks for ([vocab] per token, row-major; null for none), in a buffer of
-     * {@code scratch} that the next piece reuses. Every activation buffer comes from {@code scratch}
-     * too, so the pieces of one long prompt share one set.
+     * Runs the pass's rows through every layer, appending each piece's keys and values to its
+     * state's caches, and returns the logits of the head rows, in a buffer of {@code scratch} that
+     * the next pass reuses. Every activation buffer comes from {@code scratch} too, so the pieces
+     * of one long prompt share one set.
      */
-    private float[] forward(LlamaState state, int[] tokens, int from, int to, Head head, Scratch scratch) {
-        int t = to - from;
+    @Override
+    protected float[] forward(Pass<LlamaState> pass, Scratch scratch) {
+        Rows rows = pass.rows();
+        int t = rows.count();
         int d = config.hiddenSize();
         int qDim = config.heads() * config.headDim();
         int kvDim = config.kvHeads() * config.headDim();
@@ -134,41 +122,46 @@ public final class LlamaModel implements LanguageModel {
         float[] gate = scratch.floats("gate", t * ff);
         float[] up = scratch.floats("up", t * ff);
 
-        for (int i = 0; i < t; i++) {
-            weights.embedding().row(tokens[from + i], x, i * d);
+        for (int p = 0; p < pass.pieceCount(); p++) {
+            Piece<LlamaState> piece = pass.piece(p);
+            for (int i = 0; i < piece.length(); i++) {
+                weights.embedding().row(piece.tokens()[piece.from() + i], x, (rows.start(p) + i) * d);
+            }
         }
 
         for (int l = 0; l < config.layers(); l++) {
             LlamaWeights.Layer layer = weights.layers().get(l);
 
-            // Attention: h = x + o(Attn(RMSNorm(x))). RoPE and the cache are the AttentionLayer's job.
+            // Attention: h = x + o(Attn(RMSNorm(x))). RoPE and the cache are the AttentionLayer's
+            // job, one sequence's piece at a time; the projections take every row at once.
             rmsNormRows(x, layer.attentionNorm(), eps, xn, t, d);
-            layer.q().forward(xn, t, q);
-            layer.k().forward(xn, t, key);
-            layer.v().forward(xn, t, value);
-            attention.forward(state.caches[l], q, key, value, t, attended);
-            layer.o().forward(attended, t, projected);
+            layer.q().forward(xn, rows, q);
+            layer.k().forward(xn, rows, key);
+            layer.v().forward(xn, rows, value);
+            for (int p = 0; p < pass.pieceCount(); p++) {
+                attention.forward(pass.piece(p).state().caches[l], q, key, value, rows.start(p), rows.length(p),
+                        attended, scratch);
+            }
+            layer.o().forward(attended, rows, projected);
             k.add(projected, 0, x, 0, t * d);
 
             // SwiGLU MLP: x = h + down(silu(gate(n)) ⊙ up(n)), n = RMSNorm(h).
             rmsNormRows(x, layer.mlpNorm(), eps, xn, t, d);
-            layer.gate().forward(xn, t, gate);
-            layer.up().forward(xn, t, up);
+            layer.gate().forward(xn, rows, gate);
+            layer.up().forward(xn, rows, up);
             k.siluMul(gate, up, t * ff);
-            layer.down().forward(gate, t, projected);
+            layer.down().forward(gate, rows, projected);
             k.add(projected, 0, x, 0, t * d);
         }
 
-        if (head == Head.NONE) {
-            return null;
+        Rows head = pass.head();
+        for (int p = 0; p < pass.pieceCount(); p++) {
+            for (int h = 0; h < head.length(p); h++) {
+                k.rmsNorm(x, pass.headSource(p, h) * d, weights.finalNorm(), 0f, eps, xn, (head.start(p) + h) * d, d);
+            }
         }
-        int first = head == Head.EVERY_TOKEN ? 0 : t - 1;
-        int rows = t - first;
-        for (int i = 0; i < rows; i++) {
-            k.rmsNorm(x, (first + i) * d, weights.finalNorm(), 0f, eps, xn, i * d, d);
-        }
-        float[] logits = scratch.floats("logits", rows * info.vocabSize());
-        k.matmul(weights.head(), xn, rows, logits);
+        float[] logits = scratch.floats("logits", head.count() * info.vocabSize());
+        head.linear(k, weights.head(), xn, logits);
         return logits;
     }
 

@@ -5,6 +5,7 @@ import dev.recall.kernels.SelectiveScan;
 import dev.recall.kernels.WeightMatrix;
 import dev.recall.runtime.io.Weights;
 import dev.recall.runtime.layers.CausalConv1d;
+import dev.recall.runtime.model.Rows;
 import dev.recall.runtime.model.Scratch;
 
 /**
@@ -82,28 +83,33 @@ final class MambaMixer {
     }
 
     /**
-     * Mixes t tokens u ([t, D], already normalised) and returns the block output [t, D]; the
-     * conv inputs ([K − 1, E]) and SSM state ([E, N]) carry over and are updated in place. The
-     * output and every intermediate are buffers of {@code scratch}, valid until the next call.
+     * Mixes the rows u of a pass ([rows, D], already normalised) and returns the block output
+     * [rows, D]; piece p's conv inputs ([K − 1, E]) and SSM state ([E, N]) are convStates[p] and
+     * ssmStates[p], carried over and updated in place. The products take every row at once; the
+     * conv and the scan run piece by piece. The output and every intermediate are buffers of
+     * {@code scratch}, valid until the next call.
      */
-    float[] forward(float[] u, int t, float[] convState, float[] ssmState, Scratch scratch) {
+    float[] forward(float[] u, Rows rows, float[][] convStates, float[][] ssmStates, Scratch scratch) {
+        int t = rows.count();
         float[] x = scratch.floats("mixer.x", t * inner);
         float[] gate = scratch.floats("mixer.gate", t * inner);
-        kernels.matmul(inProjX, u, t, x);
-        kernels.matmul(inProjGate, u, t, gate);
+        rows.linear(kernels, inProjX, u, x);
+        rows.linear(kernels, inProjGate, u, gate);
         if (inProjBias != null) {
             addBias(x, t, inProjBias, 0, inner);
             addBias(gate, t, inProjBias, inner, inner);
         }
 
         float[] convolved = scratch.floats("mixer.convolved", t * inner);
-        conv.forward(x, t, convState, convolved, scratch);
+        for (int p = 0; p < rows.pieces(); p++) {
+            conv.forward(x, rows.start(p), rows.length(p), convStates[p], convolved, scratch);
+        }
         kernels.silu(convolved, 0, t * inner);
 
         // One product for dt_r, B and C (one matrix wide enough to share out), then split.
         int projected = rank + 2 * states;
         float[] ssmInputs = scratch.floats("mixer.ssmInputs", t * projected);
-        kernels.matmul(xProj, convolved, t, ssmInputs);
+        rows.linear(kernels, xProj, convolved, ssmInputs);
         float[] stepLowRank = scratch.floats("mixer.stepLowRank", t * rank);
         float[] b = scratch.floats("mixer.b", t * states);
         float[] c = scratch.floats("mixer.c", t * states);
@@ -119,21 +125,47 @@ final class MambaMixer {
             normaliseRows(c, t, states);
         }
 
-        SelectiveScan scan = kernels.selectiveScan(t, inner);
         float[] step = scratch.floats("mixer.step", t * inner);
-        kernels.matmul(dtProj, stepLowRank, t, step);
-        scan.softplusSteps(step, dtBias, t, inner);
-
+        rows.linear(kernels, dtProj, stepLowRank, step);
         float[] y = scratch.floats("mixer.y", t * inner);
-        scan.scan(new SelectiveScan.Inputs(t, inner, states, convolved, step, decayRates, b, c, skip), ssmState, y);
+        for (int p = 0; p < rows.pieces(); p++) {
+            scan(rows.start(p), rows.length(p), convolved, step, b, c, ssmStates[p], y, rows.pieces() == 1, scratch);
+        }
 
         kernels.siluMul(gate, y, t * inner); // gate = silu(gate) ⊙ y
         float[] out = scratch.floats("mixer.out", t * hidden);
-        kernels.matmul(outProj, gate, t, out);
+        rows.linear(kernels, outProj, gate, out);
         if (outProjBias != null) {
             addBias(out, t, outProjBias, 0, hidden);
         }
         return out;
+    }
+
+    /**
+     * The step sizes and the selective scan of one piece, rows [r0, r0 + t), with the scan a
+     * sequence of t tokens gets alone. The piece's rows are copied into buffers of their own unless
+     * it is the pass's only piece.
+     */
+    private void scan(int r0, int t, float[] convolved, float[] step, float[] b, float[] c, float[] ssmState,
+                      float[] y, boolean only, Scratch scratch) {
+        SelectiveScan scan = kernels.selectiveScan(t, inner);
+        float[] px = only ? convolved : slice(scratch, "mixer.piece.x", convolved, r0, t, inner);
+        float[] pStep = only ? step : slice(scratch, "mixer.piece.step", step, r0, t, inner);
+        float[] pb = only ? b : slice(scratch, "mixer.piece.b", b, r0, t, states);
+        float[] pc = only ? c : slice(scratch, "mixer.piece.c", c, r0, t, states);
+        float[] py = only ? y : scratch.floats("mixer.piece.y", t * inner);
+        scan.softplusSteps(pStep, dtBias, t, inner);
+        scan.scan(new SelectiveScan.Inputs(t, inner, states, px, pStep, decayRates, pb, pc, skip), ssmState, py);
+        if (!only) {
+            System.arraycopy(py, 0, y, r0 * inner, t * inner);
+        }
+    }
+
+    /** Rows [r0, r0 + t) of a [·, width] array, copied into the scratch buffer called name. */
+    private static float[] slice(Scratch scratch, String name, float[] from, int r0, int t, int width) {
+        float[] piece = scratch.floats(name, t * width);
+        System.arraycopy(from, r0 * width, piece, 0, t * width);
+        return piece;
     }
 
     private void normaliseRows(float[] m, int t, int width) {

@@ -1,16 +1,15 @@
 package dev.recall.models.mamba;
 
-import dev.recall.kernels.Kernels;
 import dev.recall.kernels.WeightMatrix;
 import dev.recall.runtime.RecallException;
 import dev.recall.runtime.attention.AttentionPolicy;
 import dev.recall.runtime.config.ModelConfig;
 import dev.recall.runtime.io.Tensor;
 import dev.recall.runtime.io.Weights;
+import dev.recall.runtime.model.CausalLanguageModel;
 import dev.recall.runtime.model.Checkpoint;
-import dev.recall.runtime.model.LanguageModel;
 import dev.recall.runtime.model.ModelInfo;
-import dev.recall.runtime.model.ModelState;
+import dev.recall.runtime.model.Rows;
 import dev.recall.runtime.model.Scratch;
 
 /**
@@ -24,7 +23,7 @@ import dev.recall.runtime.model.Scratch;
  * The state is a fixed-size recurrence (conv inputs and SSM state per layer), so a prompt of any
  * length costs the same memory.
  */
-public final class MambaModel implements LanguageModel {
+public final class MambaModel extends CausalLanguageModel<MambaState> {
 
     /** Tokens pushed through the layers at once; longer prefills go piece by piece (same result). */
     private static final int MAX_BATCH = 512;
@@ -38,11 +37,9 @@ public final class MambaModel implements LanguageModel {
     private final float[] finalNorm;
     private final WeightMatrix head;
     private final float normEps;
-    private final Kernels kernels;
-    private final Scratch.Pool scratches = new Scratch.Pool();
 
     private MambaModel(Checkpoint checkpoint, boolean falcon) {
-        this.kernels = checkpoint.kernels();
+        super(checkpoint.kernels(), MambaState.class);
         ModelConfig config = checkpoint.config();
         this.weights = checkpoint.weights();
         this.dims = MambaDimensions.read(weights, config);
@@ -91,52 +88,63 @@ public final class MambaModel implements LanguageModel {
     }
 
     @Override
-    public float[] prefill(ModelState state, int[] tokens, int from, int to, boolean allLogits) {
-        MambaState s = ownState(state);
-        s.requireOpen();
-        LanguageModel.checkTokens(tokens, from, to, embeddings.rows());
-        int vocab = head.rows();
-        float[] logits = new float[allLogits ? (to - from) * vocab : vocab];
-        try (Scratch scratch = scratches.take()) {
-            for (int p0 = from; p0 < to; p0 += MAX_BATCH) {
-                int p1 = Math.min(to, p0 + MAX_BATCH);
-                float[] hidden = forwardLayers(s, tokens, p0, p1, scratch);
-                if (allLogits) {
-                    int rows = p1 - p0;
-                    normaliseRows(hidden, rows, finalNorm);
-                    float[] pieceLogits = scratch.floats("logits", rows * vocab);
-                    kernels.matmul(head, hidden, rows, pieceLogits);
-                    System.arraycopy(pieceLogits, 0, logits, (p0 - from) * vocab, pieceLogits.length);
-                } else if (p1 == to) {
-                    int last = (p1 - p0 - 1) * dims.hidden();
-                    kernels.rmsNorm(hidden, last, finalNorm, 0f, normEps, hidden, last, dims.hidden());
-                    kernels.matvec(head, hidden, last, logits, 0);
-                }
-            }
-        }
-        return logits;
+    protected int pieceLength() {
+        return MAX_BATCH;
+    }
+
+    @Override
+    protected int embeddingRows() {
+        return embeddings.rows();
+    }
+
+    @Override
+    protected boolean owns(MambaState s) {
+        return s.ssm.length == dims.layers() && s.ssm[0].length == dims.inner() * dims.states()
+                && s.conv[0].length == (dims.convWidth() - 1) * dims.inner();
     }
 
     /**
-     * Runs tokens[p0, p1) through every block, advancing the state; returns the residual [t, D]
-     * (a buffer of {@code scratch}, valid until the next piece).
+     * Runs the pass's rows through every block, advancing each piece's state, then the final norm
+     * and the head on the head rows.
      */
-    private float[] forwardLayers(MambaState s, int[] tokens, int p0, int p1, Scratch scratch) {
-        int t = p1 - p0;
+    @Override
+    protected float[] forward(Pass<MambaState> pass, Scratch scratch) {
+        Rows rows = pass.rows();
+        int t = rows.count();
         int d = dims.hidden();
         float[] hidden = scratch.floats("residual", t * d);
-        for (int i = 0; i < t; i++) {
-            embeddings.row(tokens[p0 + i], hidden, i * d);
+        for (int p = 0; p < pass.pieceCount(); p++) {
+            Piece<MambaState> piece = pass.piece(p);
+            for (int i = 0; i < piece.length(); i++) {
+                embeddings.row(piece.tokens()[piece.from() + i], hidden, (rows.start(p) + i) * d);
+            }
         }
         float[] normed = scratch.floats("normed", t * d);
+        float[][] conv = new float[pass.pieceCount()][];
+        float[][] ssm = new float[pass.pieceCount()][];
         for (int l = 0; l < mixers.length; l++) {
+            for (int p = 0; p < pass.pieceCount(); p++) {
+                conv[p] = pass.piece(p).state().conv[l];
+                ssm[p] = pass.piece(p).state().ssm[l];
+            }
             System.arraycopy(hidden, 0, normed, 0, normed.length);
             normaliseRows(normed, t, blockNorms[l]);
-            float[] mixed = mixers[l].forward(normed, t, s.conv[l], s.ssm[l], scratch);
+            float[] mixed = mixers[l].forward(normed, rows, conv, ssm, scratch);
             kernels.add(mixed, 0, hidden, 0, t * d);
         }
-        s.advance(t);
-        return hidden;
+        for (Piece<MambaState> piece : pass.pieces()) {
+            piece.state().advance(piece.length());
+        }
+
+        Rows head = pass.head();
+        for (int p = 0; p < pass.pieceCount(); p++) {
+            for (int h = 0; h < head.length(p); h++) {
+                kernels.rmsNorm(hidden, pass.headSource(p, h) * d, finalNorm, 0f, normEps, normed, (head.start(p) + h) * d, d);
+            }
+        }
+        float[] logits = scratch.floats("logits", head.count() * this.head.rows());
+        head.linear(kernels, this.head, normed, logits);
+        return logits;
     }
 
     private void normaliseRows(float[] x, int rows, float[] weight) {
@@ -144,15 +152,6 @@ public final class MambaModel implements LanguageModel {
         for (int i = 0; i < rows; i++) {
             kernels.rmsNorm(x, i * d, weight, 0f, normEps, x, i * d, d);
         }
-    }
-
-    private MambaState ownState(ModelState state) {
-        if (state instanceof MambaState s && s.ssm.length == dims.layers()
-                && s.ssm[0].length == dims.inner() * dims.states()
-                && s.conv[0].length == (dims.convWidth() - 1) * dims.inner()) {
-            return s;
-        }
-        throw new IllegalArgumentException("this state was not made by this Mamba model's newState()");
     }
 
     @Override

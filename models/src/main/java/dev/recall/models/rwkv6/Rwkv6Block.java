@@ -1,6 +1,7 @@
 package dev.recall.models.rwkv6;
 
 import dev.recall.kernels.Kernels;
+import dev.recall.runtime.model.Rows;
 import dev.recall.runtime.model.Scratch;
 
 /**
@@ -34,21 +35,32 @@ final class Rwkv6Block {
     }
 
     /**
-     * Runs the t rows of the residual stream x ({@code [t, C]}) through the block in place. Its
-     * working arrays come from scratch, shared with the other blocks of the same forward call.
+     * Runs the rows of the residual stream x ({@code [rows, C]}) through the block in place, piece
+     * p advancing states[p]. Its working arrays come from scratch, shared with the other blocks of
+     * the same forward call.
      */
-    void forward(float[] x, int t, Rwkv6State state, Scratch scratch) {
+    void forward(float[] x, Rows rows, Rwkv6State[] states, Scratch scratch) {
+        int t = rows.count();
+        int n = t * ln1.size();
         if (preLn != null) {
             preLn.applyInPlace(x, t);
         }
+        float[][] timeShifts = new float[states.length][];
+        float[][] wkv = new float[states.length][];
+        float[][] channelShifts = new float[states.length][];
+        for (int p = 0; p < states.length; p++) {
+            timeShifts[p] = states[p].timeMixShift(index);
+            wkv[p] = states[p].wkv(index);
+            channelShifts[p] = states[p].channelMixShift(index);
+        }
         // One buffer holds LN1's output, then LN2's: the time mixing is done with the first (its
         // shift state keeps a copy of the last row) before the second is written.
-        float[] normalized = scratch.floats("block.normalized", x.length);
+        float[] normalized = scratch.floats("block.normalized", n);
         ln1.apply(x, t, normalized);
-        float[] attention = timeMix.forward(normalized, t, state.timeMixShift(index), state.wkv(index), scratch);
-        kernels.add(attention, 0, x, 0, x.length);
+        float[] attention = timeMix.forward(normalized, rows, timeShifts, wkv, scratch);
+        kernels.add(attention, 0, x, 0, n);
         ln2.apply(x, t, normalized);
-        float[] feedForward = channelMix.forward(normalized, t, state.channelMixShift(index), scratch);
-        kernels.add(feedForward, 0, x, 0, x.length);
+        float[] feedForward = channelMix.forward(normalized, rows, channelShifts, scratch);
+        kernels.add(feedForward, 0, x, 0, n);
     }
 }

@@ -3,6 +3,7 @@ package dev.recall.models.rwkv6;
 import dev.recall.kernels.Kernels;
 import dev.recall.kernels.ScalarKernels;
 import dev.recall.kernels.WeightMatrix;
+import dev.recall.runtime.model.Rows;
 import dev.recall.runtime.model.Scratch;
 
 /**
@@ -32,29 +33,32 @@ final class Rwkv6ChannelMix {
     }
 
     /**
-     * Channel mixing of the t rows of x ({@code [t, C]}, the LN2 output), advancing this layer's
-     * shift state. Returns {@code [t, C]} in the scratch buffer "channelMix.v", to be added to the
+     * Channel mixing of the rows of a pass ({@code [rows, C]}, the LN2 output), advancing this
+     * layer's shift state of each piece ({@code shifts[p]}). Returns {@code [t, C]} in the scratch buffer "channelMix.v", to be added to the
      * residual stream before the next layer's channel mixing reuses it.
      */
-    float[] forward(float[] x, int t, float[] shift, Scratch scratch) {
+    float[] forward(float[] x, Rows rows, float[][] shifts, Scratch scratch) {
+        int t = rows.count();
         float[] dx = scratch.floats("channelMix.dx", t * channels);
-        TokenShift.differences(x, t, channels, shift, dx);
+        for (int p = 0; p < rows.pieces(); p++) {
+            TokenShift.differences(x, rows.start(p), rows.length(p), channels, shifts[p], dx);
+        }
 
         float[] xk = scratch.floats("channelMix.xk", t * channels);
         TokenShift.mix(x, dx, t, maaK, xk);
         float[] k = scratch.floats("channelMix.k", t * key.rows());
-        kernels.matmul(key, xk, t, k);
+        rows.linear(kernels, key, xk, k);
         for (int i = 0; i < k.length; i++) {
             float relu = Math.max(k[i], 0f);
             k[i] = relu * relu;
         }
         float[] v = scratch.floats("channelMix.v", t * channels);
-        kernels.matmul(value, k, t, v);
+        rows.linear(kernels, value, k, v);
 
         float[] xr = scratch.floats("channelMix.xr", t * channels);
         TokenShift.mix(x, dx, t, maaR, xr);
         float[] r = scratch.floats("channelMix.r", t * channels);
-        kernels.matmul(receptance, xr, t, r);
+        rows.linear(kernels, receptance, xr, r);
         for (int i = 0; i < v.length; i++) {
             v[i] *= ScalarKernels.sigmoid(r[i]);
         }

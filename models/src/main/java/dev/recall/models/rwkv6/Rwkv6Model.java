@@ -1,17 +1,15 @@
 package dev.recall.models.rwkv6;
 
-import dev.recall.kernels.Kernels;
 import dev.recall.kernels.WeightMatrix;
 import dev.recall.runtime.RecallException;
 import dev.recall.runtime.attention.AttentionPolicy;
 import dev.recall.runtime.config.ModelConfig;
+import dev.recall.runtime.model.CausalLanguageModel;
 import dev.recall.runtime.model.Checkpoint;
-import dev.recall.runtime.model.LanguageModel;
 import dev.recall.runtime.model.ModelInfo;
-import dev.recall.runtime.model.ModelState;
+import dev.recall.runtime.model.Rows;
 import dev.recall.runtime.model.Scratch;
 
-import java.util.Arrays;
 
 /**
  * RWKV-6 "Finch" ({@code Rwkv6ForCausalLM}): a pure recurrence with a constant-size state.
@@ -29,7 +27,7 @@ import java.util.Arrays;
  * cover a whole pass-key prompt, quietly turning OPRM into a plain prefill; unknown, OPRM asks for
  * {@code --chunk} or {@code --train-length}.
  */
-public final class Rwkv6Model implements LanguageModel {
+public final class Rwkv6Model extends CausalLanguageModel<Rwkv6State> {
 
     static final String FAMILY = "rwkv6";
 
@@ -42,13 +40,11 @@ public final class Rwkv6Model implements LanguageModel {
     private final Rwkv6Block[] blocks;
     private final LayerNorm lnOut;
     private final WeightMatrix head;
-    private final Kernels kernels;
-    private final Scratch.Pool scratches = new Scratch.Pool();
 
     private Rwkv6Model(Checkpoint checkpoint, ModelInfo info, int heads, int headSize, WeightMatrix embeddings,
                        Rwkv6Block[] blocks, LayerNorm lnOut, WeightMatrix head) {
+        super(checkpoint.kernels(), Rwkv6State.class);
         this.checkpoint = checkpoint;
-        this.kernels = checkpoint.kernels();
         this.info = info;
         this.channels = info.hiddenSize();
         this.heads = heads;
@@ -118,36 +114,56 @@ public final class Rwkv6Model implements LanguageModel {
         return new Rwkv6State(blocks.length, channels, heads, headSize);
     }
 
+    /** A prompt goes through the blocks whole: its rows are the pass. */
     @Override
-    public float[] prefill(ModelState modelState, int[] tokens, int from, int to, boolean allLogits) {
-        if (!(modelState instanceof Rwkv6State state)) {
-            throw new IllegalArgumentException("an RWKV-6 model needs an Rwkv6State, got " + modelState.getClass().getSimpleName());
-        }
-        state.requireOpen();
-        LanguageModel.checkTokens(tokens, from, to, embeddings.rows());
-        int t = to - from;
-        // One set of activation buffers for all blocks of this call, reused by the calls after it
-        // (the model is shared across threads, so they come from a pool rather than fields).
-        try (Scratch scratch = scratches.take()) {
-            float[] x = scratch.floats("model.residual", t * channels);
-            for (int s = 0; s < t; s++) {
-                embeddings.row(tokens[from + s], x, s * channels);
-            }
-
-            for (Rwkv6Block block : blocks) {
-                block.forward(x, t, state, scratch);
-            }
-            state.advance(t);
-
-            return allLogits ? logits(x, t) : logits(Arrays.copyOfRange(x, (t - 1) * channels, t * channels), 1);
-        }
+    protected int pieceLength() {
+        return Integer.MAX_VALUE;
     }
 
-    /** ln_out and head on the t rows of x: {@code [t, vocab]}. */
-    private float[] logits(float[] x, int t) {
-        lnOut.applyInPlace(x, t);
-        float[] logits = new float[t * head.rows()];
-        kernels.matmul(head, x, t, logits);
+    @Override
+    protected int embeddingRows() {
+        return embeddings.rows();
+    }
+
+    @Override
+    protected boolean owns(Rwkv6State state) {
+        return state.layers() == blocks.length && state.timeMixShift(0).length == channels
+                && state.wkv(0).length == heads * headSize * headSize;
+    }
+
+    @Override
+    protected float[] forward(Pass<Rwkv6State> pass, Scratch scratch) {
+        Rows rows = pass.rows();
+        int t = rows.count();
+        // One set of activation buffers for all blocks of this call, reused by the calls after it
+        // (the model is shared across threads, so they come from a pool rather than fields).
+        float[] x = scratch.floats("model.residual", t * channels);
+        Rwkv6State[] states = new Rwkv6State[pass.pieceCount()];
+        for (int p = 0; p < pass.pieceCount(); p++) {
+            Piece<Rwkv6State> piece = pass.piece(p);
+            states[p] = piece.state();
+            for (int i = 0; i < piece.length(); i++) {
+                embeddings.row(piece.tokens()[piece.from() + i], x, (rows.start(p) + i) * channels);
+            }
+        }
+        for (Rwkv6Block block : blocks) {
+            block.forward(x, rows, states, scratch);
+        }
+        for (int p = 0; p < states.length; p++) {
+            states[p].advance(rows.length(p));
+        }
+
+        // ln_out and the head on the rows that want logits.
+        Rows head = pass.head();
+        float[] normed = scratch.floats("model.headInput", head.count() * channels);
+        for (int p = 0; p < pass.pieceCount(); p++) {
+            for (int h = 0; h < head.length(p); h++) {
+                LayerNorm.normalize(x, pass.headSource(p, h) * channels, channels, lnOut.weight(), lnOut.bias(), 0,
+                        lnOut.eps(), normed, (head.start(p) + h) * channels);
+            }
+        }
+        float[] logits = scratch.floats("model.logits", head.count() * this.head.rows());
+        head.linear(kernels, this.head, normed, logits);
         return logits;
     }
 

@@ -28,6 +28,10 @@ public final class Rwkv6State extends AbstractModelState {
         position = other.position;
     }
 
+    int layers() {
+        return timeMixShift.length;
+    }
+
     float[] timeMixShift(int layer) {
         return timeMixShift[layer];
     }

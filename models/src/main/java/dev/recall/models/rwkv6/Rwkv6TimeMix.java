@@ -4,6 +4,7 @@ import dev.recall.kernels.Kernels;
 import dev.recall.kernels.Parallel;
 import dev.recall.kernels.WeightMatrix;
 import dev.recall.kernels.Wkv6;
+import dev.recall.runtime.model.Rows;
 import dev.recall.runtime.model.Scratch;
 
 /**
@@ -81,38 +82,42 @@ final class Rwkv6TimeMix {
     }
 
     /**
-     * Time mixing of the t rows of x ({@code [t, C]}, the LN1 output), advancing the shift and WKV
-     * state of this layer. Returns {@code [t, C]} in the scratch buffer "timeMix.out", to be added
+     * Time mixing of the rows of a pass ({@code [rows, C]}, the LN1 output), advancing the shift
+     * and WKV state of this layer of each piece ({@code shifts[p]}, {@code wkvStates[p]}); the
+     * products take every row, the token shift and the WKV recurrence run piece by piece. Returns {@code [t, C]} in the scratch buffer "timeMix.out", to be added
      * to the residual stream before the next layer's time mixing reuses it.
      */
-    float[] forward(float[] x, int t, float[] shift, float[] wkvState, Scratch scratch) {
+    float[] forward(float[] x, Rows rows, float[][] shifts, float[][] wkvStates, Scratch scratch) {
+        int t = rows.count();
         int attention = heads * headSize;
         float[] dx = scratch.floats("timeMix.dx", t * channels);
-        TokenShift.differences(x, t, channels, shift, dx);
+        for (int p = 0; p < rows.pieces(); p++) {
+            TokenShift.differences(x, rows.start(p), rows.length(p), channels, shifts[p], dx);
+        }
 
         // Data-dependent token shift: five low-rank corrections from one shared down-projection.
         float[] xx = scratch.floats("timeMix.xx", t * channels);
         TokenShift.mix(x, dx, t, maaX, xx);
-        float[] lowRank = matmul(maaDown, xx, t, scratch, "timeMix.lowRank");
+        float[] lowRank = matmul(maaDown, xx, rows, scratch, "timeMix.lowRank");
         tanh(lowRank);
         float[] lowRankPart = scratch.floats("timeMix.lowRankPart", t * maaRank);
         float[][] mixed = new float[MIXES][];
         for (int m = 0; m < MIXES; m++) {
             columns(lowRank, t, MIXES * maaRank, m * maaRank, maaRank, lowRankPart);
-            float[] correction = matmul(maaUp[m], lowRankPart, t, scratch, MIXED[m]);
+            float[] correction = matmul(maaUp[m], lowRankPart, rows, scratch, MIXED[m]);
             TokenShift.mixInto(x, dx, t, maa[m], correction);
             mixed[m] = correction;
         }
 
-        float[] r = matmul(receptance, mixed[R], t, scratch, "timeMix.r");
-        float[] k = matmul(key, mixed[K], t, scratch, "timeMix.k");
-        float[] v = matmul(value, mixed[V], t, scratch, "timeMix.v");
-        float[] g = matmul(gate, mixed[G], t, scratch, "timeMix.g");
+        float[] r = matmul(receptance, mixed[R], rows, scratch, "timeMix.r");
+        float[] k = matmul(key, mixed[K], rows, scratch, "timeMix.k");
+        float[] v = matmul(value, mixed[V], rows, scratch, "timeMix.v");
+        float[] g = matmul(gate, mixed[G], rows, scratch, "timeMix.g");
         kernels.silu(g, 0, t * attention);
 
-        float[] decayLowRank = matmul(decayDown, mixed[W], t, scratch, "timeMix.decayLowRank");
+        float[] decayLowRank = matmul(decayDown, mixed[W], rows, scratch, "timeMix.decayLowRank");
         tanh(decayLowRank);
-        float[] w = matmul(decayUp, decayLowRank, t, scratch, "timeMix.w");
+        float[] w = matmul(decayUp, decayLowRank, rows, scratch, "timeMix.w");
         for (int i = 0; i < w.length; i++) {
             // Decay in (0, 1), computed in fp32 whatever the weights: exp(−exp(·)).
             w[i] = (float) Math.exp(-Math.exp(timeDecay[i % attention] + w[i]));
@@ -121,25 +126,30 @@ final class Rwkv6TimeMix {
         // Every head's scan writes all of its channels of y, so stale contents do no harm.
         float[] y = scratch.floats("timeMix.y", t * attention);
         Wkv6 wkv = kernels.wkv6();
-        int grain = Math.max(1, MIN_STATE_UPDATES_PER_TASK / (t * headSize * headSize));
-        Parallel.forRange(heads, grain, (from, to) -> {
-            for (int h = from; h < to; h++) {
-                wkv.sequence(headSize, t, r, k, v, w, h * headSize, attention, bonus, h * headSize,
-                        wkvState, h * headSize * headSize, y);
-            }
-        });
+        for (int p = 0; p < rows.pieces(); p++) {
+            int r0 = rows.start(p);
+            int pieceTokens = rows.length(p);
+            float[] wkvState = wkvStates[p];
+            int grain = Math.max(1, MIN_STATE_UPDATES_PER_TASK / (pieceTokens * headSize * headSize));
+            Parallel.forRange(heads, grain, (from, to) -> {
+                for (int h = from; h < to; h++) {
+                    wkv.sequence(headSize, pieceTokens, r, k, v, w, r0 * attention + h * headSize, attention, bonus,
+                            h * headSize, wkvState, h * headSize * headSize, y);
+                }
+            });
+        }
 
         lnX.applyGroupsInPlace(y, t, heads);
         for (int i = 0; i < y.length; i++) {
             y[i] *= g[i];
         }
-        return matmul(output, y, t, scratch, "timeMix.out");
+        return matmul(output, y, rows, scratch, "timeMix.out");
     }
 
-    /** Y = X·Wᵀ for the t rows of x, into the scratch buffer called name ({@code [t, w.rows]}). */
-    private float[] matmul(WeightMatrix w, float[] x, int t, Scratch scratch, String name) {
-        float[] y = scratch.floats(name, t * w.rows());
-        kernels.matmul(w, x, t, y);
+    /** Y = X·Wᵀ for the rows of x, into the scratch buffer called name ({@code [rows, w.rows]}). */
+    private float[] matmul(WeightMatrix w, float[] x, Rows rows, Scratch scratch, String name) {
+        float[] y = scratch.floats(name, rows.count() * w.rows());
+        rows.linear(kernels, w, x, y);
         return y;
     }
 

@@ -11,17 +11,19 @@ final class TokenShift {
     }
 
     /**
-     * For the t rows of x ({@code [t, n]}) writes {@code dx[s] = x[s − 1] − x[s]} into dx, with
-     * {@code x[−1] = previous}, then stores the last row of x into {@code previous}.
+     * For rows [r0, r0 + t) of x ({@code [·, n]}, one sequence's piece) writes
+     * {@code dx[s] = x[s − 1] − x[s]} into the same rows of dx, with {@code x[r0 − 1] = previous},
+     * then stores the piece's last row into {@code previous}.
      */
-    static void differences(float[] x, int t, int n, float[] previous, float[] dx) {
+    static void differences(float[] x, int r0, int t, int n, float[] previous, float[] dx) {
+        int first = r0 * n;
         for (int c = 0; c < n; c++) {
-            dx[c] = previous[c] - x[c];
+            dx[first + c] = previous[c] - x[first + c];
         }
-        for (int i = n; i < t * n; i++) {
+        for (int i = first + n; i < first + t * n; i++) {
             dx[i] = x[i - n] - x[i];
         }
-        System.arraycopy(x, (t - 1) * n, previous, 0, n);
+        System.arraycopy(x, first + (t - 1) * n, previous, 0, n);
     }
 
     /** Writes {@code x + dx · mu} into out ({@code [t, n]}), with a per-channel mixing coefficient mu. */

@@ -3,6 +3,7 @@ package dev.recall.runtime.attention;
 import dev.recall.kernels.Kernels;
 import dev.recall.kernels.LambdaAttention;
 import dev.recall.kernels.Parallel;
+import dev.recall.runtime.model.Scratch;
 
 /**
  * Causal multi-head attention with grouped KV heads over a {@link KvCache}. Models hand it
@@ -67,6 +68,29 @@ public final class AttentionLayer {
             case AttentionPolicy.SlidingWindow w -> new KvCache(kvDim(), w.window(), pool);
             case AttentionPolicy.Lambda l -> KvCache.lambda(kvDim(), l.nGlobal(), l.dMax(), pool);
         };
+    }
+
+    /**
+     * {@link #forward(KvCache, float[], float[], float[], int, float[])} for rows [r0, r0 + t) of
+     * q, kIn, v and out: one sequence's piece of a batch. A piece that does not start at row 0 is
+     * copied into buffers of {@code scratch} and its output copied back.
+     */
+    public void forward(KvCache cache, float[] q, float[] kIn, float[] v, int r0, int t, float[] out, Scratch scratch) {
+        if (r0 == 0) {
+            forward(cache, q, kIn, v, t, out);
+            return;
+        }
+        int qDim = nHeads * headDim;
+        int kvDim = kvDim();
+        float[] pq = scratch.floats("attention.piece.q", t * qDim);
+        float[] pk = scratch.floats("attention.piece.k", t * kvDim);
+        float[] pv = scratch.floats("attention.piece.v", t * kvDim);
+        float[] po = scratch.floats("attention.piece.out", t * qDim);
+        System.arraycopy(q, r0 * qDim, pq, 0, t * qDim);
+        System.arraycopy(kIn, r0 * kvDim, pk, 0, t * kvDim);
+        System.arraycopy(v, r0 * kvDim, pv, 0, t * kvDim);
+        forward(cache, pq, pk, pv, t, po);
+        System.arraycopy(po, 0, out, r0 * qDim, t * qDim);
     }
 
     /**

@@ -63,12 +63,21 @@ public final class CausalConv1d {
 
     /** x is [t, width], y receives [t, width]; history is read, then replaced by the last K−1 inputs. */
     public void forward(float[] x, int t, float[] history, float[] y, Scratch scratch) {
+        forward(x, 0, t, history, y, scratch);
+    }
+
+    /** {@link #forward(float[], int, float[], float[], Scratch)} for rows [r0, r0 + t) of x and y (one piece of a batch). */
+    public void forward(float[] x, int r0, int t, float[] history, float[] y, Scratch scratch) {
         int past = kernelSize - 1;
-        // The inputs seen by this batch: history rows, then the batch rows.
+        // The inputs seen by this piece: history rows, then the piece's rows.
         float[] inputs = scratch.floats("conv.inputs", (past + t) * width);
         System.arraycopy(history, 0, inputs, 0, past * width);
-        System.arraycopy(x, 0, inputs, past * width, t * width);
-        kernels.causalConv(inputs, t, width, taps, kernelSize, bias, y);
+        System.arraycopy(x, r0 * width, inputs, past * width, t * width);
+        float[] out = r0 == 0 ? y : scratch.floats("conv.out", t * width);
+        kernels.causalConv(inputs, t, width, taps, kernelSize, bias, out);
+        if (out != y) {
+            System.arraycopy(out, 0, y, r0 * width, t * width);
+        }
         System.arraycopy(inputs, t * width, history, 0, past * width);
     }
 }

@@ -4,6 +4,7 @@ import dev.recall.kernels.Kernels;
 import dev.recall.kernels.WeightMatrix;
 import dev.recall.runtime.RecallException;
 import dev.recall.runtime.io.Weights;
+import dev.recall.runtime.model.Rows;
 
 /**
  * An {@code nn.Linear} layer, {@code y = W x (+ b)}, with W stored {@code [out, in]}, applied to a
@@ -40,14 +41,18 @@ public record Linear(WeightMatrix weight, float[] bias, Kernels kernels) {
         return bias != null;
     }
 
-    /** y [t, out] = x [t, in] · Wᵀ (+ b on every row). */
+    /** y [t, out] = x [t, in] · Wᵀ (+ b on every row), the t rows one piece. */
     public void forward(float[] x, int t, float[] y) {
-        Kernels k = kernels;
-        k.matmul(weight, x, t, y);
+        forward(x, Rows.single(t, kernels.matmulMinRows()), y);
+    }
+
+    /** y = x · Wᵀ (+ b on every row) over the rows of a pass, each piece with its own arithmetic. */
+    public void forward(float[] x, Rows rows, float[] y) {
+        rows.linear(kernels, weight, x, y);
         if (bias != null) {
             int out = weight.rows();
-            for (int i = 0; i < t; i++) {
-                k.add(bias, 0, y, i * out, out);
+            for (int i = 0; i < rows.count(); i++) {
+                kernels.add(bias, 0, y, i * out, out);
             }
         }
     }

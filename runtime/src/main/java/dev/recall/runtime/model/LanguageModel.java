@@ -3,6 +3,9 @@ package dev.recall.runtime.model;
 import dev.recall.runtime.RecallException;
 import dev.recall.runtime.attention.AttentionPolicy;
 
+import java.util.ArrayList;
+import java.util.List;
+
 /**
  * The narrow interface between model families and everything else (decode loop, strategies, CLI):
  * make a state, push tokens through it, read logits. One loaded model may serve many threads, each
@@ -45,6 +48,28 @@ public interface LanguageModel extends AutoCloseable {
                         + embeddings + " embeddings");
             }
         }
+    }
+
+    /**
+     * Advances every sequence of the batch by its tokens in one pass and returns each one's logits,
+     * in batch order, as {@link #prefill} would return them for it alone (the same values: a
+     * sequence's logits never depend on the rest of its batch). The families
+     * ({@link CausalLanguageModel}) check every state and token before anything runs and then run
+     * the sequences together, so that a decode step reads each weight once for the whole batch;
+     * this default, for other implementations (test doubles), refuses closed states first and then
+     * runs the sequences one after another.
+     */
+    default List<float[]> forward(Batch batch) {
+        for (Sequence s : batch.sequences()) {
+            if (s.state().isClosed()) {
+                throw ModelState.closedError();
+            }
+        }
+        List<float[]> out = new ArrayList<>(batch.size());
+        for (Sequence s : batch.sequences()) {
+            out.add(prefill(s.state(), s.tokens(), s.from(), s.to(), s.allLogits()));
+        }
+        return out;
     }
 
     default float[] prefill(ModelState state, int[] tokens) {

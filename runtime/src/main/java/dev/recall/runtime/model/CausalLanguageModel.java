@@ -1,0 +1,163 @@
+package dev.recall.runtime.model;
+
+import dev.recall.kernels.Kernels;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * What every family's model shares: checking the states and tokens of a batch before anything
+ * runs, cutting each sequence into the pieces the family computes at once, stacking the pieces of
+ * all sequences into one pass of rows, and handing each sequence its logits. A family supplies
+ * {@link #forward(Pass, Scratch)}: the rows of one pass through its layers to the logits of the
+ * rows that want them.
+ *
+ * <p>Each sequence is cut exactly as it would be alone (pieces of {@link #pieceLength()} tokens),
+ * and every product gives each piece the bits it would get alone ({@link Rows}), so a sequence's
+ * logits never depend on what else is in its batch.
+ *
+ * @param <S> the family's state
+ */
+public abstract class CausalLanguageModel<S extends AbstractModelState> implements LanguageModel {
+
+    protected final Kernels kernels;
+    private final Class<S> stateType;
+    private final Scratch.Pool scratches = new Scratch.Pool();
+
+    protected CausalLanguageModel(Kernels kernels, Class<S> stateType) {
+        this.kernels = kernels;
+        this.stateType = stateType;
+    }
+
+    /**
+     * One sequence's share of a pass: its state and tokens[from, to), which occupy rows
+     * [rows.start(p), + length) of the pass; its last {@code headRows} rows want logits.
+     */
+    public record Piece<S>(S state, int[] tokens, int from, int to, int headRows) {
+        public int length() {
+            return to - from;
+        }
+    }
+
+    /**
+     * One pass through the layers: the pieces, their rows, and the rows of the logits (piece p's
+     * logits rows are [head.start(p), + head.length(p)), the last head.length(p) of its rows).
+     */
+    public record Pass<S>(List<Piece<S>> pieces, Rows rows, Rows head) {
+        public int pieceCount() {
+            return pieces.size();
+        }
+
+        public Piece<S> piece(int p) {
+            return pieces.get(p);
+        }
+
+        /** Row of the pass that head row h of piece p comes from. */
+        public int headSource(int p, int h) {
+            return rows.start(p) + rows.length(p) - head.length(p) + h;
+        }
+    }
+
+    /** Most tokens of one sequence that go through the layers at once; longer prompts go piece by piece. */
+    protected abstract int pieceLength();
+
+    /** Rows of the input embedding table: token ids must be below it. */
+    protected abstract int embeddingRows();
+
+    /** Whether a state of the family's type was made by this model (and not by another of the family). */
+    protected abstract boolean owns(S state);
+
+    /**
+     * Runs the pass's rows through the layers, advancing each piece's state by its tokens, and
+     * returns the logits of its head rows ([pass.head().count(), vocab] in head-row order) in a
+     * buffer the caller copies out before the next pass (a scratch buffer is fine).
+     */
+    protected abstract float[] forward(Pass<S> pass, Scratch scratch);
+
+    @Override
+    public final float[] prefill(ModelState state, int[] tokens, int from, int to, boolean allLogits) {
+        return forward(Batch.of(new Sequence(state, tokens, from, to, allLogits))).getFirst();
+    }
+
+    @Override
+    public final List<float[]> forward(Batch batch) {
+        int n = batch.size();
+        List<S> states = new ArrayList<>(n);
+        for (Sequence s : batch.sequences()) {
+            states.add(own(s.state()));
+        }
+        // Every check before anything runs: a bad sequence leaves the others' states untouched.
+        for (int i = 0; i < n; i++) {
+            states.get(i).requireOpen();
+            Sequence s = batch.get(i);
+            LanguageModel.checkTokens(s.tokens(), s.from(), s.to(), embeddingRows());
+        }
+        int vocab = info().vocabSize();
+        float[][] logits = new float[n][];
+        int[] next = new int[n];
+        for (int i = 0; i < n; i++) {
+            Sequence s = batch.get(i);
+            next[i] = s.from();
+            if (s.allLogits()) {
+                logits[i] = new float[s.length() * vocab];
+            }
+            // One allocation for the call's tokens (callers feeding pieces reserve for all).
+            states.get(i).reserve(s.length());
+        }
+        try (Scratch scratch = scratches.take()) {
+            while (true) {
+                List<Piece<S>> pieces = new ArrayList<>(n);
+                List<Integer> owners = new ArrayList<>(n);
+                for (int i = 0; i < n; i++) {
+                    Sequence s = batch.get(i);
+                    if (next[i] < s.to()) {
+                        int end = (int) Math.min(s.to(), (long) next[i] + pieceLength());
+                        int head = s.allLogits() ? end - next[i] : end == s.to() ? 1 : 0;
+                        pieces.add(new Piece<>(states.get(i), s.tokens(), next[i], end, head));
+                        owners.add(i);
+                    }
+                }
+                if (pieces.isEmpty()) {
+                    break;
+                }
+                Pass<S> pass = plan(pieces);
+                float[] out = forward(pass, scratch);
+                for (int p = 0; p < pieces.size(); p++) {
+                    int i = owners.get(p);
+                    Piece<S> piece = pieces.get(p);
+                    int at = pass.head().start(p) * vocab;
+                    int len = pass.head().length(p) * vocab;
+                    if (batch.get(i).allLogits()) {
+                        System.arraycopy(out, at, logits[i], (piece.from() - batch.get(i).from()) * vocab, len);
+                    } else if (len > 0) {
+                        logits[i] = Arrays.copyOfRange(out, at, at + len);
+                    }
+                    next[i] = piece.to();
+                }
+            }
+        }
+        return Arrays.asList(logits);
+    }
+
+    private Pass<S> plan(List<Piece<S>> pieces) {
+        int[] lengths = new int[pieces.size()];
+        int[] heads = new int[pieces.size()];
+        for (int p = 0; p < lengths.length; p++) {
+            lengths[p] = pieces.get(p).length();
+            heads[p] = pieces.get(p).headRows();
+        }
+        int min = kernels.matmulMinRows();
+        return new Pass<>(List.copyOf(pieces), Rows.of(lengths, min), Rows.of(heads, min));
+    }
+
+    private S own(ModelState state) {
+        if (stateType.isInstance(state)) {
+            S s = stateType.cast(state);
+            if (owns(s)) {
+                return s;
+            }
+        }
+        throw new IllegalArgumentException("this state was not made by this " + info().family() + " model's newState()");
+    }
+}
