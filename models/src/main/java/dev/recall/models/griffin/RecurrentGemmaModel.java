@@ -210,10 +210,11 @@ public final class RecurrentGemmaModel extends CausalLanguageModel<RecurrentGemm
         int hidden = embedding.cols();
         float[] x = scratch.floats("model.residual", t * hidden);
         RecurrentGemmaState[] states = new RecurrentGemmaState[pass.pieceCount()];
+        embed(pass, embedding, x);
+        // Gemma scales the embeddings by sqrt(hidden), rounded to bf16 as the reference keeps it.
+        kernels.scale(x, 0, t * hidden, embeddingScale);
         for (int p = 0; p < pass.pieceCount(); p++) {
-            Piece<RecurrentGemmaState> piece = pass.piece(p);
-            states[p] = piece.state();
-            embed(piece.tokens(), piece.from(), piece.to(), x, rows.start(p));
+            states[p] = pass.piece(p).state();
         }
         for (int i = 0; i < layers.length; i++) {
             layers[i].forward(states, i, x, rows, scratch);
@@ -222,32 +223,11 @@ public final class RecurrentGemmaModel extends CausalLanguageModel<RecurrentGemm
             states[p].advance(rows.length(p));
         }
 
-        Rows head = pass.head();
-        float[] normed = scratch.floats("model.finalNormed", head.count() * hidden);
-        for (int p = 0; p < pass.pieceCount(); p++) {
-            for (int h = 0; h < head.length(p); h++) {
-                finalNorm.forwardRow(x, pass.headSource(p, h), normed, head.start(p) + h);
-            }
-        }
-        float[] logits = scratch.floats("model.logits", head.count() * this.head.rows());
-        head.linear(kernels, this.head, normed, logits);
+        float[] logits = headLogits(pass, x, hidden, finalNorm::forwardRow, head, scratch);
         for (int i = 0; i < logits.length; i++) {
             logits[i] = (float) Math.tanh(logits[i] / logitSoftCap) * logitSoftCap;
         }
         return logits;
-    }
-
-    /**
-     * Writes the embedding rows of tokens[from, to) into x from row r0 ([·, hidden]), scaled by
-     * sqrt(hidden) rounded to bf16.
-     */
-    private void embed(int[] tokens, int from, int to, float[] x, int r0) {
-        int hidden = embedding.cols();
-        for (int i = from; i < to; i++) {
-            int off = (r0 + i - from) * hidden;
-            embedding.row(tokens[i], x, off);
-            kernels.scale(x, off, hidden, embeddingScale);
-        }
     }
 
     @Override

@@ -122,12 +122,7 @@ public final class LlamaModel extends CausalLanguageModel<LlamaState> {
         float[] gate = scratch.floats("gate", t * ff);
         float[] up = scratch.floats("up", t * ff);
 
-        for (int p = 0; p < pass.pieceCount(); p++) {
-            Piece<LlamaState> piece = pass.piece(p);
-            for (int i = 0; i < piece.length(); i++) {
-                weights.embedding().row(piece.tokens()[piece.from() + i], x, (rows.start(p) + i) * d);
-            }
-        }
+        embed(pass, weights.embedding(), x);
 
         for (int l = 0; l < config.layers(); l++) {
             LlamaWeights.Layer layer = weights.layers().get(l);
@@ -154,15 +149,8 @@ public final class LlamaModel extends CausalLanguageModel<LlamaState> {
             k.add(projected, 0, x, 0, t * d);
         }
 
-        Rows head = pass.head();
-        for (int p = 0; p < pass.pieceCount(); p++) {
-            for (int h = 0; h < head.length(p); h++) {
-                k.rmsNorm(x, pass.headSource(p, h) * d, weights.finalNorm(), 0f, eps, xn, (head.start(p) + h) * d, d);
-            }
-        }
-        float[] logits = scratch.floats("logits", head.count() * info.vocabSize());
-        head.linear(k, weights.head(), xn, logits);
-        return logits;
+        return headLogits(pass, x, d, (in, from, out, to) ->
+                k.rmsNorm(in, from * d, weights.finalNorm(), 0f, eps, out, to * d, d), weights.head(), scratch);
     }
 
     private void rmsNormRows(float[] x, float[] weight, float eps, float[] y, int t, int d) {

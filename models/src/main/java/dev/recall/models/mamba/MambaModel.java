@@ -113,12 +113,7 @@ public final class MambaModel extends CausalLanguageModel<MambaState> {
         int t = rows.count();
         int d = dims.hidden();
         float[] hidden = scratch.floats("residual", t * d);
-        for (int p = 0; p < pass.pieceCount(); p++) {
-            Piece<MambaState> piece = pass.piece(p);
-            for (int i = 0; i < piece.length(); i++) {
-                embeddings.row(piece.tokens()[piece.from() + i], hidden, (rows.start(p) + i) * d);
-            }
-        }
+        embed(pass, embeddings, hidden);
         float[] normed = scratch.floats("normed", t * d);
         float[][] conv = new float[pass.pieceCount()][];
         float[][] ssm = new float[pass.pieceCount()][];
@@ -136,15 +131,8 @@ public final class MambaModel extends CausalLanguageModel<MambaState> {
             piece.state().advance(piece.length());
         }
 
-        Rows head = pass.head();
-        for (int p = 0; p < pass.pieceCount(); p++) {
-            for (int h = 0; h < head.length(p); h++) {
-                kernels.rmsNorm(hidden, pass.headSource(p, h) * d, finalNorm, 0f, normEps, normed, (head.start(p) + h) * d, d);
-            }
-        }
-        float[] logits = scratch.floats("logits", head.count() * this.head.rows());
-        head.linear(kernels, this.head, normed, logits);
-        return logits;
+        return headLogits(pass, hidden, d, (in, from, out, to) ->
+                kernels.rmsNorm(in, from * d, finalNorm, 0f, normEps, out, to * d, d), head, scratch);
     }
 
     private void normaliseRows(float[] x, int rows, float[] weight) {

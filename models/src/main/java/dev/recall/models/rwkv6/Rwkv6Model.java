@@ -139,12 +139,9 @@ public final class Rwkv6Model extends CausalLanguageModel<Rwkv6State> {
         // (the model is shared across threads, so they come from a pool rather than fields).
         float[] x = scratch.floats("model.residual", t * channels);
         Rwkv6State[] states = new Rwkv6State[pass.pieceCount()];
+        embed(pass, embeddings, x);
         for (int p = 0; p < pass.pieceCount(); p++) {
-            Piece<Rwkv6State> piece = pass.piece(p);
-            states[p] = piece.state();
-            for (int i = 0; i < piece.length(); i++) {
-                embeddings.row(piece.tokens()[piece.from() + i], x, (rows.start(p) + i) * channels);
-            }
+            states[p] = pass.piece(p).state();
         }
         for (Rwkv6Block block : blocks) {
             block.forward(x, rows, states, scratch);
@@ -154,17 +151,8 @@ public final class Rwkv6Model extends CausalLanguageModel<Rwkv6State> {
         }
 
         // ln_out and the head on the rows that want logits.
-        Rows head = pass.head();
-        float[] normed = scratch.floats("model.headInput", head.count() * channels);
-        for (int p = 0; p < pass.pieceCount(); p++) {
-            for (int h = 0; h < head.length(p); h++) {
-                LayerNorm.normalize(x, pass.headSource(p, h) * channels, channels, lnOut.weight(), lnOut.bias(), 0,
-                        lnOut.eps(), normed, (head.start(p) + h) * channels);
-            }
-        }
-        float[] logits = scratch.floats("model.logits", head.count() * this.head.rows());
-        head.linear(kernels, this.head, normed, logits);
-        return logits;
+        return headLogits(pass, x, channels, (in, from, out, to) -> LayerNorm.normalize(in, from * channels, channels,
+                lnOut.weight(), lnOut.bias(), 0, lnOut.eps(), out, to * channels), head, scratch);
     }
 
     @Override

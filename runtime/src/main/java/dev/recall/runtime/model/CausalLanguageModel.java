@@ -1,6 +1,7 @@
 package dev.recall.runtime.model;
 
 import dev.recall.kernels.Kernels;
+import dev.recall.kernels.WeightMatrix;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -57,6 +58,42 @@ public abstract class CausalLanguageModel<S extends AbstractModelState> implemen
         public int headSource(int p, int h) {
             return rows.start(p) + rows.length(p) - head.length(p) + h;
         }
+    }
+
+    /** A family's final norm, one row at a time: row {@code from} of x into row {@code to} of out. */
+    @FunctionalInterface
+    protected interface RowNorm {
+        void apply(float[] x, int from, float[] out, int to);
+    }
+
+    /** Writes each piece's token embeddings (rows of {@code embedding}) into its rows of x. */
+    protected final void embed(Pass<S> pass, WeightMatrix embedding, float[] x) {
+        int width = embedding.cols();
+        for (int p = 0; p < pass.pieceCount(); p++) {
+            Piece<S> piece = pass.piece(p);
+            for (int i = 0; i < piece.length(); i++) {
+                embedding.row(piece.tokens()[piece.from() + i], x, (pass.rows().start(p) + i) * width);
+            }
+        }
+    }
+
+    /**
+     * The logits of the pass's head rows: each through the final norm (from its row of the
+     * residual stream x, [rows, width]), then the head product over all of them, each piece with
+     * its own arithmetic. Returned in a buffer of {@code scratch}, [head rows, head.rows].
+     */
+    protected final float[] headLogits(Pass<S> pass, float[] x, int width, RowNorm norm, WeightMatrix head,
+                                       Scratch scratch) {
+        Rows headRows = pass.head();
+        float[] normed = scratch.floats("head.normed", headRows.count() * width);
+        for (int p = 0; p < pass.pieceCount(); p++) {
+            for (int h = 0; h < headRows.length(p); h++) {
+                norm.apply(x, pass.headSource(p, h), normed, headRows.start(p) + h);
+            }
+        }
+        float[] logits = scratch.floats("head.logits", headRows.count() * head.rows());
+        headRows.linear(kernels, head, normed, logits);
+        return logits;
     }
 
     /** Most tokens of one sequence that go through the layers at once; longer prompts go piece by piece. */
