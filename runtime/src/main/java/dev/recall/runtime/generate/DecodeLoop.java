@@ -47,6 +47,7 @@ public final class DecodeLoop {
         long start = System.nanoTime();
         Prepared prepared = strategy.prepare(model, prompt, progress);
         long prefillNanos = System.nanoTime() - start;
+        progress.finish(); // the bar is gone before the first token is printed
         try {
             return decode(model, tokenizer, prepared, prompt.concatenated(), prompt.length(), prefillNanos, sampling,
                     stop, listener);

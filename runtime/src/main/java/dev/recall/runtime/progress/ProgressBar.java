@@ -34,8 +34,12 @@ public final class ProgressBar implements ProgressListener {
     }
 
     /**
-     * A bar on stderr when asked for and stderr is a terminal; otherwise a listener that draws
-     * nothing (so piped output and test logs stay clean).
+     * A bar on the terminal when asked for and there is one; otherwise a listener that draws
+     * nothing (so piped output and test logs stay clean). The bar is drawn through the console,
+     * which writes to the terminal on the same descriptor as the generated text (standard output),
+     * so the bar's last redraw can never arrive after the first token: drawn on standard error,
+     * which a launcher may pass through a filter process (bin/recall does), it could, and its
+     * carriage return then overwrote the token.
      */
     public static ProgressListener onTerminal(boolean enabled) {
         // Since JDK 22 System.console() may exist without a terminal; isTerminal() is the real test.
@@ -43,7 +47,7 @@ public final class ProgressBar implements ProgressListener {
         if (!enabled || console == null || !console.isTerminal()) {
             return ProgressListener.NONE;
         }
-        return new ProgressBar(System.err, System::nanoTime);
+        return new ProgressBar(console.writer(), System::nanoTime);
     }
 
     @Override
@@ -75,6 +79,24 @@ public final class ProgressBar implements ProgressListener {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** Wipes a bar still on its line (one whose work never reported completion). */
+    @Override
+    public synchronized void finish() {
+        if (lastDraw == Long.MIN_VALUE || lastLength == 0) {
+            return; // never shown, or already ended with its newline
+        }
+        try {
+            sink.append('\r').append(" ".repeat(lastLength)).append('\r');
+            if (sink instanceof java.io.Flushable f) {
+                f.flush();
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        lastLength = 0;
+        lastDraw = Long.MIN_VALUE;
     }
 
     /** The bar's text for a state, after {@code elapsedNanos} of work. */

@@ -14,6 +14,13 @@ public interface ProgressListener {
      */
     void update(long done, long total, String unit);
 
+    /**
+     * The work is over and output is about to follow where the progress was shown: a display must
+     * be gone (or ended) when this returns. The decode loop calls it before its first token.
+     */
+    default void finish() {
+    }
+
     /** Ignores everything. */
     ProgressListener NONE = (done, total, unit) -> {
     };

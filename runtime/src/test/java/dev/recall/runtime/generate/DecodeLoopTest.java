@@ -2,6 +2,7 @@ package dev.recall.runtime.generate;
 
 import dev.recall.runtime.RecallException;
 import dev.recall.runtime.model.ModelState;
+import dev.recall.runtime.progress.ProgressListener;
 import dev.recall.runtime.strategy.PlainStrategy;
 import dev.recall.runtime.strategy.Prepared;
 import dev.recall.runtime.strategy.Prompt;
@@ -225,6 +226,43 @@ class DecodeLoopTest {
         GenerationResult penalised = DecodeLoop.generate(model, TOKENIZER, new PlainStrategy(), prompt,
                 new SamplingOptions(0, 0, 1, 0, 2.0, 1), StopCondition.none(), TokenListener.NONE);
         assertArrayEquals(new int[]{BANG}, penalised.ids(), "5 / 2 < 4: the prompt's token is penalised");
+    }
+
+    /** A progress display ends before the first token is streamed, whatever the strategy reported. */
+    @Test
+    void progressIsFinishedBeforeTheFirstToken() {
+        ChainModel model = ChainModel.following(HELLO, WORLD, BANG, NEWLINE, -1, -1, -1, -1, HELLO);
+        List<String> events = new ArrayList<>();
+        ProgressListener progress = new ProgressListener() {
+            @Override
+            public void update(long done, long total, String unit) {
+                events.add("update");
+            }
+
+            @Override
+            public void finish() {
+                events.add("finish");
+            }
+        };
+        TokenListener tokens = new TokenListener() {
+            @Override
+            public void onText(String piece) {
+                events.add("text");
+            }
+
+            @Override
+            public void onToken(int id, float[] logits) {
+                events.add("token");
+            }
+        };
+        Prompt prompt = new Prompt(new int[0], new int[]{EOS}, new int[0]);
+        DecodeLoop.generate(model, TOKENIZER, new PlainStrategy(), prompt, SamplingOptions.greedy(2), StopCondition.none(),
+                tokens, progress);
+        int finish = events.indexOf("finish");
+        assertTrue(finish >= 0, events.toString());
+        assertEquals(finish, events.lastIndexOf("finish"), "finished once: " + events);
+        assertTrue(finish < events.indexOf("token") && finish < events.indexOf("text"), events.toString());
+        assertFalse(events.subList(finish, events.size()).contains("update"), events.toString());
     }
 
     @Test

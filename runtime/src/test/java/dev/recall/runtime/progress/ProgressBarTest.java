@@ -6,6 +6,7 @@ import java.util.concurrent.atomic.AtomicLong;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class ProgressBarTest {
 
@@ -44,6 +45,30 @@ class ProgressBarTest {
         String last = "[####################] 100/100 tokens 25 tok/s";
         // The shorter last line is padded with spaces over what is left of the first.
         assertEquals("\r" + first + "\r" + last + " ".repeat(first.length() - last.length()) + "\n", out.toString());
+    }
+
+    @Test
+    void finishWipesABarThatNeverCompletedAndLeavesAnEndedOneAlone() {
+        AtomicLong clock = new AtomicLong(SECOND);
+        StringBuilder out = new StringBuilder();
+        ProgressBar bar = new ProgressBar(out, clock::get);
+        clock.set(2 * SECOND);
+        bar.update(3, 8, "chunks");
+        String shown = out.toString();
+        bar.finish();
+        int width = shown.length() - 1; // the line after its carriage return
+        assertEquals(shown + "\r" + " ".repeat(width) + "\r", out.toString());
+        bar.finish();
+        assertEquals(shown + "\r" + " ".repeat(width) + "\r", out.toString(), "once wiped, nothing more");
+
+        StringBuilder ended = new StringBuilder();
+        ProgressBar complete = new ProgressBar(ended, clock::get);
+        clock.set(3 * SECOND);
+        complete.update(8, 8, "chunks");
+        String done = ended.toString();
+        assertTrue(done.endsWith("\n"), done);
+        complete.finish();
+        assertEquals(done, ended.toString(), "a bar that ended with its newline stays");
     }
 
     @Test
