@@ -68,9 +68,16 @@ public final class EvalCommand implements Callable<Integer> {
                 description = "Prompts as JSON lines (length, depth, key, prompt_ids, prefix_ids, query_ids).")
         Path prompts;
 
-        @Option(names = "--method", paramLabel = "METHOD", split = ",", defaultValue = "plain",
-                description = "plain, oprm or lm-infinite; a comma-separated list runs each. Default: ${DEFAULT-VALUE}")
-        List<String> methods;
+        @Option(names = "--strategy", paramLabel = "NAME", split = ",",
+                description = "none (reported as plain), oprm or lm-infinite; a comma-separated list runs each. "
+                        + "Default: none")
+        List<String> methods = List.of("none");
+
+        /** The option's earlier name, still read so that existing scripts run; every command says --strategy. */
+        @Option(names = "--method", hidden = true, split = ",", paramLabel = "NAME")
+        void method(List<String> names) {
+            methods = names;
+        }
 
         @Option(names = "--chunk", paramLabel = "N", defaultValue = "0",
                 description = "OPRM: chunk size in tokens (0: training length − prefix − query).")

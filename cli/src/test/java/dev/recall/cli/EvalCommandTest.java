@@ -99,10 +99,10 @@ class EvalCommandTest {
         Path prompts = tmp.resolve("p.jsonl");
         Files.write(prompts, List.of(Files.readAllLines(zoo.resolve("passkey_prompts.jsonl")).getFirst()));
         assertEquals(1, run("eval", "passkey", "--model", zoo.resolve("mamba").toString(), "--prompts", prompts.toString(),
-                "--method", "lm-infinite", "--out", tmp.resolve("x.json").toString()));
+                "--strategy", "lm-infinite", "--out", tmp.resolve("x.json").toString()));
         assertTrue(err.toString().contains("recall: LM-Infinite changes attention"), err.toString());
         assertEquals(1, run("eval", "passkey", "--model", zoo.resolve("mamba").toString(), "--prompts", prompts.toString(),
-                "--method", "oprm", "--out", tmp.resolve("x.json").toString()));
+                "--strategy", "oprm", "--out", tmp.resolve("x.json").toString()));
         assertTrue(err.toString().contains("--train-length"), err.toString());
         assertEquals(2, run("eval", "passkey", "--model", zoo.resolve("mamba").toString(), "--prompts", prompts.toString()));
         assertEquals(2, run("eval"));

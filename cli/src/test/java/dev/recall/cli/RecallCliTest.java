@@ -175,7 +175,7 @@ class RecallCliTest {
                 {"generate", "--model", model, "--prompt", "The", "--train-length", "256",
                         "--train-length is read only by oprm and lm-infinite", "(it uses none)"},
                 {"eval", "passkey", "--model", model, "--prompts", "p.jsonl", "--out", tmp.resolve("o.json").toString(),
-                        "--method", "plain,lm-infinite", "--idk-phrase", "x", "--idk-phrase is read only by oprm",
+                        "--strategy", "plain,lm-infinite", "--idk-phrase", "x", "--idk-phrase is read only by oprm",
                         "(it uses plain, lm-infinite)"},
                 {"eval", "perplexity", "--model", model, "--text", "t.txt", "--lengths", "64", "--out",
                         tmp.resolve("o.json").toString(), "--d-max", "64", "--d-max is read only by lm-infinite", "(it uses none)"},
