@@ -1,5 +1,7 @@
 package dev.recall.cli;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.recall.runtime.RecallException;
 import dev.recall.runtime.api.Chat;
 import dev.recall.runtime.api.GenerateOptions;
@@ -9,6 +11,7 @@ import dev.recall.runtime.generate.DecodeLoop;
 import dev.recall.runtime.generate.GenerationResult;
 import dev.recall.runtime.generate.SamplingOptions;
 import dev.recall.runtime.generate.StopCondition;
+import dev.recall.runtime.generate.TokenListener;
 import dev.recall.runtime.io.IoErrors;
 import dev.recall.runtime.model.LanguageModel;
 import dev.recall.runtime.progress.ProgressBar;
@@ -33,6 +36,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ThreadLocalRandom;
@@ -114,6 +118,10 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--verbose", description = "Print the strategy's diagnostics and timings to stderr.")
     boolean verbose;
 
+    @Option(names = "--json", description = "Print one JSON object when done (the text, why it stopped, token "
+            + "counts, speeds, the strategy's diagnostics) instead of streaming the text.")
+    boolean json;
+
     @Override
     public Integer call() {
         boolean longContext = contextFile != null || prefix != null || query != null;
@@ -149,12 +157,8 @@ final class GenerateCommand implements Callable<Integer> {
             StopCondition stop = StopCondition.eos(lm.info().eosTokenIds()).withStopStrings(stopStrings);
             PrintWriter out = spec.commandLine().getOut();
             GenerationResult result = DecodeLoop.generate(lm, tokenizer, strat, request, sampling, stop,
-                    piece -> RecallCli.stream(out, piece), ProgressBar.onTerminal(!noProgress));
-            out.println();
-            out.flush();
-            if (verbose) {
-                report(spec.commandLine().getErr(), result, sampling);
-            }
+                    json ? TokenListener.NONE : piece -> RecallCli.stream(out, piece), ProgressBar.onTerminal(!noProgress));
+            finish(out, result, sampling);
         }
         return 0;
     }
@@ -182,11 +186,52 @@ final class GenerateCommand implements Callable<Integer> {
                 spec.commandLine().getErr().println("recall: this model has no chat template; using a plain \"User: ...\" / \"Assistant:\" format");
                 spec.commandLine().getErr().flush();
             }
-            conversation.send(prompt, options, piece -> RecallCli.stream(out, piece));
-            out.println();
-            out.flush();
+            GenerationResult result = conversation.respond(prompt, options,
+                    json ? null : piece -> RecallCli.stream(out, piece));
+            finish(out, result, s);
         }
         return 0;
+    }
+
+    /** Ends the streamed text with a newline, or prints the JSON object; then --verbose's report. */
+    private void finish(PrintWriter out, GenerationResult result, SamplingOptions sampling) {
+        if (json) {
+            out.println(toJson(result, sampling));
+        } else {
+            out.println();
+        }
+        out.flush();
+        if (verbose) {
+            report(spec.commandLine().getErr(), result, sampling);
+        }
+    }
+
+    /** What --json prints: the text, why generation stopped, the counts, the speeds, the diagnostics. */
+    static ObjectNode toJson(GenerationResult r, SamplingOptions sampling) {
+        ObjectMapper mapper = new ObjectMapper();
+        ObjectNode o = mapper.createObjectNode();
+        o.put("text", r.text());
+        o.put("stop_reason", r.stopReason().name().toLowerCase(Locale.ROOT));
+        o.put("prompt_tokens", r.promptTokens());
+        o.put("generated_tokens", r.ids().length);
+        o.put("prefill_seconds", r.prefillNanos() / 1e9);
+        o.put("decode_seconds", r.decodeNanos() / 1e9);
+        putRate(o, "prefill_tokens_per_s", r.prefillTokensPerSecond());
+        putRate(o, "decode_tokens_per_s", r.decodeTokensPerSecond());
+        if (!sampling.isGreedy()) {
+            o.put("seed", sampling.seed());
+        }
+        o.set("diagnostics", mapper.valueToTree(r.diagnostics()));
+        return o;
+    }
+
+    /** A rate, or null where there was nothing to time (JSON has no NaN). */
+    private static void putRate(ObjectNode o, String name, double rate) {
+        if (Double.isNaN(rate)) {
+            o.putNull(name);
+        } else {
+            o.put(name, rate);
+        }
     }
 
     /**

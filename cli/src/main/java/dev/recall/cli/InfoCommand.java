@@ -1,10 +1,14 @@
 package dev.recall.cli;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.recall.runtime.model.LanguageModel;
 import dev.recall.runtime.model.ModelInfo;
 import dev.recall.runtime.model.ModelState;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
@@ -22,6 +26,9 @@ final class InfoCommand implements Callable<Integer> {
     @Mixin
     ModelOption model;
 
+    @Option(names = "--json", description = "Print one JSON object (the same facts, numbers unformatted) instead of a table.")
+    boolean json;
+
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
@@ -31,6 +38,28 @@ final class InfoCommand implements Callable<Integer> {
             try (ModelState state = lm.newState()) {
                 lm.step(state, Math.max(0, info.bosTokenId()));
                 stateBytes = state.sizeBytes();
+            }
+            if (json) {
+                ObjectNode o = new ObjectMapper().createObjectNode();
+                o.put("model", model.dir().toAbsolutePath().normalize().toString());
+                o.put("family", info.family());
+                o.put("architecture", info.architecture());
+                o.put("vocabulary", info.vocabSize());
+                o.put("hidden_size", info.hiddenSize());
+                o.put("layers", info.layers());
+                o.put("attention_layers", info.attentionLayers());
+                o.put("windowed_attention_layers", info.windowedAttentionLayers());
+                o.put("training_length", info.trainingLength()); // 0: unknown
+                o.put("weight_dtype", info.weightDtype());
+                o.put("parameters", info.parameterCount());
+                o.put("weight_bytes", info.weightBytes());
+                o.put("bos_token", info.bosTokenId()); // -1: none
+                ArrayNode eos = o.putArray("eos_tokens");
+                info.eosTokenIds().forEach(eos::add);
+                o.put("state_bytes_after_1_token", stateBytes);
+                out.println(o);
+                out.flush();
+                return 0;
             }
             row(out, "model", model.dir().toAbsolutePath().normalize());
             row(out, "family", info.family());

@@ -284,6 +284,43 @@ class RecallCliTest {
     }
 
     @Test
+    void generateJsonIsOneObjectWithTheTextAndItsCounts() throws IOException {
+        Path dir = demoModel();
+        Run r = run("generate", "--model", dir.toString(), "--prompt", "The pass key is", "--max-tokens", "12", "--json");
+        assertEquals(0, r.code(), r.err());
+        assertEquals(1, r.out().lines().count(), r.out());
+        var o = new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.out());
+        assertEquals(GoldenCheck.greedyText(dir, "The pass key is", 12), o.get("text").asText());
+        assertEquals("max_tokens", o.get("stop_reason").asText());
+        assertEquals(12, o.get("generated_tokens").asInt());
+        assertTrue(o.get("prompt_tokens").asInt() > 0, r.out());
+        assertTrue(o.get("decode_tokens_per_s").asDouble() > 0, r.out());
+        assertEquals("none", o.get("diagnostics").get("strategy").asText());
+        assertFalse(o.has("seed"), "greedy: no seed");
+
+        Run chat = run("generate", "--model", dir.toString(), "--prompt", "Hi", "--chat", "--max-tokens", "4",
+                "--temperature", "0.7", "--seed", "5", "--json");
+        assertEquals(0, chat.code(), chat.err());
+        var c = new com.fasterxml.jackson.databind.ObjectMapper().readTree(chat.out());
+        assertEquals(5, c.get("seed").asLong());
+        assertTrue(c.get("generated_tokens").asInt() <= 4, chat.out());
+    }
+
+    @Test
+    void infoJsonHasTheModelsFacts() throws IOException {
+        Path dir = demoModel();
+        Run r = run("info", "--model", dir.toString(), "--json");
+        assertEquals(0, r.code(), r.err());
+        var o = new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.out());
+        assertEquals("mamba", o.get("family").asText());
+        assertEquals(4096, o.get("vocabulary").asInt());
+        assertEquals(4, o.get("layers").asInt());
+        assertEquals("BF16", o.get("weight_dtype").asText());
+        assertEquals(155_648, o.get("state_bytes_after_1_token").asLong());
+        assertEquals(0, o.get("eos_tokens").get(0).asInt());
+    }
+
+    @Test
     void generateStopsBeforeAStopString() {
         Path dir = demoModel();
         String full = GoldenCheck.greedyText(dir, "The", 24);

@@ -76,6 +76,14 @@ public final class Chat {
      * template refuses the conversation, the message is not kept.
      */
     public String send(String userMessage, GenerateOptions options, Consumer<String> onText) {
+        return respond(userMessage, options, onText).text();
+    }
+
+    /**
+     * {@link #send}, returning the whole result: the reply (as {@code send} returns it, without
+     * surrounding white space), why generation stopped, the token counts and the timings.
+     */
+    public GenerationResult respond(String userMessage, GenerateOptions options, Consumer<String> onText) {
         messages.add(ChatMessage.user(userMessage));
         String prompt;
         try {
@@ -98,7 +106,8 @@ public final class Chat {
         }
         String reply = result.text().strip();
         messages.add(ChatMessage.assistant(reply));
-        return reply;
+        return new GenerationResult(result.ids(), reply, result.stopReason(), result.promptTokens(),
+                result.prefillNanos(), result.decodeNanos(), result.diagnostics());
     }
 
     private List<String> stops(GenerateOptions options) {
