@@ -156,7 +156,8 @@ final class GenerateCommand implements Callable<Integer> {
             LongContextStrategy strat = Strategies.create(strategyOptions, tokenizer);
             StopCondition stop = StopCondition.eos(lm.info().eosTokenIds()).withStopStrings(stopStrings);
             PrintWriter out = spec.commandLine().getOut();
-            GenerationResult result = DecodeLoop.generate(lm, tokenizer, strat, request, sampling, stop,
+            GenerationResult result = new DecodeLoop(lm, tokenizer).generate(strat, request,
+                    new DecodeLoop.Options(sampling, stop),
                     json ? TokenListener.NONE : piece -> RecallCli.stream(out, piece), ProgressBar.onTerminal(!noProgress));
             finish(out, result, sampling);
         }

@@ -77,8 +77,8 @@ final class LogitsCommand implements Callable<Integer> {
         if (greedy > 0) {
             float[] last = Arrays.copyOfRange(logits, (ids.length - 1) * vocab, ids.length * vocab);
             float[] genLogits = new float[greedy * vocab];
-            GenerationResult r = DecodeLoop.generate(lm, null, new Prepared(state, last, Map.of()),
-                    SamplingOptions.greedy(greedy), StopCondition.none(), new TokenListener() {
+            GenerationResult r = new DecodeLoop(lm, null).decode(new Prepared(state, last, Map.of()),
+                    new DecodeLoop.Options(SamplingOptions.greedy(greedy), StopCondition.none()), new TokenListener() {
                         int row;
 
                         @Override

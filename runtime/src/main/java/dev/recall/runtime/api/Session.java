@@ -90,8 +90,8 @@ public final class Session {
         Recorder recorder = new Recorder(strategy);
         StopCondition stop = StopCondition.eos(eosIds).withStopStrings(options.stopStrings());
         // A decode that fails closes the state it was decoding (DecodeLoop), and generate() resets.
-        GenerationResult result = DecodeLoop.generate(model.model(), model.tokenizer(), recorder, request,
-                options.sampling(), stop, listener, options.progress());
+        GenerationResult result = new DecodeLoop(model.model(), model.tokenizer()).generate(recorder, request,
+                new DecodeLoop.Options(options.sampling(), stop), listener, options.progress());
         Prepared prepared = recorder.prepared;
         state = prepared.state();
         int[] ids = result.ids();

@@ -66,8 +66,8 @@ public final class PasskeyEval {
         GenerationResult generated;
         // Closed after the answer, so that the next prompt's state reuses its attention cache.
         try (ModelState state = prepared.state()) {
-            generated = DecodeLoop.generate(model, tokenizer, prepared, SamplingOptions.greedy(MAX_ANSWER_TOKENS),
-                    StopCondition.eos(model.info().eosTokenIds()), TokenListener.NONE);
+            generated = new DecodeLoop(model, tokenizer).decode(prepared, new DecodeLoop.Options(
+                    SamplingOptions.greedy(MAX_ANSWER_TOKENS), StopCondition.eos(model.info().eosTokenIds())), TokenListener.NONE);
         }
         String answer = generated.text();
         Map<String, Object> diag = prepared.diagnostics();

@@ -1,56 +1,82 @@
 package dev.recall.runtime.generate;
 
-import dev.recall.runtime.progress.ProgressListener;
-
 import dev.recall.runtime.RecallException;
+import dev.recall.runtime.model.Batch;
 import dev.recall.runtime.model.LanguageModel;
-import dev.recall.runtime.model.ModelState;
+import dev.recall.runtime.model.Sequence;
+import dev.recall.runtime.progress.ProgressListener;
 import dev.recall.runtime.strategy.LongContextStrategy;
 import dev.recall.runtime.strategy.Prepared;
 import dev.recall.runtime.strategy.Prompt;
 import dev.recall.runtime.tokenizer.Tokenizer;
 
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.BitSet;
+import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * The one decode loop: from a prepared state and its next-token logits, choose a token, stream its
  * text, stop or step the model with it, repeat. Every model family and every long-context strategy
- * decodes through here. On return the state has consumed the prompt and every generated token but
+ * decodes through here. On return a state has consumed its prompt and every generated token but
  * the last (whose logits nobody asked for).
+ *
+ * <p>Several sequences decode together with {@link #decodeAll}: each step advances every
+ * unfinished one in one batched forward pass, and each samples, penalises repetition, watches for
+ * its stop strings and streams its text on its own. A sequence's result is what it gets decoded
+ * alone (the batched pass gives it its own logits bit for bit, and its sampler is its own).
  */
 public final class DecodeLoop {
 
-    private DecodeLoop() {
+    /** How one sequence is decoded: how tokens are chosen and how many, and what ends it. */
+    public record Options(SamplingOptions sampling, StopCondition stop) {
+        public Options {
+            Objects.requireNonNull(sampling, "sampling");
+            Objects.requireNonNull(stop, "stop");
+        }
+    }
+
+    /** One sequence of {@link #decodeAll}: where it starts, how it is decoded, who hears its tokens. */
+    public record Request(Prepared start, Options options, TokenListener listener) {
+        public Request {
+            Objects.requireNonNull(start, "start");
+            Objects.requireNonNull(options, "options");
+            listener = listener == null ? TokenListener.NONE : listener;
+        }
+    }
+
+    private final LanguageModel model;
+    private final Tokenizer tokenizer;
+
+    /**
+     * @param tokenizer null when only ids are wanted (no text, no stop strings)
+     */
+    public DecodeLoop(LanguageModel model, Tokenizer tokenizer) {
+        this.model = Objects.requireNonNull(model, "model");
+        this.tokenizer = tokenizer;
     }
 
     /**
-     * Consumes the prompt with the strategy (timed as prefill), then decodes. The repetition penalty
-     * counts the prompt's tokens as seen, as Hugging Face does; under OPRM that is the whole prompt,
-     * every chunk's tokens, although the state decoded from read only one chunk.
+     * Consumes the prompt with the strategy (timed as prefill), reporting its progress (prompt
+     * tokens, or OPRM chunks), then decodes. The repetition penalty counts the prompt's tokens as
+     * seen, as Hugging Face does; under OPRM that is the whole prompt, every chunk's tokens,
+     * although the state decoded from read only one chunk. If decoding fails, the prepared state is
+     * closed: it has consumed part of the tokens and cannot be continued, and its attention cache
+     * goes back to the model.
      */
-    public static GenerationResult generate(LanguageModel model, Tokenizer tokenizer, LongContextStrategy strategy,
-                                            Prompt prompt, SamplingOptions sampling, StopCondition stop,
-                                            TokenListener listener) {
-        return generate(model, tokenizer, strategy, prompt, sampling, stop, listener, ProgressListener.NONE);
-    }
-
-    /**
-     * As above, reporting the strategy's progress (prompt tokens, or OPRM chunks) while it prefills.
-     * If decoding fails, the prepared state is closed: it has consumed part of the tokens and cannot
-     * be continued, and its attention cache goes back to the model.
-     */
-    public static GenerationResult generate(LanguageModel model, Tokenizer tokenizer, LongContextStrategy strategy,
-                                            Prompt prompt, SamplingOptions sampling, StopCondition stop,
-                                            TokenListener listener, ProgressListener progress) {
+    public GenerationResult generate(LongContextStrategy strategy, Prompt prompt, Options options,
+                                     TokenListener listener, ProgressListener progress) {
         long start = System.nanoTime();
         Prepared prepared = strategy.prepare(model, prompt, progress);
         long prefillNanos = System.nanoTime() - start;
         progress.finish(); // the bar is gone before the first token is printed
         try {
-            return decode(model, tokenizer, prepared, prompt.concatenated(), prompt.length(), prefillNanos, sampling,
-                    stop, listener);
+            Decoding d = new Decoding(new Request(prepared, options, listener), prompt.concatenated(), prompt.length(),
+                    prefillNanos);
+            run(List.of(d));
+            return d.result();
         } catch (RuntimeException | Error e) {
             prepared.state().close();
             throw e;
@@ -58,36 +84,102 @@ public final class DecodeLoop {
     }
 
     /**
-     * Decodes from a state the caller prepared. The repetition penalty sees only generated tokens, and
-     * the prompt length reported is the state's position.
-     *
-     * @param tokenizer null when only ids are wanted (no text, no stop strings)
+     * Decodes from a state the caller prepared (and still owns). The repetition penalty sees only
+     * generated tokens, and the prompt length reported is the state's position.
      */
-    public static GenerationResult generate(LanguageModel model, Tokenizer tokenizer, Prepared start,
-                                            SamplingOptions sampling, StopCondition stop, TokenListener listener) {
-        return decode(model, tokenizer, start, new int[0], start.state().position(), 0, sampling, stop, listener);
+    public GenerationResult decode(Prepared start, Options options, TokenListener listener) {
+        return decodeAll(List.of(new Request(start, options, listener))).getFirst();
     }
 
-    private static GenerationResult decode(LanguageModel model, Tokenizer tokenizer, Prepared start, int[] promptIds,
-                                           int promptTokens, long prefillNanos, SamplingOptions sampling,
-                                           StopCondition stop, TokenListener listener) {
-        if (tokenizer == null && !stop.stopStrings().isEmpty()) {
-            throw new RecallException("stop strings need the model's tokenizer");
+    /**
+     * Decodes every request together, each step one batched forward pass over the sequences that
+     * have not stopped, and returns their results in order. The states stay the callers'. An
+     * exception from the model or from any listener ends the whole call.
+     */
+    public List<GenerationResult> decodeAll(List<Request> requests) {
+        List<Decoding> all = new ArrayList<>(requests.size());
+        for (Request r : requests) {
+            all.add(new Decoding(r, new int[0], r.start().state().position(), 0));
         }
-        long begin = System.nanoTime();
-        BitSet seen = new BitSet();
-        for (int id : promptIds) {
-            seen.set(id);
+        run(all);
+        List<GenerationResult> results = new ArrayList<>(all.size());
+        for (Decoding d : all) {
+            results.add(d.result());
         }
-        Sampler sampler = new Sampler(sampling);
-        Tokenizer.StreamDecoder decoder = tokenizer == null ? null : tokenizer.streamDecoder();
-        StreamedText text = new StreamedText(stop.stopStrings(), listener);
-        ModelState state = start.state();
-        float[] logits = start.logits();
-        int[] ids = new int[Math.min(sampling.maxTokens(), 256)];
-        int count = 0;
+        return results;
+    }
+
+    private void run(List<Decoding> all) {
+        List<Decoding> active = new ArrayList<>(all);
+        while (!active.isEmpty()) {
+            List<Decoding> stepping = new ArrayList<>(active.size());
+            List<Sequence> batch = new ArrayList<>(active.size());
+            for (Decoding d : active) {
+                int next = d.chooseNext();
+                if (next >= 0) {
+                    stepping.add(d);
+                    batch.add(Sequence.of(d.start.state(), next));
+                }
+            }
+            if (!batch.isEmpty()) {
+                List<float[]> logits = batch.size() == 1
+                        ? List.of(model.step(batch.getFirst().state(), batch.getFirst().tokens()[0]))
+                        : model.forward(new Batch(batch));
+                for (int i = 0; i < stepping.size(); i++) {
+                    stepping.get(i).logits = logits.get(i);
+                }
+            }
+            active = stepping;
+        }
+    }
+
+    /** One sequence being decoded: its sampler, what it has seen, its text, its tokens so far. */
+    private final class Decoding {
+        final Prepared start;
+        final int promptTokens;
+        final long prefillNanos;
+        final SamplingOptions sampling;
+        final StopCondition stop;
+        final TokenListener listener;
+        final BitSet seen = new BitSet();
+        final Sampler sampler;
+        final Tokenizer.StreamDecoder decoder;
+        final StreamedText text;
+        final long begin = System.nanoTime();
+        float[] logits;
+        int[] ids;
+        int count;
         StopReason reason = StopReason.MAX_TOKENS;
-        while (count < sampling.maxTokens()) {
+        long decodeNanos = -1;
+
+        Decoding(Request request, int[] seenIds, int promptTokens, long prefillNanos) {
+            this.start = request.start();
+            this.promptTokens = promptTokens;
+            this.prefillNanos = prefillNanos;
+            this.sampling = request.options().sampling();
+            this.stop = request.options().stop();
+            this.listener = request.listener();
+            if (tokenizer == null && !stop.stopStrings().isEmpty()) {
+                throw new RecallException("stop strings need the model's tokenizer");
+            }
+            for (int id : seenIds) {
+                seen.set(id);
+            }
+            this.sampler = new Sampler(sampling);
+            this.decoder = tokenizer == null ? null : tokenizer.streamDecoder();
+            this.text = new StreamedText(stop.stopStrings(), listener);
+            this.logits = start.logits();
+            this.ids = new int[Math.min(sampling.maxTokens(), 256)];
+        }
+
+        /**
+         * Chooses, records and streams the next token from the current logits; returns it when the
+         * sequence goes on (the model is to step with it), or −1 once the sequence has stopped.
+         */
+        int chooseNext() {
+            if (count >= sampling.maxTokens()) {
+                return end(StopReason.MAX_TOKENS);
+            }
             requireNumbers(logits);
             int id = sampler.next(logits, seen);
             if (count == ids.length) {
@@ -97,29 +189,33 @@ public final class DecodeLoop {
             seen.set(id);
             listener.onToken(id, logits);
             if (stop.isEos(id)) {
-                reason = StopReason.EOS;
-                break;
+                return end(StopReason.EOS);
             }
             if (decoder != null && text.append(decoder.push(id))) {
-                reason = StopReason.STOP_STRING;
-                break;
+                return end(StopReason.STOP_STRING);
             }
             // The logits after the last token would never be used: the state stops one token short.
-            if (count < sampling.maxTokens()) {
-                logits = model.step(state, id);
-            }
+            return count < sampling.maxTokens() ? id : end(StopReason.MAX_TOKENS);
         }
-        if (reason != StopReason.STOP_STRING && decoder != null) {
-            if (text.append(decoder.flush())) {
-                reason = StopReason.STOP_STRING;
-            } else {
-                text.finish();
+
+        private int end(StopReason why) {
+            reason = why;
+            if (why != StopReason.STOP_STRING && decoder != null) {
+                if (text.append(decoder.flush())) {
+                    reason = StopReason.STOP_STRING;
+                } else {
+                    text.finish();
+                }
             }
+            decodeNanos = System.nanoTime() - begin;
+            return -1;
         }
-        long decodeNanos = System.nanoTime() - begin;
-        Map<String, Object> diagnostics = start.diagnostics() == null ? Map.of() : start.diagnostics();
-        return new GenerationResult(Arrays.copyOf(ids, count), text.text(), reason, promptTokens, prefillNanos,
-                decodeNanos, diagnostics);
+
+        GenerationResult result() {
+            Map<String, Object> diagnostics = start.diagnostics() == null ? Map.of() : start.diagnostics();
+            return new GenerationResult(Arrays.copyOf(ids, count), text.text(), reason, promptTokens, prefillNanos,
+                    decodeNanos, diagnostics);
+        }
     }
 
     /**

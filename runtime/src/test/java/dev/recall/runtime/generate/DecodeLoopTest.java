@@ -70,8 +70,8 @@ class DecodeLoopTest {
 
     private static GenerationResult greedy(ChainModel model, int startToken, int maxTokens, StopCondition stop,
                                            Recorder recorder) {
-        return DecodeLoop.generate(model, TOKENIZER, after(model, startToken), SamplingOptions.greedy(maxTokens), stop,
-                recorder);
+        return new DecodeLoop(model, TOKENIZER).decode(after(model, startToken),
+                new DecodeLoop.Options(SamplingOptions.greedy(maxTokens), stop), recorder);
     }
 
     @Test
@@ -80,8 +80,8 @@ class DecodeLoopTest {
         ChainModel model = ChainModel.following(HELLO, WORLD, BANG, NEWLINE, -1, -1, -1, -1, HELLO);
         Recorder rec = new Recorder();
         Prepared start = after(model, EOS);
-        GenerationResult r = DecodeLoop.generate(model, TOKENIZER, start, SamplingOptions.greedy(6),
-                StopCondition.none(), rec);
+        GenerationResult r = new DecodeLoop(model, TOKENIZER).decode(start,
+                new DecodeLoop.Options(SamplingOptions.greedy(6), StopCondition.none()), rec);
         assertArrayEquals(new int[]{HELLO, WORLD, BANG, NEWLINE, HELLO, WORLD}, r.ids());
         assertEquals("Hello world!\nHello world", r.text());
         assertEquals(StopReason.MAX_TOKENS, r.stopReason());
@@ -204,8 +204,8 @@ class DecodeLoopTest {
 
     private static int[] sample(ChainModel model, long seed) {
         SamplingOptions options = new SamplingOptions(1.0, 0, 1, seed, 1, 40);
-        return DecodeLoop.generate(model, TOKENIZER, after(model, EOS), options, StopCondition.none(),
-                TokenListener.NONE).ids();
+        return new DecodeLoop(model, TOKENIZER).decode(after(model, EOS),
+                new DecodeLoop.Options(options, StopCondition.none()), TokenListener.NONE).ids();
     }
 
     @Test
@@ -216,15 +216,17 @@ class DecodeLoopTest {
         ChainModel model = new ChainModel(rows);
         Prompt prompt = new Prompt(new int[]{HELLO}, new int[]{NEWLINE}, new int[]{WORLD});
 
-        GenerationResult plain = DecodeLoop.generate(model, TOKENIZER, new PlainStrategy(), prompt,
-                SamplingOptions.greedy(1), StopCondition.none(), TokenListener.NONE);
+        GenerationResult plain = new DecodeLoop(model, TOKENIZER).generate(new PlainStrategy(), prompt,
+                new DecodeLoop.Options(SamplingOptions.greedy(1), StopCondition.none()),
+                TokenListener.NONE, ProgressListener.NONE);
         assertArrayEquals(new int[]{HELLO}, plain.ids());
         assertEquals(3, plain.promptTokens());
         assertTrue(plain.prefillNanos() > 0);
         assertEquals("none", plain.diagnostics().get("strategy"));
 
-        GenerationResult penalised = DecodeLoop.generate(model, TOKENIZER, new PlainStrategy(), prompt,
-                new SamplingOptions(0, 0, 1, 0, 2.0, 1), StopCondition.none(), TokenListener.NONE);
+        GenerationResult penalised = new DecodeLoop(model, TOKENIZER).generate(new PlainStrategy(), prompt,
+                new DecodeLoop.Options(new SamplingOptions(0, 0, 1, 0, 2.0, 1), StopCondition.none()),
+                TokenListener.NONE, ProgressListener.NONE);
         assertArrayEquals(new int[]{BANG}, penalised.ids(), "5 / 2 < 4: the prompt's token is penalised");
     }
 
@@ -256,7 +258,8 @@ class DecodeLoopTest {
             }
         };
         Prompt prompt = new Prompt(new int[0], new int[]{EOS}, new int[0]);
-        DecodeLoop.generate(model, TOKENIZER, new PlainStrategy(), prompt, SamplingOptions.greedy(2), StopCondition.none(),
+        new DecodeLoop(model, TOKENIZER).generate(new PlainStrategy(), prompt,
+                new DecodeLoop.Options(SamplingOptions.greedy(2), StopCondition.none()),
                 tokens, progress);
         int finish = events.indexOf("finish");
         assertTrue(finish >= 0, events.toString());
@@ -268,12 +271,12 @@ class DecodeLoopTest {
     @Test
     void withoutTokenizerOnlyIdsAreProduced() {
         ChainModel model = ChainModel.following(HELLO, WORLD, BANG, NEWLINE, -1, -1, -1, -1, HELLO);
-        GenerationResult r = DecodeLoop.generate(model, null, after(model, EOS), SamplingOptions.greedy(3),
-                StopCondition.none(), TokenListener.NONE);
+        GenerationResult r = new DecodeLoop(model, null).decode(after(model, EOS),
+                new DecodeLoop.Options(SamplingOptions.greedy(3), StopCondition.none()), TokenListener.NONE);
         assertArrayEquals(new int[]{HELLO, WORLD, BANG}, r.ids());
         assertEquals("", r.text());
-        RecallException e = assertThrows(RecallException.class, () -> DecodeLoop.generate(model, null,
-                after(model, EOS), SamplingOptions.greedy(3), StopCondition.none().withStopStrings(List.of("x")),
+        RecallException e = assertThrows(RecallException.class, () -> new DecodeLoop(model, null).decode(after(model, EOS),
+                new DecodeLoop.Options(SamplingOptions.greedy(3), StopCondition.none().withStopStrings(List.of("x"))),
                 TokenListener.NONE));
         assertTrue(e.getMessage().contains("tokenizer"));
     }
@@ -287,9 +290,10 @@ class DecodeLoopTest {
                 l[seq.length % 8] = seq.length > 2 ? bad : 1f;
                 return l;
             });
-            RecallException e = assertThrows(RecallException.class, () -> DecodeLoop.generate(model, null,
-                    new PlainStrategy(), Prompt.plain(new int[] {1, 2}), SamplingOptions.greedy(4),
-                    StopCondition.none(), TokenListener.NONE));
+            RecallException e = assertThrows(RecallException.class, () -> new DecodeLoop(model, null).generate(
+                    new PlainStrategy(), Prompt.plain(new int[] {1, 2}),
+                    new DecodeLoop.Options(SamplingOptions.greedy(4), StopCondition.none()),
+                    TokenListener.NONE, ProgressListener.NONE));
             assertTrue(e.getMessage().contains("damaged"), e.getMessage());
             assertEquals(1, model.states.size());
             assertTrue(model.states.getFirst().isClosed(), "the state that failed mid-decode is closed");
@@ -301,8 +305,9 @@ class DecodeLoopTest {
             l[3] = 2f;
             return l;
         });
-        GenerationResult r = DecodeLoop.generate(masked, null, new PlainStrategy(), Prompt.plain(new int[] {1}),
-                SamplingOptions.greedy(2), StopCondition.none(), TokenListener.NONE);
+        GenerationResult r = new DecodeLoop(masked, null).generate(new PlainStrategy(), Prompt.plain(new int[] {1}),
+                new DecodeLoop.Options(SamplingOptions.greedy(2), StopCondition.none()),
+                TokenListener.NONE, ProgressListener.NONE);
         assertArrayEquals(new int[] {3, 3}, r.ids());
     }
 }
