@@ -105,7 +105,7 @@ final class BenchCommand implements Callable<Integer> {
         }
         // Random ids have no IDK phrase to look for: "" turns OPRM's filter off (and needs no tokenizer).
         StrategyOptions strategyOptions = RecallCli.usage(spec,
-                () -> new StrategyOptions(strategy, chunk, "", sizes.nGlobal, sizes.dMax, sizes.trainLength));
+                () -> StrategyOptions.named(strategy, chunk, "", sizes.nGlobal, sizes.dMax, sizes.trainLength));
         StrategyOptionUse.requireRead(spec, List.of(strategy));
         ObjectNode report = new ObjectMapper().createObjectNode();
         // What the JVM itself holds before any model is touched (heap, code, the runtime's classes),

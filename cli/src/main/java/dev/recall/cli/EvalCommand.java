@@ -104,7 +104,7 @@ public final class EvalCommand implements Callable<Integer> {
             Map<String, StrategyOptions> options = new LinkedHashMap<>();
             for (String method : methods) {
                 options.put(method.equals("none") ? "plain" : method, RecallCli.usage(spec,
-                        () -> new StrategyOptions(method, chunk, idkPhrase, sizes.nGlobal, sizes.dMax, sizes.trainLength)));
+                        () -> StrategyOptions.named(method, chunk, idkPhrase, sizes.nGlobal, sizes.dMax, sizes.trainLength)));
             }
             StrategyOptionUse.requireRead(spec, methods);
             List<PasskeyPrompt> all = PasskeyPrompt.read(prompts);

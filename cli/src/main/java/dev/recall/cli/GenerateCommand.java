@@ -144,7 +144,7 @@ final class GenerateCommand implements Callable<Integer> {
         SamplingOptions sampling = RecallCli.usage(spec,
                 () -> new SamplingOptions(temperature, topK, topP, actualSeed, repetitionPenalty, maxTokens));
         StrategyOptions strategyOptions = RecallCli.usage(spec,
-                () -> new StrategyOptions(strategy, chunk, idkPhrase, sizes.nGlobal, sizes.dMax, sizes.trainLength));
+                () -> StrategyOptions.named(strategy, chunk, idkPhrase, sizes.nGlobal, sizes.dMax, sizes.trainLength));
         StrategyOptionUse.requireRead(spec, List.of(strategy));
         String contextText = contextFile == null ? null : readContext(contextFile);
 

@@ -155,7 +155,7 @@ class RecallCliTest {
                 {"--top-p", "2", "top-p"},
                 {"--max-tokens", "-1", "max"},
                 {"--strategy", "foo", "unknown strategy 'foo'"},
-                {"--chunk", "-5", "chunk -5"}};
+                {"--chunk", "-5", "chunk must not be negative, got -5"}};
         for (String[] c : cases) {
             Run r = run("generate", "--model", tmp.resolve("never-loaded").toString(), "--prompt", "The", c[0], c[1]);
             assertEquals(2, r.code(), c[0] + " " + c[1] + ": " + r.err());

@@ -14,12 +14,10 @@ public final class Strategies {
      *                  strategy needs none)
      */
     public static LongContextStrategy create(StrategyOptions options, Tokenizer tokenizer) {
-        String name = options.name() == null ? "none" : options.name();
-        return switch (name) {
-            case "none", "plain" -> new PlainStrategy();
-            case "oprm" -> new Oprm(options.chunk(), idkToken(options.idkPhraseOrDefault(), tokenizer), options.trainLength());
-            case "lm-infinite" -> new LmInfinite(options.nGlobal(), options.dMax(), options.trainLength());
-            default -> throw new IllegalStateException("StrategyOptions accepted an unknown strategy '" + name + "'");
+        return switch (options) {
+            case StrategyOptions.Plain p -> new PlainStrategy();
+            case StrategyOptions.Oprm o -> new Oprm(o.chunk(), idkToken(o.idkPhraseOrDefault(), tokenizer), o.trainLength());
+            case StrategyOptions.LmInfinite l -> new LmInfinite(l.nGlobal(), l.dMax(), l.trainLength());
         };
     }
 

@@ -182,7 +182,7 @@ class SessionTest {
     void strategiesApplyOnlyToTheFirstPrompt() {
         Session session = model.session();
         session.generate("abc", greedy, null);
-        GenerateOptions oprm = greedy.withStrategy(new StrategyOptions("oprm", 8, "", 0, 0));
+        GenerateOptions oprm = greedy.withStrategy(StrategyOptions.oprm().withChunk(8).withIdkPhrase(""));
         RecallException e = assertThrows(RecallException.class, () -> session.generate("def", oprm, null));
         assertTrue(e.getMessage().contains("first prompt of a session"), e.getMessage());
     }

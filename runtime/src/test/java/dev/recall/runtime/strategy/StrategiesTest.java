@@ -62,14 +62,14 @@ class StrategiesTest {
     @Test
     void createsEachStrategy() {
         assertInstanceOf(PlainStrategy.class, Strategies.create(StrategyOptions.none(), null));
-        assertInstanceOf(PlainStrategy.class, Strategies.create(new StrategyOptions("plain", 0, null, 0, 0), null));
-        assertInstanceOf(PlainStrategy.class, Strategies.create(new StrategyOptions(null, 0, null, 0, 0), null));
-        LongContextStrategy oprm = Strategies.create(new StrategyOptions("oprm", 224, null, 0, 0), TOKENIZER);
+        assertInstanceOf(PlainStrategy.class, Strategies.create(StrategyOptions.named("plain", 0, null, 0, 0, 0), null));
+        assertInstanceOf(PlainStrategy.class, Strategies.create(StrategyOptions.named(null, 0, null, 0, 0, 0), null));
+        LongContextStrategy oprm = Strategies.create(StrategyOptions.oprm().withChunk(224), TOKENIZER);
         assertEquals("oprm", oprm.name());
         Prepared p = oprm.prepare(new ScriptedModel(8, 0, 0, StrategiesTest::flat), new Prompt(new int[]{1}, new int[300], new int[]{2}));
         assertEquals(496, p.diagnostics().get("idk_token"), "IDK token = first token of the default phrase");
         assertEquals(2, p.diagnostics().get("chunks"));
-        LongContextStrategy lm = Strategies.create(new StrategyOptions("lm-infinite", 0, null, 4, 0, 64), null);
+        LongContextStrategy lm = Strategies.create(StrategyOptions.lmInfinite().withNGlobal(4).withTrainLength(64), null);
         ScriptedModel attention = new ScriptedModel(8, 256, 2, StrategiesTest::flat);
         lm.prepare(attention, Prompt.plain(new int[]{1, 2, 3}));
         assertEquals(new AttentionPolicy.Lambda(4, 64), attention.policies.getFirst());
@@ -79,15 +79,15 @@ class StrategiesTest {
     void idkPhraseHandling() {
         assertEquals(1, Strategies.idkToken("x", TOKENIZER));
         assertEquals(-1, Strategies.idkToken("", null), "an empty phrase turns the filter off");
-        assertThrows(RecallException.class, () -> Strategies.create(new StrategyOptions("oprm", 0, null, 0, 0), null));
+        assertThrows(RecallException.class, () -> Strategies.create(StrategyOptions.oprm(), null));
     }
 
     @Test
     void unknownNameIsAClearError() {
         RecallException e = assertThrows(RecallException.class,
-                () -> Strategies.create(new StrategyOptions("streaming", 0, null, 0, 0), null));
+                () -> StrategyOptions.named("streaming", 0, null, 0, 0, 0));
         assertTrue(e.getMessage().contains("streaming") && e.getMessage().contains("lm-infinite"), e.getMessage());
-        assertThrows(RecallException.class, () -> new StrategyOptions("oprm", -1, null, 0, 0));
+        assertThrows(RecallException.class, () -> StrategyOptions.oprm().withChunk(-1));
     }
 
     /** No strategy hands a model an empty prompt: the caller hears why in a sentence. */
