@@ -222,7 +222,7 @@ final class GenerateCommand implements Callable<Integer> {
         if (!sampling.isGreedy()) {
             o.put("seed", sampling.seed());
         }
-        o.set("diagnostics", mapper.valueToTree(r.diagnostics()));
+        o.set("diagnostics", mapper.valueToTree(r.diagnostics().asMap()));
         return o;
     }
 
@@ -276,7 +276,7 @@ final class GenerateCommand implements Callable<Integer> {
     }
 
     private static void report(PrintWriter err, GenerationResult r, SamplingOptions sampling) {
-        for (Map.Entry<String, Object> e : r.diagnostics().entrySet()) {
+        for (Map.Entry<String, Object> e : r.diagnostics().asMap().entrySet()) {
             err.println(e.getKey() + ": " + Formats.value(e.getValue()));
         }
         err.printf("prompt: %d tokens, prefill %s (%s tokens/s)%n", r.promptTokens(),

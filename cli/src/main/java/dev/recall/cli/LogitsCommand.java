@@ -10,6 +10,7 @@ import dev.recall.runtime.io.SafeTensorsWriter;
 import dev.recall.runtime.model.LanguageModel;
 import dev.recall.runtime.model.ModelState;
 import dev.recall.runtime.strategy.Prepared;
+import dev.recall.runtime.strategy.StrategyReport;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -19,7 +20,6 @@ import picocli.CommandLine.Spec;
 
 import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.Map;
 import java.util.concurrent.Callable;
 
 /**
@@ -77,7 +77,7 @@ final class LogitsCommand implements Callable<Integer> {
         if (greedy > 0) {
             float[] last = Arrays.copyOfRange(logits, (ids.length - 1) * vocab, ids.length * vocab);
             float[] genLogits = new float[greedy * vocab];
-            GenerationResult r = new DecodeLoop(lm, null).decode(new Prepared(state, last, Map.of()),
+            GenerationResult r = new DecodeLoop(lm, null).decode(new Prepared(state, last, new StrategyReport.Plain("none", ids.length, state.sizeBytes())),
                     new DecodeLoop.Options(SamplingOptions.greedy(greedy), StopCondition.none()), new TokenListener() {
                         int row;
 

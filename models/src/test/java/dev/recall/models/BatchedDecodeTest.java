@@ -15,6 +15,7 @@ import dev.recall.runtime.model.LanguageModel;
 import dev.recall.runtime.model.ModelLoader;
 import dev.recall.runtime.model.ModelState;
 import dev.recall.runtime.strategy.Prepared;
+import dev.recall.runtime.strategy.StrategyReport;
 import dev.recall.runtime.testing.SharedData;
 import dev.recall.runtime.tokenizer.Tokenizer;
 import dev.recall.runtime.tokenizer.Tokenizers;
@@ -24,7 +25,6 @@ import org.junit.jupiter.params.provider.ValueSource;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
 /**
  * Sequences decoded together by {@link DecodeLoop#decodeAll} each get what they get decoded alone:
@@ -96,7 +96,8 @@ class BatchedDecodeTest {
     }
 
     private static Prepared prefill(LanguageModel model, Tokenizer tokenizer, ModelState state, String prompt) {
-        return new Prepared(state, model.prefill(state, tokenizer.encodeWithSpecialTokens(prompt)), Map.of());
+        int[] ids = tokenizer.encodeWithSpecialTokens(prompt);
+        return new Prepared(state, model.prefill(state, ids), new StrategyReport.Plain("none", ids.length, state.sizeBytes()));
     }
 
     /** The streamed text and every step's logits. */

@@ -5,10 +5,9 @@ import dev.recall.runtime.model.ModelState;
 import dev.recall.runtime.progress.ProgressListener;
 import dev.recall.runtime.strategy.LongContextStrategy;
 import dev.recall.runtime.strategy.Prepared;
+import dev.recall.runtime.strategy.StrategyReport;
 import dev.recall.runtime.strategy.Prompt;
 
-import java.util.LinkedHashMap;
-import java.util.Map;
 
 /**
  * The whole prompt through the model, appended to a session's state (or a fresh one), in pieces so
@@ -38,10 +37,6 @@ final class ChunkedPrefill implements LongContextStrategy {
         ModelState state = base != null ? base : model.newState();
         int[] tokens = prompt.concatenated();
         float[] logits = tokens.length == 0 ? baseLogits : LongContextStrategy.prefillReporting(model, state, tokens, progress);
-        Map<String, Object> diagnostics = new LinkedHashMap<>();
-        diagnostics.put("strategy", name());
-        diagnostics.put("prompt_tokens", tokens.length);
-        diagnostics.put("state_bytes", state.sizeBytes());
-        return new Prepared(state, logits, diagnostics);
+        return new Prepared(state, logits, new StrategyReport.Plain(name(), tokens.length, state.sizeBytes()));
     }
 }

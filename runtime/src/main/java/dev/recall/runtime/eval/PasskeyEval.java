@@ -9,6 +9,7 @@ import dev.recall.runtime.model.LanguageModel;
 import dev.recall.runtime.model.ModelState;
 import dev.recall.runtime.strategy.LongContextStrategy;
 import dev.recall.runtime.strategy.Prepared;
+import dev.recall.runtime.strategy.StrategyReport;
 import dev.recall.runtime.tokenizer.Tokenizer;
 
 import java.util.ArrayList;
@@ -70,13 +71,12 @@ public final class PasskeyEval {
                     SamplingOptions.greedy(MAX_ANSWER_TOKENS), StopCondition.eos(model.info().eosTokenIds())), TokenListener.NONE);
         }
         String answer = generated.text();
-        Map<String, Object> diag = prepared.diagnostics();
-        @SuppressWarnings("unchecked")
-        List<Double> entropies = (List<Double>) diag.get("entropies");
-        @SuppressWarnings("unchecked")
-        List<Boolean> idk = (List<Boolean>) diag.get("idk");
-        return new Row(p.length(), p.depth(), p.key(), answer, answer.contains(p.key()),
-                (Integer) diag.get("chosen_chunk"), entropies, idk);
+        // Only OPRM chooses a chunk; the other strategies leave the row's chunk fields empty.
+        if (prepared.diagnostics() instanceof StrategyReport.Oprm oprm) {
+            return new Row(p.length(), p.depth(), p.key(), answer, answer.contains(p.key()), oprm.chosenChunk(),
+                    oprm.entropies(), oprm.idk());
+        }
+        return new Row(p.length(), p.depth(), p.key(), answer, answer.contains(p.key()), null, null, null);
     }
 
     public static Result run(LanguageModel model, Tokenizer tokenizer, LongContextStrategy strategy, String method,

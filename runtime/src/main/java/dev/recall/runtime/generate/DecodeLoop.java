@@ -14,7 +14,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.BitSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -212,9 +211,8 @@ public final class DecodeLoop {
         }
 
         GenerationResult result() {
-            Map<String, Object> diagnostics = start.diagnostics() == null ? Map.of() : start.diagnostics();
             return new GenerationResult(Arrays.copyOf(ids, count), text.text(), reason, promptTokens, prefillNanos,
-                    decodeNanos, diagnostics);
+                    decodeNanos, start.diagnostics());
         }
     }
 

@@ -1,6 +1,6 @@
 package dev.recall.runtime.generate;
 
-import java.util.Map;
+import dev.recall.runtime.strategy.StrategyReport;
 
 /**
  * The outcome of one generation.
@@ -11,10 +11,10 @@ import java.util.Map;
  * @param promptTokens  tokens in the prompt
  * @param prefillNanos  time spent consuming the prompt (0 when the caller prepared the state)
  * @param decodeNanos   time spent choosing tokens and stepping the model
- * @param diagnostics   the long-context strategy's diagnostics (insertion order)
+ * @param diagnostics   what the long-context strategy did to the prompt
  */
 public record GenerationResult(int[] ids, String text, StopReason stopReason, int promptTokens,
-                               long prefillNanos, long decodeNanos, Map<String, Object> diagnostics) {
+                               long prefillNanos, long decodeNanos, StrategyReport diagnostics) {
 
     /** Prompt tokens per second of prefill, NaN when the prefill was not timed. */
     public double prefillTokensPerSecond() {

@@ -8,8 +8,6 @@ import dev.recall.runtime.model.LanguageModel;
 import dev.recall.runtime.model.ModelInfo;
 import dev.recall.runtime.model.ModelState;
 
-import java.util.LinkedHashMap;
-import java.util.Map;
 
 /**
  * LM-Infinite (Han et al. 2023): the plain prompt through the model with Λ-shaped attention in
@@ -67,12 +65,7 @@ public final class LmInfinite implements LongContextStrategy {
         AttentionPolicy.Lambda policy = policy(model);
         ModelState state = model.newState(policy);
         float[] logits = LongContextStrategy.prefillReporting(model, state, prompt.concatenated(), progress);
-        Map<String, Object> diag = new LinkedHashMap<>();
-        diag.put("strategy", name());
-        diag.put("prompt_tokens", prompt.length());
-        diag.put("n_global", policy.nGlobal());
-        diag.put("d_max", policy.dMax());
-        diag.put("state_bytes", state.sizeBytes());
-        return new Prepared(state, logits, diag);
+        return new Prepared(state, logits,
+                new StrategyReport.LmInfinite(prompt.length(), policy.nGlobal(), policy.dMax(), state.sizeBytes()));
     }
 }

@@ -10,9 +10,7 @@ import dev.recall.runtime.model.ModelState;
 
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * OPRM (overflow prevention, Ben-Kish et al. 2025): split the context into chunks, prefill
@@ -107,24 +105,14 @@ public final class Oprm implements LongContextStrategy {
             throw e;
         }
         Candidate chosen = selection.chosen();
-        Map<String, Object> diag = new LinkedHashMap<>();
-        diag.put("strategy", name());
-        diag.put("prompt_tokens", prompt.length());
-        diag.put("chunk_size", c);
-        diag.put("chunks", n);
-        diag.put("idk_token", idkToken);
         List<Double> entropyList = new ArrayList<>(n);
         List<Boolean> idkList = new ArrayList<>(n);
         for (int k = 0; k < n; k++) {
             entropyList.add(entropies[k]);
             idkList.add(idk[k]);
         }
-        diag.put("entropies", entropyList);
-        diag.put("idk", idkList);
-        diag.put("all_idk", selection.bestInformed == null);
-        diag.put("chosen_chunk", chosen.index);
-        diag.put("state_bytes", chosen.state.sizeBytes());
-        return new Prepared(chosen.state, chosen.logits, diag);
+        return new Prepared(chosen.state, chosen.logits, new StrategyReport.Oprm(prompt.length(), c, n, idkToken,
+                entropyList, idkList, selection.bestInformed == null, chosen.index, chosen.state.sizeBytes()));
     }
 
     /** −Σ p log p of softmax(logits), natural log, computed in double. */

@@ -5,8 +5,6 @@ import dev.recall.runtime.progress.ProgressListener;
 import dev.recall.runtime.model.LanguageModel;
 import dev.recall.runtime.model.ModelState;
 
-import java.util.LinkedHashMap;
-import java.util.Map;
 
 /** The whole prompt through the model as is ("none"). */
 public final class PlainStrategy implements LongContextStrategy {
@@ -20,10 +18,6 @@ public final class PlainStrategy implements LongContextStrategy {
     public Prepared prepare(LanguageModel model, Prompt prompt, ProgressListener progress) {
         ModelState state = model.newState();
         float[] logits = LongContextStrategy.prefillReporting(model, state, prompt.concatenated(), progress);
-        Map<String, Object> diag = new LinkedHashMap<>();
-        diag.put("strategy", name());
-        diag.put("prompt_tokens", prompt.length());
-        diag.put("state_bytes", state.sizeBytes());
-        return new Prepared(state, logits, diag);
+        return new Prepared(state, logits, new StrategyReport.Plain(name(), prompt.length(), state.sizeBytes()));
     }
 }

@@ -2,12 +2,15 @@ package dev.recall.runtime.strategy;
 
 import dev.recall.runtime.model.ModelState;
 
-import java.util.Map;
 
 /**
  * What a strategy hands the decode loop: the state to continue from (the prompt already consumed),
- * the next-token logits at that point, and the strategy's diagnostics (chunks, entropies, IDK flags,
- * chosen chunk, cache sizes...) in insertion order.
+ * the next-token logits at that point, and the strategy's report (chunks, entropies, IDK flags,
+ * chosen chunk, cache sizes...).
  */
-public record Prepared(ModelState state, float[] logits, Map<String, Object> diagnostics) {
+public record Prepared(ModelState state, float[] logits, StrategyReport diagnostics) {
+
+    public Prepared {
+        java.util.Objects.requireNonNull(diagnostics, "diagnostics");
+    }
 }

@@ -6,12 +6,12 @@ import dev.recall.runtime.progress.ProgressListener;
 import dev.recall.runtime.strategy.PlainStrategy;
 import dev.recall.runtime.strategy.Prepared;
 import dev.recall.runtime.strategy.Prompt;
+import dev.recall.runtime.strategy.StrategyReport;
 import dev.recall.runtime.testing.ScriptedModel;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Random;
 
 import static dev.recall.runtime.generate.ByteTokenizer.utf8;
@@ -65,7 +65,7 @@ class DecodeLoopTest {
     private static Prepared after(ChainModel model, int token) {
         ModelState state = model.newState();
         float[] logits = model.prefill(state, new int[]{token});
-        return new Prepared(state, logits, Map.of("strategy", "test"));
+        return new Prepared(state, logits, new StrategyReport.Plain("test", 1, 0));
     }
 
     private static GenerationResult greedy(ChainModel model, int startToken, int maxTokens, StopCondition stop,
@@ -89,7 +89,7 @@ class DecodeLoopTest {
         assertEquals(5, model.stepCalls);
         assertEquals(1 + 5, start.state().position(), "the state stops one token short of the output");
         assertEquals(1, r.promptTokens());
-        assertEquals(Map.of("strategy", "test"), r.diagnostics());
+        assertEquals(new StrategyReport.Plain("test", 1, 0), r.diagnostics());
     }
 
     @Test
@@ -222,7 +222,7 @@ class DecodeLoopTest {
         assertArrayEquals(new int[]{HELLO}, plain.ids());
         assertEquals(3, plain.promptTokens());
         assertTrue(plain.prefillNanos() > 0);
-        assertEquals("none", plain.diagnostics().get("strategy"));
+        assertEquals("none", plain.diagnostics().strategy());
 
         GenerationResult penalised = new DecodeLoop(model, TOKENIZER).generate(new PlainStrategy(), prompt,
                 new DecodeLoop.Options(new SamplingOptions(0, 0, 1, 0, 2.0, 1), StopCondition.none()),

@@ -25,9 +25,9 @@ class LmInfiniteTest {
         Prepared p = new LmInfinite(0, 0, 0).prepare(m, new Prompt(new int[]{1}, new int[]{2, 3}, new int[]{4}));
         assertEquals(new AttentionPolicy.Lambda(10, 256), m.policies.getFirst(), "defaults: n_global 10, d_max = training length");
         assertArrayEquals(new int[]{1, 2, 3, 4}, ((ScriptedModel.State) p.state()).tokens());
-        assertEquals(10, p.diagnostics().get("n_global"));
-        assertEquals(256, p.diagnostics().get("d_max"));
-        assertEquals(p.state().sizeBytes(), p.diagnostics().get("state_bytes"));
+        assertEquals(10, ((StrategyReport.LmInfinite) p.diagnostics()).nGlobal());
+        assertEquals(256, ((StrategyReport.LmInfinite) p.diagnostics()).dMax());
+        assertEquals(p.state().sizeBytes(), ((StrategyReport.LmInfinite) p.diagnostics()).stateBytes());
         assertEquals(4, Sampler.argmax(p.logits()));
         assertEquals(new AttentionPolicy.Lambda(3, 40), new LmInfinite(3, 40, 0).policy(m));
         assertEquals(new AttentionPolicy.Lambda(10, 128), new LmInfinite(0, 0, 128).policy(m));

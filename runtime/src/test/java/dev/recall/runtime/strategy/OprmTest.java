@@ -68,23 +68,23 @@ class OprmTest {
         context[41] = 7;
         ScriptedModel m = model(0);
         Prepared p = new Oprm(16, IDK, 0).prepare(m, new Prompt(PREFIX, context, QUERY));
-        assertEquals(4, p.diagnostics().get("chunks"));
-        assertEquals(16, p.diagnostics().get("chunk_size"));
+        assertEquals(4, ((StrategyReport.Oprm) p.diagnostics()).chunks());
+        assertEquals(16, ((StrategyReport.Oprm) p.diagnostics()).chunkSize());
         assertEquals(4, m.prefills.size(), "one prefill per chunk, nothing re-prefilled");
         for (int k = 0; k < 4; k++) {
             int[] chunk = Arrays.copyOfRange(context, 16 * k, Math.min(50, 16 * (k + 1)));
             int[] expected = Prompt.concat(PREFIX, chunk, QUERY);
             assertTrue(m.prefills.stream().anyMatch(x -> Arrays.equals(x, expected)), "chunk " + k + " prompt");
         }
-        assertEquals(2, p.diagnostics().get("chosen_chunk"));
-        assertEquals(List.of(true, true, false, true), p.diagnostics().get("idk"));
+        assertEquals(2, ((StrategyReport.Oprm) p.diagnostics()).chosenChunk());
+        assertEquals(List.of(true, true, false, true), ((StrategyReport.Oprm) p.diagnostics()).idk());
         assertEquals(7, Sampler.argmax(p.logits()));
         // The kept state is the chosen chunk's prompt; decoding continues from it.
         ScriptedModel.State s = (ScriptedModel.State) p.state();
         assertArrayEquals(Prompt.concat(PREFIX, Arrays.copyOfRange(context, 32, 48), QUERY), s.tokens());
         assertEquals(EOS, Sampler.argmax(m.step(p.state(), 7)));
         @SuppressWarnings("unchecked")
-        List<Double> entropies = (List<Double>) p.diagnostics().get("entropies");
+        List<Double> entropies = ((StrategyReport.Oprm) p.diagnostics()).entropies();
         assertEquals(4, entropies.size());
         assertEquals(Oprm.entropy(passKeyScript(Prompt.concat(PREFIX, filler(16), QUERY))), entropies.get(0), 1e-12);
     }
@@ -98,10 +98,10 @@ class OprmTest {
         context[26] = 8;                 // chunk 2: the answer with logit 6
         Prepared p = new Oprm(10, IDK, 0).prepare(model(0), new Prompt(PREFIX, context, QUERY));
         @SuppressWarnings("unchecked")
-        List<Double> h = (List<Double>) p.diagnostics().get("entropies");
+        List<Double> h = ((StrategyReport.Oprm) p.diagnostics()).entropies();
         assertTrue(h.get(0) < h.get(2), "the IDK chunk is the more certain one");
-        assertEquals(2, p.diagnostics().get("chosen_chunk"));
-        assertFalse((Boolean) p.diagnostics().get("all_idk"));
+        assertEquals(2, ((StrategyReport.Oprm) p.diagnostics()).chosenChunk());
+        assertFalse(((StrategyReport.Oprm) p.diagnostics()).allIdk());
     }
 
     @Test
@@ -112,7 +112,7 @@ class OprmTest {
         context[25] = NEEDLE;
         context[26] = 8;
         Prepared p = new Oprm(10, -1, 0).prepare(model(0), new Prompt(PREFIX, context, QUERY));
-        assertEquals(0, p.diagnostics().get("chosen_chunk"));
+        assertEquals(0, ((StrategyReport.Oprm) p.diagnostics()).chosenChunk());
     }
 
     @Test
@@ -120,9 +120,9 @@ class OprmTest {
         int[] context = filler(30);
         context[15] = CERTAINTY;         // chunk 1 is the most certain IDK
         Prepared p = new Oprm(10, IDK, 0).prepare(model(0), new Prompt(PREFIX, context, QUERY));
-        assertEquals(List.of(true, true, true), p.diagnostics().get("idk"));
-        assertEquals(1, p.diagnostics().get("chosen_chunk"));
-        assertTrue((Boolean) p.diagnostics().get("all_idk"));
+        assertEquals(List.of(true, true, true), ((StrategyReport.Oprm) p.diagnostics()).idk());
+        assertEquals(1, ((StrategyReport.Oprm) p.diagnostics()).chosenChunk());
+        assertTrue(((StrategyReport.Oprm) p.diagnostics()).allIdk());
     }
 
     @Test
@@ -130,7 +130,7 @@ class OprmTest {
         // Identical chunks have identical entropies, whatever order the parallel tasks finish in.
         for (int repeat = 0; repeat < 20; repeat++) {
             Prepared p = new Oprm(5, IDK, 0).prepare(model(0), new Prompt(PREFIX, filler(60), QUERY));
-            assertEquals(0, p.diagnostics().get("chosen_chunk"));
+            assertEquals(0, ((StrategyReport.Oprm) p.diagnostics()).chosenChunk());
         }
         int[] context = filler(60);
         context[30] = NEEDLE;
@@ -138,7 +138,7 @@ class OprmTest {
         context[50] = NEEDLE;
         context[51] = 7;
         Prepared p = new Oprm(10, IDK, 0).prepare(model(0), new Prompt(PREFIX, context, QUERY));
-        assertEquals(3, p.diagnostics().get("chosen_chunk"));
+        assertEquals(3, ((StrategyReport.Oprm) p.diagnostics()).chosenChunk());
     }
 
     @Test
@@ -148,7 +148,7 @@ class OprmTest {
         Prompt prompt = new Prompt(PREFIX, filler(50), QUERY);
         assertEquals(17, oprm.chunkSize(m, prompt));
         Prepared p = oprm.prepare(m, prompt);
-        assertEquals(3, p.diagnostics().get("chunks"));
+        assertEquals(3, ((StrategyReport.Oprm) p.diagnostics()).chunks());
         assertEquals(29, new Oprm(0, IDK, 32).chunkSize(m, prompt), "a training-length override wins");
         assertEquals(7, new Oprm(7, IDK, 32).chunkSize(m, prompt), "an explicit chunk wins");
     }
@@ -156,8 +156,8 @@ class OprmTest {
     @Test
     void aContextShorterThanOneChunkIsOneChunk() {
         Prepared p = new Oprm(100, IDK, 0).prepare(model(0), new Prompt(PREFIX, filler(5), QUERY));
-        assertEquals(1, p.diagnostics().get("chunks"));
-        assertEquals(0, p.diagnostics().get("chosen_chunk"));
+        assertEquals(1, ((StrategyReport.Oprm) p.diagnostics()).chunks());
+        assertEquals(0, ((StrategyReport.Oprm) p.diagnostics()).chosenChunk());
         assertEquals(8, p.state().position());
     }
 
@@ -197,9 +197,9 @@ class OprmTest {
                 Parallel.setThreads(threads);
                 Prepared p = new Oprm(10, IDK, 0).prepare(m, new Prompt(PREFIX, context, QUERY));
                 @SuppressWarnings("unchecked")
-                List<Double> h = (List<Double>) p.diagnostics().get("entropies");
+                List<Double> h = ((StrategyReport.Oprm) p.diagnostics()).entropies();
                 assertTrue(Double.isNaN(h.get(0)), "chunk 0's entropy: " + h.get(0));
-                assertEquals(2, p.diagnostics().get("chosen_chunk"), threads + " threads");
+                assertEquals(2, ((StrategyReport.Oprm) p.diagnostics()).chosenChunk(), threads + " threads");
                 assertEquals(8, Sampler.argmax(p.logits()));
             }
         } finally {
@@ -226,12 +226,12 @@ class OprmTest {
                 for (int idk : new int[] {IDK, -1}) {
                     ScriptedModel m = model(0);
                     Prepared p = new Oprm(10, idk, 0).prepare(m, new Prompt(PREFIX, context, QUERY));
-                    assertEquals(idk == IDK ? 2 : 0, p.diagnostics().get("chosen_chunk"));
+                    assertEquals(idk == IDK ? 2 : 0, ((StrategyReport.Oprm) p.diagnostics()).chosenChunk());
                     assertOnlyChosenOpen(m, p);
                 }
                 ScriptedModel allIdk = model(0);
                 Prepared p = new Oprm(10, IDK, 0).prepare(allIdk, new Prompt(PREFIX, filler(60), QUERY));
-                assertTrue((Boolean) p.diagnostics().get("all_idk"));
+                assertTrue(((StrategyReport.Oprm) p.diagnostics()).allIdk());
                 assertOnlyChosenOpen(allIdk, p);
             }
         } finally {
@@ -240,7 +240,7 @@ class OprmTest {
     }
 
     private static void assertOnlyChosenOpen(ScriptedModel m, Prepared p) {
-        assertEquals((Integer) p.diagnostics().get("chunks"), m.states.size());
+        assertEquals(((StrategyReport.Oprm) p.diagnostics()).chunks(), m.states.size());
         for (ScriptedModel.State s : m.states) {
             assertEquals(s != p.state(), s.isClosed(), s == p.state() ? "the chosen state is open" : "a losing state is closed");
         }
@@ -299,8 +299,8 @@ class OprmTest {
                 context[200] = NEEDLE;
                 context[201] = 9;
                 Prepared p = new Oprm(7, IDK, 0).prepare(model(0), new Prompt(PREFIX, context, QUERY));
-                assertEquals(43, p.diagnostics().get("chunks"));
-                assertEquals(28, p.diagnostics().get("chosen_chunk"));
+                assertEquals(43, ((StrategyReport.Oprm) p.diagnostics()).chunks());
+                assertEquals(28, ((StrategyReport.Oprm) p.diagnostics()).chosenChunk());
             }
         } finally {
             Parallel.setThreads(before);

@@ -67,8 +67,8 @@ class StrategiesTest {
         LongContextStrategy oprm = Strategies.create(StrategyOptions.oprm().withChunk(224), TOKENIZER);
         assertEquals("oprm", oprm.name());
         Prepared p = oprm.prepare(new ScriptedModel(8, 0, 0, StrategiesTest::flat), new Prompt(new int[]{1}, new int[300], new int[]{2}));
-        assertEquals(496, p.diagnostics().get("idk_token"), "IDK token = first token of the default phrase");
-        assertEquals(2, p.diagnostics().get("chunks"));
+        assertEquals(496, ((StrategyReport.Oprm) p.diagnostics()).idkToken(), "IDK token = first token of the default phrase");
+        assertEquals(2, ((StrategyReport.Oprm) p.diagnostics()).chunks());
         LongContextStrategy lm = Strategies.create(StrategyOptions.lmInfinite().withNGlobal(4).withTrainLength(64), null);
         ScriptedModel attention = new ScriptedModel(8, 256, 2, StrategiesTest::flat);
         lm.prepare(attention, Prompt.plain(new int[]{1, 2, 3}));
