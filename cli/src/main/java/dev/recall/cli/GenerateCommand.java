@@ -7,20 +7,13 @@ import dev.recall.runtime.api.Chat;
 import dev.recall.runtime.api.GenerateOptions;
 import dev.recall.runtime.api.LoadedModel;
 import dev.recall.runtime.api.Recall;
-import dev.recall.runtime.generate.DecodeLoop;
 import dev.recall.runtime.generate.GenerationResult;
 import dev.recall.runtime.generate.SamplingOptions;
-import dev.recall.runtime.generate.StopCondition;
 import dev.recall.runtime.generate.TokenListener;
 import dev.recall.runtime.io.IoErrors;
-import dev.recall.runtime.model.LanguageModel;
 import dev.recall.runtime.progress.ProgressBar;
-import dev.recall.runtime.strategy.LongContextStrategy;
 import dev.recall.runtime.strategy.Prompt;
-import dev.recall.runtime.strategy.Strategies;
 import dev.recall.runtime.strategy.StrategyOptions;
-import dev.recall.runtime.tokenizer.Tokenizer;
-import dev.recall.runtime.tokenizer.Tokenizers;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -148,17 +141,15 @@ final class GenerateCommand implements Callable<Integer> {
         StrategyOptionUse.requireRead(spec, List.of(strategy));
         String contextText = contextFile == null ? null : readContext(contextFile);
 
-        try (LanguageModel lm = model.load()) {
-            Tokenizer tokenizer = Tokenizers.load(model.dir());
-            Prompt request = longContext
-                    ? encodeParts(tokenizer, lm, prefix, contextText, query)
-                    : encodeParts(tokenizer, lm, null, prompt, null);
-            LongContextStrategy strat = Strategies.create(strategyOptions, tokenizer);
-            StopCondition stop = StopCondition.eos(lm.info().eosTokenIds()).withStopStrings(stopStrings);
+        // Through the embedding API, as an embedding program would: the same prompt encoding, the
+        // same session, the same decode loop.
+        try (LoadedModel loaded = Recall.load(model.dir())) {
+            Prompt request = longContext ? loaded.prompt(prefix, contextText, query) : loaded.prompt(null, prompt, null);
+            GenerateOptions options = new GenerateOptions(sampling, strategyOptions, stopStrings,
+                    ProgressBar.onTerminal(!noProgress));
             PrintWriter out = spec.commandLine().getOut();
-            GenerationResult result = new DecodeLoop(lm, tokenizer).generate(strat, request,
-                    new DecodeLoop.Options(sampling, stop),
-                    json ? TokenListener.NONE : piece -> RecallCli.stream(out, piece), ProgressBar.onTerminal(!noProgress));
+            GenerationResult result = loaded.session().generate(request, options,
+                    json ? TokenListener.NONE : piece -> RecallCli.stream(out, piece));
             finish(out, result, sampling);
         }
         return 0;
@@ -233,34 +224,6 @@ final class GenerateCommand implements Callable<Integer> {
         } else {
             o.put(name, rate);
         }
-    }
-
-    /**
-     * Token ids of prefix + context + query, each part encoded on its own (so the strategy sees the
-     * same boundaries); the first non-empty part gets the tokenizer's special tokens (e.g. BOS).
-     * An empty prompt becomes the BOS token alone when the model has one.
-     */
-    private static Prompt encodeParts(Tokenizer tokenizer, LanguageModel lm, String prefix, String context, String query) {
-        String[] texts = {prefix, context, query};
-        int[][] ids = new int[texts.length][];
-        boolean specialTokensAdded = false;
-        for (int i = 0; i < texts.length; i++) {
-            if (texts[i] == null || texts[i].isEmpty()) {
-                ids[i] = new int[0];
-            } else {
-                ids[i] = specialTokensAdded ? tokenizer.encode(texts[i]) : tokenizer.encodeWithSpecialTokens(texts[i]);
-                specialTokensAdded = true;
-            }
-        }
-        Prompt prompt = new Prompt(ids[0], ids[1], ids[2]);
-        if (prompt.length() == 0) {
-            int bos = lm.info().bosTokenId();
-            if (bos < 0) {
-                throw new RecallException("the prompt is empty and the model has no BOS token to start from");
-            }
-            return Prompt.plain(new int[]{bos});
-        }
-        return prompt;
     }
 
     private static String readContext(Path file) {

@@ -1,9 +1,11 @@
 package dev.recall.runtime.api;
 
+import dev.recall.runtime.RecallException;
 import dev.recall.runtime.chat.ChatTemplate;
 import dev.recall.runtime.chat.GenerationDefaults;
 import dev.recall.runtime.model.LanguageModel;
 import dev.recall.runtime.model.ModelInfo;
+import dev.recall.runtime.strategy.Prompt;
 import dev.recall.runtime.tokenizer.Tokenizer;
 
 import java.nio.file.Path;
@@ -34,6 +36,35 @@ public final class LoadedModel implements AutoCloseable {
     /** A new, empty conversation with its own state. */
     public Session session() {
         return new Session(this);
+    }
+
+    /**
+     * The token ids of a long-context request, prefix + context + query (any may be null or
+     * empty), each part encoded on its own so that a strategy sees the same boundaries; the first
+     * non-empty part gets the tokenizer's special tokens (e.g. BOS). An empty request becomes the
+     * BOS token alone when the model has one. {@code prompt(null, text, null)} is a plain prompt.
+     */
+    public Prompt prompt(String prefix, String context, String query) {
+        String[] texts = {prefix, context, query};
+        int[][] ids = new int[texts.length][];
+        boolean specialTokensAdded = false;
+        for (int i = 0; i < texts.length; i++) {
+            if (texts[i] == null || texts[i].isEmpty()) {
+                ids[i] = new int[0];
+            } else {
+                ids[i] = specialTokensAdded ? tokenizer.encode(texts[i]) : tokenizer.encodeWithSpecialTokens(texts[i]);
+                specialTokensAdded = true;
+            }
+        }
+        Prompt prompt = new Prompt(ids[0], ids[1], ids[2]);
+        if (prompt.length() == 0) {
+            int bos = model.info().bosTokenId();
+            if (bos < 0) {
+                throw new RecallException("the prompt is empty and the model has no BOS token to start from");
+            }
+            return Prompt.plain(new int[]{bos});
+        }
+        return prompt;
     }
 
     /** A chat with the model's template (or the plain fallback when it has none). */
