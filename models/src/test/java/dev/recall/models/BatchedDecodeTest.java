@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.recall.runtime.attention.AttentionPolicy;
+import dev.recall.runtime.generate.Cancellation;
 import dev.recall.runtime.generate.DecodeLoop;
 import dev.recall.runtime.generate.GenerationResult;
 import dev.recall.runtime.generate.SamplingOptions;
@@ -87,6 +88,49 @@ class BatchedDecodeTest {
             // The sequences did not all run to the same length: the batch shrank as they finished.
             assertTrue(together.stream().map(r -> r.ids().length).distinct().count() > 1, together.toString());
             assertEquals(StopReason.MAX_TOKENS, together.get(2).stopReason());
+        }
+    }
+
+    /** One sequence of a batch cancelled part way leaves it; the others decode as they would alone. */
+    @ParameterizedTest
+    @ValueSource(strings = {"llama", "mamba"})
+    void aCancelledSequenceLeavesTheBatchAndTheOthersGoOn(String family) {
+        Path dir = SharedData.zoo().resolve(family);
+        Tokenizer tokenizer = Tokenizers.load(dir);
+        try (LanguageModel model = ModelLoader.load(dir)) {
+            DecodeLoop loop = new DecodeLoop(model, tokenizer);
+            DecodeLoop.Options plain = new DecodeLoop.Options(SamplingOptions.greedy(16), StopCondition.none());
+            GenerationResult aloneA;
+            try (ModelState a = model.newState()) {
+                aloneA = loop.decode(prefill(model, tokenizer, a, PROMPTS[0]), plain, null);
+            }
+            Cancellation cancel = new Cancellation();
+            ModelState a = model.newState();
+            ModelState b = model.newState();
+            TokenListener cancelAfterThree = new TokenListener() {
+                int count;
+
+                @Override
+                public void onText(String piece) {
+                }
+
+                @Override
+                public void onToken(int id, float[] logits) {
+                    if (++count == 3) {
+                        cancel.cancel();
+                    }
+                }
+            };
+            List<GenerationResult> r = loop.decodeAll(List.of(
+                    new DecodeLoop.Request(prefill(model, tokenizer, a, PROMPTS[0]), plain, null),
+                    new DecodeLoop.Request(prefill(model, tokenizer, b, PROMPTS[1]),
+                            new DecodeLoop.Options(SamplingOptions.greedy(16), StopCondition.none(), cancel), cancelAfterThree)));
+            a.close();
+            b.close();
+            assertArrayEquals(aloneA.ids(), r.get(0).ids());
+            assertEquals(StopReason.MAX_TOKENS, r.get(0).stopReason());
+            assertEquals(3, r.get(1).ids().length);
+            assertEquals(StopReason.CANCELLED, r.get(1).stopReason());
         }
     }
 

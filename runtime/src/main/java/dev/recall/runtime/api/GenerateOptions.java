@@ -1,6 +1,7 @@
 package dev.recall.runtime.api;
 
 import dev.recall.runtime.chat.GenerationDefaults;
+import dev.recall.runtime.generate.Cancellation;
 import dev.recall.runtime.generate.SamplingOptions;
 import dev.recall.runtime.progress.ProgressListener;
 import dev.recall.runtime.strategy.StrategyOptions;
@@ -15,9 +16,11 @@ import java.util.List;
  * @param strategy    how a fresh session consumes a long prompt ("none", "oprm", "lm-infinite")
  * @param stopStrings text that ends generation (cut from the result); the model's EOS ids always do
  * @param progress    told how the prompt's prefill advances
+ * @param cancellation stops the generation at its next token when cancelled (a thread interrupt
+ *                     does the same); the session stays usable
  */
 public record GenerateOptions(SamplingOptions sampling, StrategyOptions strategy, List<String> stopStrings,
-                              ProgressListener progress) {
+                              ProgressListener progress, Cancellation cancellation) {
 
     /** The token limit used when generation_config.json sets none. */
     public static final int DEFAULT_MAX_TOKENS = 256;
@@ -26,6 +29,11 @@ public record GenerateOptions(SamplingOptions sampling, StrategyOptions strategy
         strategy = strategy == null ? StrategyOptions.none() : strategy;
         stopStrings = stopStrings == null ? List.of() : List.copyOf(stopStrings);
         progress = progress == null ? ProgressListener.NONE : progress;
+    }
+
+    public GenerateOptions(SamplingOptions sampling, StrategyOptions strategy, List<String> stopStrings,
+                           ProgressListener progress) {
+        this(sampling, strategy, stopStrings, progress, null);
     }
 
     /** Argmax decoding of at most maxTokens tokens, the whole prompt through the model. */
@@ -42,7 +50,7 @@ public record GenerateOptions(SamplingOptions sampling, StrategyOptions strategy
     }
 
     public GenerateOptions withSampling(SamplingOptions s) {
-        return new GenerateOptions(s, strategy, stopStrings, progress);
+        return new GenerateOptions(s, strategy, stopStrings, progress, cancellation);
     }
 
     public GenerateOptions withMaxTokens(int n) {
@@ -50,14 +58,19 @@ public record GenerateOptions(SamplingOptions sampling, StrategyOptions strategy
     }
 
     public GenerateOptions withStrategy(StrategyOptions s) {
-        return new GenerateOptions(sampling, s, stopStrings, progress);
+        return new GenerateOptions(sampling, s, stopStrings, progress, cancellation);
     }
 
     public GenerateOptions withStopStrings(List<String> s) {
-        return new GenerateOptions(sampling, strategy, s, progress);
+        return new GenerateOptions(sampling, strategy, s, progress, cancellation);
     }
 
     public GenerateOptions withProgress(ProgressListener p) {
-        return new GenerateOptions(sampling, strategy, stopStrings, p);
+        return new GenerateOptions(sampling, strategy, stopStrings, p, cancellation);
+    }
+
+    /** Options whose generation stops at its next token once {@code c} is cancelled. */
+    public GenerateOptions withCancellation(Cancellation c) {
+        return new GenerateOptions(sampling, strategy, stopStrings, progress, c);
     }
 }

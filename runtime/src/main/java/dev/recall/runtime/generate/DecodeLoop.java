@@ -29,11 +29,19 @@ import java.util.Objects;
  */
 public final class DecodeLoop {
 
-    /** How one sequence is decoded: how tokens are chosen and how many, and what ends it. */
-    public record Options(SamplingOptions sampling, StopCondition stop) {
+    /**
+     * How one sequence is decoded: how tokens are chosen and how many, what ends it, and a
+     * cancellation the caller may trigger (null: none but the thread's interrupt).
+     */
+    public record Options(SamplingOptions sampling, StopCondition stop, Cancellation cancellation) {
         public Options {
             Objects.requireNonNull(sampling, "sampling");
             Objects.requireNonNull(stop, "stop");
+            cancellation = cancellation == null ? new Cancellation() : cancellation;
+        }
+
+        public Options(SamplingOptions sampling, StopCondition stop) {
+            this(sampling, stop, null);
         }
     }
 
@@ -140,6 +148,7 @@ public final class DecodeLoop {
         final SamplingOptions sampling;
         final StopCondition stop;
         final TokenListener listener;
+        final Cancellation cancellation;
         final BitSet seen = new BitSet();
         final Sampler sampler;
         final Tokenizer.StreamDecoder decoder;
@@ -158,6 +167,7 @@ public final class DecodeLoop {
             this.sampling = request.options().sampling();
             this.stop = request.options().stop();
             this.listener = request.listener();
+            this.cancellation = request.options().cancellation();
             if (tokenizer == null && !stop.stopStrings().isEmpty()) {
                 throw new RecallException("stop strings need the model's tokenizer");
             }
@@ -179,6 +189,9 @@ public final class DecodeLoop {
             if (count >= sampling.maxTokens()) {
                 return end(StopReason.MAX_TOKENS);
             }
+            if (count == 0 && cancelled()) {
+                return end(StopReason.CANCELLED);
+            }
             requireNumbers(logits);
             int id = sampler.next(logits, seen);
             if (count == ids.length) {
@@ -193,8 +206,16 @@ public final class DecodeLoop {
             if (decoder != null && text.append(decoder.push(id))) {
                 return end(StopReason.STOP_STRING);
             }
-            // The logits after the last token would never be used: the state stops one token short.
-            return count < sampling.maxTokens() ? id : end(StopReason.MAX_TOKENS);
+            // The logits after the last token would never be used: the state stops one token short,
+            // whatever ends it (a cancelled sequence keeps the token it has just streamed).
+            if (count >= sampling.maxTokens()) {
+                return end(StopReason.MAX_TOKENS);
+            }
+            return cancelled() ? end(StopReason.CANCELLED) : id;
+        }
+
+        private boolean cancelled() {
+            return cancellation.isCancelled() || Thread.currentThread().isInterrupted();
         }
 
         private int end(StopReason why) {

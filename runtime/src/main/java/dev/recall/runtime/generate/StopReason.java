@@ -7,5 +7,7 @@ public enum StopReason {
     /** A stop string appeared in the text. */
     STOP_STRING,
     /** The token limit was reached (including a limit of 0). */
-    MAX_TOKENS
+    MAX_TOKENS,
+    /** The caller cancelled ({@link Cancellation}) or interrupted the generating thread. */
+    CANCELLED
 }

@@ -2,6 +2,7 @@ package dev.recall.runtime.api;
 
 import dev.recall.runtime.RecallException;
 import dev.recall.runtime.chat.GenerationDefaults;
+import dev.recall.runtime.generate.Cancellation;
 import dev.recall.runtime.generate.GenerationResult;
 import dev.recall.runtime.generate.StopReason;
 import dev.recall.runtime.generate.TokenListener;
@@ -41,6 +42,81 @@ class SessionTest {
         GenerationResult replay = fresh.generate(Prompt.plain(transcript), greedy, TokenListener.NONE);
         assertEquals(second, replay.text());
         assertArrayEquals(session.tokens(), fresh.tokens());
+    }
+
+    /**
+     * Cancelling (or interrupting the thread) stops at the next token; the session keeps what was
+     * generated and continues exactly as one that generated those tokens by a limit.
+     */
+    @Test
+    void aCancelledGenerationLeavesTheSessionUsable() {
+        Session cancelled = model.session();
+        Cancellation cancel = new Cancellation();
+        List<Integer> seen = new ArrayList<>();
+        GenerationResult r = cancelled.generate(Prompt.plain(new LetterTokenizer().encode("hello")),
+                greedy.withCancellation(cancel), new TokenListener() {
+                    @Override
+                    public void onText(String piece) {
+                    }
+
+                    @Override
+                    public void onToken(int id, float[] logits) {
+                        seen.add(id);
+                        if (seen.size() == 3) {
+                            cancel.cancel();
+                        }
+                    }
+                });
+        assertEquals(StopReason.CANCELLED, r.stopReason());
+        assertEquals(3, r.ids().length);
+        String after = cancelled.generate(" again", greedy, null);
+
+        Session limited = model.session();
+        GenerationResult three = limited.generate(Prompt.plain(new LetterTokenizer().encode("hello")),
+                greedy.withMaxTokens(3), TokenListener.NONE);
+        assertArrayEquals(three.ids(), r.ids());
+        assertEquals(limited.generate(" again", greedy, null), after);
+        assertArrayEquals(limited.tokens(), cancelled.tokens());
+
+        // An interrupt of the generating thread stops it the same way; its status stays set.
+        Session interrupted = model.session();
+        GenerationResult i;
+        try {
+            i = interrupted.generate(Prompt.plain(new LetterTokenizer().encode("hello")), greedy, new TokenListener() {
+                int count;
+
+                @Override
+                public void onText(String piece) {
+                }
+
+                @Override
+                public void onToken(int id, float[] logits) {
+                    if (++count == 2) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+            });
+            assertTrue(Thread.currentThread().isInterrupted());
+        } finally {
+            Thread.interrupted();
+        }
+        assertEquals(StopReason.CANCELLED, i.stopReason());
+        assertArrayEquals(Arrays.copyOf(three.ids(), 2), i.ids());
+        Session two = model.session();
+        two.generate(Prompt.plain(new LetterTokenizer().encode("hello")), greedy.withMaxTokens(2), TokenListener.NONE);
+        assertEquals(two.generate(" again", greedy, null), interrupted.generate(" again", greedy, null));
+
+        // Cancelled before it starts: nothing generated, and the session continues from the prompt.
+        Cancellation early = new Cancellation();
+        early.cancel();
+        Session none = model.session();
+        GenerationResult empty = none.generate(Prompt.plain(new LetterTokenizer().encode("hello")),
+                greedy.withCancellation(early), TokenListener.NONE);
+        assertEquals(0, empty.ids().length);
+        assertEquals(StopReason.CANCELLED, empty.stopReason());
+        Session zero = model.session();
+        zero.generate(Prompt.plain(new LetterTokenizer().encode("hello")), greedy.withMaxTokens(0), TokenListener.NONE);
+        assertEquals(zero.generate(" again", greedy, null), none.generate(" again", greedy, null));
     }
 
     @Test
