@@ -124,7 +124,8 @@ class BatchedDecodeTest {
             List<GenerationResult> r = loop.decodeAll(List.of(
                     new DecodeLoop.Request(prefill(model, tokenizer, a, PROMPTS[0]), plain, null),
                     new DecodeLoop.Request(prefill(model, tokenizer, b, PROMPTS[1]),
-                            new DecodeLoop.Options(SamplingOptions.greedy(16), StopCondition.none(), cancel), cancelAfterThree)));
+                            new DecodeLoop.Options(SamplingOptions.greedy(16), StopCondition.none()).withCancellation(cancel),
+                            cancelAfterThree)));
             a.close();
             b.close();
             assertArrayEquals(aloneA.ids(), r.get(0).ids());

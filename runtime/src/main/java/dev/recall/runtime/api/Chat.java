@@ -107,7 +107,7 @@ public final class Chat {
         String reply = result.text().strip();
         messages.add(ChatMessage.assistant(reply));
         return new GenerationResult(result.ids(), reply, result.stopReason(), result.promptTokens(),
-                result.prefillNanos(), result.decodeNanos(), result.diagnostics());
+                result.prefillNanos(), result.decodeNanos(), result.diagnostics(), result.logprobs());
     }
 
     private List<String> stops(GenerateOptions options) {

@@ -18,9 +18,10 @@ import java.util.List;
  * @param progress    told how the prompt's prefill advances
  * @param cancellation stops the generation at its next token when cancelled (a thread interrupt
  *                     does the same); the session stays usable
+ * @param logprobs     −1: no log-probabilities; k ≥ 0: each token's, with the k most likely alternatives
  */
 public record GenerateOptions(SamplingOptions sampling, StrategyOptions strategy, List<String> stopStrings,
-                              ProgressListener progress, Cancellation cancellation) {
+                              ProgressListener progress, Cancellation cancellation, int logprobs) {
 
     /** The token limit used when generation_config.json sets none. */
     public static final int DEFAULT_MAX_TOKENS = 256;
@@ -33,7 +34,7 @@ public record GenerateOptions(SamplingOptions sampling, StrategyOptions strategy
 
     public GenerateOptions(SamplingOptions sampling, StrategyOptions strategy, List<String> stopStrings,
                            ProgressListener progress) {
-        this(sampling, strategy, stopStrings, progress, null);
+        this(sampling, strategy, stopStrings, progress, null, -1);
     }
 
     /** Argmax decoding of at most maxTokens tokens, the whole prompt through the model. */
@@ -50,7 +51,7 @@ public record GenerateOptions(SamplingOptions sampling, StrategyOptions strategy
     }
 
     public GenerateOptions withSampling(SamplingOptions s) {
-        return new GenerateOptions(s, strategy, stopStrings, progress, cancellation);
+        return new GenerateOptions(s, strategy, stopStrings, progress, cancellation, logprobs);
     }
 
     public GenerateOptions withMaxTokens(int n) {
@@ -58,19 +59,24 @@ public record GenerateOptions(SamplingOptions sampling, StrategyOptions strategy
     }
 
     public GenerateOptions withStrategy(StrategyOptions s) {
-        return new GenerateOptions(sampling, s, stopStrings, progress, cancellation);
+        return new GenerateOptions(sampling, s, stopStrings, progress, cancellation, logprobs);
     }
 
     public GenerateOptions withStopStrings(List<String> s) {
-        return new GenerateOptions(sampling, strategy, s, progress, cancellation);
+        return new GenerateOptions(sampling, strategy, s, progress, cancellation, logprobs);
     }
 
     public GenerateOptions withProgress(ProgressListener p) {
-        return new GenerateOptions(sampling, strategy, stopStrings, p, cancellation);
+        return new GenerateOptions(sampling, strategy, stopStrings, p, cancellation, logprobs);
     }
 
     /** Options whose generation stops at its next token once {@code c} is cancelled. */
     public GenerateOptions withCancellation(Cancellation c) {
-        return new GenerateOptions(sampling, strategy, stopStrings, progress, c);
+        return new GenerateOptions(sampling, strategy, stopStrings, progress, c, logprobs);
+    }
+
+    /** Reports each generated token's log-probability, with the {@code top} most likely alternatives. */
+    public GenerateOptions withLogprobs(int top) {
+        return new GenerateOptions(sampling, strategy, stopStrings, progress, cancellation, top);
     }
 }

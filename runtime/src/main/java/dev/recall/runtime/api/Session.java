@@ -91,7 +91,8 @@ public final class Session {
         StopCondition stop = StopCondition.eos(eosIds).withStopStrings(options.stopStrings());
         // A decode that fails closes the state it was decoding (DecodeLoop), and generate() resets.
         GenerationResult result = new DecodeLoop(model.model(), model.tokenizer()).generate(recorder, request,
-                new DecodeLoop.Options(options.sampling(), stop, options.cancellation()), listener, options.progress());
+                new DecodeLoop.Options(options.sampling(), stop, options.cancellation(), options.logprobs()), listener,
+                options.progress());
         Prepared prepared = recorder.prepared;
         state = prepared.state();
         int[] ids = result.ids();

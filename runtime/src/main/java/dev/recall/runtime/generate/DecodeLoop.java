@@ -30,18 +30,32 @@ import java.util.Objects;
 public final class DecodeLoop {
 
     /**
-     * How one sequence is decoded: how tokens are chosen and how many, what ends it, and a
-     * cancellation the caller may trigger (null: none but the thread's interrupt).
+     * How one sequence is decoded: how tokens are chosen and how many, what ends it, a cancellation
+     * the caller may trigger (null: none but the thread's interrupt), and whether to report each
+     * token's log-probability ({@code logprobs} −1: no; k ≥ 0: yes, with the k most likely
+     * alternatives).
      */
-    public record Options(SamplingOptions sampling, StopCondition stop, Cancellation cancellation) {
+    public record Options(SamplingOptions sampling, StopCondition stop, Cancellation cancellation, int logprobs) {
         public Options {
             Objects.requireNonNull(sampling, "sampling");
             Objects.requireNonNull(stop, "stop");
             cancellation = cancellation == null ? new Cancellation() : cancellation;
+            if (logprobs < -1) {
+                throw new RecallException("the number of alternative log-probabilities must be ≥ 0, got " + logprobs);
+            }
         }
 
         public Options(SamplingOptions sampling, StopCondition stop) {
-            this(sampling, stop, null);
+            this(sampling, stop, null, -1);
+        }
+
+        public Options withCancellation(Cancellation c) {
+            return new Options(sampling, stop, c, logprobs);
+        }
+
+        /** Reports each token's log-probability and those of the {@code top} most likely tokens. */
+        public Options withLogprobs(int top) {
+            return new Options(sampling, stop, cancellation, top);
         }
     }
 
@@ -149,6 +163,8 @@ public final class DecodeLoop {
         final StopCondition stop;
         final TokenListener listener;
         final Cancellation cancellation;
+        final int logprobs;
+        final List<TokenLogprob> tokenLogprobs = new ArrayList<>();
         final BitSet seen = new BitSet();
         final Sampler sampler;
         final Tokenizer.StreamDecoder decoder;
@@ -168,6 +184,7 @@ public final class DecodeLoop {
             this.stop = request.options().stop();
             this.listener = request.listener();
             this.cancellation = request.options().cancellation();
+            this.logprobs = request.options().logprobs();
             if (tokenizer == null && !stop.stopStrings().isEmpty()) {
                 throw new RecallException("stop strings need the model's tokenizer");
             }
@@ -199,6 +216,9 @@ public final class DecodeLoop {
             }
             ids[count++] = id;
             seen.set(id);
+            if (logprobs >= 0) {
+                tokenLogprobs.add(TokenLogprob.of(logits, id, logprobs));
+            }
             listener.onToken(id, logits);
             if (stop.isEos(id)) {
                 return end(StopReason.EOS);
@@ -233,7 +253,7 @@ public final class DecodeLoop {
 
         GenerationResult result() {
             return new GenerationResult(Arrays.copyOf(ids, count), text.text(), reason, promptTokens, prefillNanos,
-                    decodeNanos, start.diagnostics());
+                    decodeNanos, start.diagnostics(), tokenLogprobs);
         }
     }
 

@@ -2,6 +2,8 @@ package dev.recall.runtime.generate;
 
 import dev.recall.runtime.strategy.StrategyReport;
 
+import java.util.List;
+
 /**
  * The outcome of one generation.
  *
@@ -12,9 +14,16 @@ import dev.recall.runtime.strategy.StrategyReport;
  * @param prefillNanos  time spent consuming the prompt (0 when the caller prepared the state)
  * @param decodeNanos   time spent choosing tokens and stepping the model
  * @param diagnostics   what the long-context strategy did to the prompt
+ * @param logprobs      each generated token's log-probability (and its top alternatives) when they
+ *                      were asked for, else empty
  */
 public record GenerationResult(int[] ids, String text, StopReason stopReason, int promptTokens,
-                               long prefillNanos, long decodeNanos, StrategyReport diagnostics) {
+                               long prefillNanos, long decodeNanos, StrategyReport diagnostics,
+                               List<TokenLogprob> logprobs) {
+
+    public GenerationResult {
+        logprobs = List.copyOf(logprobs);
+    }
 
     /** Prompt tokens per second of prefill, NaN when the prefill was not timed. */
     public double prefillTokensPerSecond() {

@@ -119,6 +119,23 @@ class SessionTest {
         assertEquals(zero.generate(" again", greedy, null), none.generate(" again", greedy, null));
     }
 
+    /** Log-probabilities on request: one per generated token, the greedy choice the most likely. */
+    @Test
+    void logprobsComeWithEveryTokenWhenAskedFor() {
+        GenerationResult r = model.session().generate(Prompt.plain(new LetterTokenizer().encode("hello")),
+                greedy.withLogprobs(3), TokenListener.NONE);
+        assertEquals(r.ids().length, r.logprobs().size());
+        for (int i = 0; i < r.ids().length; i++) {
+            var t = r.logprobs().get(i);
+            assertEquals(r.ids()[i], t.id());
+            assertEquals(3, t.top().size());
+            assertEquals(t.id(), t.top().get(0).id(), "greedy picks the most likely token");
+            assertEquals(t.logprob(), t.top().get(0).logprob());
+        }
+        assertTrue(model.session().generate(Prompt.plain(new LetterTokenizer().encode("hello")), greedy,
+                TokenListener.NONE).logprobs().isEmpty());
+    }
+
     @Test
     void snapshotRestoreReproducesTheContinuation() {
         Session session = model.session();
