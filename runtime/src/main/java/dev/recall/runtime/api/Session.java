@@ -1,6 +1,7 @@
 package dev.recall.runtime.api;
 
 import dev.recall.runtime.RecallException;
+import dev.recall.runtime.generate.Cancellation;
 import dev.recall.runtime.generate.DecodeLoop;
 import dev.recall.runtime.generate.GenerationResult;
 import dev.recall.runtime.generate.StopCondition;
@@ -13,6 +14,8 @@ import dev.recall.runtime.strategy.Strategies;
 
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 
 /**
@@ -34,6 +37,8 @@ public final class Session {
     private float[] logits;
     /** The state holds exactly {@link #history} (no strategy has dropped or reordered tokens). */
     private boolean exact = true;
+    /** A generation is running: a second, from another thread, would corrupt the state. */
+    private final AtomicBoolean busy = new AtomicBoolean();
 
     Session(LoadedModel model) {
         this.model = model;
@@ -58,8 +63,31 @@ public final class Session {
         return generate(prompt, options, listener, model.eosTokenIds());
     }
 
+    /**
+     * {@link #generate(Prompt, GenerateOptions, TokenListener)} on a virtual thread of its own:
+     * returns at once with a handle whose result completes when the generation ends and whose
+     * {@code cancel()} stops it before its next token. The listener is called on that thread.
+     * Cancelling through the options' own {@code Cancellation} works too.
+     */
+    public Generation start(Prompt prompt, GenerateOptions options, TokenListener listener) {
+        Cancellation cancellation = options.cancellation() != null ? options.cancellation() : new Cancellation();
+        GenerateOptions withCancellation = options.withCancellation(cancellation);
+        CompletableFuture<GenerationResult> result = new CompletableFuture<>();
+        Thread.ofVirtual().name("recall-generation").start(() -> {
+            try {
+                result.complete(generate(prompt, withCancellation, listener));
+            } catch (Throwable t) {
+                result.completeExceptionally(t);
+            }
+        });
+        return new Generation(result, cancellation);
+    }
+
     /** As {@link #generate(Prompt, GenerateOptions, TokenListener)}, ending at any of the given ids. */
     GenerationResult generate(Prompt prompt, GenerateOptions options, TokenListener listener, List<Integer> eosIds) {
+        if (!busy.compareAndSet(false, true)) {
+            throw new IllegalStateException("this session is already generating; a session runs one generation at a time");
+        }
         try {
             return generateOrFail(prompt, options, listener, eosIds);
         } catch (RuntimeException | Error e) {
@@ -67,6 +95,8 @@ public final class Session {
             // start over rather than continue from it.
             reset();
             throw e;
+        } finally {
+            busy.set(false);
         }
     }
 

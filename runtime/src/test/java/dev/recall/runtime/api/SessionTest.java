@@ -119,6 +119,50 @@ class SessionTest {
         assertEquals(zero.generate(" again", greedy, null), none.generate(" again", greedy, null));
     }
 
+    /** start() runs on its own thread: the same result as generate(), stoppable through its handle. */
+    @Test
+    void anAsyncGenerationGivesTheSameResultAndCanBeCancelled() throws Exception {
+        Prompt hello = Prompt.plain(new LetterTokenizer().encode("hello"));
+        GenerationResult sync = model.session().generate(hello, greedy, TokenListener.NONE);
+        GenerationResult async = model.session().start(hello, greedy, TokenListener.NONE).result()
+                .get(30, java.util.concurrent.TimeUnit.SECONDS);
+        assertArrayEquals(sync.ids(), async.ids());
+        assertEquals(sync.text(), async.text());
+
+        Session session = model.session();
+        java.util.concurrent.CountDownLatch twoTokens = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch cancelled = new java.util.concurrent.CountDownLatch(1);
+        Generation running = session.start(hello, greedy, new TokenListener() {
+            int count;
+
+            @Override
+            public void onText(String piece) {
+            }
+
+            @Override
+            public void onToken(int id, float[] logits) {
+                if (++count == 2) {
+                    twoTokens.countDown();
+                    try {
+                        cancelled.await();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+            }
+        });
+        assertTrue(twoTokens.await(30, java.util.concurrent.TimeUnit.SECONDS));
+        IllegalStateException busy = assertThrows(IllegalStateException.class,
+                () -> session.generate(" again", greedy, null));
+        assertTrue(busy.getMessage().contains("one generation at a time"), busy.getMessage());
+        running.cancel();
+        cancelled.countDown();
+        GenerationResult r = running.result().get(30, java.util.concurrent.TimeUnit.SECONDS);
+        assertEquals(StopReason.CANCELLED, r.stopReason());
+        assertArrayEquals(Arrays.copyOf(sync.ids(), 2), r.ids());
+        session.generate(" again", greedy, null); // usable again once the generation has ended
+    }
+
     /** Log-probabilities on request: one per generated token, the greedy choice the most likely. */
     @Test
     void logprobsComeWithEveryTokenWhenAskedFor() {
