@@ -1,6 +1,5 @@
 package dev.recall.runtime.api;
 
-import dev.recall.runtime.RecallException;
 import dev.recall.runtime.chat.ChatMessage;
 import dev.recall.runtime.chat.ChatTemplate;
 import dev.recall.runtime.generate.GenerationResult;
@@ -84,29 +83,34 @@ public final class Chat {
      * surrounding white space), why generation stopped, the token counts and the timings.
      */
     public GenerationResult respond(String userMessage, GenerateOptions options, Consumer<String> onText) {
-        messages.add(ChatMessage.user(userMessage));
-        String prompt;
-        try {
-            prompt = template.render(messages, true);
-        } catch (RecallException e) {
-            messages.removeLast();
-            throw e;
-        }
+        List<ChatMessage> next = new ArrayList<>(messages);
+        next.add(ChatMessage.user(userMessage));
+        return complete(next, options, onText);
+    }
+
+    /**
+     * The assistant's reply to a whole conversation (system, user and assistant turns, as the
+     * template expects), the way an OpenAI-style request brings it: afterwards this chat's
+     * messages are exactly these plus the reply. Only what the session has not seen is computed
+     * when the rendered conversation begins with everything it has (a client re-sending the
+     * conversation each turn); otherwise the session starts over. The result's prompt tokens are
+     * those of the whole rendered conversation, as usage counts them. If the template refuses the
+     * conversation or generation fails, the chat's messages stay as they were.
+     */
+    public GenerationResult complete(List<ChatMessage> conversation, GenerateOptions options, Consumer<String> onText) {
+        List<ChatMessage> turns = List.copyOf(conversation);
+        String prompt = template.render(turns, true);
         // Templates write their special tokens (BOS included) as text, so none are added here; the
         // plain format has none of its own and takes the tokenizer's.
         int[] ids = fallback ? model.tokenizer().encodeWithSpecialTokens(prompt) : model.tokenizer().encode(prompt);
         GenerateOptions turn = options.withStopStrings(stops(options));
-        GenerationResult result;
-        try {
-            result = session.generateTranscript(ids, turn, onText == null ? TokenListener.NONE : onText::accept,
-                    turnEnds);
-        } catch (RuntimeException e) {
-            messages.removeLast();
-            throw e;
-        }
+        GenerationResult result = session.generateTranscript(ids, turn,
+                onText == null ? TokenListener.NONE : onText::accept, turnEnds);
         String reply = result.text().strip();
+        messages.clear();
+        messages.addAll(turns);
         messages.add(ChatMessage.assistant(reply));
-        return new GenerationResult(result.ids(), reply, result.stopReason(), result.promptTokens(),
+        return new GenerationResult(result.ids(), reply, result.stopReason(), ids.length,
                 result.prefillNanos(), result.decodeNanos(), result.diagnostics(), result.logprobs());
     }
 

@@ -85,4 +85,36 @@ class ChatTest {
         assertTrue(chat.messages().isEmpty());
         assertTrue(chat.session().isFresh());
     }
+
+    /**
+     * A whole conversation brought at once (an OpenAI-style request, assistant turns included)
+     * gets the reply that sending its user turns one by one got, and its usage counts the whole
+     * rendered conversation.
+     */
+    @Test
+    void aWholeConversationGetsTheReplyTheTurnsGotOneByOne(@TempDir Path dir) throws IOException {
+        Files.writeString(dir.resolve("tokenizer_config.json"), "{\"eos_token\": \"</s>\", \"chat_template\": \""
+                + TEMPLATE.replace("\"", "\\\"") + "\"}");
+        LoadedModel model = model(dir, false);
+        Chat byTurns = model.chat();
+        String first = byTurns.send("hello", greedy, null);
+        String second = byTurns.send("tell me more", greedy, null);
+
+        Chat whole = model.chat();
+        var r1 = whole.complete(List.of(ChatMessage.user("hello")), greedy, null);
+        assertEquals(first, r1.text());
+        List<ChatMessage> grown = List.of(ChatMessage.user("hello"), ChatMessage.assistant(first),
+                ChatMessage.user("tell me more"));
+        var r2 = whole.complete(grown, greedy, null);
+        assertEquals(second, r2.text());
+        assertEquals(byTurns.messages(), whole.messages());
+        String rendered = model.chatTemplate().orElseThrow().render(grown, true);
+        assertEquals(tokenizer.encode(rendered).length, r2.promptTokens(), "usage counts the whole conversation");
+
+        // A conversation the template refuses leaves the chat as it was.
+        List<ChatMessage> tooLong = List.of(ChatMessage.user("a"), ChatMessage.assistant("b"), ChatMessage.user("c"),
+                ChatMessage.assistant("d"), ChatMessage.user("e"));
+        assertThrows(RecallException.class, () -> whole.complete(tooLong, greedy, null));
+        assertEquals(byTurns.messages(), whole.messages());
+    }
 }
