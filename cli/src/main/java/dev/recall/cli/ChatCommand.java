@@ -9,6 +9,7 @@ import dev.recall.runtime.generate.SamplingOptions;
 import dev.recall.runtime.progress.ProgressBar;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -63,6 +64,9 @@ public final class ChatCommand implements Callable<Integer> {
 
     @Option(names = "--seed", paramLabel = "N", description = "Random seed for sampling (default: a fresh one).")
     Long seed;
+
+    @Mixin
+    ExtraSamplingOptions extraSampling;
 
     @Option(names = "--no-progress", description = "Never draw a progress bar for long prompts.")
     boolean noProgress;
@@ -157,13 +161,13 @@ public final class ChatCommand implements Callable<Integer> {
     private GenerateOptions options(LoadedModel loaded) {
         GenerateOptions defaults = loaded.defaultOptions(seed != null ? seed : ThreadLocalRandom.current().nextLong());
         SamplingOptions d = defaults.sampling();
-        SamplingOptions s = RecallCli.usage(spec, () -> new SamplingOptions(
+        SamplingOptions s = RecallCli.usage(spec, () -> extraSampling.applyTo(new SamplingOptions(
                 temperature != null ? temperature : d.temperature(),
                 topK != null ? topK : d.topK(),
                 topP != null ? topP : d.topP(),
                 d.seed(),
                 repetitionPenalty != null ? repetitionPenalty : d.repetitionPenalty(),
-                maxTokens != null ? maxTokens : d.maxTokens()));
+                maxTokens != null ? maxTokens : d.maxTokens())));
         return defaults.withSampling(s);
     }
 }

@@ -73,6 +73,9 @@ final class GenerateCommand implements Callable<Integer> {
             description = "Penalty for tokens already in the prompt or output (1: off). Default: ${DEFAULT-VALUE}")
     double repetitionPenalty;
 
+    @Mixin
+    ExtraSamplingOptions extraSampling;
+
     @Option(names = "--stop", paramLabel = "TEXT",
             description = "Stop when the output contains TEXT (which is not printed). Repeatable.")
     List<String> stopStrings = new ArrayList<>();
@@ -135,7 +138,8 @@ final class GenerateCommand implements Callable<Integer> {
             return chatTurn(actualSeed);
         }
         SamplingOptions sampling = RecallCli.usage(spec,
-                () -> new SamplingOptions(temperature, topK, topP, actualSeed, repetitionPenalty, maxTokens));
+                () -> extraSampling.applyTo(new SamplingOptions(temperature, topK, topP, actualSeed, repetitionPenalty,
+                        maxTokens)));
         StrategyOptions strategyOptions = RecallCli.usage(spec,
                 () -> StrategyOptions.named(strategy, chunk, idkPhrase, sizes.nGlobal, sizes.dMax, sizes.trainLength));
         StrategyOptionUse.requireRead(spec, List.of(strategy));
@@ -161,13 +165,13 @@ final class GenerateCommand implements Callable<Integer> {
         try (LoadedModel loaded = Recall.load(model.dir())) {
             GenerateOptions defaults = loaded.defaultOptions(actualSeed);
             SamplingOptions d = defaults.sampling();
-            SamplingOptions s = RecallCli.usage(spec, () -> new SamplingOptions(
+            SamplingOptions s = RecallCli.usage(spec, () -> extraSampling.applyTo(new SamplingOptions(
                     parsed.hasMatchedOption("--temperature") ? temperature : d.temperature(),
                     parsed.hasMatchedOption("--top-k") ? topK : d.topK(),
                     parsed.hasMatchedOption("--top-p") ? topP : d.topP(),
                     actualSeed,
                     parsed.hasMatchedOption("--repetition-penalty") ? repetitionPenalty : d.repetitionPenalty(),
-                    parsed.hasMatchedOption("--max-tokens") || d.maxTokens() <= 0 ? maxTokens : d.maxTokens()));
+                    parsed.hasMatchedOption("--max-tokens") || d.maxTokens() <= 0 ? maxTokens : d.maxTokens())));
             GenerateOptions options = defaults.withSampling(s).withProgress(ProgressBar.onTerminal(!noProgress));
             if (!stopStrings.isEmpty()) {
                 options = options.withStopStrings(stopStrings);

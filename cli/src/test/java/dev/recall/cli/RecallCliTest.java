@@ -155,7 +155,10 @@ class RecallCliTest {
                 {"--top-p", "2", "top-p"},
                 {"--max-tokens", "-1", "max"},
                 {"--strategy", "foo", "unknown strategy 'foo'"},
-                {"--chunk", "-5", "chunk must not be negative, got -5"}};
+                {"--chunk", "-5", "chunk must not be negative, got -5"},
+                {"--min-p", "3", "min-p must be in [0, 1]"},
+                {"--presence-penalty", "2.5", "presence penalty must be in [-2, 2]"},
+                {"--frequency-penalty", "-3", "frequency penalty must be in [-2, 2]"}};
         for (String[] c : cases) {
             Run r = run("generate", "--model", tmp.resolve("never-loaded").toString(), "--prompt", "The", c[0], c[1]);
             assertEquals(2, r.code(), c[0] + " " + c[1] + ": " + r.err());
@@ -318,6 +321,17 @@ class RecallCliTest {
         assertEquals("BF16", o.get("weight_dtype").asText());
         assertEquals(155_648, o.get("state_bytes_after_1_token").asLong());
         assertEquals(0, o.get("eos_tokens").get(0).asInt());
+    }
+
+    /** The frequency penalty reaches the sampler: a greedy run that repeats itself changes. */
+    @Test
+    void generateTakesTheFrequencyPenalty() {
+        Path dir = demoModel();
+        Run plain = run("generate", "--model", dir.toString(), "--prompt", "The", "--max-tokens", "30");
+        Run penalised = run("generate", "--model", dir.toString(), "--prompt", "The", "--max-tokens", "30",
+                "--frequency-penalty", "1.5");
+        assertEquals(0, penalised.code(), penalised.err());
+        assertFalse(plain.out().equals(penalised.out()), penalised.out());
     }
 
     @Test

@@ -166,6 +166,8 @@ public final class DecodeLoop {
         final int logprobs;
         final List<TokenLogprob> tokenLogprobs = new ArrayList<>();
         final BitSet seen = new BitSet();
+        /** Times each id was generated, for the presence and frequency penalties (null when both are off). */
+        int[] generated;
         final Sampler sampler;
         final Tokenizer.StreamDecoder decoder;
         final StreamedText text;
@@ -210,7 +212,13 @@ public final class DecodeLoop {
                 return end(StopReason.CANCELLED);
             }
             requireNumbers(logits);
-            int id = sampler.next(logits, seen);
+            if (generated == null && sampling.countsGenerated()) {
+                generated = new int[logits.length];
+            }
+            int id = sampler.next(logits, seen, generated);
+            if (generated != null && id < generated.length) {
+                generated[id]++;
+            }
             if (count == ids.length) {
                 ids = Arrays.copyOf(ids, Math.min(sampling.maxTokens(), 2 * count));
             }

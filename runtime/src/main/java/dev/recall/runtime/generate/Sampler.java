@@ -6,9 +6,17 @@ import java.util.SplittableRandom;
 
 /**
  * Chooses the next token from logits, in the order of Hugging Face's logits processors:
- * repetition penalty, temperature, top-k, top-p, then a draw from the remaining distribution.
- * (Penalty and temperature both rescale logits, so their order does not change the result.)
- * Greedy decoding (temperature 0) takes the argmax of the penalised logits.
+ * repetition penalty, the presence and frequency penalties, temperature, top-k, top-p, min-p, then
+ * a draw from the remaining distribution. (Penalty and temperature both rescale logits, so their
+ * order does not change the result.) Greedy decoding (temperature 0) takes the argmax of the
+ * penalised logits.
+ *
+ * <p>The presence and frequency penalties are llama.cpp's (and OpenAI's):
+ * {@code logit −= count · frequency + (count > 0 ? presence : 0)}, with count the times the token
+ * was generated so far. Min-p is llama.cpp's rule, keeping the tokens whose probability is at least
+ * min-p times the largest; it applies where Hugging Face applies it, after the temperature and the
+ * other cuts (llama.cpp's default chain applies top-k, top-p and min-p before the temperature, so
+ * at a temperature other than 1 the two keep different sets).
  * Draws come from a {@link SplittableRandom} seeded by the options, so a seed reproduces a run.
  */
 public final class Sampler {
@@ -28,12 +36,25 @@ public final class Sampler {
      * @param seen   ids the repetition penalty applies to (the prompt and the tokens generated so far)
      */
     public int next(float[] logits, BitSet seen) {
+        return next(logits, seen, null);
+    }
+
+    /**
+     * The next token id, with the presence and frequency penalties over {@code generated} (the
+     * times each id was generated so far; null: none was).
+     */
+    public int next(float[] logits, BitSet seen, int[] generated) {
         if (options.isGreedy()) {
-            float[] scores = logits.clone();
-            applyRepetitionPenalty(scores, seen, options.repetitionPenalty());
-            return argmax(scores);
+            return argmax(penalised(logits, seen, generated));
         }
-        return draw(probabilities(logits, seen));
+        return draw(probabilities(logits, seen, generated));
+    }
+
+    private float[] penalised(float[] logits, BitSet seen, int[] generated) {
+        float[] scores = logits.clone();
+        applyRepetitionPenalty(scores, seen, options.repetitionPenalty());
+        applyPresenceAndFrequency(scores, generated, options.presencePenalty(), options.frequencyPenalty());
+        return scores;
     }
 
     /**
@@ -42,8 +63,12 @@ public final class Sampler {
      * is one-hot at the argmax.
      */
     public double[] probabilities(float[] logits, BitSet seen) {
-        float[] scores = logits.clone();
-        applyRepetitionPenalty(scores, seen, options.repetitionPenalty());
+        return probabilities(logits, seen, null);
+    }
+
+    /** {@link #probabilities(float[], BitSet)} with the counts of generated tokens for the penalties. */
+    public double[] probabilities(float[] logits, BitSet seen, int[] generated) {
+        float[] scores = penalised(logits, seen, generated);
         if (options.isGreedy()) {
             double[] oneHot = new double[scores.length];
             oneHot[argmax(scores)] = 1;
@@ -59,7 +84,43 @@ public final class Sampler {
         if (options.topP() < 1) {
             keepTopP(scores, options.topP());
         }
+        if (options.minP() > 0) {
+            keepMinP(scores, options.minP());
+        }
         return softmax(scores);
+    }
+
+    /**
+     * llama.cpp's presence and frequency penalties: a token generated c times loses
+     * {@code c · frequency + presence} (nothing when c = 0).
+     */
+    public static void applyPresenceAndFrequency(float[] scores, int[] generated, double presence, double frequency) {
+        if (generated == null || (presence == 0 && frequency == 0)) {
+            return;
+        }
+        for (int id = 0; id < Math.min(scores.length, generated.length); id++) {
+            int c = generated[id];
+            if (c > 0) {
+                scores[id] -= (float) (c * frequency + presence);
+            }
+        }
+    }
+
+    /**
+     * Min-p: masks every token whose probability is below minP times the largest, that is whose
+     * score is below the largest plus ln(minP) (the most likely token is always kept).
+     */
+    private static void keepMinP(float[] scores, double minP) {
+        float max = Float.NEGATIVE_INFINITY;
+        for (float s : scores) {
+            max = Math.max(max, s);
+        }
+        double threshold = max + Math.log(minP);
+        for (int i = 0; i < scores.length; i++) {
+            if (scores[i] < threshold) {
+                scores[i] = Float.NEGATIVE_INFINITY;
+            }
+        }
     }
 
     /**

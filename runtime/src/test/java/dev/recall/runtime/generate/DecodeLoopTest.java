@@ -268,6 +268,25 @@ class DecodeLoopTest {
         assertFalse(events.subList(finish, events.size()).contains("update"), events.toString());
     }
 
+    /** The frequency penalty counts what this generation produced: a loop is broken once it costs enough. */
+    @Test
+    void frequencyPenaltyBreaksARepeatedToken() {
+        float[][] rows = new float[9][9];
+        for (float[] row : rows) {
+            row[HELLO] = 5;  // every token is followed by "Hello" ...
+            row[BANG] = 4;   // ... or, next best, "!"
+        }
+        ChainModel model = new ChainModel(rows);
+        SamplingOptions penalised = SamplingOptions.builder().frequencyPenalty(0.6).maxTokens(4).build();
+        GenerationResult r = new DecodeLoop(model, TOKENIZER).decode(after(model, EOS),
+                new DecodeLoop.Options(penalised, StopCondition.none()), TokenListener.NONE);
+        // Hello (5), Hello (5 − 0.6 = 4.4 > 4), then 5 − 1.2 = 3.8 < 4: "!", then 5 − 1.2 vs 4 − 0.6: "Hello".
+        assertArrayEquals(new int[]{HELLO, HELLO, BANG, HELLO}, r.ids());
+        GenerationResult plain = new DecodeLoop(model, TOKENIZER).decode(after(model, EOS),
+                new DecodeLoop.Options(SamplingOptions.greedy(4), StopCondition.none()), TokenListener.NONE);
+        assertArrayEquals(new int[]{HELLO, HELLO, HELLO, HELLO}, plain.ids());
+    }
+
     @Test
     void withoutTokenizerOnlyIdsAreProduced() {
         ChainModel model = ChainModel.following(HELLO, WORLD, BANG, NEWLINE, -1, -1, -1, -1, HELLO);

@@ -180,4 +180,55 @@ class SamplerTest {
         assertThrows(RecallException.class, () -> new SamplingOptions(1, 0, 1, 0, 1, -1));
         assertThrows(RecallException.class, () -> new SamplingOptions(Double.NaN, 0, 1, 0, 1, 1));
     }
+
+    @Test
+    void minPKeepsTokensAtLeastThatFractionOfTheMostLikely() {
+        // Probabilities 1/15, 2/15, 4/15, 8/15.
+        float[] logits = {0f, (float) Math.log(2), (float) Math.log(4), (float) Math.log(8)};
+        SamplingOptions base = SamplingOptions.builder().temperature(1).seed(3).build();
+        assertEquals(Set.of(1, 2, 3), support(new Sampler(base.toBuilder().minP(0.2).build()).probabilities(logits, NONE_SEEN)));
+        assertEquals(Set.of(2, 3), support(new Sampler(base.toBuilder().minP(0.3).build()).probabilities(logits, NONE_SEEN)));
+        assertEquals(Set.of(3), support(new Sampler(base.toBuilder().minP(1).build()).probabilities(logits, NONE_SEEN)));
+        double[] p = new Sampler(base.toBuilder().minP(0.3).build()).probabilities(logits, NONE_SEEN);
+        assertEquals(4.0 / 12, p[2], 1e-6, "the kept tokens renormalised");
+        // After the temperature, as Hugging Face applies it: at T = 2 the ratios are square roots
+        // (1/8 becomes 0.35, above 0.3).
+        SamplingOptions hot = base.toBuilder().temperature(2).minP(0.3).build();
+        assertEquals(Set.of(0, 1, 2, 3), support(new Sampler(hot).probabilities(logits, NONE_SEEN)));
+    }
+
+    @Test
+    void presenceAndFrequencyPenalisePerTimeGenerated() {
+        float[] logits = {5f, 4.5f, 1f};
+        int[] generated = {2, 0, 0};
+        SamplingOptions greedy = SamplingOptions.greedy(4);
+        assertEquals(0, new Sampler(greedy).next(logits, NONE_SEEN, generated));
+        assertEquals(1, new Sampler(greedy.toBuilder().frequencyPenalty(0.5).build()).next(logits, NONE_SEEN, generated),
+                "5 − 2 · 0.5 < 4.5");
+        assertEquals(0, new Sampler(greedy.toBuilder().frequencyPenalty(0.2).build()).next(logits, NONE_SEEN, generated),
+                "5 − 2 · 0.2 > 4.5");
+        assertEquals(1, new Sampler(greedy.toBuilder().presencePenalty(0.6).build()).next(logits, NONE_SEEN, generated),
+                "5 − 0.6 < 4.5, once however often");
+        assertEquals(0, new Sampler(greedy.toBuilder().presencePenalty(0.4).build()).next(logits, NONE_SEEN, generated));
+        float[] scores = logits.clone();
+        Sampler.applyPresenceAndFrequency(scores, generated, 0.5, 0.25);
+        assertArrayEquals(new float[] {5f - 1f, 4.5f, 1f}, scores);
+        assertEquals(0, new Sampler(greedy.toBuilder().presencePenalty(2).build()).next(logits, NONE_SEEN, null),
+                "no counts: nothing was generated yet");
+    }
+
+    @Test
+    void theBuilderNamesEveryOptionAndChecksThem() {
+        SamplingOptions o = SamplingOptions.builder().temperature(0.7).topK(40).topP(0.9).minP(0.05).seed(9)
+                .repetitionPenalty(1.1).presencePenalty(0.5).frequencyPenalty(-0.5).maxTokens(32).build();
+        assertEquals(new SamplingOptions(0.7, 40, 0.9, 9, 1.1, 32, 0.05, 0.5, -0.5), o);
+        assertEquals(o, o.toBuilder().build());
+        assertEquals(SamplingOptions.greedy(256), SamplingOptions.builder().build());
+        assertEquals(17, o.withMaxTokens(17).maxTokens());
+        assertTrue(o.countsGenerated());
+        assertFalse(SamplingOptions.greedy(1).countsGenerated());
+        assertThrows(RecallException.class, () -> SamplingOptions.builder().minP(1.5).build());
+        assertThrows(RecallException.class, () -> SamplingOptions.builder().presencePenalty(2.5).build());
+        assertThrows(RecallException.class, () -> SamplingOptions.builder().frequencyPenalty(Double.NaN).build());
+    }
 }
