@@ -8,6 +8,7 @@ import dev.recall.kernels.Parallel;
 import dev.recall.runtime.generate.DecodeLoop;
 import dev.recall.runtime.generate.Sampler;
 import dev.recall.runtime.model.Batch;
+import dev.recall.runtime.api.LoadedModel;
 import dev.recall.runtime.model.LanguageModel;
 import dev.recall.runtime.model.ModelInfo;
 import dev.recall.runtime.model.Sequence;
@@ -111,7 +112,8 @@ final class BenchCommand implements Callable<Integer> {
         // What the JVM itself holds before any model is touched (heap, code, the runtime's classes),
         // so the report can show what the model adds on top of it.
         long baselineRss = procStatusBytes("VmRSS:");
-        try (LanguageModel lm = model.load()) {
+        try (LoadedModel loaded = model.load()) {
+            LanguageModel lm = loaded.model();
             ModelInfo info = lm.info();
             LongContextStrategy strat = Strategies.create(strategyOptions, null);
             List<Prompt> prompts = new ArrayList<>();

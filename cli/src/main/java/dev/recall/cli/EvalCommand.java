@@ -9,12 +9,12 @@ import dev.recall.runtime.eval.PasskeyPrompt;
 import dev.recall.runtime.eval.PerplexityEval;
 import dev.recall.runtime.eval.SvgChart;
 import dev.recall.runtime.io.IoErrors;
+import dev.recall.runtime.api.LoadedModel;
 import dev.recall.runtime.model.LanguageModel;
 import dev.recall.runtime.strategy.LongContextStrategy;
 import dev.recall.runtime.strategy.Strategies;
 import dev.recall.runtime.strategy.StrategyOptions;
 import dev.recall.runtime.tokenizer.Tokenizer;
-import dev.recall.runtime.tokenizer.Tokenizers;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -112,8 +112,9 @@ public final class EvalCommand implements Callable<Integer> {
             Map<String, Object> byMethod = new LinkedHashMap<>();
             SvgChart chart = new SvgChart("Pass-key accuracy: " + model.dir().getFileName(), "context length (tokens)",
                     "accuracy").yRange(0, 1);
-            try (LanguageModel lm = model.load()) {
-                Tokenizer tokenizer = Tokenizers.load(model.dir());
+            try (LoadedModel loaded = model.load()) {
+                LanguageModel lm = loaded.model();
+                Tokenizer tokenizer = loaded.tokenizer();
                 for (String method : options.keySet()) {
                     LongContextStrategy strategy = Strategies.create(options.get(method), tokenizer);
                     List<PasskeyEval.Row> rows = new ArrayList<>();
@@ -194,8 +195,9 @@ public final class EvalCommand implements Callable<Integer> {
             PrintWriter log = spec.commandLine().getOut();
             Map<String, Object> byStrategy = new LinkedHashMap<>();
             SvgChart chart = new SvgChart("Perplexity: " + model.dir().getFileName(), "context length (tokens)", "perplexity");
-            try (LanguageModel lm = model.load()) {
-                Tokenizer tokenizer = Tokenizers.load(model.dir());
+            try (LoadedModel loaded = model.load()) {
+                LanguageModel lm = loaded.model();
+                Tokenizer tokenizer = loaded.tokenizer();
                 int[] ids = PerplexityEval.tokenize(corpus, tokenizer, PerplexityEval.endOfTextId(tokenizer, lm));
                 log.printf(Locale.ROOT, "%d tokens%n", ids.length);
                 for (String strategy : strategies) {

@@ -6,7 +6,6 @@ import dev.recall.runtime.RecallException;
 import dev.recall.runtime.api.Chat;
 import dev.recall.runtime.api.GenerateOptions;
 import dev.recall.runtime.api.LoadedModel;
-import dev.recall.runtime.api.Recall;
 import dev.recall.runtime.generate.GenerationResult;
 import dev.recall.runtime.generate.SamplingOptions;
 import dev.recall.runtime.generate.TokenListener;
@@ -147,7 +146,7 @@ final class GenerateCommand implements Callable<Integer> {
 
         // Through the embedding API, as an embedding program would: the same prompt encoding, the
         // same session, the same decode loop.
-        try (LoadedModel loaded = Recall.load(model.dir())) {
+        try (LoadedModel loaded = model.load()) {
             Prompt request = longContext ? loaded.prompt(prefix, contextText, query) : loaded.prompt(null, prompt, null);
             GenerateOptions options = new GenerateOptions(sampling, strategyOptions, stopStrings,
                     ProgressBar.onTerminal(!noProgress));
@@ -162,7 +161,7 @@ final class GenerateCommand implements Callable<Integer> {
     /** One user message through the chat template; the reply streams to stdout. */
     private int chatTurn(long actualSeed) {
         ParseResult parsed = spec.commandLine().getParseResult();
-        try (LoadedModel loaded = Recall.load(model.dir())) {
+        try (LoadedModel loaded = model.load()) {
             GenerateOptions defaults = loaded.defaultOptions(actualSeed);
             SamplingOptions d = defaults.sampling();
             SamplingOptions s = RecallCli.usage(spec, () -> extraSampling.applyTo(new SamplingOptions(

@@ -3,6 +3,7 @@ package dev.recall.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.recall.runtime.api.LoadedModel;
 import dev.recall.runtime.model.LanguageModel;
 import dev.recall.runtime.model.ModelInfo;
 import dev.recall.runtime.model.ModelState;
@@ -32,7 +33,8 @@ final class InfoCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
-        try (LanguageModel lm = model.load()) {
+        try (LoadedModel loaded = model.load()) {
+            LanguageModel lm = loaded.model();
             ModelInfo info = lm.info();
             long stateBytes;
             try (ModelState state = lm.newState()) {

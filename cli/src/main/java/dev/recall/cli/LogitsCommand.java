@@ -7,6 +7,7 @@ import dev.recall.runtime.generate.SamplingOptions;
 import dev.recall.runtime.generate.StopCondition;
 import dev.recall.runtime.generate.TokenListener;
 import dev.recall.runtime.io.SafeTensorsWriter;
+import dev.recall.runtime.api.LoadedModel;
 import dev.recall.runtime.model.LanguageModel;
 import dev.recall.runtime.model.ModelState;
 import dev.recall.runtime.strategy.Prepared;
@@ -54,7 +55,8 @@ final class LogitsCommand implements Callable<Integer> {
         if (greedy < 0) {
             throw new ParameterException(spec.commandLine(), "--greedy must be ≥ 0, got " + greedy);
         }
-        try (LanguageModel lm = model.load()) {
+        try (LoadedModel loaded = model.load()) {
+            LanguageModel lm = loaded.model();
             int vocab = lm.info().vocabSize();
             for (int id : ids) {
                 if (id < 0 || id >= vocab) {

@@ -1,7 +1,7 @@
 package dev.recall.cli;
 
-import dev.recall.runtime.model.LanguageModel;
-import dev.recall.runtime.model.ModelLoader;
+import dev.recall.runtime.api.LoadedModel;
+import dev.recall.runtime.api.Recall;
 import dev.recall.runtime.model.ModelLocator;
 import picocli.CommandLine.Option;
 
@@ -29,7 +29,8 @@ final class ModelOption {
         return resolved;
     }
 
-    LanguageModel load() {
-        return ModelLoader.load(dir());
+    /** The model through the embedding API, as every command loads it. */
+    LoadedModel load() {
+        return Recall.load(dir());
     }
 }

@@ -101,6 +101,18 @@ class SynthBenchCommandTest {
         assertTrue(bad.err().contains("--batch"), bad.err());
     }
 
+    /** A model without a tokenizer loads for what needs none (info, bench) and is refused in one sentence where text is needed. */
+    @Test
+    void aModelWithoutATokenizerWorksWithIdsAndSaysSoForText() {
+        Path dir = tmp.resolve("no-tokenizer");
+        assertEquals(0, run("synth", "--preset", "zoo-mamba", "--layers", "1", "--out", dir.toString()).code());
+        Run info = run("info", "--model", dir.toString());
+        assertEquals(0, info.code(), info.err());
+        Run generate = run("generate", "--model", dir.toString(), "--prompt", "The");
+        assertEquals(1, generate.code());
+        assertTrue(generate.err().contains("has no tokenizer") && generate.err().lines().count() == 1, generate.err());
+    }
+
     @Test
     void benchPrintsATableWithoutJson() {
         Path dir = tmp.resolve("rwkv");

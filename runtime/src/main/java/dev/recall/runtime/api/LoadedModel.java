@@ -52,7 +52,7 @@ public final class LoadedModel implements AutoCloseable {
             if (texts[i] == null || texts[i].isEmpty()) {
                 ids[i] = new int[0];
             } else {
-                ids[i] = specialTokensAdded ? tokenizer.encode(texts[i]) : tokenizer.encodeWithSpecialTokens(texts[i]);
+                ids[i] = specialTokensAdded ? tokenizer().encode(texts[i]) : tokenizer().encodeWithSpecialTokens(texts[i]);
                 specialTokensAdded = true;
             }
         }
@@ -105,7 +105,12 @@ public final class LoadedModel implements AutoCloseable {
         return model;
     }
 
+    /** The model's tokenizer; a model directory without one is refused here, in one sentence. */
     public Tokenizer tokenizer() {
+        if (tokenizer == null) {
+            throw new RecallException("the model in " + dir + " has no tokenizer (tokenizer.json or an RWKV vocabulary),"
+                    + " so it can only be given token ids");
+        }
         return tokenizer;
     }
 

@@ -29,11 +29,16 @@ public final class Recall {
         return load(ModelLocator.resolve(spec));
     }
 
-    /** Loads a model directory (config.json, safetensors, tokenizer). */
+    /**
+     * Loads a model directory (config.json, safetensors, tokenizer). A directory without a
+     * tokenizer still loads (a random-weight benchmark model, say): what needs text then fails with
+     * one sentence ({@link LoadedModel#tokenizer()}); a tokenizer file that is present but damaged
+     * is refused here.
+     */
     public static LoadedModel load(Path dir) {
         LanguageModel model = ModelLoader.load(dir);
         try {
-            Tokenizer tokenizer = Tokenizers.load(dir);
+            Tokenizer tokenizer = Tokenizers.present(dir) ? Tokenizers.load(dir) : null;
             GenerationDefaults defaults = GenerationDefaults.read(dir);
             return new LoadedModel(dir, model, tokenizer, defaults);
         } catch (RuntimeException e) {

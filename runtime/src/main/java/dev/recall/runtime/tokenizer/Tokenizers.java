@@ -20,6 +20,16 @@ public final class Tokenizers {
      * Loads from a model directory (tokenizer.json, tokenizer.json.gz, or else the RWKV world
      * vocabulary) or directly from a tokenizer file (.json, .json.gz, or an RWKV vocab .txt).
      */
+    /** Whether a model directory holds a tokenizer file {@link #load} reads. */
+    public static boolean present(Path dir) {
+        for (String name : new String[] {TOKENIZER_JSON, TOKENIZER_JSON + ".gz", RWKV_WORLD_VOCAB}) {
+            if (Files.isRegularFile(dir.resolve(name))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     public static Tokenizer load(Path path) {
         if (Files.isDirectory(path)) {
             for (String name : new String[] {TOKENIZER_JSON, TOKENIZER_JSON + ".gz", RWKV_WORLD_VOCAB}) {
