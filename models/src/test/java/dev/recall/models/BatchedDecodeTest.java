@@ -107,20 +107,12 @@ class BatchedDecodeTest {
             Cancellation cancel = new Cancellation();
             ModelState a = model.newState();
             ModelState b = model.newState();
-            TokenListener cancelAfterThree = new TokenListener() {
-                int count;
-
-                @Override
-                public void onText(String piece) {
+            java.util.concurrent.atomic.AtomicInteger count = new java.util.concurrent.atomic.AtomicInteger();
+            TokenListener cancelAfterThree = TokenListener.onTokens((id, logits) -> {
+                if (count.incrementAndGet() == 3) {
+                    cancel.cancel();
                 }
-
-                @Override
-                public void onToken(int id, float[] logits) {
-                    if (++count == 3) {
-                        cancel.cancel();
-                    }
-                }
-            };
+            });
             List<GenerationResult> r = loop.decodeAll(List.of(
                     new DecodeLoop.Request(prefill(model, tokenizer, a, PROMPTS[0]), plain, null),
                     new DecodeLoop.Request(prefill(model, tokenizer, b, PROMPTS[1]),

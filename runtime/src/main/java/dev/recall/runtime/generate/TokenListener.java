@@ -20,4 +20,24 @@ public interface TokenListener {
     /** Ignores everything. */
     TokenListener NONE = piece -> {
     };
+
+    /** What {@link #onToken} receives, for {@link #onTokens}. */
+    @FunctionalInterface
+    interface TokenConsumer {
+        void accept(int id, float[] logits);
+    }
+
+    /** A listener that hears each token (and ignores the text). */
+    static TokenListener onTokens(TokenConsumer consumer) {
+        return new TokenListener() {
+            @Override
+            public void onText(String piece) {
+            }
+
+            @Override
+            public void onToken(int id, float[] logits) {
+                consumer.accept(id, logits);
+            }
+        };
+    }
 }

@@ -54,19 +54,12 @@ class SessionTest {
         Cancellation cancel = new Cancellation();
         List<Integer> seen = new ArrayList<>();
         GenerationResult r = cancelled.generate(Prompt.plain(new LetterTokenizer().encode("hello")),
-                greedy.withCancellation(cancel), new TokenListener() {
-                    @Override
-                    public void onText(String piece) {
+                greedy.withCancellation(cancel), TokenListener.onTokens((id, logits) -> {
+                    seen.add(id);
+                    if (seen.size() == 3) {
+                        cancel.cancel();
                     }
-
-                    @Override
-                    public void onToken(int id, float[] logits) {
-                        seen.add(id);
-                        if (seen.size() == 3) {
-                            cancel.cancel();
-                        }
-                    }
-                });
+                }));
         assertEquals(StopReason.CANCELLED, r.stopReason());
         assertEquals(3, r.ids().length);
         String after = cancelled.generate(" again", greedy, null);
@@ -82,20 +75,13 @@ class SessionTest {
         Session interrupted = model.session();
         GenerationResult i;
         try {
-            i = interrupted.generate(Prompt.plain(new LetterTokenizer().encode("hello")), greedy, new TokenListener() {
-                int count;
-
-                @Override
-                public void onText(String piece) {
-                }
-
-                @Override
-                public void onToken(int id, float[] logits) {
-                    if (++count == 2) {
-                        Thread.currentThread().interrupt();
-                    }
-                }
-            });
+            java.util.concurrent.atomic.AtomicInteger count = new java.util.concurrent.atomic.AtomicInteger();
+            i = interrupted.generate(Prompt.plain(new LetterTokenizer().encode("hello")), greedy,
+                    TokenListener.onTokens((id, logits) -> {
+                        if (count.incrementAndGet() == 2) {
+                            Thread.currentThread().interrupt();
+                        }
+                    }));
             assertTrue(Thread.currentThread().isInterrupted());
         } finally {
             Thread.interrupted();
@@ -132,25 +118,17 @@ class SessionTest {
         Session session = model.session();
         java.util.concurrent.CountDownLatch twoTokens = new java.util.concurrent.CountDownLatch(1);
         java.util.concurrent.CountDownLatch cancelled = new java.util.concurrent.CountDownLatch(1);
-        Generation running = session.start(hello, greedy, new TokenListener() {
-            int count;
-
-            @Override
-            public void onText(String piece) {
-            }
-
-            @Override
-            public void onToken(int id, float[] logits) {
-                if (++count == 2) {
-                    twoTokens.countDown();
-                    try {
-                        cancelled.await();
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                    }
+        java.util.concurrent.atomic.AtomicInteger count = new java.util.concurrent.atomic.AtomicInteger();
+        Generation running = session.start(hello, greedy, TokenListener.onTokens((id, logits) -> {
+            if (count.incrementAndGet() == 2) {
+                twoTokens.countDown();
+                try {
+                    cancelled.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
                 }
             }
-        });
+        }));
         assertTrue(twoTokens.await(30, java.util.concurrent.TimeUnit.SECONDS));
         IllegalStateException busy = assertThrows(IllegalStateException.class,
                 () -> session.generate(" again", greedy, null));
