@@ -3,12 +3,16 @@ package dev.recall.runtime.api;
 import dev.recall.runtime.RecallException;
 import dev.recall.runtime.chat.ChatTemplate;
 import dev.recall.runtime.chat.GenerationDefaults;
+import dev.recall.runtime.model.Batch;
 import dev.recall.runtime.model.LanguageModel;
 import dev.recall.runtime.model.ModelInfo;
+import dev.recall.runtime.model.ModelState;
+import dev.recall.runtime.model.Sequence;
 import dev.recall.runtime.strategy.Prompt;
 import dev.recall.runtime.tokenizer.Tokenizer;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
@@ -111,6 +115,50 @@ public final class LoadedModel implements AutoCloseable {
             throw new RecallException("the model in " + dir + " has no tokenizer (tokenizer.json or an RWKV vocabulary),"
                     + " so it can only be given token ids");
         }
+        return tokenizer;
+    }
+
+    /**
+     * Runs the model on a few throwaway sequences so that the JIT compiles the kernels a request
+     * uses (a prompt's matrix products, a decode step's matrix-vector products, a batched step)
+     * before the first request pays for it: for a server, once after loading. Nothing it computes
+     * is kept; its states are closed. Takes a few rounds of a 64-token prompt and 16 steps.
+     */
+    public void warmUp() {
+        int vocab = model.info().vocabSize();
+        int[] prompt = new int[WARM_UP_PROMPT];
+        for (int i = 0; i < prompt.length; i++) {
+            prompt[i] = (31 * i + 7) % vocab;
+        }
+        for (int round = 0; round < WARM_UP_ROUNDS; round++) {
+            List<ModelState> states = new ArrayList<>();
+            try {
+                for (int s = 0; s < WARM_UP_BATCH; s++) {
+                    ModelState state = model.newState();
+                    states.add(state);
+                    model.prefill(state, prompt, 0, s == 0 ? prompt.length : 1 + s, false);
+                }
+                for (int step = 0; step < WARM_UP_STEPS; step++) {
+                    model.step(states.getFirst(), prompt[step]);
+                    List<Sequence> batch = new ArrayList<>();
+                    for (ModelState state : states) {
+                        batch.add(Sequence.of(state, prompt[(step + batch.size()) % prompt.length]));
+                    }
+                    model.forward(new Batch(batch));
+                }
+            } finally {
+                states.forEach(ModelState::close);
+            }
+        }
+    }
+
+    private static final int WARM_UP_PROMPT = 64;
+    private static final int WARM_UP_STEPS = 16;
+    private static final int WARM_UP_BATCH = 4;
+    private static final int WARM_UP_ROUNDS = 3;
+
+    /** The tokenizer, or null for a model without one (token ids in, token ids out). */
+    Tokenizer tokenizerOrNull() {
         return tokenizer;
     }
 

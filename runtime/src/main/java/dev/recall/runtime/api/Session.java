@@ -104,7 +104,7 @@ public final class Session {
                                             List<Integer> eosIds) {
         LongContextStrategy strategy;
         if (isFresh() && !isPlain(options)) {
-            strategy = Strategies.create(options.strategy(), model.tokenizer());
+            strategy = Strategies.create(options.strategy(), model.tokenizerOrNull());
         } else if (!isPlain(options)) {
             throw new RecallException("the long-context strategy '" + options.strategy().name()
                     + "' applies to the first prompt of a session; reset() the session first");
@@ -120,7 +120,7 @@ public final class Session {
         Recorder recorder = new Recorder(strategy);
         StopCondition stop = StopCondition.eos(eosIds).withStopStrings(options.stopStrings());
         // A decode that fails closes the state it was decoding (DecodeLoop), and generate() resets.
-        GenerationResult result = new DecodeLoop(model.model(), model.tokenizer()).generate(recorder, request,
+        GenerationResult result = new DecodeLoop(model.model(), model.tokenizerOrNull()).generate(recorder, request,
                 new DecodeLoop.Options(options.sampling(), stop, options.cancellation(), options.logprobs()), listener,
                 options.progress());
         Prepared prepared = recorder.prepared;

@@ -141,6 +141,16 @@ class SessionTest {
         session.generate(" again", greedy, null); // usable again once the generation has ended
     }
 
+    /** warmUp leaves nothing behind: its states are closed and what the model generates is unchanged. */
+    @Test
+    void warmUpClosesItsStatesAndChangesNothing() {
+        String before = model.session().generate("hello", greedy, null);
+        int open = (int) lm.states.stream().filter(s -> !s.isClosed()).count();
+        model.warmUp();
+        assertEquals(open, lm.states.stream().filter(s -> !s.isClosed()).count(), "every warm-up state closed");
+        assertEquals(before, model.session().generate("hello", greedy, null));
+    }
+
     /** Log-probabilities on request: one per generated token, the greedy choice the most likely. */
     @Test
     void logprobsComeWithEveryTokenWhenAskedFor() {
