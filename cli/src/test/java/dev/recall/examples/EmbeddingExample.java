@@ -2,14 +2,19 @@ package dev.recall.examples;
 
 import dev.recall.runtime.api.Chat;
 import dev.recall.runtime.api.GenerateOptions;
+import dev.recall.runtime.api.Generation;
 import dev.recall.runtime.api.LoadedModel;
 import dev.recall.runtime.api.Recall;
 import dev.recall.runtime.api.Session;
+import dev.recall.runtime.generate.Cancellation;
+import dev.recall.runtime.generate.GenerationResult;
 import dev.recall.runtime.generate.SamplingOptions;
+import dev.recall.runtime.generate.TokenListener;
 
 import java.io.PrintStream;
+import java.util.concurrent.atomic.AtomicInteger;
 
-/** Recall embedded in a Java program: load, stream, snapshot, sample, chat. */
+/** Recall embedded in a Java program: load, stream, snapshot, sample, score, cancel, chat. */
 public final class EmbeddingExample {
 
     public static void main(String[] args) {
@@ -37,10 +42,32 @@ public final class EmbeddingExample {
                 out.println("after restore:" + again);
             }
 
-            // Sampling: temperature 0.8, top-k 40, top-p 0.95, seed 42, no repetition penalty, 16 tokens.
-            // (model.defaultOptions(seed) samples as the model's generation_config.json asks.)
-            GenerateOptions sampled = greedy.withSampling(new SamplingOptions(0.8, 40, 0.95, 42, 1.0, 16));
+            // Sampling, every option by name. (model.defaultOptions(seed) samples as the model's
+            // generation_config.json asks.)
+            GenerateOptions sampled = greedy.withSampling(SamplingOptions.builder()
+                    .temperature(0.8).topK(40).topP(0.95).seed(42).maxTokens(16).build());
             out.println("sampled:" + model.session().generate("It was", sampled, null));
+
+            // The result of a generation: its tokens, why it stopped, and on request each token's
+            // log-probability with the most likely alternatives.
+            GenerationResult scored = model.session().generate(model.prompt(null, "The pass key is", null),
+                    greedy.withMaxTokens(4).withLogprobs(2), TokenListener.NONE);
+            out.printf("scored:%d tokens, stopped by %s, first token logprob %.4f%n", scored.ids().length,
+                    scored.stopReason(), scored.logprobs().getFirst().logprob());
+
+            // A generation on a thread of its own, stopped from outside after three tokens; the
+            // session stays usable.
+            Session background = model.session();
+            Cancellation stop = new Cancellation();
+            AtomicInteger tokens = new AtomicInteger();
+            Generation running = background.start(model.prompt(null, "It was", null), greedy.withCancellation(stop),
+                    TokenListener.onTokens((id, logits) -> {
+                        if (tokens.incrementAndGet() == 3) {
+                            stop.cancel();
+                        }
+                    }));
+            GenerationResult stopped = running.result().join();
+            out.println("cancelled:" + stopped.ids().length + " tokens, " + stopped.stopReason());
 
             // A chat renders the model's chat template each turn (this model has none: plain format).
             Chat chat = model.chat();

@@ -34,7 +34,8 @@ class EmbeddingExampleTest {
     }
 
     private static final List<String> LABELS =
-            List.of("continuation", "after snapshot", "after restore", "sampled", "chat format", "reply");
+            List.of("continuation", "after snapshot", "after restore", "sampled", "scored", "cancelled", "chat format",
+                    "reply");
 
     /** The example's "label:value" fields; generated values may span lines. */
     private static Map<String, String> fields(String output) {
@@ -67,6 +68,8 @@ class EmbeddingExampleTest {
         assertEquals(f.get("after snapshot"), f.get("after restore"));
         assertFalse(f.get("after snapshot").isEmpty());
         assertEquals("plain", f.get("chat format"));
+        assertTrue(f.get("scored").startsWith("4 tokens, stopped by MAX_TOKENS, first token logprob -"), f.get("scored"));
+        assertEquals("3 tokens, CANCELLED", f.get("cancelled"));
         // Everything, the seeded sample included, is the same on a second run.
         assertEquals(output, runExample());
     }
