@@ -6,6 +6,7 @@ import dev.recall.runtime.RecallException;
 import dev.recall.runtime.api.Chat;
 import dev.recall.runtime.api.GenerateOptions;
 import dev.recall.runtime.api.LoadedModel;
+import dev.recall.runtime.api.Session;
 import dev.recall.runtime.generate.GenerationResult;
 import dev.recall.runtime.generate.SamplingOptions;
 import dev.recall.runtime.generate.TokenListener;
@@ -117,6 +118,14 @@ final class GenerateCommand implements Callable<Integer> {
             + "counts, speeds, the strategy's diagnostics) instead of streaming the text.")
     boolean json;
 
+    @Option(names = "--save-state", paramLabel = "FILE",
+            description = "Save the state after the prefix and context (before the query) to FILE, then answer as usual.")
+    Path saveState;
+
+    @Option(names = "--load-state", paramLabel = "FILE",
+            description = "Continue from a state saved with --save-state: only --query (or --prompt) is read.")
+    Path loadState;
+
     @Override
     public Integer call() {
         boolean longContext = contextFile != null || prefix != null || query != null;
@@ -142,20 +151,59 @@ final class GenerateCommand implements Callable<Integer> {
         StrategyOptions strategyOptions = RecallCli.usage(spec,
                 () -> StrategyOptions.named(strategy, chunk, idkPhrase, sizes.nGlobal, sizes.dMax, sizes.trainLength));
         StrategyOptionUse.requireRead(spec, List.of(strategy));
+        checkStateOptions();
         String contextText = contextFile == null ? null : readContext(contextFile);
 
         // Through the embedding API, as an embedding program would: the same prompt encoding, the
         // same session, the same decode loop.
         try (LoadedModel loaded = model.load()) {
-            Prompt request = longContext ? loaded.prompt(prefix, contextText, query) : loaded.prompt(null, prompt, null);
             GenerateOptions options = new GenerateOptions(sampling, strategyOptions, stopStrings,
                     ProgressBar.onTerminal(!noProgress));
             PrintWriter out = spec.commandLine().getOut();
-            GenerationResult result = loaded.session().generate(request, options,
-                    json ? TokenListener.NONE : piece -> RecallCli.stream(out, piece));
+            TokenListener listener = json ? TokenListener.NONE : piece -> RecallCli.stream(out, piece);
+            GenerationResult result;
+            if (loadState != null) {
+                // The saved state holds the prefix and context: only the question is new.
+                Session session = loaded.restore(loadState);
+                String text = query != null ? query : prompt;
+                result = session.generate(Prompt.plain(loaded.tokenizer().encode(text)), options, listener);
+            } else if (saveState != null) {
+                Prompt request = longContext ? loaded.prompt(prefix, contextText, query) : loaded.prompt(null, prompt, null);
+                Session session = loaded.session();
+                // Read the prefix and context, save, then ask: the query is not part of the file.
+                session.generate(new Prompt(request.prefix(), request.context(), new int[0]), options.withMaxTokens(0),
+                        TokenListener.NONE);
+                session.save(saveState);
+                // The strategy has read the context; the question is appended as it is.
+                result = session.generate(Prompt.plain(request.query()), options.withStrategy(StrategyOptions.none()),
+                        listener);
+            } else {
+                Prompt request = longContext ? loaded.prompt(prefix, contextText, query) : loaded.prompt(null, prompt, null);
+                result = loaded.session().generate(request, options, listener);
+            }
             finish(out, result, sampling);
         }
         return 0;
+    }
+
+    /**
+     * --save-state splits the request after the context, which OPRM cannot do (it reads every
+     * chunk with the query); --load-state brings its own context, so it takes only the question.
+     */
+    private void checkStateOptions() {
+        if (saveState != null && loadState != null) {
+            throw new ParameterException(spec.commandLine(), "give --save-state or --load-state, not both");
+        }
+        if (saveState != null && strategy.equals("oprm")) {
+            throw new ParameterException(spec.commandLine(),
+                    "--save-state cannot be used with --strategy oprm: OPRM reads every chunk with the query");
+        }
+        if (loadState != null && (contextFile != null || prefix != null
+                || spec.commandLine().getParseResult().hasMatchedOption("--strategy"))) {
+            throw new ParameterException(spec.commandLine(),
+                    "--load-state continues a saved context: give only --query (or --prompt), not --context-file, "
+                            + "--prefix or --strategy");
+        }
     }
 
     /** One user message through the chat template; the reply streams to stdout. */

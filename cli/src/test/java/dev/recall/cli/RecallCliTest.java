@@ -334,6 +334,39 @@ class RecallCliTest {
         assertFalse(plain.out().equals(penalised.out()), penalised.out());
     }
 
+    /** A context read once and saved answers its question as a run that reads it all does; a loaded one too. */
+    @Test
+    void aSavedContextAnswersAsReadingItAgainDoes() {
+        Path dir = demoModel();
+        String context = dir.resolve("passkey-1024.txt").toString();
+        String prefix = "There is a pass key hidden in the text below. Find it and remember it.\n";
+        String query = "\nWhat is the pass key? The pass key is";
+        Path state = tmp.resolve("doc.state");
+        Run oneShot = run("generate", "--model", dir.toString(), "--context-file", context, "--prefix", prefix,
+                "--query", query, "--max-tokens", "6");
+        Run saving = run("generate", "--model", dir.toString(), "--context-file", context, "--prefix", prefix,
+                "--query", query, "--max-tokens", "6", "--save-state", state.toString());
+        Run loading = run("generate", "--model", dir.toString(), "--load-state", state.toString(), "--query", query,
+                "--max-tokens", "6");
+        assertEquals(0, saving.code(), saving.err());
+        assertEquals(0, loading.code(), loading.err());
+        assertEquals(oneShot.out(), saving.out());
+        assertEquals(oneShot.out(), loading.out());
+
+        Run oprm = run("generate", "--model", dir.toString(), "--context-file", context, "--query", query,
+                "--strategy", "oprm", "--train-length", "256", "--save-state", tmp.resolve("x.state").toString());
+        assertEquals(2, oprm.code());
+        assertTrue(oprm.err().contains("OPRM reads every chunk with the query"), oprm.err());
+        Run both = run("generate", "--model", dir.toString(), "--load-state", state.toString(), "--context-file", context,
+                "--query", query);
+        assertEquals(2, both.code());
+        assertTrue(both.err().contains("--load-state continues a saved context"), both.err());
+        Run otherModel = run("generate", "--model", SharedData.zoo().resolve("llama").toString(), "--load-state",
+                state.toString(), "--query", query);
+        assertEquals(1, otherModel.code());
+        assertTrue(otherModel.err().contains("saved by another model"), otherModel.err());
+    }
+
     @Test
     void generateStopsBeforeAStopString() {
         Path dir = demoModel();

@@ -50,6 +50,10 @@ final class LocalAttentionBlock implements TemporalBlock {
         return new LocalAttentionBlock(q, k, v, o, attention);
     }
 
+    int kvDim() {
+        return attention.kvDim();
+    }
+
     KvCache newCache(int window, KvArrayPool pool) {
         return attention.newCache(new AttentionPolicy.SlidingWindow(window), pool);
     }

@@ -16,6 +16,7 @@ import dev.recall.runtime.model.Checkpoint;
 import dev.recall.runtime.model.ModelInfo;
 import dev.recall.runtime.model.Rows;
 import dev.recall.runtime.model.Scratch;
+import dev.recall.runtime.model.StateIn;
 
 import java.util.List;
 import java.util.Set;
@@ -163,6 +164,19 @@ public final class RecurrentGemmaModel extends CausalLanguageModel<RecurrentGemm
      * {@link AttentionPolicy.SlidingWindow} narrower than it narrows every attention layer further
      * (the smaller of the two wins), while {@link AttentionPolicy.Full} cannot widen it.
      */
+    @Override
+    public RecurrentGemmaState readState(StateIn in) {
+        RecurrentBlock.Memory[] memories = new RecurrentBlock.Memory[layers.length];
+        LocalAttentionBlock[] attention = new LocalAttentionBlock[layers.length];
+        for (int i = 0; i < layers.length; i++) {
+            switch (layers[i].temporal()) {
+                case RecurrentBlock block -> memories[i] = block.newMemory();
+                case LocalAttentionBlock block -> attention[i] = block;
+            }
+        }
+        return RecurrentGemmaState.read(in, memories, attention, cacheArrays);
+    }
+
     @Override
     public RecurrentGemmaState newState(AttentionPolicy policy) {
         int window = switch (policy) {

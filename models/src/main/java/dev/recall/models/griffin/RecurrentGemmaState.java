@@ -1,7 +1,10 @@
 package dev.recall.models.griffin;
 
+import dev.recall.runtime.attention.KvArrayPool;
 import dev.recall.runtime.attention.KvCache;
 import dev.recall.runtime.model.AbstractModelState;
+import dev.recall.runtime.model.StateIn;
+import dev.recall.runtime.model.StateOut;
 
 /**
  * What a RecurrentGemma model remembers: per recurrent layer the conv history and the RG-LRU state,
@@ -59,6 +62,55 @@ public final class RecurrentGemmaState extends AbstractModelState {
 
     void advance(int tokens) {
         position += tokens;
+    }
+
+    @Override
+    public void write(StateOut out) {
+        requireOpen();
+        out.writeInt(position);
+        out.writeInt(window);
+        out.writeInt(recurrent.length);
+        for (int i = 0; i < recurrent.length; i++) {
+            out.writeBoolean(recurrent[i] != null);
+            if (recurrent[i] != null) {
+                out.writeFloats(recurrent[i].convHistory);
+                out.writeFloats(recurrent[i].h);
+            } else {
+                caches[i].write(out);
+            }
+        }
+    }
+
+    /** Fills this state's recurrent memories and the given caches' slots from what {@link #write} wrote. */
+    static RecurrentGemmaState read(StateIn in, RecurrentBlock.Memory[] memories, LocalAttentionBlock[] attention,
+                                    KvArrayPool pool) {
+        int position = in.readCount("the position", Integer.MAX_VALUE);
+        int window = in.readCount("the attention window", Integer.MAX_VALUE);
+        int layers = in.readInt();
+        if (layers != memories.length) {
+            throw StateIn.damaged("it holds " + layers + " layers where this model has " + memories.length);
+        }
+        KvCache[] caches = new KvCache[layers];
+        try {
+            for (int i = 0; i < layers; i++) {
+                boolean isRecurrent = in.readBoolean();
+                if (isRecurrent != (memories[i] != null)) {
+                    throw StateIn.damaged("layer " + i + " is of another kind in this model");
+                }
+                if (isRecurrent) {
+                    in.readFloatsInto(memories[i].convHistory, "layer " + i + "'s conv history");
+                    in.readFloatsInto(memories[i].h, "layer " + i + "'s RG-LRU state");
+                } else {
+                    caches[i] = KvCache.read(in, attention[i].kvDim(), pool);
+                }
+            }
+        } catch (RuntimeException | Error e) {
+            KvCache.releaseAll(caches);
+            throw e;
+        }
+        RecurrentGemmaState state = new RecurrentGemmaState(memories, caches, window);
+        state.position = position;
+        return state;
     }
 
     @Override

@@ -11,6 +11,7 @@ import dev.recall.runtime.model.Checkpoint;
 import dev.recall.runtime.model.ModelInfo;
 import dev.recall.runtime.model.Rows;
 import dev.recall.runtime.model.Scratch;
+import dev.recall.runtime.model.StateIn;
 
 /**
  * A RoPE decoder transformer in the Llama layout (Llama, Mistral, Qwen2). Per decoder block:
@@ -68,6 +69,24 @@ public final class LlamaModel extends CausalLanguageModel<LlamaState> {
     @Override
     public ModelInfo info() {
         return info;
+    }
+
+    @Override
+    public LlamaState readState(StateIn in) {
+        int layers = in.readInt();
+        if (layers != config.layers()) {
+            throw StateIn.damaged("it holds " + layers + " layers where this model has " + config.layers());
+        }
+        KvCache[] caches = new KvCache[layers];
+        try {
+            for (int i = 0; i < layers; i++) {
+                caches[i] = KvCache.read(in, attention.kvDim(), cacheArrays);
+            }
+        } catch (RuntimeException | Error e) {
+            KvCache.releaseAll(caches);
+            throw e;
+        }
+        return new LlamaState(this, caches);
     }
 
     /** One cache per layer: the layer's configured sliding window if it has one, else the policy. */

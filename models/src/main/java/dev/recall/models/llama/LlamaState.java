@@ -2,6 +2,7 @@ package dev.recall.models.llama;
 
 import dev.recall.runtime.attention.KvCache;
 import dev.recall.runtime.model.AbstractModelState;
+import dev.recall.runtime.model.StateOut;
 
 /** What a Llama-layout model remembers: one KV cache per decoder layer. */
 final class LlamaState extends AbstractModelState {
@@ -47,6 +48,15 @@ final class LlamaState extends AbstractModelState {
     @Override
     protected void release() {
         KvCache.releaseAll(caches);
+    }
+
+    @Override
+    public void write(StateOut out) {
+        requireOpen();
+        out.writeInt(caches.length);
+        for (KvCache cache : caches) {
+            cache.write(out);
+        }
     }
 
     @Override

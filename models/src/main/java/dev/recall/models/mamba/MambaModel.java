@@ -11,6 +11,7 @@ import dev.recall.runtime.model.Checkpoint;
 import dev.recall.runtime.model.ModelInfo;
 import dev.recall.runtime.model.Rows;
 import dev.recall.runtime.model.Scratch;
+import dev.recall.runtime.model.StateIn;
 
 /**
  * Mamba-1 ({@code MambaForCausalLM}) and FalconMamba ({@code FalconMambaForCausalLM}), which differs
@@ -80,6 +81,13 @@ public final class MambaModel extends CausalLanguageModel<MambaState> {
     @Override
     public ModelInfo info() {
         return info;
+    }
+
+    @Override
+    public MambaState readState(StateIn in) {
+        MambaState state = new MambaState(dims);
+        state.read(in);
+        return state;
     }
 
     @Override

@@ -1,6 +1,8 @@
 package dev.recall.models.mamba;
 
 import dev.recall.runtime.model.AbstractModelState;
+import dev.recall.runtime.model.StateIn;
+import dev.recall.runtime.model.StateOut;
 import dev.recall.runtime.model.StateArrays;
 
 /**
@@ -33,6 +35,25 @@ public final class MambaState extends AbstractModelState {
 
     void advance(int tokens) {
         position += tokens;
+    }
+
+    @Override
+    public void write(StateOut out) {
+        requireOpen();
+        out.writeInt(position);
+        for (int l = 0; l < conv.length; l++) {
+            out.writeFloats(conv[l]);
+            out.writeFloats(ssm[l]);
+        }
+    }
+
+    /** Fills this fresh state from what {@link #write} wrote. */
+    void read(StateIn in) {
+        position = in.readCount("the position", Integer.MAX_VALUE);
+        for (int l = 0; l < conv.length; l++) {
+            in.readFloatsInto(conv[l], "layer " + l + "'s conv inputs");
+            in.readFloatsInto(ssm[l], "layer " + l + "'s SSM state");
+        }
     }
 
     @Override

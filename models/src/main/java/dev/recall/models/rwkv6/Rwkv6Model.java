@@ -9,6 +9,7 @@ import dev.recall.runtime.model.Checkpoint;
 import dev.recall.runtime.model.ModelInfo;
 import dev.recall.runtime.model.Rows;
 import dev.recall.runtime.model.Scratch;
+import dev.recall.runtime.model.StateIn;
 
 
 /**
@@ -106,6 +107,13 @@ public final class Rwkv6Model extends CausalLanguageModel<Rwkv6State> {
     @Override
     public ModelInfo info() {
         return info;
+    }
+
+    @Override
+    public Rwkv6State readState(StateIn in) {
+        Rwkv6State state = newState(AttentionPolicy.full());
+        state.read(in);
+        return state;
     }
 
     /** A zero state; RWKV has no attention, so the policy does not apply. */

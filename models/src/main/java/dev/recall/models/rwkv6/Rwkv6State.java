@@ -1,6 +1,8 @@
 package dev.recall.models.rwkv6;
 
 import dev.recall.runtime.model.AbstractModelState;
+import dev.recall.runtime.model.StateIn;
+import dev.recall.runtime.model.StateOut;
 import dev.recall.runtime.model.StateArrays;
 
 /**
@@ -46,6 +48,27 @@ public final class Rwkv6State extends AbstractModelState {
 
     void advance(int tokens) {
         position += tokens;
+    }
+
+    @Override
+    public void write(StateOut out) {
+        requireOpen();
+        out.writeInt(position);
+        for (int l = 0; l < wkv.length; l++) {
+            out.writeFloats(timeMixShift[l]);
+            out.writeFloats(channelMixShift[l]);
+            out.writeFloats(wkv[l]);
+        }
+    }
+
+    /** Fills this fresh state from what {@link #write} wrote. */
+    void read(StateIn in) {
+        position = in.readCount("the position", Integer.MAX_VALUE);
+        for (int l = 0; l < wkv.length; l++) {
+            in.readFloatsInto(timeMixShift[l], "layer " + l + "'s time-mix shift");
+            in.readFloatsInto(channelMixShift[l], "layer " + l + "'s channel-mix shift");
+            in.readFloatsInto(wkv[l], "layer " + l + "'s WKV state");
+        }
     }
 
     @Override

@@ -29,6 +29,7 @@ public final class LoadedModel implements AutoCloseable {
     private final Tokenizer tokenizer;
     private final GenerationDefaults defaults;
     private volatile Optional<ChatTemplate> chatTemplate;
+    private volatile byte[] identity;
 
     LoadedModel(Path dir, LanguageModel model, Tokenizer tokenizer, GenerationDefaults defaults) {
         this.dir = dir;
@@ -156,6 +157,74 @@ public final class LoadedModel implements AutoCloseable {
     private static final int WARM_UP_STEPS = 16;
     private static final int WARM_UP_BATCH = 4;
     private static final int WARM_UP_ROUNDS = 3;
+
+    /**
+     * A SHA-256 that tells this model from others, for state files: its config.json, and of every
+     * safetensors file its name, size, header (tensor names, types, shapes, offsets) and three
+     * 64 KiB samples of its weights (start, middle, end), so that a fine-tune of the same shapes
+     * differs too without reading gigabytes.
+     */
+    public byte[] identity() {
+        byte[] id = identity;
+        if (id == null) {
+            id = computeIdentity();
+            identity = id;
+        }
+        return id.clone();
+    }
+
+    private byte[] computeIdentity() {
+        try {
+            java.security.MessageDigest sha = java.security.MessageDigest.getInstance("SHA-256");
+            sha.update(java.nio.file.Files.readAllBytes(dir.resolve("config.json")));
+            List<Path> files;
+            try (var listing = java.nio.file.Files.list(dir)) {
+                files = listing.filter(p -> p.getFileName().toString().endsWith(".safetensors")).sorted().toList();
+            }
+            for (Path f : files) {
+                try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(f)) {
+                    long size = ch.size();
+                    sha.update(f.getFileName().toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                    sha.update(java.nio.ByteBuffer.allocate(8).putLong(size).array());
+                    java.nio.ByteBuffer head = java.nio.ByteBuffer.allocate(8).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+                    ch.read(head, 0);
+                    long headerLength = size >= 8 ? Math.min(head.getLong(0), size - 8) : 0;
+                    sha.update(read(ch, 0, (int) Math.min(8 + headerLength, 1 << 24)));
+                    for (long at : new long[] {0, size / 2, Math.max(0, size - IDENTITY_SAMPLE)}) {
+                        sha.update(read(ch, at, (int) Math.min(IDENTITY_SAMPLE, size - at)));
+                    }
+                }
+            }
+            return sha.digest();
+        } catch (java.io.IOException e) {
+            throw new RecallException("cannot read the model files to identify the model: "
+                    + dev.recall.runtime.io.IoErrors.describe(e), e);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JVM has SHA-256", e);
+        }
+    }
+
+    private static final int IDENTITY_SAMPLE = 1 << 16;
+
+    private static byte[] read(java.nio.channels.FileChannel ch, long at, int n) throws java.io.IOException {
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(Math.max(0, n));
+        while (b.hasRemaining() && ch.read(b, at + b.position()) > 0) {
+            // keep reading until the sample is complete
+        }
+        return b.array();
+    }
+
+    /**
+     * A session restored from a state file written by {@link Session#save} for this model: it
+     * continues exactly where the saved one stood. A file of another model or family, a damaged or
+     * truncated file, or one of another format version is refused in one sentence.
+     */
+    public Session restore(Path file) {
+        StateFile.Contents c = StateFile.load(file, identity(), model.info().family());
+        Session session = new Session(this);
+        session.restoreFrom(c);
+        return session;
+    }
 
     /** The tokenizer, or null for a model without one (token ids in, token ids out). */
     Tokenizer tokenizerOrNull() {

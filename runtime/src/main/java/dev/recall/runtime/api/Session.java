@@ -7,11 +7,14 @@ import dev.recall.runtime.generate.GenerationResult;
 import dev.recall.runtime.generate.StopCondition;
 import dev.recall.runtime.generate.TokenListener;
 import dev.recall.runtime.model.ModelState;
+import dev.recall.runtime.model.StateIn;
+import dev.recall.runtime.model.StateOut;
 import dev.recall.runtime.strategy.LongContextStrategy;
 import dev.recall.runtime.strategy.Prepared;
 import dev.recall.runtime.strategy.Prompt;
 import dev.recall.runtime.strategy.Strategies;
 
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -37,6 +40,8 @@ public final class Session {
     private float[] logits;
     /** The state holds exactly {@link #history} (no strategy has dropped or reordered tokens). */
     private boolean exact = true;
+    /** The strategy that read the first prompt ("none" unless a long-context one did). */
+    private String strategyName = "none";
     /** A generation is running: a second, from another thread, would corrupt the state. */
     private final AtomicBoolean busy = new AtomicBoolean();
 
@@ -105,6 +110,7 @@ public final class Session {
         LongContextStrategy strategy;
         if (isFresh() && !isPlain(options)) {
             strategy = Strategies.create(options.strategy(), model.tokenizerOrNull());
+            strategyName = options.strategy().name();
         } else if (!isPlain(options)) {
             throw new RecallException("the long-context strategy '" + options.strategy().name()
                     + "' applies to the first prompt of a session; reset() the session first");
@@ -173,6 +179,57 @@ public final class Session {
         pending = -1;
         logits = null;
         exact = true;
+        strategyName = "none";
+    }
+
+    /**
+     * Saves everything this session holds (its state, its tokens, where it stands) to a state
+     * file, so that {@link LoadedModel#restore} continues it later, in another process, without
+     * reading the prompt again: a long document read once and questioned many times. The file is
+     * written beside the target and renamed over it, so a failed save leaves any old file as it was.
+     */
+    public void save(Path file) {
+        if (state == null) {
+            throw new RecallException("nothing to save: the session has no state yet");
+        }
+        StateOut out = new StateOut();
+        out.writeInts(history);
+        out.writeInt(pending);
+        out.writeBoolean(logits != null);
+        if (logits != null) {
+            out.writeFloats(logits);
+        }
+        out.writeBoolean(exact);
+        state.write(out);
+        StateFile.save(file, model.identity(),
+                new StateFile.Contents(model.info().family(), strategyName, history.length, out.toByteArray()));
+    }
+
+    /** Becomes the saved session (this one is fresh). */
+    void restoreFrom(StateFile.Contents c) {
+        StateIn in = new StateIn(c.payload());
+        int[] tokens = in.readInts();
+        int pendingId = in.readInt();
+        int vocab = model.info().vocabSize();
+        if (pendingId < -1 || pendingId >= vocab) {
+            throw StateIn.damaged("its pending token " + pendingId + " is outside the vocabulary");
+        }
+        float[] savedLogits = in.readBoolean() ? in.readFloats() : null;
+        if (savedLogits != null && savedLogits.length != vocab) {
+            throw StateIn.damaged("its logits have " + savedLogits.length + " entries for a vocabulary of " + vocab);
+        }
+        boolean savedExact = in.readBoolean();
+        ModelState restored = model.model().readState(in);
+        if (!in.atEnd()) {
+            restored.close();
+            throw StateIn.damaged("bytes are left after the state");
+        }
+        state = restored;
+        history = tokens;
+        pending = pendingId;
+        logits = savedLogits;
+        exact = savedExact;
+        strategyName = c.strategy();
     }
 
     /** True before the first prompt (and after {@link #reset()}). */

@@ -3,6 +3,8 @@ package dev.recall.runtime.attention;
 import java.util.Arrays;
 
 import dev.recall.runtime.RecallException;
+import dev.recall.runtime.model.StateIn;
+import dev.recall.runtime.model.StateOut;
 
 /**
  * Keys (already rotated to their absolute positions) and values of one attention layer.
@@ -255,6 +257,54 @@ public final class KvCache {
             pool.give(kv[1]);
             throw e;
         }
+    }
+
+    /**
+     * Writes the cache: its shape, its length, and the rows it holds (a ring's used slots, in slot
+     * order, so that {@link #read} puts every row back where {@link #slot} finds it).
+     */
+    public void write(StateOut out) {
+        requireOpen();
+        out.writeInt(kvDim);
+        out.writeInt(window);
+        out.writeInt(nGlobal);
+        out.writeInt(length);
+        int rows = window > 0 ? Math.min(length, window) : length;
+        out.writeFloats(keys, 0, rows * kvDim);
+        out.writeFloats(values, 0, rows * kvDim);
+        int global = Math.min(length, nGlobal);
+        out.writeFloats(globalKeys, 0, global * kvDim);
+        out.writeFloats(globalValues, 0, global * kvDim);
+    }
+
+    /** A cache as {@link #write} wrote it, its arrays from {@code pool}; kvDim must be the layer's. */
+    public static KvCache read(StateIn in, int kvDim, KvArrayPool pool) {
+        int dim = in.readInt();
+        if (dim != kvDim) {
+            throw StateIn.damaged("an attention cache has " + dim + " key values per token where this model has " + kvDim);
+        }
+        int window = in.readCount("a cache window", MAX_ARRAY_FLOATS / kvDim);
+        int nGlobal = in.readCount("a cache's global tokens", MAX_ARRAY_FLOATS / kvDim);
+        int length = in.readCount("a cache length", Integer.MAX_VALUE);
+        float[] k = in.readFloats();
+        float[] v = in.readFloats();
+        float[] gk = in.readFloats();
+        float[] gv = in.readFloats();
+        int rows = window > 0 ? Math.min(length, window) : length;
+        int global = Math.min(length, nGlobal);
+        if (k.length != rows * kvDim || v.length != rows * kvDim || gk.length != global * kvDim || gv.length != global * kvDim) {
+            throw StateIn.damaged("an attention cache's rows do not match its length of " + length);
+        }
+        KvCache cache = new KvCache(kvDim, window, nGlobal, pool);
+        if (cache.capacity() < rows) {
+            cache.grow(rows);
+        }
+        System.arraycopy(k, 0, cache.keys, 0, k.length);
+        System.arraycopy(v, 0, cache.values, 0, v.length);
+        cache.globalKeys = gk;
+        cache.globalValues = gv;
+        cache.length = length;
+        return cache;
     }
 
     /** Releases every cache of an array (null entries skipped); never throws. */

@@ -81,6 +81,14 @@ public interface LanguageModel extends AutoCloseable {
         return prefill(state, new int[]{token}, 0, 1, false);
     }
 
+    /**
+     * A state equal to the one that wrote {@code in} ({@link ModelState#write}); a state of another
+     * shape is refused in one sentence.
+     */
+    default ModelState readState(StateIn in) {
+        throw new RecallException("states of this model cannot be restored");
+    }
+
     /** Releases the mapped weights. */
     @Override
     void close();

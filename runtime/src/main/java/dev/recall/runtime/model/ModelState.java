@@ -41,6 +41,14 @@ public interface ModelState extends AutoCloseable {
     @Override
     void close();
 
+    /**
+     * Writes everything this state holds, for a state file that the same model's
+     * {@link LanguageModel#readState} turns back into an equal state.
+     */
+    default void write(StateOut out) {
+        throw new dev.recall.runtime.RecallException("states of this model cannot be saved");
+    }
+
     /** Whether {@link #close()} was called. */
     boolean isClosed();
 
