@@ -199,15 +199,11 @@ final class BenchCommand implements Callable<Integer> {
             logits.add(p.logits());
         }
         for (int i = 0; i < steps; i++) {
-            if (n == 1) {
-                logits.set(0, lm.step(prepared.getFirst().state(), Sampler.argmax(logits.getFirst())));
-            } else {
-                List<Sequence> step = new ArrayList<>(n);
-                for (int b = 0; b < n; b++) {
-                    step.add(Sequence.of(prepared.get(b).state(), Sampler.argmax(logits.get(b))));
-                }
-                logits = lm.forward(new Batch(step));
+            List<Sequence> step = new ArrayList<>(n);
+            for (int b = 0; b < n; b++) {
+                step.add(Sequence.of(prepared.get(b).state(), Sampler.argmax(logits.get(b))));
             }
+            logits = lm.forward(new Batch(step));
         }
         long t2 = System.nanoTime();
         long a2 = allocatedBytes();

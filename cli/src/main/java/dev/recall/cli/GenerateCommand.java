@@ -168,7 +168,7 @@ final class GenerateCommand implements Callable<Integer> {
                 String text = query != null ? query : prompt;
                 result = session.generate(Prompt.plain(loaded.tokenizer().encode(text)), options, listener);
             } else if (saveState != null) {
-                Prompt request = longContext ? loaded.prompt(prefix, contextText, query) : loaded.prompt(null, prompt, null);
+                Prompt request = request(loaded, contextText);
                 Session session = loaded.session();
                 // Read the prefix and context, save, then ask: the query is not part of the file.
                 session.generate(new Prompt(request.prefix(), request.context(), new int[0]), options.withMaxTokens(0),
@@ -178,12 +178,16 @@ final class GenerateCommand implements Callable<Integer> {
                 result = session.generate(Prompt.plain(request.query()), options.withStrategy(StrategyOptions.none()),
                         listener);
             } else {
-                Prompt request = longContext ? loaded.prompt(prefix, contextText, query) : loaded.prompt(null, prompt, null);
-                result = loaded.session().generate(request, options, listener);
+                result = loaded.session().generate(request(loaded, contextText), options, listener);
             }
             finish(out, result, sampling);
         }
         return 0;
+    }
+
+    /** The request's token ids: a long-context request's three parts, or the plain prompt. */
+    private Prompt request(LoadedModel loaded, String contextText) {
+        return prompt == null ? loaded.prompt(prefix, contextText, query) : loaded.prompt(null, prompt, null);
     }
 
     /**

@@ -3,6 +3,7 @@ package dev.recall.runtime.api;
 import dev.recall.runtime.RecallException;
 import dev.recall.runtime.chat.ChatTemplate;
 import dev.recall.runtime.chat.GenerationDefaults;
+import dev.recall.runtime.io.IoErrors;
 import dev.recall.runtime.model.Batch;
 import dev.recall.runtime.model.LanguageModel;
 import dev.recall.runtime.model.ModelInfo;
@@ -11,7 +12,15 @@ import dev.recall.runtime.model.Sequence;
 import dev.recall.runtime.strategy.Prompt;
 import dev.recall.runtime.tokenizer.Tokenizer;
 
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -175,18 +184,18 @@ public final class LoadedModel implements AutoCloseable {
 
     private byte[] computeIdentity() {
         try {
-            java.security.MessageDigest sha = java.security.MessageDigest.getInstance("SHA-256");
-            sha.update(java.nio.file.Files.readAllBytes(dir.resolve("config.json")));
+            MessageDigest sha = MessageDigest.getInstance("SHA-256");
+            sha.update(Files.readAllBytes(dir.resolve("config.json")));
             List<Path> files;
-            try (var listing = java.nio.file.Files.list(dir)) {
+            try (var listing = Files.list(dir)) {
                 files = listing.filter(p -> p.getFileName().toString().endsWith(".safetensors")).sorted().toList();
             }
             for (Path f : files) {
-                try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(f)) {
+                try (FileChannel ch = FileChannel.open(f)) {
                     long size = ch.size();
-                    sha.update(f.getFileName().toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
-                    sha.update(java.nio.ByteBuffer.allocate(8).putLong(size).array());
-                    java.nio.ByteBuffer head = java.nio.ByteBuffer.allocate(8).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+                    sha.update(f.getFileName().toString().getBytes(StandardCharsets.UTF_8));
+                    sha.update(ByteBuffer.allocate(8).putLong(size).array());
+                    ByteBuffer head = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
                     ch.read(head, 0);
                     long headerLength = size >= 8 ? Math.min(head.getLong(0), size - 8) : 0;
                     sha.update(read(ch, 0, (int) Math.min(8 + headerLength, 1 << 24)));
@@ -196,18 +205,18 @@ public final class LoadedModel implements AutoCloseable {
                 }
             }
             return sha.digest();
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             throw new RecallException("cannot read the model files to identify the model: "
-                    + dev.recall.runtime.io.IoErrors.describe(e), e);
-        } catch (java.security.NoSuchAlgorithmException e) {
+                    + IoErrors.describe(e), e);
+        } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("every JVM has SHA-256", e);
         }
     }
 
     private static final int IDENTITY_SAMPLE = 1 << 16;
 
-    private static byte[] read(java.nio.channels.FileChannel ch, long at, int n) throws java.io.IOException {
-        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(Math.max(0, n));
+    private static byte[] read(FileChannel ch, long at, int n) throws IOException {
+        ByteBuffer b = ByteBuffer.allocate(Math.max(0, n));
         while (b.hasRemaining() && ch.read(b, at + b.position()) > 0) {
             // keep reading until the sample is complete
         }

@@ -292,7 +292,10 @@ public final class KvCache {
         float[] gv = in.readFloats();
         int rows = window > 0 ? Math.min(length, window) : length;
         int global = Math.min(length, nGlobal);
-        if (k.length != rows * kvDim || v.length != rows * kvDim || gk.length != global * kvDim || gv.length != global * kvDim) {
+        // In long arithmetic: a damaged length must not wrap around to a size that matches.
+        long rowFloats = (long) rows * kvDim;
+        long globalFloats = (long) global * kvDim;
+        if (k.length != rowFloats || v.length != rowFloats || gk.length != globalFloats || gv.length != globalFloats) {
             throw StateIn.damaged("an attention cache's rows do not match its length of " + length);
         }
         KvCache cache = new KvCache(kvDim, window, nGlobal, pool);

@@ -143,9 +143,7 @@ public final class DecodeLoop {
                 }
             }
             if (!batch.isEmpty()) {
-                List<float[]> logits = batch.size() == 1
-                        ? List.of(model.step(batch.getFirst().state(), batch.getFirst().tokens()[0]))
-                        : model.forward(new Batch(batch));
+                List<float[]> logits = model.forward(new Batch(batch));
                 for (int i = 0; i < stepping.size(); i++) {
                     stepping.get(i).logits = logits.get(i);
                 }

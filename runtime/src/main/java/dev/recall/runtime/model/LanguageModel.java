@@ -57,7 +57,7 @@ public interface LanguageModel extends AutoCloseable {
      * ({@link CausalLanguageModel}) check every state and token before anything runs and then run
      * the sequences together, so that a decode step reads each weight once for the whole batch;
      * this default, for other implementations (test doubles), refuses closed states first and then
-     * runs the sequences one after another.
+     * runs the sequences one after another (a single token wanting its logits as a {@link #step}).
      */
     default List<float[]> forward(Batch batch) {
         for (Sequence s : batch.sequences()) {
@@ -67,7 +67,9 @@ public interface LanguageModel extends AutoCloseable {
         }
         List<float[]> out = new ArrayList<>(batch.size());
         for (Sequence s : batch.sequences()) {
-            out.add(prefill(s.state(), s.tokens(), s.from(), s.to(), s.allLogits()));
+            out.add(s.length() == 1 && !s.allLogits()
+                    ? step(s.state(), s.tokens()[s.from()])
+                    : prefill(s.state(), s.tokens(), s.from(), s.to(), s.allLogits()));
         }
         return out;
     }
