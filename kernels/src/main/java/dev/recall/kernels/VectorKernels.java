@@ -66,6 +66,7 @@ public final class VectorKernels implements Kernels {
     public boolean supports(WeightType type) {
         return switch (type) {
             case ElementType e -> true;
+            case QuantizedType q -> VectorQuantKernels.available();
         };
     }
 
@@ -136,6 +137,7 @@ public final class VectorKernels implements Kernels {
     public void matvec(WeightMatrix w, float[] x, int xo, float[] y, int yo) {
         switch (w.type()) {
             case ElementType e -> VectorMatrixKernels.matvec(w, x, xo, y, yo);
+            case QuantizedType q -> VectorQuantKernels.matvec(w, x, xo, y, yo);
         }
     }
 
@@ -143,6 +145,13 @@ public final class VectorKernels implements Kernels {
     public void matmul(WeightMatrix w, float[] x, int xo, int t, float[] y, int yo) {
         switch (w.type()) {
             case ElementType e -> VectorMatrixKernels.matmul(w, x, xo, t, y, yo);
+            case QuantizedType q -> {
+                if (t < VectorMatrixKernels.MIN_MATMUL_TOKENS) {
+                    VectorQuantKernels.matvecs(w, x, xo, t, y, yo);
+                } else {
+                    VectorMatrixKernels.matmul(w, x, xo, t, y, yo);
+                }
+            }
         }
     }
 
@@ -150,6 +159,7 @@ public final class VectorKernels implements Kernels {
     public void matvecs(WeightMatrix w, float[] x, int xo, int n, float[] y, int yo) {
         switch (w.type()) {
             case ElementType e -> VectorMatrixKernels.matvecs(w, x, xo, n, y, yo);
+            case QuantizedType q -> VectorQuantKernels.matvecs(w, x, xo, n, y, yo);
         }
     }
 

@@ -356,7 +356,11 @@ final class VectorMatrixKernels {
             return;
         }
         if (t < MIN_MATMUL_TOKENS) {
-            matvecs(w, x, xo, t, y, yo);
+            if (w.type() instanceof QuantizedType) {
+                VectorQuantKernels.matvecs(w, x, xo, t, y, yo);
+            } else {
+                matvecs(w, x, xo, t, y, yo);
+            }
             return;
         }
         int panels = ceilDiv(rows, PANEL_ROWS);
@@ -398,7 +402,7 @@ final class VectorMatrixKernels {
     private static final class PanelMatmul {
         private final WeightMatrix w;
         private final MemorySegment data;
-        private final ElementType type;
+        private final WeightType type;
         private final int rows;
         private final int cols;
         private final float[] x;
@@ -417,7 +421,7 @@ final class VectorMatrixKernels {
             this.yo = yo;
             this.w = w;
             this.data = w.data();
-            this.type = (ElementType) w.type();
+            this.type = w.type();
             this.rows = w.rows();
             this.cols = w.cols();
             this.x = x;
@@ -468,7 +472,11 @@ final class VectorMatrixKernels {
                 }
                 long e = (long) (r0 + k) * cols + c0;
                 int c = 0;
-                if (type == ElementType.BF16) {
+                if (type instanceof QuantizedType q) {
+                    // Rows of a block type hold whole blocks, chunks are multiples of 32.
+                    VectorQuantKernels.decode(q, data, e, chunk, rowsW, at);
+                    c = chunk;
+                } else if (type == ElementType.BF16) {
                     for (; c < bound; c += LANES) {
                         VectorLanes.bf16(data, (e + c) * 2).intoArray(rowsW, at + c);
                     }

@@ -15,7 +15,7 @@ import java.lang.foreign.MemorySegment;
  *
  * <p>Adding a type is one implementation of this interface (plus its vector kernel and tests).
  */
-public sealed interface WeightType permits ElementType {
+public sealed interface WeightType permits ElementType, QuantizedType {
 
     /** The name files and users know the type by: "F32", "BF16", "Q8_0". */
     String name();

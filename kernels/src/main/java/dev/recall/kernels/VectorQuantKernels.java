@@ -1,0 +1,477 @@
+package dev.recall.kernels;
+
+import static dev.recall.kernels.VectorLanes.FLOATS;
+import static dev.recall.kernels.VectorLanes.INTS;
+import static dev.recall.kernels.VectorLanes.LANES;
+import static dev.recall.kernels.VectorLanes.LE;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The vector kernels' rows of the {@link QuantizedType}s: fused products that decode quantized
+ * weights in registers and multiply them with fp32 activations, never writing a decoded matrix.
+ *
+ * <p>Activations stay fp32 (llama.cpp instead rounds them to 8 bits inside its quantized dot
+ * products), so a product here differs from the exact product of the decoded weights only by
+ * fp32 summation order. The quants of a block are summed against x first, and the block's scale
+ * multiplies that sum once ({@code d·Σq·x}); a type with mins adds {@code m·Σx}, where Σx over each
+ * 32 columns is computed once per activation vector and shared by every row.
+ *
+ * <p>Bytes are loaded {@link #UNIT} at a time and widened to int lanes, {@link #PARTS} vectors per
+ * load, where the nibble and bit arithmetic is native on every x86 and ARM SIMD set; every block
+ * size here (16 or 32 bytes per run) is a multiple of the unit, for 4, 8 and 16 float lanes.
+ */
+final class VectorQuantKernels {
+
+    /** Bytes per load: one per float lane, but at least the 64-bit minimum vector. */
+    static final int UNIT = Math.max(LANES, 8);
+    /** Int vectors one load widens to. */
+    static final int PARTS = UNIT / LANES;
+    private static final VectorSpecies<Byte> BYTES = VectorSpecies.of(byte.class, VectorShape.forBitSize(UNIT * 8));
+    /** Lane i of vector k: bit positions k·LANES + i and 16 + k·LANES + i, for Q5_0/Q5_1's high bits. */
+    private static final IntVector[] LOW_BITS = bitPositions(0);
+    private static final IntVector[] HIGH_BITS = bitPositions(16);
+    /** Below this many multiply-adds a parallel task costs more to schedule than it saves. */
+    private static final int MIN_TASK_WORK = 1 << 15;
+
+    private VectorQuantKernels() {
+    }
+
+    /** Whether this vector shape has quantized kernels: lanes dividing the 16-byte runs. */
+    static boolean available() {
+        return LANES <= 16 && 16 % LANES == 0;
+    }
+
+    private static IntVector[] bitPositions(int base) {
+        IntVector[] v = new IntVector[Math.max(1, 16 / LANES)];
+        for (int k = 0; k < v.length; k++) {
+            v[k] = IntVector.zero(INTS).addIndex(1).add(base + k * LANES);
+        }
+        return v;
+    }
+
+    /** Part p of the UNIT bytes at {@code at}, sign-extended to int lanes. */
+    private static IntVector ints(ByteVector b, int p) {
+        return (IntVector) b.convertShape(VectorOperators.B2I, INTS, p);
+    }
+
+    private static ByteVector load(MemorySegment s, long at) {
+        return ByteVector.fromMemorySegment(BYTES, s, at, LE);
+    }
+
+    private static FloatVector floats(IntVector v) {
+        return (FloatVector) v.convert(VectorOperators.I2F, 0);
+    }
+
+    private static FloatVector x(float[] x, int at) {
+        return FloatVector.fromArray(FLOATS, x, at);
+    }
+
+    private static FloatVector broadcast(float v) {
+        return FloatVector.broadcast(FLOATS, v);
+    }
+
+    private static float half(MemorySegment s, long at) {
+        return Float.float16ToFloat(s.get(ElementType.SHORT, at));
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // matvec, matvecs
+
+    static void matvec(WeightMatrix w, float[] x, int xo, float[] y, int yo) {
+        matvecs(w, x, xo, 1, y, yo);
+    }
+
+    /**
+     * y[j, ·] = W·x[j, ·] for n tokens; a row's arithmetic is the same for every n, so each token
+     * gets matvec's bits. Rows are taken a few at a time and every token runs over them while
+     * their weights are in cache.
+     */
+    static void matvecs(WeightMatrix w, float[] x, int xo, int n, float[] y, int yo) {
+        QuantizedType type = (QuantizedType) w.type();
+        int rows = w.rows();
+        int cols = w.cols();
+        checkRange(x.length, xo, (long) n * cols, "x");
+        checkRange(y.length, yo, (long) n * rows, "y");
+        if (n == 0 || rows == 0) {
+            return;
+        }
+        int groups = cols / 32;
+        float[] sums = new float[n * groups];
+        for (int j = 0; j < n; j++) {
+            for (int g = 0; g < groups; g++) {
+                float s = 0f;
+                int at = xo + j * cols + g * 32;
+                for (int i = 0; i < 32; i++) {
+                    s += x[at + i];
+                }
+                sums[j * groups + g] = s;
+            }
+        }
+        MemorySegment data = w.data();
+        long rowBytes = type.rowBytes(cols);
+        int blocks = cols / type.blockElements();
+        int grain = (int) Math.max(1, MIN_TASK_WORK / Math.max(1L, (long) cols * n));
+        Parallel.forRange(rows, grain, (from, to) -> {
+            for (int r0 = from; r0 < to; r0 += 8) {
+                int r1 = Math.min(to, r0 + 8);
+                for (int j = 0; j < n; j++) {
+                    int xj = xo + j * cols;
+                    int sj = j * groups;
+                    for (int r = r0; r < r1; r++) {
+                        y[yo + j * rows + r] = dot(type, data, r * rowBytes, blocks, x, xj, sums, sj);
+                    }
+                }
+            }
+        });
+    }
+
+    /**
+     * Row {@code row} (at byte {@code row} of data, {@code blocks} blocks) times x[xo, ...):
+     * {@code sums[so + g]} is Σx over columns [32g, 32g + 32).
+     */
+    static float dot(QuantizedType type, MemorySegment data, long row, int blocks, float[] x, int xo,
+                     float[] sums, int so) {
+        return switch (type) {
+            case Q4_0 -> dotQ4_0(data, row, blocks, x, xo);
+            case Q4_1 -> dotQ4_1(data, row, blocks, x, xo, sums, so);
+            case Q5_0 -> dotQ5(data, row, blocks, x, xo, sums, so, false);
+            case Q5_1 -> dotQ5(data, row, blocks, x, xo, sums, so, true);
+            case Q8_0 -> dotQ8_0(data, row, blocks, x, xo);
+            case Q4_K -> dotQ4_K(data, row, blocks, x, xo, sums, so);
+            case Q5_K -> dotQ5_K(data, row, blocks, x, xo, sums, so);
+            case Q6_K -> dotQ6_K(data, row, blocks, x, xo);
+        };
+    }
+
+    private static float dotQ8_0(MemorySegment s, long row, int blocks, float[] x, int xo) {
+        FloatVector acc = FloatVector.zero(FLOATS);
+        for (int blk = 0; blk < blocks; blk++) {
+            long b = row + blk * 34L;
+            int c = xo + blk * 32;
+            FloatVector p = FloatVector.zero(FLOATS);
+            for (int g = 0; g < 32; g += UNIT) {
+                ByteVector q = load(s, b + 2 + g);
+                for (int k = 0; k < PARTS; k++) {
+                    p = floats(ints(q, k)).fma(x(x, c + g + k * LANES), p);
+                }
+            }
+            acc = p.fma(broadcast(half(s, b)), acc);
+        }
+        return VectorLanes.sumLanes(acc);
+    }
+
+    private static float dotQ4_0(MemorySegment s, long row, int blocks, float[] x, int xo) {
+        FloatVector acc = FloatVector.zero(FLOATS);
+        for (int blk = 0; blk < blocks; blk++) {
+            long b = row + blk * 18L;
+            int c = xo + blk * 32;
+            FloatVector p = FloatVector.zero(FLOATS);
+            for (int g = 0; g < 16; g += UNIT) {
+                ByteVector q = load(s, b + 2 + g);
+                for (int k = 0; k < PARTS; k++) {
+                    IntVector v = ints(q, k);
+                    int j = c + g + k * LANES;
+                    p = floats(v.and(15).sub(8)).fma(x(x, j), p);
+                    p = floats(v.lanewise(VectorOperators.ASHR, 4).and(15).sub(8)).fma(x(x, j + 16), p);
+                }
+            }
+            acc = p.fma(broadcast(half(s, b)), acc);
+        }
+        return VectorLanes.sumLanes(acc);
+    }
+
+    private static float dotQ4_1(MemorySegment s, long row, int blocks, float[] x, int xo, float[] sums, int so) {
+        FloatVector acc = FloatVector.zero(FLOATS);
+        float mins = 0f;
+        for (int blk = 0; blk < blocks; blk++) {
+            long b = row + blk * 20L;
+            int c = xo + blk * 32;
+            FloatVector p = FloatVector.zero(FLOATS);
+            for (int g = 0; g < 16; g += UNIT) {
+                ByteVector q = load(s, b + 4 + g);
+                for (int k = 0; k < PARTS; k++) {
+                    IntVector v = ints(q, k);
+                    int j = c + g + k * LANES;
+                    p = floats(v.and(15)).fma(x(x, j), p);
+                    p = floats(v.lanewise(VectorOperators.ASHR, 4).and(15)).fma(x(x, j + 16), p);
+                }
+            }
+            acc = p.fma(broadcast(half(s, b)), acc);
+            mins = Math.fma(half(s, b + 2), sums[so + blk], mins);
+        }
+        return VectorLanes.sumLanes(acc) + mins;
+    }
+
+    /** Q5_0 (q − 16, no min) and Q5_1 (a min): the fifth bits come from one 32-bit word per block. */
+    private static float dotQ5(MemorySegment s, long row, int blocks, float[] x, int xo, float[] sums, int so,
+                               boolean withMin) {
+        int bytes = withMin ? 24 : 22;
+        int header = withMin ? 4 : 2;
+        int offset = withMin ? 0 : 16;
+        FloatVector acc = FloatVector.zero(FLOATS);
+        float mins = 0f;
+        for (int blk = 0; blk < blocks; blk++) {
+            long b = row + (long) blk * bytes;
+            int c = xo + blk * 32;
+            IntVector qh = IntVector.broadcast(INTS, s.get(QuantizedType.INT_LE, b + header));
+            FloatVector p = FloatVector.zero(FLOATS);
+            for (int g = 0; g < 16; g += UNIT) {
+                ByteVector q = load(s, b + header + 4 + g);
+                for (int k = 0; k < PARTS; k++) {
+                    IntVector v = ints(q, k);
+                    int lane = (g + k * LANES) / LANES;
+                    int j = c + g + k * LANES;
+                    IntVector h0 = qh.lanewise(VectorOperators.LSHR, LOW_BITS[lane]).and(1).lanewise(VectorOperators.LSHL, 4);
+                    IntVector h1 = qh.lanewise(VectorOperators.LSHR, HIGH_BITS[lane]).and(1).lanewise(VectorOperators.LSHL, 4);
+                    p = floats(v.and(15).or(h0).sub(offset)).fma(x(x, j), p);
+                    p = floats(v.lanewise(VectorOperators.ASHR, 4).and(15).or(h1).sub(offset)).fma(x(x, j + 16), p);
+                }
+            }
+            acc = p.fma(broadcast(half(s, b)), acc);
+            if (withMin) {
+                mins = Math.fma(half(s, b + 2), sums[so + blk], mins);
+            }
+        }
+        return VectorLanes.sumLanes(acc) + mins;
+    }
+
+    private static float dotQ4_K(MemorySegment s, long row, int blocks, float[] x, int xo, float[] sums, int so) {
+        FloatVector acc = FloatVector.zero(FLOATS);
+        float mins = 0f;
+        for (int blk = 0; blk < blocks; blk++) {
+            long b = row + blk * 144L;
+            int c = xo + blk * 256;
+            float d = half(s, b);
+            float dmin = half(s, b + 2);
+            for (int j = 0; j < 4; j++) {
+                long q0 = b + 16 + 32L * j;
+                int c0 = c + 64 * j;
+                FloatVector lo = FloatVector.zero(FLOATS);
+                FloatVector hi = FloatVector.zero(FLOATS);
+                for (int g = 0; g < 32; g += UNIT) {
+                    ByteVector q = load(s, q0 + g);
+                    for (int k = 0; k < PARTS; k++) {
+                        IntVector v = ints(q, k);
+                        int at = c0 + g + k * LANES;
+                        lo = floats(v.and(15)).fma(x(x, at), lo);
+                        hi = floats(v.lanewise(VectorOperators.ASHR, 4).and(15)).fma(x(x, at + 32), hi);
+                    }
+                }
+                int sub = 2 * j;
+                acc = lo.fma(broadcast(d * QuantizedType.kScale(s, b + 4, sub)), acc);
+                acc = hi.fma(broadcast(d * QuantizedType.kScale(s, b + 4, sub + 1)), acc);
+                int group = so + blk * 8 + sub;
+                mins = Math.fma(dmin * QuantizedType.kMin(s, b + 4, sub), sums[group], mins);
+                mins = Math.fma(dmin * QuantizedType.kMin(s, b + 4, sub + 1), sums[group + 1], mins);
+            }
+        }
+        return VectorLanes.sumLanes(acc) - mins;
+    }
+
+    private static float dotQ5_K(MemorySegment s, long row, int blocks, float[] x, int xo, float[] sums, int so) {
+        FloatVector acc = FloatVector.zero(FLOATS);
+        float mins = 0f;
+        for (int blk = 0; blk < blocks; blk++) {
+            long b = row + blk * 176L;
+            int c = xo + blk * 256;
+            float d = half(s, b);
+            float dmin = half(s, b + 2);
+            for (int j = 0; j < 4; j++) {
+                long q0 = b + 48 + 32L * j;
+                int c0 = c + 64 * j;
+                int shiftLo = 2 * j;
+                FloatVector lo = FloatVector.zero(FLOATS);
+                FloatVector hi = FloatVector.zero(FLOATS);
+                for (int g = 0; g < 32; g += UNIT) {
+                    ByteVector q = load(s, q0 + g);
+                    ByteVector h = load(s, b + 16 + g);
+                    for (int k = 0; k < PARTS; k++) {
+                        IntVector v = ints(q, k);
+                        IntVector hv = ints(h, k);
+                        int at = c0 + g + k * LANES;
+                        IntVector h0 = hv.lanewise(VectorOperators.ASHR, shiftLo).and(1).lanewise(VectorOperators.LSHL, 4);
+                        IntVector h1 = hv.lanewise(VectorOperators.ASHR, shiftLo + 1).and(1).lanewise(VectorOperators.LSHL, 4);
+                        lo = floats(v.and(15).or(h0)).fma(x(x, at), lo);
+                        hi = floats(v.lanewise(VectorOperators.ASHR, 4).and(15).or(h1)).fma(x(x, at + 32), hi);
+                    }
+                }
+                int sub = 2 * j;
+                acc = lo.fma(broadcast(d * QuantizedType.kScale(s, b + 4, sub)), acc);
+                acc = hi.fma(broadcast(d * QuantizedType.kScale(s, b + 4, sub + 1)), acc);
+                int group = so + blk * 8 + sub;
+                mins = Math.fma(dmin * QuantizedType.kMin(s, b + 4, sub), sums[group], mins);
+                mins = Math.fma(dmin * QuantizedType.kMin(s, b + 4, sub + 1), sums[group + 1], mins);
+            }
+        }
+        return VectorLanes.sumLanes(acc) - mins;
+    }
+
+    /**
+     * Q6_K by sub-blocks of 16 (each with its own scale): sub-block k of a half covers outputs
+     * 32·quarter + 16·(k mod 2), from the low (quarters 0, 1) or high (2, 3) nibbles of ql and
+     * bits 2·quarter of qh.
+     */
+    private static float dotQ6_K(MemorySegment s, long row, int blocks, float[] x, int xo) {
+        FloatVector acc = FloatVector.zero(FLOATS);
+        for (int blk = 0; blk < blocks; blk++) {
+            long b = row + blk * 210L;
+            float d = half(s, b + 208);
+            for (int half = 0; half < 2; half++) {
+                long ql = b + 64L * half;
+                long qh = b + 128 + 32L * half;
+                long sc = b + 192 + 8L * half;
+                int c = xo + blk * 256 + 128 * half;
+                for (int quarter = 0; quarter < 4; quarter++) {
+                    long qlq = ql + (quarter & 1) * 32;
+                    int nibble = quarter < 2 ? 0 : 4;
+                    int hiShift = 2 * quarter;
+                    for (int l0 = 0; l0 < 32; l0 += 16) {
+                        FloatVector p = FloatVector.zero(FLOATS);
+                        for (int g = l0; g < l0 + 16; g += UNIT) {
+                            ByteVector q = load(s, qlq + g);
+                            ByteVector h = load(s, qh + g);
+                            for (int k = 0; k < PARTS; k++) {
+                                IntVector lowBits = ints(q, k).lanewise(VectorOperators.ASHR, nibble).and(15);
+                                IntVector highBits = ints(h, k).lanewise(VectorOperators.ASHR, hiShift).and(3)
+                                        .lanewise(VectorOperators.LSHL, 4);
+                                p = floats(lowBits.or(highBits).sub(32)).fma(x(x, c + 32 * quarter + g + k * LANES), p);
+                            }
+                        }
+                        float scale = d * s.get(ValueLayout.JAVA_BYTE, sc + l0 / 16 + 2 * quarter);
+                        acc = p.fma(broadcast(scale), acc);
+                    }
+                }
+            }
+        }
+        return VectorLanes.sumLanes(acc);
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // decoding runs of 32 weights (the matmul packs panels of decoded weights)
+
+    /**
+     * out[off + i] = weight (first + i) for i in [0, n), with bits equal to
+     * {@link QuantizedType#toFloat}: {@code first} and {@code n} are multiples of 32, so a K-quant
+     * block can be decoded half by half.
+     */
+    static void decode(QuantizedType type, MemorySegment s, long first, int n, float[] out, int off) {
+        for (int i = 0; i < n; i += 32) {
+            long e = first + i;
+            long b = e / type.blockElements() * type.blockBytes();
+            int group = (int) (e % type.blockElements()) / 32;
+            decode32(type, s, b, group, out, off + i);
+        }
+    }
+
+    private static void decode32(QuantizedType type, MemorySegment s, long b, int group, float[] out, int off) {
+        switch (type) {
+            case Q8_0 -> {
+                float d = half(s, b);
+                for (int g = 0; g < 32; g += UNIT) {
+                    ByteVector q = load(s, b + 2 + g);
+                    for (int k = 0; k < PARTS; k++) {
+                        floats(ints(q, k)).mul(d).intoArray(out, off + g + k * LANES);
+                    }
+                }
+            }
+            case Q4_0, Q4_1 -> {
+                boolean min = type == QuantizedType.Q4_1;
+                float d = half(s, b);
+                float m = min ? half(s, b + 2) : 0f;
+                int shift = min ? 0 : 8;
+                for (int g = 0; g < 16; g += UNIT) {
+                    ByteVector q = load(s, b + (min ? 4 : 2) + g);
+                    for (int k = 0; k < PARTS; k++) {
+                        IntVector v = ints(q, k);
+                        int at = off + g + k * LANES;
+                        FloatVector lo = floats(v.and(15).sub(shift)).mul(d);
+                        FloatVector hi = floats(v.lanewise(VectorOperators.ASHR, 4).and(15).sub(shift)).mul(d);
+                        (min ? lo.add(m) : lo).intoArray(out, at);
+                        (min ? hi.add(m) : hi).intoArray(out, at + 16);
+                    }
+                }
+            }
+            case Q5_0, Q5_1 -> {
+                boolean min = type == QuantizedType.Q5_1;
+                int header = min ? 4 : 2;
+                float d = half(s, b);
+                float m = min ? half(s, b + 2) : 0f;
+                int shift = min ? 0 : 16;
+                IntVector qh = IntVector.broadcast(INTS, s.get(QuantizedType.INT_LE, b + header));
+                for (int g = 0; g < 16; g += UNIT) {
+                    ByteVector q = load(s, b + header + 4 + g);
+                    for (int k = 0; k < PARTS; k++) {
+                        IntVector v = ints(q, k);
+                        int lane = (g + k * LANES) / LANES;
+                        IntVector h0 = qh.lanewise(VectorOperators.LSHR, LOW_BITS[lane]).and(1).lanewise(VectorOperators.LSHL, 4);
+                        IntVector h1 = qh.lanewise(VectorOperators.LSHR, HIGH_BITS[lane]).and(1).lanewise(VectorOperators.LSHL, 4);
+                        int at = off + g + k * LANES;
+                        FloatVector lo = floats(v.and(15).or(h0).sub(shift)).mul(d);
+                        FloatVector hi = floats(v.lanewise(VectorOperators.ASHR, 4).and(15).or(h1).sub(shift)).mul(d);
+                        (min ? lo.add(m) : lo).intoArray(out, at);
+                        (min ? hi.add(m) : hi).intoArray(out, at + 16);
+                    }
+                }
+            }
+            case Q4_K, Q5_K -> {
+                boolean five = type == QuantizedType.Q5_K;
+                float d = half(s, b);
+                float dmin = half(s, b + 2);
+                // Group g: nibbles (low for even g, high for odd) of the 32 bytes of pair g / 2.
+                float scale = d * QuantizedType.kScale(s, b + 4, group);
+                float min = dmin * QuantizedType.kMin(s, b + 4, group);
+                long q0 = b + (five ? 48 : 16) + 32L * (group / 2);
+                int nibble = (group & 1) * 4;
+                for (int g = 0; g < 32; g += UNIT) {
+                    ByteVector q = load(s, q0 + g);
+                    ByteVector h = five ? load(s, b + 16 + g) : null;
+                    for (int k = 0; k < PARTS; k++) {
+                        IntVector v = ints(q, k).lanewise(VectorOperators.ASHR, nibble).and(15);
+                        if (five) {
+                            v = v.or(ints(h, k).lanewise(VectorOperators.ASHR, group).and(1).lanewise(VectorOperators.LSHL, 4));
+                        }
+                        floats(v).mul(scale).sub(min).intoArray(out, off + g + k * LANES);
+                    }
+                }
+            }
+            case Q6_K -> {
+                // Group g: half g / 4, quarter g mod 4 of that half.
+                float d = half(s, b + 208);
+                int half = group / 4;
+                int quarter = group % 4;
+                long qlq = b + 64L * half + (quarter & 1) * 32;
+                long qh = b + 128 + 32L * half;
+                long sc = b + 192 + 8L * half;
+                int nibble = quarter < 2 ? 0 : 4;
+                for (int g = 0; g < 32; g += UNIT) {
+                    ByteVector q = load(s, qlq + g);
+                    ByteVector h = load(s, qh + g);
+                    for (int k = 0; k < PARTS; k++) {
+                        int l = g + k * LANES;
+                        IntVector v = ints(q, k).lanewise(VectorOperators.ASHR, nibble).and(15)
+                                .or(ints(h, k).lanewise(VectorOperators.ASHR, 2 * quarter).and(3).lanewise(VectorOperators.LSHL, 4))
+                                .sub(32);
+                        float scale = d * s.get(ValueLayout.JAVA_BYTE, sc + l / 16 + 2 * quarter);
+                        floats(v).mul(scale).intoArray(out, off + l);
+                    }
+                }
+            }
+        }
+    }
+
+    private static void checkRange(int length, long offset, long count, String what) {
+        if (offset < 0 || offset + count > length) {
+            throw new IndexOutOfBoundsException(what + " needs " + count + " floats from offset " + offset
+                    + " but has length " + length);
+        }
+    }
+}
