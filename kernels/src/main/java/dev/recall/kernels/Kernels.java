@@ -128,4 +128,12 @@ public interface Kernels {
      * (partial rotary).
      */
     void rotateHalf(float[] x, int off, int nHeads, int headDim, int rotaryDim, float[] cos, float[] sin);
+
+    /**
+     * Rotary position embedding with adjacent pairing (2i, 2i + 1) for i < rotaryDim/2: ggml's
+     * "normal" RoPE, the layout llama.cpp's converter gives Llama's q and k rows (it interleaves
+     * each head's two halves, so HF's pair (i, i + half) becomes (2i, 2i + 1)). Each pair gets
+     * {@link #rotateHalf}'s arithmetic, so a permuted head rotates to exactly the permuted result.
+     */
+    void rotateAdjacent(float[] x, int off, int nHeads, int headDim, int rotaryDim, float[] cos, float[] sin);
 }

@@ -208,6 +208,29 @@ public final class ScalarKernels implements Kernels {
         }
     }
 
+    @Override
+    public void rotateAdjacent(float[] x, int off, int nHeads, int headDim, int rotaryDim, float[] cos, float[] sin) {
+        rotateAdjacentPairs(x, off, nHeads, headDim, rotaryDim, cos, sin);
+    }
+
+    /**
+     * Rotates pairs (2i, 2i + 1) of each head. Both kernel sets use this loop: it touches
+     * headDim values per head and token, against the projections' headDim × hidden, and its
+     * strided pairs would need a lane shuffle per vector.
+     */
+    static void rotateAdjacentPairs(float[] x, int off, int nHeads, int headDim, int rotaryDim, float[] cos, float[] sin) {
+        int half = rotaryDim / 2;
+        for (int h = 0; h < nHeads; h++) {
+            int b = off + h * headDim;
+            for (int i = 0; i < half; i++) {
+                float x0 = x[b + 2 * i];
+                float x1 = x[b + 2 * i + 1];
+                x[b + 2 * i] = x0 * cos[i] - x1 * sin[i];
+                x[b + 2 * i + 1] = x1 * cos[i] + x0 * sin[i];
+            }
+        }
+    }
+
     /** Rotates pairs (i, i + half) of the head at x[b] for i in [from, half). */
     static void rotatePairs(float[] x, int b, int from, int half, float[] cos, float[] sin) {
         for (int i = from; i < half; i++) {

@@ -386,6 +386,11 @@ public final class VectorKernels implements Kernels {
     }
 
     @Override
+    public void rotateAdjacent(float[] x, int off, int nHeads, int headDim, int rotaryDim, float[] cos, float[] sin) {
+        ScalarKernels.rotateAdjacentPairs(x, off, nHeads, headDim, rotaryDim, cos, sin);
+    }
+
+    @Override
     public void rotateHalf(float[] x, int off, int nHeads, int headDim, int rotaryDim, float[] cos, float[] sin) {
         int half = rotaryDim / 2;
         int bound = FLOATS.loopBound(half);

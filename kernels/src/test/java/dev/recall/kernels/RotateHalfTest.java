@@ -54,4 +54,39 @@ class RotateHalfTest {
             }
         }
     }
+
+    /** Adjacent pairing on a head whose halves are interleaved gives the interleaved rotate-half result, bit for bit. */
+    @Test
+    void adjacentPairsRotateAnInterleavedHeadLikeRotateHalf() {
+        Random rnd = new Random(9);
+        int heads = 3, headDim = 16, rot = 16;
+        float[] x = new float[heads * headDim];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (float) rnd.nextGaussian();
+        }
+        float[] cos = new float[rot / 2], sin = new float[rot / 2];
+        for (int i = 0; i < cos.length; i++) {
+            cos[i] = (float) Math.cos(i * 0.7 + 0.3);
+            sin[i] = (float) Math.sin(i * 0.7 + 0.3);
+        }
+        float[] halves = x.clone();
+        new ScalarKernels().rotateHalf(halves, 0, heads, headDim, rot, cos, sin);
+        float[] interleaved = new float[x.length];
+        for (int h = 0; h < heads; h++) {
+            for (int i = 0; i < headDim / 2; i++) {
+                interleaved[h * headDim + 2 * i] = x[h * headDim + i];
+                interleaved[h * headDim + 2 * i + 1] = x[h * headDim + i + headDim / 2];
+            }
+        }
+        for (Kernels k : new Kernels[] {new ScalarKernels(), new VectorKernels()}) {
+            float[] y = interleaved.clone();
+            k.rotateAdjacent(y, 0, heads, headDim, rot, cos, sin);
+            for (int h = 0; h < heads; h++) {
+                for (int i = 0; i < headDim / 2; i++) {
+                    assertEquals(halves[h * headDim + i], y[h * headDim + 2 * i], k.name());
+                    assertEquals(halves[h * headDim + i + headDim / 2], y[h * headDim + 2 * i + 1], k.name());
+                }
+            }
+        }
+    }
 }

@@ -1,6 +1,7 @@
 package dev.recall.models.llama;
 
 import dev.recall.runtime.RecallException;
+import dev.recall.runtime.attention.Rope;
 import dev.recall.runtime.config.ModelConfig;
 import dev.recall.runtime.config.RopeConfig;
 import dev.recall.runtime.io.Weights;
@@ -16,10 +17,12 @@ import java.util.List;
  *
  * @param slidingWindows per layer, the configured attention window, or 0 where the layer attends
  *                       to everything (then the caller's attention policy applies)
+ * @param pairing        how q and k rows pair for RoPE: a Llama GGUF file's rows are permuted
+ * @param ropeFreqs      null, or llama.cpp's per-pair frequency divisors from a GGUF file
  */
 record LlamaConfig(String architecture, int vocabSize, int hiddenSize, int layers, int heads, int kvHeads,
                    int headDim, int intermediateSize, float rmsNormEps, int trainingLength, RopeConfig rope,
-                   int[] slidingWindows) {
+                   int[] slidingWindows, Rope.Pairing pairing, float[] ropeFreqs) {
 
     static final String PREFIX = "model.";
 
@@ -83,8 +86,15 @@ record LlamaConfig(String architecture, int vocabSize, int hiddenSize, int layer
 
         float eps = (float) c.number("rms_norm_eps", 1e-6);
         int trainingLength = c.integer("max_position_embeddings", 0);
+        // llama.cpp's converter permutes the q/k rows of llama files, not those of qwen2 files.
+        boolean permuted = checkpoint.format() == Checkpoint.Format.GGUF && c.string("model_type", "").equals("llama");
+        float[] ropeFreqs = null;
+        if (w.has(LlamaGguf.ROPE_FREQS)) {
+            ropeFreqs = w.get(LlamaGguf.ROPE_FREQS).expectShape(headDim / 2).toFloats();
+        }
         return new LlamaConfig(arch, vocab, hidden, layers, heads, kvHeads, headDim, intermediate, eps,
-                trainingLength, RopeConfig.from(c), slidingWindows(c, layers));
+                trainingLength, RopeConfig.from(c), slidingWindows(c, layers),
+                permuted ? Rope.Pairing.ADJACENT : Rope.Pairing.HALVES, ropeFreqs);
     }
 
     /**

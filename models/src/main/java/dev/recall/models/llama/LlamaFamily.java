@@ -1,5 +1,7 @@
 package dev.recall.models.llama;
 
+import dev.recall.kernels.Kernels;
+import dev.recall.runtime.io.gguf.GgufFile;
 import dev.recall.runtime.model.Checkpoint;
 import dev.recall.runtime.model.LanguageModel;
 import dev.recall.runtime.model.ModelFamily;
@@ -21,6 +23,16 @@ public final class LlamaFamily implements ModelFamily {
     @Override
     public Set<String> architectures() {
         return Set.of("LlamaForCausalLM", "MistralForCausalLM", "Qwen2ForCausalLM", "llama", "mistral", "qwen2");
+    }
+
+    @Override
+    public Set<String> ggufArchitectures() {
+        return Set.of("llama", "qwen2");
+    }
+
+    @Override
+    public Checkpoint checkpoint(GgufFile file, Kernels kernels) {
+        return LlamaGguf.checkpoint(file, kernels);
     }
 
     @Override

@@ -47,7 +47,7 @@ public final class LlamaModel extends CausalLanguageModel<LlamaState> {
         this.weights = weights;
         // The attention arithmetic is the same in every layer; only the caches differ.
         this.attention = new AttentionLayer(config.heads(), config.kvHeads(), config.headDim(),
-                new Rope(config.rope(), config.headDim(), k), (float) (1.0 / Math.sqrt(config.headDim())), k);
+                new Rope(config.rope(), config.headDim(), k, config.pairing(), config.ropeFreqs()), (float) (1.0 / Math.sqrt(config.headDim())), k);
         var w = checkpoint.weights();
         this.info = new ModelInfo("llama", config.architecture(), weights.head().rows(), config.hiddenSize(),
                 config.layers(), config.trainingLength(), config.layers(), config.windowedLayers(),

@@ -60,7 +60,7 @@ public final class MambaModel extends CausalLanguageModel<MambaState> {
         this.head = checkpoint.headTiedToEmbeddings(true) ? embeddings : headMatrix(weights.get("lm_head.weight"), dims.hidden());
 
         this.info = new ModelInfo("mamba", config.architecture(), head.rows(), dims.hidden(), dims.layers(),
-                config.integer("max_position_embeddings", 0), 0, 0, embeddingTensor.dtype().name(),
+                config.integer("max_position_embeddings", 0), 0, 0, embeddingTensor.typeName(),
                 weights.parameterCount(), weights.totalBytes(), ModelInfo.lookupOnlyBytes(embeddings, head),
                 checkpoint.bosTokenId(), checkpoint.eosTokenIds());
     }

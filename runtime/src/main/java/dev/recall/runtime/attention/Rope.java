@@ -4,12 +4,23 @@ import dev.recall.kernels.Kernels;
 import dev.recall.runtime.config.RopeConfig;
 
 /**
- * Rotary position embedding with rotate-half pairing (i, i + rot/2) on the first {@code rot}
- * dims of each head (partial rotary leaves the rest untouched). Frequencies follow transformers:
- * default, linear (positions / factor) and llama3 scaling, computed in fp32 like the reference.
+ * Rotary position embedding on the first {@code rot} dims of each head (partial rotary leaves the
+ * rest untouched), with Hugging Face's rotate-half pairing (i, i + rot/2) or, for the q/k rows of
+ * a Llama GGUF file, ggml's adjacent pairing (2i, 2i + 1). Frequencies follow transformers:
+ * default, linear (positions / factor) and llama3 scaling, computed in fp32 like the reference;
+ * a GGUF file may instead carry llama.cpp's per-pair frequency divisors ({@code rope_freqs}).
  */
 public final class Rope {
 
+    /** Which dims of a head rotate together. */
+    public enum Pairing {
+        /** (i, i + rot/2): Hugging Face's rotate_half. */
+        HALVES,
+        /** (2i, 2i + 1): ggml's normal RoPE, for rows permuted by llama.cpp's converter. */
+        ADJACENT
+    }
+
+    private final Pairing pairing;
     private final int headDim;
     private final int rotaryDim;
     private final float[] invFreq;
@@ -17,7 +28,16 @@ public final class Rope {
     private final Kernels kernels;
 
     public Rope(RopeConfig cfg, int headDim, Kernels kernels) {
+        this(cfg, headDim, kernels, Pairing.HALVES, null);
+    }
+
+    /**
+     * @param freqFactors null, or one divisor per pair for its inverse frequency (llama.cpp's
+     *                    {@code rope_freqs} tensor, which stands for llama3 scaling in GGUF files)
+     */
+    public Rope(RopeConfig cfg, int headDim, Kernels kernels, Pairing pairing, float[] freqFactors) {
         this.kernels = kernels;
+        this.pairing = pairing;
         this.headDim = headDim;
         int rot = (int) (headDim * cfg.partialRotaryFactor());
         this.rotaryDim = rot - (rot % 2);
@@ -41,6 +61,14 @@ public final class Rope {
                     inv = (1 - s) * inv / f + s * inv;
                 }
                 invFreq[i] = (float) inv;
+            }
+        }
+        if (freqFactors != null) {
+            if (freqFactors.length != half) {
+                throw new IllegalArgumentException(freqFactors.length + " rotary frequency factors for " + half + " pairs");
+            }
+            for (int i = 0; i < half; i++) {
+                invFreq[i] = invFreq[i] / freqFactors[i];
             }
         }
         this.positionScale = cfg.type().equals("linear") ? (float) (1.0 / cfg.factor()) : 1f;
@@ -72,7 +100,11 @@ public final class Rope {
 
     /** Rotates nHeads consecutive heads of x starting at off by angles from {@link #angles}. */
     public void rotate(float[] x, int off, int nHeads, float[] cos, float[] sin) {
-        kernels.rotateHalf(x, off, nHeads, headDim, rotaryDim, cos, sin);
+        if (pairing == Pairing.ADJACENT) {
+            kernels.rotateAdjacent(x, off, nHeads, headDim, rotaryDim, cos, sin);
+        } else {
+            kernels.rotateHalf(x, off, nHeads, headDim, rotaryDim, cos, sin);
+        }
     }
 
     /** Rotates nHeads consecutive heads of x starting at off to absolute position pos. */

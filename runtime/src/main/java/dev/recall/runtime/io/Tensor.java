@@ -7,8 +7,25 @@ import dev.recall.runtime.RecallException;
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 
-/** A named tensor viewing its bytes in place (memory-mapped, zero-copy). */
-public record Tensor(String name, DType dtype, long[] shape, MemorySegment data) {
+/**
+ * A named tensor viewing its bytes in place (memory-mapped, zero-copy), in Hugging Face's order of
+ * dimensions (rows first; a GGUF file's reversed dimensions are turned around when it is read).
+ *
+ * @param type     the weight type of a floating-point or quantized tensor; null for integer data
+ *                 (the I32 token ids of reference files)
+ * @param typeName the type as the file names it ("BF16", "Q4_K", "I32")
+ */
+public record Tensor(String name, WeightType type, String typeName, long[] shape, MemorySegment data) {
+
+    /** A tensor of a safetensors element type. */
+    public Tensor(String name, DType dtype, long[] shape, MemorySegment data) {
+        this(name, dtype.weightType(), dtype.name(), shape, data);
+    }
+
+    /** Whether this tensor holds 32-bit integers rather than weights. */
+    public boolean isIntegers() {
+        return type == null && typeName.equals("I32");
+    }
 
     public int rank() {
         return shape.length;
@@ -42,7 +59,7 @@ public record Tensor(String name, DType dtype, long[] shape, MemorySegment data)
     /** Elements widened to a fresh fp32 array (for small vectors: norms, biases, decays). */
     public float[] toFloats() {
         long n = numel();
-        if (dtype == DType.I32) {
+        if (isIntegers()) {
             int[] ints = toInts();
             float[] out = new float[ints.length];
             for (int i = 0; i < ints.length; i++) {
@@ -54,14 +71,14 @@ public record Tensor(String name, DType dtype, long[] shape, MemorySegment data)
             throw new RecallException("tensor " + name + " is too large to copy to the heap");
         }
         float[] out = new float[(int) n];
-        new WeightMatrix(data, dtype.weightType(), 1, (int) n).row(0, out, 0);
+        new WeightMatrix(data, weightType(), 1, (int) n).row(0, out, 0);
         return out;
     }
 
     /** Elements of an I32 tensor (token ids). */
     public int[] toInts() {
-        if (dtype != DType.I32) {
-            throw new RecallException("tensor " + name + " is " + dtype + ", expected I32");
+        if (!isIntegers()) {
+            throw new RecallException("tensor " + name + " is " + typeName + ", expected I32");
         }
         return data.toArray(java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN));
     }
@@ -78,12 +95,13 @@ public record Tensor(String name, DType dtype, long[] shape, MemorySegment data)
         return new WeightMatrix(data, weightType(), dim(0), Math.toIntExact(cols));
     }
 
-    /** The weight type of a floating-point tensor; an I32 tensor is refused by name. */
+    /** The weight type of a weight tensor; integer data, or a type Recall cannot decode, is refused by name. */
     public WeightType weightType() {
-        if (dtype.weightType() == null) {
-            throw new RecallException("tensor " + name + " is " + dtype + ", expected a floating-point weight");
+        if (type == null) {
+            throw new RecallException("tensor " + name + " is " + typeName + ", expected "
+                    + (isIntegers() ? "a floating-point weight" : "a weight type Recall can compute with"));
         }
-        return dtype.weightType();
+        return type;
     }
 
     /** Checks the shape, failing with a message that names the tensor. */

@@ -21,9 +21,18 @@ import java.util.TreeSet;
  */
 public final class Weights implements AutoCloseable {
 
-    private final List<SafeTensorsFile> files;
+    private final List<? extends AutoCloseable> files;
     private final Map<String, Tensor> tensors;
     private final Set<String> used = new TreeSet<>();
+
+    /**
+     * Tensors under the names a family asks for (a GGUF file's, renamed to Hugging Face's), which
+     * live as long as {@code owner} is open.
+     */
+    public Weights(Map<String, Tensor> tensors, AutoCloseable owner) {
+        this.files = List.of(owner);
+        this.tensors = new LinkedHashMap<>(tensors);
+    }
 
     public Weights(List<SafeTensorsFile> files) {
         this.files = files;
@@ -133,6 +142,12 @@ public final class Weights implements AutoCloseable {
 
     @Override
     public void close() {
-        files.forEach(SafeTensorsFile::close);
+        for (AutoCloseable f : files) {
+            try {
+                f.close();
+            } catch (Exception e) {
+                throw new RecallException("cannot close the weights: " + e.getMessage(), e);
+            }
+        }
     }
 }

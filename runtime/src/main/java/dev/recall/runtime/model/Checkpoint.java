@@ -10,10 +10,20 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * A Hugging Face style model directory: config.json, weights, optional generation_config.json,
- * and the kernels the model is to compute with (a family passes them to every layer it builds).
+ * What a family builds a model from: a Hugging Face style config (config.json, or one a family
+ * derived from a GGUF file's metadata), weights under Hugging Face's tensor names, optional
+ * generation_config.json, and the kernels the model is to compute with (a family passes them to
+ * every layer it builds).
+ *
+ * @param dir    the model directory, or the GGUF file
+ * @param format where the weights come from: a GGUF file's may be laid out as llama.cpp's
+ *               converter leaves them (Llama's q/k rows permuted for ggml's RoPE)
  */
-public record Checkpoint(Path dir, ModelConfig config, Weights weights, ModelConfig generationConfig, Kernels kernels) {
+public record Checkpoint(Path dir, ModelConfig config, Weights weights, ModelConfig generationConfig, Kernels kernels,
+                         Format format) {
+
+    /** The file format the checkpoint was read from. */
+    public enum Format { SAFETENSORS, GGUF }
 
     /** EOS ids from generation_config.json, else config.json (each may be an int or a list). */
     public List<Integer> eosTokenIds() {

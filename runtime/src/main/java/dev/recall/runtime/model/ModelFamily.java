@@ -1,5 +1,9 @@
 package dev.recall.runtime.model;
 
+import dev.recall.kernels.Kernels;
+import dev.recall.runtime.RecallException;
+import dev.recall.runtime.io.gguf.GgufFile;
+
 import java.util.Set;
 
 /**
@@ -13,6 +17,20 @@ public interface ModelFamily {
 
     /** config.json architecture strings (and model_type values) this family loads. */
     Set<String> architectures();
+
+    /** GGUF {@code general.architecture} values this family reads (none by default). */
+    default Set<String> ggufArchitectures() {
+        return Set.of();
+    }
+
+    /**
+     * The checkpoint of a GGUF file of one of {@link #ggufArchitectures()}: a config derived from
+     * its metadata and its tensors under the Hugging Face names {@link #load} asks for. The
+     * checkpoint owns the file (closing its weights closes the file).
+     */
+    default Checkpoint checkpoint(GgufFile file, Kernels kernels) {
+        throw new RecallException("the " + name() + " family does not read GGUF files");
+    }
 
     /** Builds the model from a checkpoint; sizes come from tensor shapes. */
     LanguageModel load(Checkpoint checkpoint);

@@ -7,6 +7,7 @@ import dev.recall.runtime.RecallException;
 import dev.recall.runtime.config.ModelConfig;
 import dev.recall.runtime.io.Tensor;
 import dev.recall.runtime.io.Weights;
+import dev.recall.runtime.io.gguf.GgufFile;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -43,21 +44,66 @@ public final class ModelLoader {
                 + " (supported: " + String.join(", ", supportedArchitectures()) + ")");
     }
 
-    /** Refuses the first floating-point tensor whose weight type the kernels cannot compute with. */
+    /** Refuses the first weight tensor whose type the kernels cannot compute with. */
     static void requireKernelsFor(Weights weights, Kernels kernels) {
         for (Tensor t : weights.all()) {
-            WeightType type = t.dtype().weightType();
-            if (type != null && !kernels.supports(type)) {
+            if (t.isIntegers()) {
+                continue;
+            }
+            if (t.type() == null) {
+                throw new RecallException("tensor " + t.name() + " is stored as " + t.typeName()
+                        + ", a type Recall cannot compute with (supported: " + supportedTypes() + ")");
+            }
+            WeightType type = t.type();
+            if (!kernels.supports(type)) {
                 throw new RecallException("tensor " + t.name() + " is stored as " + type.name() + ", which the "
                         + kernels.name() + " kernels cannot compute with");
             }
         }
     }
 
+    /**
+     * Loads a GGUF file with the family that reads its {@code general.architecture}; the tensors
+     * are checked against the kernels before the family builds anything.
+     */
+    static LanguageModel loadGguf(Path file, Kernels kernels) {
+        GgufFile gguf = GgufFile.open(file);
+        try {
+            Object arch = gguf.metadata().get("general.architecture");
+            if (!(arch instanceof String name)) {
+                throw new RecallException(file.getFileName() + " has no general.architecture: not a model file"
+                        + " (a vocabulary-only GGUF can only be used to tokenize)");
+            }
+            ModelFamily family = null;
+            TreeSet<String> known = new TreeSet<>();
+            for (ModelFamily f : families()) {
+                known.addAll(f.ggufArchitectures());
+                if (f.ggufArchitectures().contains(name)) {
+                    family = f;
+                }
+            }
+            if (family == null) {
+                throw new RecallException("unsupported GGUF architecture '" + name + "' in " + file.getFileName()
+                        + " (supported: " + String.join(", ", known) + ")");
+            }
+            Checkpoint checkpoint = family.checkpoint(gguf, kernels);
+            requireKernelsFor(checkpoint.weights(), kernels);
+            return family.load(checkpoint);
+        } catch (RuntimeException e) {
+            gguf.close();
+            throw e;
+        }
+    }
+
+    /** The weight types Recall decodes, as files name them. */
+    public static String supportedTypes() {
+        return "F32, F16, BF16, Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q4_K, Q5_K, Q6_K";
+    }
+
     /** The error for a model path that is not a directory: a file given by mistake, or nothing there. */
     static RecallException notADirectory(Path path) {
         return new RecallException(Files.exists(path)
-                ? path + " is a file; a model is a directory (config.json, *.safetensors, tokenizer.json)"
+                ? path + " is neither a model directory (config.json, *.safetensors, tokenizer.json) nor a GGUF file"
                 : "model directory not found: " + path);
     }
 
@@ -71,6 +117,9 @@ public final class ModelLoader {
      * kernels cannot multiply is refused here, by name, before the family builds anything.
      */
     public static LanguageModel load(Path dir, Kernels kernels) {
+        if (Files.isRegularFile(dir) && GgufFile.looksLikeGguf(dir)) {
+            return loadGguf(dir, kernels);
+        }
         if (!Files.isDirectory(dir)) {
             throw notADirectory(dir);
         }
@@ -79,7 +128,8 @@ public final class ModelLoader {
         Weights weights = Weights.open(dir);
         try {
             requireKernelsFor(weights, kernels);
-            return family.load(new Checkpoint(dir, config, weights, Checkpoint.readGenerationConfig(dir), kernels));
+            return family.load(new Checkpoint(dir, config, weights, Checkpoint.readGenerationConfig(dir), kernels,
+                    Checkpoint.Format.SAFETENSORS));
         } catch (RuntimeException e) {
             weights.close();
             throw e;

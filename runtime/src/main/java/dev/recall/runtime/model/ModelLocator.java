@@ -1,6 +1,7 @@
 package dev.recall.runtime.model;
 
 import dev.recall.runtime.RecallException;
+import dev.recall.runtime.io.gguf.GgufFile;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -42,7 +43,7 @@ public final class ModelLocator {
             throw new RecallException("no model given: pass a model directory or a Hugging Face id like org/name");
         }
         Path asPath = Path.of(spec);
-        if (Files.isDirectory(asPath)) {
+        if (Files.isDirectory(asPath) || Files.isRegularFile(asPath) && GgufFile.looksLikeGguf(asPath)) {
             return asPath;
         }
         if (Files.exists(asPath) || !REPO_ID.matcher(spec).matches()) {

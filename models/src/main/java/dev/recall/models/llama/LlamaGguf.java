@@ -1,0 +1,143 @@
+package dev.recall.models.llama;
+
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.recall.kernels.Kernels;
+import dev.recall.runtime.RecallException;
+import dev.recall.runtime.config.ModelConfig;
+import dev.recall.runtime.io.Tensor;
+import dev.recall.runtime.io.Weights;
+import dev.recall.runtime.io.gguf.GgufFile;
+import dev.recall.runtime.model.Checkpoint;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * A Llama or Qwen2 GGUF file as the checkpoint {@link LlamaModel} reads: the hyper-parameters of
+ * the {@code ARCH.*} metadata as the config.json keys they stand for, and the tensors under
+ * Hugging Face's names (llama.cpp's {@code convert_hf_to_gguf.py} tensor map, read backwards).
+ *
+ * <p>llama.cpp's converter permutes the q and k rows of {@code llama} files so that each head's
+ * two rotary halves interleave (its RoPE pairs neighbours); {@code qwen2} files are not permuted.
+ * The weights stay as they are in the file, and the model rotates neighbouring pairs instead
+ * ({@link dev.recall.runtime.attention.Rope.Pairing#ADJACENT}): the same rotation of the same
+ * values, with no copy of the matrices.
+ */
+final class LlamaGguf {
+
+    private LlamaGguf() {
+    }
+
+    /** GGUF tensor name suffixes of a block and the Hugging Face names they stand for. */
+    private static final Map<String, String> BLOCK_TENSORS = Map.ofEntries(
+            Map.entry("attn_norm.weight", "input_layernorm.weight"),
+            Map.entry("attn_q.weight", "self_attn.q_proj.weight"),
+            Map.entry("attn_k.weight", "self_attn.k_proj.weight"),
+            Map.entry("attn_v.weight", "self_attn.v_proj.weight"),
+            Map.entry("attn_output.weight", "self_attn.o_proj.weight"),
+            Map.entry("attn_q.bias", "self_attn.q_proj.bias"),
+            Map.entry("attn_k.bias", "self_attn.k_proj.bias"),
+            Map.entry("attn_v.bias", "self_attn.v_proj.bias"),
+            Map.entry("attn_output.bias", "self_attn.o_proj.bias"),
+            Map.entry("ffn_norm.weight", "post_attention_layernorm.weight"),
+            Map.entry("ffn_gate.weight", "mlp.gate_proj.weight"),
+            Map.entry("ffn_up.weight", "mlp.up_proj.weight"),
+            Map.entry("ffn_down.weight", "mlp.down_proj.weight"));
+
+    /** The name llama.cpp's converter gives llama3 rope scaling's per-pair frequency divisors. */
+    static final String ROPE_FREQS = "rope_freqs.weight";
+
+    static Checkpoint checkpoint(GgufFile gguf, Kernels kernels) {
+        String arch = gguf.string("general.architecture");
+        String where = gguf.path().getFileName().toString();
+        Map<String, Tensor> named = new LinkedHashMap<>();
+        for (Tensor t : gguf.tensors().values()) {
+            String hf = hfName(t.name());
+            if (hf == null) {
+                throw new RecallException(where + " has tensor '" + t.name() + "', which a " + arch + " model does not have");
+            }
+            named.put(hf, t);
+        }
+
+        ObjectNode c = JsonNodeFactory.instance.objectNode();
+        c.putArray("architectures").add(arch.equals("qwen2") ? "Qwen2ForCausalLM" : "LlamaForCausalLM");
+        c.put("model_type", arch);
+        int hidden = positive(gguf, arch + ".embedding_length");
+        int heads = positive(gguf, arch + ".attention.head_count");
+        c.put("hidden_size", hidden);
+        c.put("num_hidden_layers", positive(gguf, arch + ".block_count"));
+        c.put("intermediate_size", positive(gguf, arch + ".feed_forward_length"));
+        c.put("num_attention_heads", heads);
+        c.put("num_key_value_heads", gguf.has(arch + ".attention.head_count_kv")
+                ? positive(gguf, arch + ".attention.head_count_kv") : heads);
+        int headDim = gguf.has(arch + ".attention.key_length") ? positive(gguf, arch + ".attention.key_length") : hidden / heads;
+        c.put("head_dim", headDim);
+        int rotary = gguf.has(arch + ".rope.dimension_count") ? positive(gguf, arch + ".rope.dimension_count") : headDim;
+        if (rotary != headDim) {
+            c.put("partial_rotary_factor", (double) rotary / headDim);
+        }
+        c.put("rms_norm_eps", gguf.number(arch + ".attention.layer_norm_rms_epsilon", 1e-6));
+        c.put("rope_theta", gguf.number(arch + ".rope.freq_base", 10000.0));
+        c.put("max_position_embeddings", gguf.integer(arch + ".context_length", 0));
+        String scaling = gguf.string(arch + ".rope.scaling.type", "none");
+        switch (scaling) {
+            case "none" -> {
+            }
+            case "linear" -> {
+                ObjectNode s = c.putObject("rope_scaling");
+                s.put("rope_type", "linear");
+                s.put("factor", gguf.number(arch + ".rope.scaling.factor", 1.0));
+            }
+            default -> throw new RecallException(where + " uses rope scaling '" + scaling
+                    + "', which Recall does not support for GGUF files (none and linear are)");
+        }
+        c.put("tie_word_embeddings", !named.containsKey("lm_head.weight"));
+        c.put("attention_bias", named.containsKey("model.layers.0.self_attn.q_proj.bias"));
+        if (gguf.has("tokenizer.ggml.bos_token_id")) {
+            c.put("bos_token_id", gguf.integer("tokenizer.ggml.bos_token_id"));
+        }
+        if (gguf.has("tokenizer.ggml.eos_token_id")) {
+            c.put("eos_token_id", gguf.integer("tokenizer.ggml.eos_token_id"));
+        }
+        ModelConfig config = new ModelConfig(where + " (GGUF metadata)", c);
+        return new Checkpoint(gguf.path(), config, new Weights(named, gguf), null, kernels, Checkpoint.Format.GGUF);
+    }
+
+    private static String hfName(String gguf) {
+        switch (gguf) {
+            case "token_embd.weight":
+                return "model.embed_tokens.weight";
+            case "output_norm.weight":
+                return "model.norm.weight";
+            case "output.weight":
+                return "lm_head.weight";
+            case ROPE_FREQS:
+                return ROPE_FREQS;
+            default:
+                break;
+        }
+        if (!gguf.startsWith("blk.")) {
+            return null;
+        }
+        int dot = gguf.indexOf('.', 4);
+        if (dot < 0) {
+            return null;
+        }
+        String layer = gguf.substring(4, dot);
+        if (layer.isEmpty() || layer.length() > 6 || !layer.chars().allMatch(Character::isDigit)) {
+            return null;
+        }
+        String suffix = BLOCK_TENSORS.get(gguf.substring(dot + 1));
+        return suffix == null ? null : "model.layers." + Integer.parseInt(layer) + "." + suffix;
+    }
+
+    private static int positive(GgufFile gguf, String key) {
+        long v = gguf.integer(key);
+        if (v < 1 || v > (1 << 24)) {
+            throw new RecallException(gguf.path().getFileName() + ": metadata " + key + " is " + v
+                    + ", expected a whole number from 1 to " + (1 << 24));
+        }
+        return (int) v;
+    }
+}
