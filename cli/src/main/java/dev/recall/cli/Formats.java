@@ -25,6 +25,18 @@ final class Formats {
         return u == 0 ? count(n) + " bytes" : String.format(Locale.ROOT, "%s bytes (%.1f %s)", count(n), v, units[u]);
     }
 
+    /** 5.3 MiB, 812 B */
+    static String shortBytes(long n) {
+        String[] units = {"B", "KiB", "MiB", "GiB", "TiB"};
+        double v = n;
+        int u = 0;
+        while (v >= 1024 && u < units.length - 1) {
+            v /= 1024;
+            u++;
+        }
+        return u == 0 ? n + " B" : String.format(Locale.ROOT, "%.1f %s", v, units[u]);
+    }
+
     /** 2,801,664 */
     static String count(long n) {
         return String.format(Locale.ROOT, "%,d", n);

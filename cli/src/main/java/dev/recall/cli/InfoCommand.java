@@ -14,9 +14,14 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import dev.recall.runtime.io.gguf.GgufFile;
 import java.util.concurrent.Callable;
 
-/** {@code recall info}: what a model directory holds and what its state costs. */
+/** {@code recall info}: what a model directory or GGUF file holds and what its state costs. */
 @Command(name = "info", usageHelpAutoWidth = true,
         description = "Show a model's family, architecture, sizes, dtype, parameters and state size.")
 final class InfoCommand implements Callable<Integer> {
@@ -59,6 +64,11 @@ final class InfoCommand implements Callable<Integer> {
                 ArrayNode eos = o.putArray("eos_tokens");
                 info.eosTokenIds().forEach(eos::add);
                 o.put("state_bytes_after_1_token", stateBytes);
+                Map<String, long[]> mix = typeMix();
+                if (mix != null) {
+                    ObjectNode types = o.putObject("weight_types");
+                    mix.forEach((type, n) -> types.putObject(type).put("tensors", n[0]).put("bytes", n[1]));
+                }
                 out.println(o);
                 out.flush();
                 return 0;
@@ -73,6 +83,13 @@ final class InfoCommand implements Callable<Integer> {
                     : info.attentionLayers() + " (" + info.windowedAttentionLayers() + " with a window of their own)");
             row(out, "training length", info.trainingLength() > 0 ? Formats.count(info.trainingLength()) : "unknown");
             row(out, "weight dtype", info.weightDtype());
+            Map<String, long[]> mix = typeMix();
+            if (mix != null) {
+                StringBuilder b = new StringBuilder();
+                mix.forEach((type, n) -> b.append(b.isEmpty() ? "" : ", ").append(type).append(" ×").append(n[0])
+                        .append(" (").append(Formats.shortBytes(n[1])).append(')'));
+                row(out, "weight types", b);
+            }
             row(out, "parameters", Formats.count(info.parameterCount()));
             row(out, "weight bytes", Formats.bytes(info.weightBytes()));
             row(out, "bos token", info.bosTokenId() < 0 ? "none" : info.bosTokenId());
@@ -81,6 +98,25 @@ final class InfoCommand implements Callable<Integer> {
         }
         out.flush();
         return 0;
+    }
+
+    /** For a GGUF file: tensors and bytes per stored type, most bytes first; null for a directory. */
+    private Map<String, long[]> typeMix() {
+        if (!Files.isRegularFile(model.dir())) {
+            return null;
+        }
+        Map<String, long[]> mix = new HashMap<>();
+        try (GgufFile file = GgufFile.open(model.dir())) {
+            for (GgufFile.TensorInfo t : file.tensorInfos().values()) {
+                long[] n = mix.computeIfAbsent(t.type().name(), k -> new long[2]);
+                n[0]++;
+                n[1] += t.bytes();
+            }
+        }
+        Map<String, long[]> sorted = new LinkedHashMap<>();
+        mix.entrySet().stream().sorted((a, b) -> Long.compare(b.getValue()[1], a.getValue()[1]))
+                .forEach(e -> sorted.put(e.getKey(), e.getValue()));
+        return sorted;
     }
 
     private static void row(PrintWriter out, String key, Object value) {

@@ -13,15 +13,15 @@ import java.nio.file.Path;
  */
 final class ModelOption {
 
-    @Option(names = "--model", paramLabel = "DIR|ORG/NAME",
+    @Option(names = "--model", paramLabel = "DIR|FILE.gguf|ORG/NAME",
             defaultValue = "${sys:recall.home:-.}/models/zoo-mamba",
-            description = "Model directory (config.json, *.safetensors, tokenizer.json), or a Hugging Face id "
-                    + "(org/name) in the local cache. Default: ${DEFAULT-VALUE}")
+            description = "Model directory (config.json, *.safetensors, tokenizer.json), a GGUF file, or a Hugging "
+                    + "Face id (org/name) in the local cache. Default: ${DEFAULT-VALUE}")
     String spec;
 
     private Path resolved;
 
-    /** The model directory the option names. */
+    /** The model directory or GGUF file the option names. */
     Path dir() {
         if (resolved == null) {
             resolved = ModelLocator.resolve(spec);

@@ -47,6 +47,13 @@ public final class LoadedModel implements AutoCloseable {
         this.defaults = defaults;
     }
 
+    /** A model whose chat template is already known (a GGUF file's), or known to be absent. */
+    LoadedModel(Path dir, LanguageModel model, Tokenizer tokenizer, GenerationDefaults defaults,
+                Optional<ChatTemplate> chatTemplate) {
+        this(dir, model, tokenizer, defaults);
+        this.chatTemplate = chatTemplate;
+    }
+
     /** A new, empty conversation with its own state. */
     public Session session() {
         return new Session(this);
@@ -122,8 +129,8 @@ public final class LoadedModel implements AutoCloseable {
     /** The model's tokenizer; a model directory without one is refused here, in one sentence. */
     public Tokenizer tokenizer() {
         if (tokenizer == null) {
-            throw new RecallException("the model in " + dir + " has no tokenizer (tokenizer.json or an RWKV vocabulary),"
-                    + " so it can only be given token ids");
+            throw new RecallException("the model in " + dir + " has no tokenizer (tokenizer.json, an RWKV vocabulary"
+                    + " or GGUF tokenizer metadata), so it can only be given token ids");
         }
         return tokenizer;
     }
@@ -185,10 +192,15 @@ public final class LoadedModel implements AutoCloseable {
     private byte[] computeIdentity() {
         try {
             MessageDigest sha = MessageDigest.getInstance("SHA-256");
-            sha.update(Files.readAllBytes(dir.resolve("config.json")));
+            boolean gguf = Files.isRegularFile(dir);
             List<Path> files;
-            try (var listing = Files.list(dir)) {
-                files = listing.filter(p -> p.getFileName().toString().endsWith(".safetensors")).sorted().toList();
+            if (gguf) {
+                files = List.of(dir);
+            } else {
+                sha.update(Files.readAllBytes(dir.resolve("config.json")));
+                try (var listing = Files.list(dir)) {
+                    files = listing.filter(p -> p.getFileName().toString().endsWith(".safetensors")).sorted().toList();
+                }
             }
             for (Path f : files) {
                 try (FileChannel ch = FileChannel.open(f)) {
@@ -197,7 +209,8 @@ public final class LoadedModel implements AutoCloseable {
                     sha.update(ByteBuffer.allocate(8).putLong(size).array());
                     ByteBuffer head = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
                     ch.read(head, 0);
-                    long headerLength = size >= 8 ? Math.min(head.getLong(0), size - 8) : 0;
+                    // A safetensors header is its JSON; a GGUF file's metadata and tensor infos lead it.
+                    long headerLength = gguf ? size : size >= 8 ? Math.min(head.getLong(0), size - 8) : 0;
                     sha.update(read(ch, 0, (int) Math.min(8 + headerLength, 1 << 24)));
                     for (long at : new long[] {0, size / 2, Math.max(0, size - IDENTITY_SAMPLE)}) {
                         sha.update(read(ch, at, (int) Math.min(IDENTITY_SAMPLE, size - at)));

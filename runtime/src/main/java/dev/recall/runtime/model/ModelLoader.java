@@ -69,6 +69,24 @@ public final class ModelLoader {
     static LanguageModel loadGguf(Path file, Kernels kernels) {
         GgufFile gguf = GgufFile.open(file);
         try {
+            return loadGguf(gguf, kernels);
+        } catch (RuntimeException e) {
+            gguf.close();
+            throw e;
+        }
+    }
+
+    /**
+     * The model of an open GGUF file, which it then owns (closing the model closes the file); the
+     * caller closes the file if this throws.
+     */
+    public static LanguageModel loadGguf(GgufFile gguf, Kernels kernels) {
+        Path file = gguf.path();
+        {
+            if (gguf.tensors().isEmpty()) {
+                throw new RecallException(file.getFileName() + " holds no tensors: a vocabulary-only GGUF file"
+                        + " can be used to tokenize (recall tokenize), not to run a model");
+            }
             Object arch = gguf.metadata().get("general.architecture");
             if (!(arch instanceof String name)) {
                 throw new RecallException(file.getFileName() + " has no general.architecture: not a model file"
@@ -89,9 +107,6 @@ public final class ModelLoader {
             Checkpoint checkpoint = family.checkpoint(gguf, kernels);
             requireKernelsFor(checkpoint.weights(), kernels);
             return family.load(checkpoint);
-        } catch (RuntimeException e) {
-            gguf.close();
-            throw e;
         }
     }
 

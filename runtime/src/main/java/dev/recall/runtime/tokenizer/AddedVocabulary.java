@@ -28,6 +28,9 @@ final class AddedVocabulary {
     private final Map<String, AddedToken> byContent = new HashMap<>();
     private final Trie rawTrie = new Trie();
     private final Trie normalizedTrie = new Trie();
+    /** The same without the special tokens: for text whose special-token text is not to be parsed. */
+    private final Trie rawOrdinaryTrie = new Trie();
+    private final Trie normalizedOrdinaryTrie = new Trie();
 
     AddedVocabulary(List<AddedToken> tokens, Normalizer normalizer) {
         for (AddedToken t : tokens) {
@@ -39,8 +42,14 @@ final class AddedVocabulary {
             if (t.normalized()) {
                 String content = normalizer == null ? t.content() : normalizer.normalize(t.content());
                 normalizedTrie.put(content, t);
+                if (!t.special()) {
+                    normalizedOrdinaryTrie.put(content, t);
+                }
             } else {
                 rawTrie.put(t.content(), t);
+                if (!t.special()) {
+                    rawOrdinaryTrie.put(t.content(), t);
+                }
             }
         }
     }
@@ -66,14 +75,14 @@ final class AddedVocabulary {
         return max;
     }
 
-    /** Splits raw text on the non-normalized added tokens. */
-    void splitRaw(String text, List<Segment> out) {
-        split(text, rawTrie, out);
+    /** Splits raw text on the non-normalized added tokens (the special ones only when parseSpecial). */
+    void splitRaw(String text, List<Segment> out, boolean parseSpecial) {
+        split(text, parseSpecial ? rawTrie : rawOrdinaryTrie, out);
     }
 
-    /** Splits normalized text on the normalized added tokens. */
-    void splitNormalized(String text, List<Segment> out) {
-        split(text, normalizedTrie, out);
+    /** Splits normalized text on the normalized added tokens (the special ones only when parseSpecial). */
+    void splitNormalized(String text, List<Segment> out, boolean parseSpecial) {
+        split(text, parseSpecial ? normalizedTrie : normalizedOrdinaryTrie, out);
     }
 
     private static void split(String s, Trie trie, List<Segment> out) {

@@ -30,18 +30,23 @@ final class HfTokenizer implements Tokenizer {
 
     @Override
     public int[] encode(String text) {
-        return encodeTokens(text);
+        return encodeTokens(text, true);
     }
 
     @Override
     public int[] encodeWithSpecialTokens(String text) {
-        int[] ids = encodeTokens(text);
-        return postProcessor == null ? ids : postProcessor.process(ids, true);
+        return encode(text, true, true);
     }
 
-    private int[] encodeTokens(String text) {
+    @Override
+    public int[] encode(String text, boolean addSpecial, boolean parseSpecial) {
+        int[] ids = encodeTokens(text, parseSpecial);
+        return !addSpecial || postProcessor == null ? ids : postProcessor.process(ids, true);
+    }
+
+    private int[] encodeTokens(String text, boolean parseSpecial) {
         List<AddedVocabulary.Segment> raw = new ArrayList<>();
-        added.splitRaw(text, raw);
+        added.splitRaw(text, raw, parseSpecial);
         IntList ids = new IntList(Math.max(16, text.length() / 3));
         List<String> words = new ArrayList<>();
         boolean atStart = true;
@@ -53,7 +58,7 @@ final class HfTokenizer implements Tokenizer {
             }
             String normalized = normalizer == null ? segment.text() : normalizer.normalize(segment.text());
             List<AddedVocabulary.Segment> pieces = new ArrayList<>();
-            added.splitNormalized(normalized, pieces);
+            added.splitNormalized(normalized, pieces, parseSpecial);
             for (AddedVocabulary.Segment piece : pieces) {
                 if (piece.isToken()) {
                     ids.add(piece.id());

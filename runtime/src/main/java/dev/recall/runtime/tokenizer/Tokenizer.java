@@ -11,6 +11,16 @@ public interface Tokenizer {
     /** Ids for text with the post-processor's special tokens (e.g. BOS) added. */
     int[] encodeWithSpecialTokens(String text);
 
+    /**
+     * Ids for text, as llama.cpp's {@code llama_tokenize(text, add_special, parse_special)}:
+     * {@code addSpecial} adds the model's BOS/EOS as {@link #encodeWithSpecialTokens} does;
+     * without {@code parseSpecial} the text of special (control) tokens is read as ordinary text,
+     * while other added tokens are still matched. Tokenizers without special tokens ignore it.
+     */
+    default int[] encode(String text, boolean addSpecial, boolean parseSpecial) {
+        return addSpecial ? encodeWithSpecialTokens(text) : encode(text);
+    }
+
     /** Text for ids; special tokens are skipped when skipSpecial. */
     String decode(int[] ids, boolean skipSpecial);
 

@@ -32,6 +32,11 @@ final class TokenizerJson {
         return new TokenizerJson(file).build(read(file));
     }
 
+    /** A tokenizer from a tokenizer.json tree built elsewhere (from a GGUF file's metadata); source names it in errors. */
+    static Tokenizer fromTree(Path source, JsonNode root) {
+        return new TokenizerJson(source).build(root);
+    }
+
     private static JsonNode read(Path file) {
         try (InputStream raw = Files.newInputStream(file);
              InputStream in = file.getFileName().toString().endsWith(".gz") ? new GZIPInputStream(raw, 1 << 16) : raw) {

@@ -1,6 +1,7 @@
 package dev.recall.runtime.tokenizer;
 
 import dev.recall.runtime.RecallException;
+import dev.recall.runtime.io.gguf.GgufFile;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,6 +29,22 @@ public final class Tokenizers {
             }
         }
         return false;
+    }
+
+    /**
+     * The tokenizer of a model: a directory's tokenizer file, or the {@code tokenizer.ggml.*}
+     * metadata of a GGUF file (a vocabulary-only GGUF too).
+     */
+    public static Tokenizer forModel(Path model) {
+        if (Files.isRegularFile(model) && GgufFile.looksLikeGguf(model)) {
+            try (GgufFile file = GgufFile.open(model)) {
+                if (!GgufTokenizers.present(file)) {
+                    throw new RecallException(model.getFileName() + " has no tokenizer (no tokenizer.ggml.model metadata)");
+                }
+                return GgufTokenizers.load(file);
+            }
+        }
+        return load(model);
     }
 
     public static Tokenizer load(Path path) {

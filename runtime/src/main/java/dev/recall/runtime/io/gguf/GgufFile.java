@@ -223,6 +223,10 @@ public final class GgufFile implements AutoCloseable {
             list.add(info);
         }
         long dataStart = (in.position() + alignment - 1) / alignment * alignment;
+        // A file without tensors (a vocabulary-only GGUF) may end without the padding.
+        if (list.isEmpty()) {
+            dataStart = Math.min(dataStart, size);
+        }
         if (dataStart > size) {
             throw new RecallException(where + " is truncated: it ends before its tensor data begins");
         }
