@@ -56,6 +56,32 @@ public enum ElementType implements WeightType {
         }
     }
 
+    @Override
+    public void fromFloat(float[] x, int xo, int n, byte[] out, int oo) {
+        for (int i = 0; i < n; i++) {
+            int bits = switch (this) {
+                case F32 -> Float.floatToRawIntBits(x[xo + i]);
+                case BF16 -> bf16Bits(x[xo + i]);
+                case F16 -> GgmlQuantizers.fp16(x[xo + i]);
+            };
+            out[oo++] = (byte) bits;
+            out[oo++] = (byte) (bits >> 8);
+            if (this == F32) {
+                out[oo++] = (byte) (bits >> 16);
+                out[oo++] = (byte) (bits >> 24);
+            }
+        }
+    }
+
+    /** ggml_compute_fp32_to_bf16: round to nearest even; a NaN stays a (quiet) NaN. */
+    static int bf16Bits(float x) {
+        int u = Float.floatToRawIntBits(x);
+        if ((u & 0x7fffffff) > 0x7f800000) {
+            return (u >>> 16) | 64;
+        }
+        return (u + (0x7fff + ((u >>> 16) & 1))) >>> 16;
+    }
+
     public static float bf16ToFloat(short bits) {
         return Float.intBitsToFloat((bits & 0xffff) << 16);
     }

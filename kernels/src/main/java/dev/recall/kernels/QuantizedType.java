@@ -197,6 +197,25 @@ public enum QuantizedType implements WeightType {
     }
 
     @Override
+    public void fromFloat(float[] x, int xo, int n, byte[] out, int oo) {
+        if (n % blockElements != 0) {
+            throw new IllegalArgumentException(name() + " encodes whole blocks of " + blockElements + " weights, not " + n);
+        }
+        for (int i = 0; i < n; i += blockElements, oo += blockBytes) {
+            switch (this) {
+                case Q4_0 -> GgmlQuantizers.q4_0(x, xo + i, out, oo);
+                case Q4_1 -> GgmlQuantizers.q4_1(x, xo + i, out, oo);
+                case Q5_0 -> GgmlQuantizers.q5_0(x, xo + i, out, oo);
+                case Q5_1 -> GgmlQuantizers.q5_1(x, xo + i, out, oo);
+                case Q8_0 -> GgmlQuantizers.q8_0(x, xo + i, out, oo);
+                case Q4_K -> GgmlQuantizers.q45K(x, xo + i, out, oo, false);
+                case Q5_K -> GgmlQuantizers.q45K(x, xo + i, out, oo, true);
+                case Q6_K -> GgmlQuantizers.q6K(x, xo + i, out, oo);
+            }
+        }
+    }
+
+    @Override
     public float toFloat(MemorySegment data, long index) {
         float[] block = new float[blockElements];
         decodeBlock(data, index / blockElements * blockBytes, block, 0);

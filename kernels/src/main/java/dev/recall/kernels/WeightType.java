@@ -55,4 +55,11 @@ public sealed interface WeightType permits ElementType, QuantizedType {
 
     /** Weight {@code index} of {@code data} as fp32 (one element of {@link #toFloat}). */
     float toFloat(MemorySegment data, long index);
+
+    /**
+     * The reference encoding, the inverse of {@link #toFloat}: weights x[xo, xo + n) (whole
+     * blocks) stored into out from oo, as ggml stores them (its {@code quantize_row_*_ref} for
+     * block types, round-to-nearest-even for halves), so the bytes equal llama.cpp's.
+     */
+    void fromFloat(float[] x, int xo, int n, byte[] out, int oo);
 }
