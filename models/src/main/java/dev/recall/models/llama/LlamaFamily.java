@@ -2,6 +2,7 @@ package dev.recall.models.llama;
 
 import dev.recall.kernels.Kernels;
 import dev.recall.runtime.io.gguf.GgufFile;
+import dev.recall.runtime.io.gguf.GgufModelSource;
 import dev.recall.runtime.model.Checkpoint;
 import dev.recall.runtime.model.LanguageModel;
 import dev.recall.runtime.model.ModelFamily;
@@ -33,6 +34,11 @@ public final class LlamaFamily implements ModelFamily {
     @Override
     public Checkpoint checkpoint(GgufFile file, Kernels kernels) {
         return LlamaGguf.checkpoint(file, kernels);
+    }
+
+    @Override
+    public GgufModelSource ggufExport(Checkpoint checkpoint) {
+        return LlamaGguf.export(checkpoint);
     }
 
     @Override

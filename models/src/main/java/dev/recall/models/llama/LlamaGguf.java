@@ -8,9 +8,14 @@ import dev.recall.runtime.config.ModelConfig;
 import dev.recall.runtime.io.Tensor;
 import dev.recall.runtime.io.Weights;
 import dev.recall.runtime.io.gguf.GgufFile;
+import dev.recall.runtime.io.gguf.GgufModelSource;
+import dev.recall.runtime.io.gguf.GgufWriter;
+import dev.recall.runtime.tokenizer.GgufTokenizerExport;
 import dev.recall.runtime.model.Checkpoint;
 
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -139,5 +144,104 @@ final class LlamaGguf {
                     + ", expected a whole number from 1 to " + (1 << 24));
         }
         return (int) v;
+    }
+
+    /**
+     * The checkpoint as llama.cpp's converter writes it: {@code ARCH.*} hyper-parameters, the
+     * tokenizer where llama.cpp can name it, tensors in block order under GGUF names, and (for
+     * {@code llama}) each head's q and k rows interleaved for ggml's RoPE.
+     */
+    static GgufModelSource export(Checkpoint checkpoint) {
+        LlamaConfig c = LlamaConfig.from(checkpoint);
+        if (!c.rope().type().equals("default") && !c.rope().type().equals("linear")) {
+            throw new RecallException(checkpoint.config().source() + " uses " + c.rope().type()
+                    + " rope scaling, which recall quantize does not write yet");
+        }
+        if (c.windowedLayers() > 0) {
+            throw new RecallException(checkpoint.config().source() + " has sliding-window layers, which llama.cpp's "
+                    + "llama architecture does not express");
+        }
+        String arch = c.architecture().startsWith("Qwen2") || c.architecture().equals("qwen2") ? "qwen2" : "llama";
+        Map<String, GgufWriter.Value> m = new LinkedHashMap<>();
+        m.put("general.architecture", GgufWriter.Value.string(arch));
+        m.put("general.name", GgufWriter.Value.string(String.valueOf(checkpoint.dir().getFileName())));
+        m.put(arch + ".vocab_size", GgufWriter.Value.u32(c.vocabSize()));
+        m.put(arch + ".context_length", GgufWriter.Value.u32(c.trainingLength() > 0 ? c.trainingLength() : 2048));
+        m.put(arch + ".embedding_length", GgufWriter.Value.u32(c.hiddenSize()));
+        m.put(arch + ".block_count", GgufWriter.Value.u32(c.layers()));
+        m.put(arch + ".feed_forward_length", GgufWriter.Value.u32(c.intermediateSize()));
+        m.put(arch + ".rope.dimension_count", GgufWriter.Value.u32((int) (c.headDim() * c.rope().partialRotaryFactor())));
+        m.put(arch + ".attention.head_count", GgufWriter.Value.u32(c.heads()));
+        m.put(arch + ".attention.head_count_kv", GgufWriter.Value.u32(c.kvHeads()));
+        if (c.headDim() != c.hiddenSize() / c.heads()) {
+            m.put(arch + ".attention.key_length", GgufWriter.Value.u32(c.headDim()));
+            m.put(arch + ".attention.value_length", GgufWriter.Value.u32(c.headDim()));
+        }
+        m.put(arch + ".attention.layer_norm_rms_epsilon", GgufWriter.Value.f32(c.rmsNormEps()));
+        m.put(arch + ".rope.freq_base", GgufWriter.Value.f32(c.rope().theta()));
+        if (c.rope().type().equals("linear")) {
+            m.put(arch + ".rope.scaling.type", GgufWriter.Value.string("linear"));
+            m.put(arch + ".rope.scaling.factor", GgufWriter.Value.f32(c.rope().factor()));
+        }
+        GgufTokenizerExport.Export tokenizer = GgufTokenizerExport.of(checkpoint.dir(), c.vocabSize(),
+                checkpoint.eosTokenIds(), checkpoint.bosTokenId());
+        m.putAll(tokenizer.metadata());
+
+        Weights w = checkpoint.weights();
+        List<GgufModelSource.SourceTensor> tensors = new ArrayList<>();
+        tensors.add(GgufModelSource.SourceTensor.of("token_embd.weight", w.get(LlamaConfig.PREFIX + "embed_tokens.weight")));
+        boolean permute = arch.equals("llama");
+        for (int i = 0; i < c.layers(); i++) {
+            String hf = LlamaConfig.PREFIX + "layers." + i + ".";
+            String blk = "blk." + i + ".";
+            tensors.add(GgufModelSource.SourceTensor.of(blk + "attn_norm.weight", w.get(hf + "input_layernorm.weight")));
+            for (String[] p : new String[][] {{"q", "attn_q"}, {"k", "attn_k"}, {"v", "attn_v"}, {"o", "attn_output"}}) {
+                GgufModelSource.SourceTensor weight = GgufModelSource.SourceTensor.of(blk + p[1] + ".weight",
+                        w.get(hf + "self_attn." + p[0] + "_proj.weight"));
+                int heads = p[0].equals("q") ? c.heads() : c.kvHeads();
+                boolean rotary = p[0].equals("q") || p[0].equals("k");
+                tensors.add(permute && rotary ? interleaveHeads(weight, heads) : weight);
+                if (w.has(hf + "self_attn." + p[0] + "_proj.bias")) {
+                    GgufModelSource.SourceTensor bias = GgufModelSource.SourceTensor.of(blk + p[1] + ".bias",
+                            w.get(hf + "self_attn." + p[0] + "_proj.bias"));
+                    tensors.add(permute && rotary ? interleaveHeads(bias, heads) : bias);
+                }
+            }
+            tensors.add(GgufModelSource.SourceTensor.of(blk + "ffn_norm.weight", w.get(hf + "post_attention_layernorm.weight")));
+            for (String[] p : new String[][] {{"gate", "ffn_gate"}, {"up", "ffn_up"}, {"down", "ffn_down"}}) {
+                tensors.add(GgufModelSource.SourceTensor.of(blk + p[1] + ".weight", w.get(hf + "mlp." + p[0] + "_proj.weight")));
+            }
+        }
+        tensors.add(GgufModelSource.SourceTensor.of("output_norm.weight", w.get(LlamaConfig.PREFIX + "norm.weight")));
+        if (!checkpoint.headTiedToEmbeddings(false)) {
+            tensors.add(GgufModelSource.SourceTensor.of("output.weight", w.get("lm_head.weight")));
+        }
+        return new GgufModelSource(m, tensors, () -> { }, tokenizer.omitted());
+    }
+
+    /**
+     * llama.cpp's permute for q and k: within each head, row 2i is the first half's row i and row
+     * 2i + 1 the second half's (a 1-D bias is permuted the same way, element by element).
+     */
+    private static GgufModelSource.SourceTensor interleaveHeads(GgufModelSource.SourceTensor t, int heads) {
+        if (t.dims() == 1) {
+            int n = t.cols();
+            int headDim = n / heads;
+            return new GgufModelSource.SourceTensor(t.name(), t.shape(), t.stored(), (r, out) -> {
+                float[] all = new float[n];
+                t.rows().row(0, all);
+                for (int e = 0; e < n; e++) {
+                    out[e] = all[hfIndex(e, headDim)];
+                }
+            });
+        }
+        int headDim = t.rowCount() / heads;
+        return new GgufModelSource.SourceTensor(t.name(), t.shape(), t.stored(), (r, out) -> t.rows().row(hfIndex(r, headDim), out));
+    }
+
+    private static int hfIndex(int r, int headDim) {
+        int head = r / headDim;
+        int j = r % headDim;
+        return head * headDim + (j % 2 == 0 ? j / 2 : headDim / 2 + j / 2);
     }
 }

@@ -3,6 +3,9 @@ package dev.recall.runtime.api;
 import dev.recall.runtime.chat.ChatTemplate;
 import dev.recall.runtime.chat.GenerationDefaults;
 import dev.recall.runtime.io.gguf.GgufFile;
+import dev.recall.runtime.io.gguf.GgufModelSource;
+import dev.recall.runtime.io.gguf.GgufQuantizer;
+import dev.recall.runtime.progress.ProgressListener;
 import dev.recall.runtime.tokenizer.GgufTokenizers;
 import dev.recall.runtime.model.LanguageModel;
 import dev.recall.runtime.model.ModelLoader;
@@ -102,6 +105,26 @@ public final class Recall {
         } catch (RuntimeException e) {
             model.close();
             throw e;
+        }
+    }
+
+    /**
+     * Writes a model directory or GGUF file as a GGUF file of one of llama.cpp's file types
+     * ({@link GgufQuantizer}), streaming. Returns a note for the user, or null: why the tokenizer was
+     * not written, when it was not.
+     */
+    public static String quantize(Path model, GgufQuantizer.FileType type, Path out, ProgressListener progress) {
+        if (Files.isRegularFile(model) && GgufFile.looksLikeGguf(model)) {
+            try (GgufModelSource source = GgufModelSource.of(GgufFile.open(model))) {
+                GgufQuantizer.write(source, type, out, progress);
+                return null;
+            }
+        }
+        dev.recall.runtime.model.Checkpoint checkpoint = ModelLoader.checkpoint(model, dev.recall.kernels.KernelProvider.get());
+        try (var weights = checkpoint.weights()) {
+            GgufModelSource source = ModelLoader.familyFor(checkpoint.config()).ggufExport(checkpoint);
+            GgufQuantizer.write(source, type, out, progress);
+            return source.tokenizer();
         }
     }
 }

@@ -32,6 +32,15 @@ public interface ModelFamily {
         throw new RecallException("the " + name() + " family does not read GGUF files");
     }
 
+    /**
+     * The checkpoint as llama.cpp's converter would write it to GGUF: metadata and tensors under
+     * llama.cpp's names and layout, for {@code recall quantize}. The source reads the checkpoint's
+     * weights, which stay owned by the checkpoint.
+     */
+    default dev.recall.runtime.io.gguf.GgufModelSource ggufExport(Checkpoint checkpoint) {
+        throw new RecallException("the " + name() + " family cannot be written as GGUF yet");
+    }
+
     /** Builds the model from a checkpoint; sizes come from tensor shapes. */
     LanguageModel load(Checkpoint checkpoint);
 }

@@ -63,6 +63,21 @@ public final class ModelLoader {
     }
 
     /**
+     * A model directory's config and (mapped) weights, before any family builds a model from them;
+     * the caller closes its weights.
+     */
+    public static Checkpoint checkpoint(Path dir, Kernels kernels) {
+        if (!Files.isDirectory(dir)) {
+            throw notADirectory(dir);
+        }
+        ModelConfig config = ModelConfig.read(dir.resolve("config.json"));
+        familyFor(config);
+        Weights weights = Weights.open(dir);
+        return new Checkpoint(dir, config, weights, Checkpoint.readGenerationConfig(dir), kernels,
+                Checkpoint.Format.SAFETENSORS);
+    }
+
+    /**
      * Loads a GGUF file with the family that reads its {@code general.architecture}; the tensors
      * are checked against the kernels before the family builds anything.
      */
@@ -138,15 +153,12 @@ public final class ModelLoader {
         if (!Files.isDirectory(dir)) {
             throw notADirectory(dir);
         }
-        ModelConfig config = ModelConfig.read(dir.resolve("config.json"));
-        ModelFamily family = familyFor(config);
-        Weights weights = Weights.open(dir);
+        Checkpoint checkpoint = checkpoint(dir, kernels);
         try {
-            requireKernelsFor(weights, kernels);
-            return family.load(new Checkpoint(dir, config, weights, Checkpoint.readGenerationConfig(dir), kernels,
-                    Checkpoint.Format.SAFETENSORS));
+            requireKernelsFor(checkpoint.weights(), kernels);
+            return familyFor(checkpoint.config()).load(checkpoint);
         } catch (RuntimeException e) {
-            weights.close();
+            checkpoint.weights().close();
             throw e;
         }
     }

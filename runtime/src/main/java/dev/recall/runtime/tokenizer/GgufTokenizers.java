@@ -68,7 +68,8 @@ public final class GgufTokenizers {
 
     /** Whether the file carries a tokenizer. */
     public static boolean present(GgufFile file) {
-        return file.has("tokenizer.ggml.model");
+        String model = file.string("tokenizer.ggml.model", "none");
+        return !model.equals("none") && !model.equals("no_vocab");
     }
 
     /** The file's tokenizer, or one sentence saying why it cannot be used. */

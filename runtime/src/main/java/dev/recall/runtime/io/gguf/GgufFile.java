@@ -74,11 +74,13 @@ public final class GgufFile implements AutoCloseable {
     private final int version;
     private final int alignment;
     private final Map<String, Object> metadata;
+    private final Map<String, GgufWriter.Value> typedMetadata;
     private final Map<String, TensorInfo> infos;
     private final Map<String, Tensor> tensors;
 
     private GgufFile(Path path, Arena arena, int version, int alignment, Map<String, Object> metadata,
-                     Map<String, TensorInfo> infos, Map<String, Tensor> tensors) {
+                     Map<String, GgufWriter.Value> typedMetadata, Map<String, TensorInfo> infos, Map<String, Tensor> tensors) {
+        this.typedMetadata = Collections.unmodifiableMap(typedMetadata);
         this.path = path;
         this.arena = arena;
         this.version = version;
@@ -155,11 +157,13 @@ public final class GgufFile implements AutoCloseable {
                     + " tensors, more than its " + size + " bytes can hold");
         }
         Map<String, Object> metadata = new LinkedHashMap<>();
+        Map<String, GgufWriter.Value> typed = new LinkedHashMap<>();
         for (long i = 0; i < kvCount; i++) {
             String key = in.name("metadata key " + i);
             ValueType type = in.valueType("metadata '" + shown(key) + "'");
-            Object value = in.value(type, "metadata '" + shown(key) + "'", 0);
-            if (metadata.put(key, value) != null) {
+            GgufWriter.Value value = in.value(type, "metadata '" + shown(key) + "'", 0);
+            typed.put(key, value);
+            if (metadata.put(key, plain(value)) != null) {
                 throw new RecallException(where + " is corrupt: metadata key '" + shown(key) + "' appears twice");
             }
         }
@@ -251,7 +255,23 @@ public final class GgufFile implements AutoCloseable {
             MemorySegment data = all.asSlice(dataStart + t.offset(), t.bytes());
             tensors.put(t.name(), new Tensor(t.name(), t.type().weightType(), t.type().name(), t.shape(), data));
         }
-        return new GgufFile(path, arena, version, alignment, metadata, infos, tensors);
+        return new GgufFile(path, arena, version, alignment, metadata, typed, infos, tensors);
+    }
+
+    /** A typed value as plain Java values: arrays as lists of plain values. */
+    private static Object plain(GgufWriter.Value v) {
+        if (v.type() != ValueType.ARRAY) {
+            return v.value();
+        }
+        List<?> items = (List<?>) v.value();
+        if (v.elementType() != ValueType.ARRAY) {
+            return items;
+        }
+        List<Object> out = new ArrayList<>(items.size());
+        for (Object item : items) {
+            out.add(plain((GgufWriter.Value) item));
+        }
+        return Collections.unmodifiableList(out);
     }
 
     /**
@@ -376,6 +396,11 @@ public final class GgufFile implements AutoCloseable {
         return typed;
     }
 
+    /** Every metadata value with its GGUF type, as a writer copies it (llama.cpp checks the types). */
+    public Map<String, GgufWriter.Value> typedMetadata() {
+        return typedMetadata;
+    }
+
     public Map<String, TensorInfo> tensorInfos() {
         return infos;
     }
@@ -468,9 +493,9 @@ public final class GgufFile implements AutoCloseable {
             return t;
         }
 
-        Object value(ValueType type, String what, int depth) {
+        GgufWriter.Value value(ValueType type, String what, int depth) {
             this.what = what;
-            return switch (type) {
+            Object v = switch (type) {
                 case UINT8 -> (long) (s.get(ValueLayout.JAVA_BYTE, take(1)) & 0xFF);
                 case INT8 -> (long) s.get(ValueLayout.JAVA_BYTE, take(1));
                 case UINT16 -> (long) (s.get(I16, take(2)) & 0xFFFF);
@@ -508,11 +533,13 @@ public final class GgufFile implements AutoCloseable {
                     }
                     List<Object> list = new ArrayList<>((int) n);
                     for (long i = 0; i < n; i++) {
-                        list.add(value(element, what, depth + 1));
+                        GgufWriter.Value item = value(element, what, depth + 1);
+                        list.add(element == ValueType.ARRAY ? item : item.value());
                     }
-                    yield Collections.unmodifiableList(list);
+                    yield new GgufWriter.Value(ValueType.ARRAY, Collections.unmodifiableList(list), element);
                 }
             };
+            return v instanceof GgufWriter.Value array ? array : new GgufWriter.Value(type, v, null);
         }
     }
 }

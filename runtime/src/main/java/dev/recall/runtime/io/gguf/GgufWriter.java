@@ -215,12 +215,7 @@ public final class GgufWriter {
                     for (Object o : list) {
                         if (elementType == GgufFile.ValueType.ARRAY) {
                             Value inner = (Value) o;
-                            i32(inner.elementType().ordinal());
-                            List<?> items = (List<?>) inner.value();
-                            i64(items.size());
-                            for (Object item : items) {
-                                raw(inner.elementType(), item, null);
-                            }
+                            raw(GgufFile.ValueType.ARRAY, inner.value(), inner.elementType());
                         } else {
                             raw(elementType, o, null);
                         }
