@@ -63,6 +63,15 @@ final class VectorQuantKernels {
         return (IntVector) b.convertShape(VectorOperators.B2I, INTS, p);
     }
 
+    /**
+     * Part p of the UNIT bytes at {@code at}, widened: loaded where it is used, because a byte
+     * vector kept alive across the part loop beside another one is boxed by C2 (measured: Q6_K
+     * matvec 9 → 3 Gweights/s and a collection every few milliseconds).
+     */
+    private static IntVector ints(MemorySegment s, long at, int p) {
+        return ints(load(s, at), p);
+    }
+
     private static ByteVector load(MemorySegment s, long at) {
         return ByteVector.fromMemorySegment(BYTES, s, at, LE);
     }
@@ -147,7 +156,7 @@ final class VectorQuantKernels {
             case Q5_1 -> dotQ5(data, row, blocks, x, xo, sums, so, true);
             case Q8_0 -> dotQ8_0(data, row, blocks, x, xo);
             case Q4_K -> dotQ4_K(data, row, blocks, x, xo, sums, so);
-            case Q5_K -> dotQ5_K(data, row, blocks, x, xo, sums, so);
+            case Q5_K -> dotQ45K(data, row, blocks, x, xo, sums, so, true);
             case Q6_K -> dotQ6_K(data, row, blocks, x, xo);
         };
     }
@@ -244,111 +253,150 @@ final class VectorQuantKernels {
         return VectorLanes.sumLanes(acc) + mins;
     }
 
+    /**
+     * The eight 6-bit scales (then the eight mins) of a K-quant super-block, from its 12 packed
+     * bytes at {@code q}, as ggml's get_scale_min_k4 unpacks them: read as one long and one int
+     * instead of 16 byte lookups per block.
+     */
+    private static void kScalesAndMins(MemorySegment s, long q, int[] out) {
+        long lo = s.get(LONG_LE, q);     // bytes 0..7
+        int hi = s.get(QuantizedType.INT_LE, q + 8); // bytes 8..11
+        for (int j = 0; j < 4; j++) {
+            int b = (int) (lo >>> (8 * j)) & 0xFF;        // scale j, top bits of scale j + 4
+            int m = (int) (lo >>> (8 * (j + 4))) & 0xFF;  // min j, top bits of min j + 4
+            int e = (hi >>> (8 * j)) & 0xFF;              // low bits of scale and min j + 4
+            out[j] = b & 63;
+            out[8 + j] = m & 63;
+            out[j + 4] = (e & 0x0F) | ((b >>> 6) << 4);
+            out[8 + j + 4] = (e >>> 4) | ((m >>> 6) << 4);
+        }
+    }
+
+    private static final ValueLayout.OfLong LONG_LE = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN);
+
+    /**
+     * Q4_K: per 32-byte run, the low nibbles against one sub-block of x and the high nibbles
+     * against the next; each sub-block's sum is scaled into the accumulator and its min taken
+     * off through Σx.
+     */
     private static float dotQ4_K(MemorySegment s, long row, int blocks, float[] x, int xo, float[] sums, int so) {
         FloatVector acc = FloatVector.zero(FLOATS);
         float mins = 0f;
+        float[] dm = new float[16];
         for (int blk = 0; blk < blocks; blk++) {
             long b = row + blk * 144L;
             int c = xo + blk * 256;
-            float d = half(s, b);
-            float dmin = half(s, b + 2);
-            for (int j = 0; j < 4; j++) {
-                long q0 = b + 16 + 32L * j;
-                int c0 = c + 64 * j;
+            kScales(s, b, dm);
+            for (int j = 0; j < 8; j += 2) {
+                long q0 = b + 16 + 16L * j;
+                int c0 = c + 32 * j;
                 FloatVector lo = FloatVector.zero(FLOATS);
                 FloatVector hi = FloatVector.zero(FLOATS);
-                for (int g = 0; g < 32; g += UNIT) {
-                    ByteVector q = load(s, q0 + g);
-                    for (int k = 0; k < PARTS; k++) {
-                        IntVector v = ints(q, k);
-                        int at = c0 + g + k * LANES;
-                        lo = floats(v.and(15)).fma(x(x, at), lo);
-                        hi = floats(v.lanewise(VectorOperators.ASHR, 4).and(15)).fma(x(x, at + 32), hi);
-                    }
+                for (int g = 0; g < 32; g += LANES) {
+                    IntVector v = ints(s, q0 + g - (g % UNIT), (g % UNIT) / LANES);
+                    lo = floats(v.and(15)).fma(x(x, c0 + g), lo);
+                    hi = floats(v.lanewise(VectorOperators.ASHR, 4).and(15)).fma(x(x, c0 + 32 + g), hi);
                 }
-                int sub = 2 * j;
-                acc = lo.fma(broadcast(d * QuantizedType.kScale(s, b + 4, sub)), acc);
-                acc = hi.fma(broadcast(d * QuantizedType.kScale(s, b + 4, sub + 1)), acc);
-                int group = so + blk * 8 + sub;
-                mins = Math.fma(dmin * QuantizedType.kMin(s, b + 4, sub), sums[group], mins);
-                mins = Math.fma(dmin * QuantizedType.kMin(s, b + 4, sub + 1), sums[group + 1], mins);
+                acc = lo.fma(broadcast(dm[j]), acc);
+                acc = hi.fma(broadcast(dm[j + 1]), acc);
+                mins += dm[8 + j] * sums[so + blk * 8 + j] + dm[8 + j + 1] * sums[so + blk * 8 + j + 1];
             }
         }
         return VectorLanes.sumLanes(acc) - mins;
     }
 
-    private static float dotQ5_K(MemorySegment s, long row, int blocks, float[] x, int xo, float[] sums, int so) {
+    /** d·scale (out[0..8)) and dmin·min (out[8..16)) of the K-quant super-block at b. */
+    private static void kScales(MemorySegment s, long b, float[] out) {
+        float d = half(s, b);
+        float dmin = half(s, b + 2);
+        long lo = s.get(LONG_LE, b + 4);
+        int hi = s.get(QuantizedType.INT_LE, b + 12);
+        for (int j = 0; j < 4; j++) {
+            int sc = (int) (lo >>> (8 * j)) & 0xFF;
+            int m = (int) (lo >>> (8 * (j + 4))) & 0xFF;
+            int e = (hi >>> (8 * j)) & 0xFF;
+            out[j] = d * (sc & 63);
+            out[8 + j] = dmin * (m & 63);
+            out[j + 4] = d * ((e & 0x0F) | ((sc >>> 6) << 4));
+            out[8 + j + 4] = dmin * ((e >>> 4) | ((m >>> 6) << 4));
+        }
+    }
+
+    /** Q4_K and Q5_K: per sub-block pair, the low and high nibbles (plus a fifth bit) against x. */
+    private static float dotQ45K(MemorySegment s, long row, int blocks, float[] x, int xo, float[] sums, int so,
+                                 boolean five) {
+        int blockBytes = five ? 176 : 144;
+        long quants = five ? 48 : 16;
+        int[] sm = new int[16];
         FloatVector acc = FloatVector.zero(FLOATS);
         float mins = 0f;
         for (int blk = 0; blk < blocks; blk++) {
-            long b = row + blk * 176L;
+            long b = row + (long) blk * blockBytes;
             int c = xo + blk * 256;
             float d = half(s, b);
             float dmin = half(s, b + 2);
+            kScalesAndMins(s, b + 4, sm);
             for (int j = 0; j < 4; j++) {
-                long q0 = b + 48 + 32L * j;
+                long q0 = b + quants + 32L * j;
                 int c0 = c + 64 * j;
-                int shiftLo = 2 * j;
                 FloatVector lo = FloatVector.zero(FLOATS);
                 FloatVector hi = FloatVector.zero(FLOATS);
                 for (int g = 0; g < 32; g += UNIT) {
-                    ByteVector q = load(s, q0 + g);
-                    ByteVector h = load(s, b + 16 + g);
                     for (int k = 0; k < PARTS; k++) {
-                        IntVector v = ints(q, k);
-                        IntVector hv = ints(h, k);
+                        IntVector v = ints(s, q0 + g, k);
+                        IntVector l = v.and(15);
+                        IntVector u = v.lanewise(VectorOperators.ASHR, 4).and(15);
+                        if (five) {
+                            IntVector hv = ints(s, b + 16 + g, k).lanewise(VectorOperators.ASHR, 2 * j);
+                            l = l.or(hv.and(1).lanewise(VectorOperators.LSHL, 4));
+                            u = u.or(hv.and(2).lanewise(VectorOperators.LSHL, 3));
+                        }
                         int at = c0 + g + k * LANES;
-                        IntVector h0 = hv.lanewise(VectorOperators.ASHR, shiftLo).and(1).lanewise(VectorOperators.LSHL, 4);
-                        IntVector h1 = hv.lanewise(VectorOperators.ASHR, shiftLo + 1).and(1).lanewise(VectorOperators.LSHL, 4);
-                        lo = floats(v.and(15).or(h0)).fma(x(x, at), lo);
-                        hi = floats(v.lanewise(VectorOperators.ASHR, 4).and(15).or(h1)).fma(x(x, at + 32), hi);
+                        lo = floats(l).fma(x(x, at), lo);
+                        hi = floats(u).fma(x(x, at + 32), hi);
                     }
                 }
                 int sub = 2 * j;
-                acc = lo.fma(broadcast(d * QuantizedType.kScale(s, b + 4, sub)), acc);
-                acc = hi.fma(broadcast(d * QuantizedType.kScale(s, b + 4, sub + 1)), acc);
+                acc = lo.fma(broadcast(d * sm[sub]), acc);
+                acc = hi.fma(broadcast(d * sm[sub + 1]), acc);
                 int group = so + blk * 8 + sub;
-                mins = Math.fma(dmin * QuantizedType.kMin(s, b + 4, sub), sums[group], mins);
-                mins = Math.fma(dmin * QuantizedType.kMin(s, b + 4, sub + 1), sums[group + 1], mins);
+                mins = Math.fma(dmin * sm[8 + sub], sums[group], mins);
+                mins = Math.fma(dmin * sm[8 + sub + 1], sums[group + 1], mins);
             }
         }
         return VectorLanes.sumLanes(acc) - mins;
     }
 
     /**
-     * Q6_K by sub-blocks of 16 (each with its own scale): sub-block k of a half covers outputs
-     * 32·quarter + 16·(k mod 2), from the low (quarters 0, 1) or high (2, 3) nibbles of ql and
-     * bits 2·quarter of qh.
+     * Q6_K a quarter of a half at a time (32 columns sharing ql's low or high nibbles and two bits
+     * of qh), LANES columns per step, each product scaled by its 16-column sub-block's scale into
+     * the one accumulator. One loop body serves the four quarters: written out for each, the
+     * method outgrew C2's inlining budget (NodeCountInliningCutoff) and its vectors were boxed.
      */
     private static float dotQ6_K(MemorySegment s, long row, int blocks, float[] x, int xo) {
         FloatVector acc = FloatVector.zero(FLOATS);
+        float[] scales = new float[16];
         for (int blk = 0; blk < blocks; blk++) {
             long b = row + blk * 210L;
             float d = half(s, b + 208);
-            for (int half = 0; half < 2; half++) {
-                long ql = b + 64L * half;
+            for (int i = 0; i < 16; i++) {
+                scales[i] = d * s.get(ValueLayout.JAVA_BYTE, b + 192 + i);
+            }
+            for (int part = 0; part < 8; part++) {
+                int half = part >> 2;
+                int quarter = part & 3;
+                long ql = b + 64L * half + (quarter & 1) * 32;
                 long qh = b + 128 + 32L * half;
-                long sc = b + 192 + 8L * half;
-                int c = xo + blk * 256 + 128 * half;
-                for (int quarter = 0; quarter < 4; quarter++) {
-                    long qlq = ql + (quarter & 1) * 32;
-                    int nibble = quarter < 2 ? 0 : 4;
-                    int hiShift = 2 * quarter;
-                    for (int l0 = 0; l0 < 32; l0 += 16) {
-                        FloatVector p = FloatVector.zero(FLOATS);
-                        for (int g = l0; g < l0 + 16; g += UNIT) {
-                            ByteVector q = load(s, qlq + g);
-                            ByteVector h = load(s, qh + g);
-                            for (int k = 0; k < PARTS; k++) {
-                                IntVector lowBits = ints(q, k).lanewise(VectorOperators.ASHR, nibble).and(15);
-                                IntVector highBits = ints(h, k).lanewise(VectorOperators.ASHR, hiShift).and(3)
-                                        .lanewise(VectorOperators.LSHL, 4);
-                                p = floats(lowBits.or(highBits).sub(32)).fma(x(x, c + 32 * quarter + g + k * LANES), p);
-                            }
-                        }
-                        float scale = d * s.get(ValueLayout.JAVA_BYTE, sc + l0 / 16 + 2 * quarter);
-                        acc = p.fma(broadcast(scale), acc);
-                    }
+                int nibble = (quarter >> 1) * 4;
+                int shift = 2 * quarter;
+                int c = xo + blk * 256 + 128 * half + 32 * quarter;
+                int sc = 8 * half + 2 * quarter;
+                for (int g = 0; g < 32; g += LANES) {
+                    int unit = g - g % UNIT;
+                    int p = (g % UNIT) / LANES;
+                    IntVector q = ints(s, ql + unit, p).lanewise(VectorOperators.ASHR, nibble).and(15)
+                            .or(ints(s, qh + unit, p).lanewise(VectorOperators.ASHR, shift).and(3).lanewise(VectorOperators.LSHL, 4));
+                    acc = floats(q.sub(32)).mul(x(x, c + g)).fma(broadcast(scales[sc + g / 16]), acc);
                 }
             }
         }

@@ -2,6 +2,7 @@ package dev.recall.models.llama;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.recall.kernels.ElementType;
 import dev.recall.kernels.Kernels;
 import dev.recall.runtime.RecallException;
 import dev.recall.runtime.config.ModelConfig;
@@ -153,7 +154,7 @@ final class LlamaGguf {
      */
     static GgufModelSource export(Checkpoint checkpoint) {
         LlamaConfig c = LlamaConfig.from(checkpoint);
-        if (!c.rope().type().equals("default") && !c.rope().type().equals("linear")) {
+        if (!c.rope().type().equals("default") && !c.rope().type().equals("linear") && !c.rope().type().equals("llama3")) {
             throw new RecallException(checkpoint.config().source() + " uses " + c.rope().type()
                     + " rope scaling, which recall quantize does not write yet");
         }
@@ -189,6 +190,11 @@ final class LlamaGguf {
 
         Weights w = checkpoint.weights();
         List<GgufModelSource.SourceTensor> tensors = new ArrayList<>();
+        if (c.rope().type().equals("llama3")) {
+            float[] factors = llama3RopeFactors(c);
+            tensors.add(new GgufModelSource.SourceTensor(ROPE_FREQS, new long[] {factors.length}, ElementType.F32,
+                    (r, out) -> System.arraycopy(factors, 0, out, 0, factors.length)));
+        }
         tensors.add(GgufModelSource.SourceTensor.of("token_embd.weight", w.get(LlamaConfig.PREFIX + "embed_tokens.weight")));
         boolean permute = arch.equals("llama");
         for (int i = 0; i < c.layers(); i++) {
@@ -217,6 +223,36 @@ final class LlamaGguf {
             tensors.add(GgufModelSource.SourceTensor.of("output.weight", w.get("lm_head.weight")));
         }
         return new GgufModelSource(m, tensors, () -> { }, tokenizer.omitted());
+    }
+
+    /**
+     * llama3 rope scaling as llama.cpp's converter writes it (conversion/llama.py,
+     * generate_extra_tensors): a divisor per rotary pair, computed in fp32 as torch does.
+     */
+    static float[] llama3RopeFactors(LlamaConfig c) {
+        var rope = c.rope();
+        int dim = c.headDim();
+        float base = (float) rope.theta();
+        float factor = (float) rope.factor();
+        float low = (float) rope.lowFreqFactor();
+        float high = (float) rope.highFreqFactor();
+        float old = rope.originalMaxPositions();
+        float lowWavelen = old / low;
+        float highWavelen = old / high;
+        float[] out = new float[dim / 2];
+        for (int i = 0; i < out.length; i++) {
+            float freq = (float) (1.0 / (float) Math.pow(base, (float) (2 * i) / dim));
+            float wavelen = (float) (2 * Math.PI) / freq;
+            if (wavelen < highWavelen) {
+                out[i] = 1;
+            } else if (wavelen > lowWavelen) {
+                out[i] = factor;
+            } else {
+                float smooth = (old / wavelen - low) / (high - low);
+                out[i] = 1 / ((1 - smooth) / factor + smooth);
+            }
+        }
+        return out;
     }
 
     /**

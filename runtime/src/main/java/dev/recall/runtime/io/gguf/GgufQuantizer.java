@@ -21,7 +21,8 @@ import java.util.Locale;
 /**
  * Writes a model as a GGUF file of one of llama.cpp's file types, choosing each tensor's type by
  * llama.cpp's rules ({@code llama_tensor_get_type} in src/llama-quant.cpp, without an importance
- * matrix): 1-D tensors, norms and the recurrent families' small parameters keep their type; the
+ * matrix): 1-D tensors and norms are F32 (as llama.cpp's converter writes them), the recurrent
+ * families' small parameters keep their type; the
  * output head (or a tied embedding) takes Q6_K unless the file is Q8_0; the _M mixes give Q6_K to
  * a share of attn_v and ffn_down layers ({@code use_more_bits}); a row length that is not a whole
  * number of blocks falls back as llama.cpp falls back (Q4_K→Q5_0, Q5_K→Q5_1, Q6_K→Q8_0, else F16).
@@ -72,7 +73,8 @@ public final class GgufQuantizer {
         boolean mix = fileType == FileType.Q4_K_M || fileType == FileType.Q5_K_M;
         for (GgufModelSource.SourceTensor t : tensors) {
             if (!quantizable(t)) {
-                plan.add(t.stored());
+                // llama.cpp's converter writes vectors and norms as F32 whatever the checkpoint's dtype.
+                plan.add(t.dims() == 1 || t.name().endsWith("_norm.weight") ? ElementType.F32 : t.stored());
                 continue;
             }
             WeightType type = fileType.base;
