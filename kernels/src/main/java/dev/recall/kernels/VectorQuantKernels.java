@@ -130,17 +130,116 @@ final class VectorQuantKernels {
         int blocks = cols / type.blockElements();
         int grain = (int) Math.max(1, MIN_TASK_WORK / Math.max(1L, (long) cols * n));
         Parallel.forRange(rows, grain, (from, to) -> {
-            for (int r0 = from; r0 < to; r0 += 8) {
-                int r1 = Math.min(to, r0 + 8);
+            // Four runs of rows read side by side: four memory streams and four independent
+            // chains of multiply-adds, where one row at a time left the cores waiting on memory.
+            int run = (to - from) / STREAMS;
+            float[] four = new float[STREAMS];
+            for (int i = 0; i < run; i++) {
                 for (int j = 0; j < n; j++) {
                     int xj = xo + j * cols;
-                    int sj = j * groups;
-                    for (int r = r0; r < r1; r++) {
-                        y[yo + j * rows + r] = dot(type, data, r * rowBytes, blocks, x, xj, sums, sj);
+                    dot4(type, data, from + i, run, rowBytes, blocks, x, xj, sums, j * groups, four);
+                    for (int k = 0; k < STREAMS; k++) {
+                        y[yo + j * rows + from + i + k * run] = four[k];
                     }
                 }
             }
+            for (int r = from + STREAMS * run; r < to; r++) {
+                for (int j = 0; j < n; j++) {
+                    y[yo + j * rows + r] = dot(type, data, r * rowBytes, blocks, x, xo + j * cols, sums, j * groups);
+                }
+            }
         });
+    }
+
+    /** Rows read side by side by {@link #dot4}. */
+    private static final int STREAMS = 4;
+
+    /**
+     * Rows r, r + gap, r + 2·gap and r + 3·gap into out[0..4), each with exactly {@link #dot}'s
+     * arithmetic (the types without a four-row kernel compute them one after another).
+     */
+    private static void dot4(QuantizedType type, MemorySegment data, int r, int gap, long rowBytes, int blocks, float[] x,
+                             int xo, float[] sums, int so, float[] out) {
+        switch (type) {
+            case Q8_0 -> dot4Q8_0(data, r * rowBytes, gap * rowBytes, blocks, x, xo, out);
+            case Q4_0 -> {
+                dot2Q4_0(data, r * rowBytes, gap * rowBytes, blocks, x, xo, out, 0);
+                dot2Q4_0(data, (r + 2L * gap) * rowBytes, gap * rowBytes, blocks, x, xo, out, 2);
+            }
+            case Q6_K -> {
+                dot2Q6_K(data, r * rowBytes, gap * rowBytes, blocks, x, xo, out, 0);
+                dot2Q6_K(data, (r + 2L * gap) * rowBytes, gap * rowBytes, blocks, x, xo, out, 2);
+            }
+            default -> {
+                for (int k = 0; k < STREAMS; k++) {
+                    out[k] = dot(type, data, (r + (long) k * gap) * rowBytes, blocks, x, xo, sums, so);
+                }
+            }
+        }
+    }
+
+    /** {@link #dotQ8_0} for four rows {@code gap} bytes apart, sharing each load of x. */
+    private static void dot4Q8_0(MemorySegment s, long row, long gap, int blocks, float[] x, int xo, float[] out) {
+        FloatVector a0 = FloatVector.zero(FLOATS);
+        FloatVector a1 = FloatVector.zero(FLOATS);
+        FloatVector a2 = FloatVector.zero(FLOATS);
+        FloatVector a3 = FloatVector.zero(FLOATS);
+        for (int blk = 0; blk < blocks; blk++) {
+            long b = row + blk * 34L;
+            int c = xo + blk * 32;
+            FloatVector p0 = FloatVector.zero(FLOATS);
+            FloatVector p1 = FloatVector.zero(FLOATS);
+            FloatVector p2 = FloatVector.zero(FLOATS);
+            FloatVector p3 = FloatVector.zero(FLOATS);
+            for (int g = 0; g < 32; g += LANES) {
+                int unit = g - g % UNIT;
+                int part = (g % UNIT) / LANES;
+                FloatVector xv = x(x, c + g);
+                p0 = floats(ints(s, b + 2 + unit, part)).fma(xv, p0);
+                p1 = floats(ints(s, b + gap + 2 + unit, part)).fma(xv, p1);
+                p2 = floats(ints(s, b + 2 * gap + 2 + unit, part)).fma(xv, p2);
+                p3 = floats(ints(s, b + 3 * gap + 2 + unit, part)).fma(xv, p3);
+            }
+            a0 = p0.fma(broadcast(half(s, b)), a0);
+            a1 = p1.fma(broadcast(half(s, b + gap)), a1);
+            a2 = p2.fma(broadcast(half(s, b + 2 * gap)), a2);
+            a3 = p3.fma(broadcast(half(s, b + 3 * gap)), a3);
+        }
+        out[0] = VectorLanes.sumLanes(a0);
+        out[1] = VectorLanes.sumLanes(a1);
+        out[2] = VectorLanes.sumLanes(a2);
+        out[3] = VectorLanes.sumLanes(a3);
+    }
+
+    /**
+     * {@link #dotQ4_0} for two rows {@code gap} bytes apart, sharing each load of x (four rows
+     * written out passed C2's NodeCountInliningCutoff, and its vectors were boxed).
+     */
+    private static void dot2Q4_0(MemorySegment s, long row, long gap, int blocks, float[] x, int xo, float[] out, int at) {
+        FloatVector a0 = FloatVector.zero(FLOATS);
+        FloatVector a1 = FloatVector.zero(FLOATS);
+        for (int blk = 0; blk < blocks; blk++) {
+            long b = row + blk * 18L;
+            int c = xo + blk * 32;
+            FloatVector p0 = FloatVector.zero(FLOATS);
+            FloatVector p1 = FloatVector.zero(FLOATS);
+            for (int g = 0; g < 16; g += LANES) {
+                int unit = g - g % UNIT;
+                int part = (g % UNIT) / LANES;
+                FloatVector lo = x(x, c + g);
+                FloatVector hi = x(x, c + g + 16);
+                IntVector v0 = ints(s, b + 2 + unit, part);
+                IntVector v1 = ints(s, b + gap + 2 + unit, part);
+                p0 = floats(v0.and(15).sub(8)).fma(lo, p0);
+                p1 = floats(v1.and(15).sub(8)).fma(lo, p1);
+                p0 = floats(v0.lanewise(VectorOperators.ASHR, 4).and(15).sub(8)).fma(hi, p0);
+                p1 = floats(v1.lanewise(VectorOperators.ASHR, 4).and(15).sub(8)).fma(hi, p1);
+            }
+            a0 = p0.fma(broadcast(half(s, b)), a0);
+            a1 = p1.fma(broadcast(half(s, b + gap)), a1);
+        }
+        out[at] = VectorLanes.sumLanes(a0);
+        out[at + 1] = VectorLanes.sumLanes(a1);
     }
 
     /**
@@ -401,6 +500,46 @@ final class VectorQuantKernels {
             }
         }
         return VectorLanes.sumLanes(acc);
+    }
+
+    /** {@link #dotQ6_K} for two rows {@code gap} bytes apart into out[at], out[at + 1]. */
+    private static void dot2Q6_K(MemorySegment s, long row, long gap, int blocks, float[] x, int xo, float[] out, int at) {
+        FloatVector a0 = FloatVector.zero(FLOATS);
+        FloatVector a1 = FloatVector.zero(FLOATS);
+        float[] scales0 = new float[16];
+        float[] scales1 = new float[16];
+        for (int blk = 0; blk < blocks; blk++) {
+            long b = row + blk * 210L;
+            float d0 = half(s, b + 208);
+            float d1 = half(s, b + gap + 208);
+            for (int i = 0; i < 16; i++) {
+                scales0[i] = d0 * s.get(ValueLayout.JAVA_BYTE, b + 192 + i);
+                scales1[i] = d1 * s.get(ValueLayout.JAVA_BYTE, b + gap + 192 + i);
+            }
+            for (int part = 0; part < 8; part++) {
+                int half = part >> 2;
+                int quarter = part & 3;
+                long ql = b + 64L * half + (quarter & 1) * 32;
+                long qh = b + 128 + 32L * half;
+                int nibble = (quarter >> 1) * 4;
+                int shift = 2 * quarter;
+                int c = xo + blk * 256 + 128 * half + 32 * quarter;
+                int sc = 8 * half + 2 * quarter;
+                for (int g = 0; g < 32; g += LANES) {
+                    int unit = g - g % UNIT;
+                    int p = (g % UNIT) / LANES;
+                    FloatVector xv = x(x, c + g);
+                    IntVector q0 = ints(s, ql + unit, p).lanewise(VectorOperators.ASHR, nibble).and(15)
+                            .or(ints(s, qh + unit, p).lanewise(VectorOperators.ASHR, shift).and(3).lanewise(VectorOperators.LSHL, 4));
+                    IntVector q1 = ints(s, ql + gap + unit, p).lanewise(VectorOperators.ASHR, nibble).and(15)
+                            .or(ints(s, qh + gap + unit, p).lanewise(VectorOperators.ASHR, shift).and(3).lanewise(VectorOperators.LSHL, 4));
+                    a0 = floats(q0.sub(32)).mul(xv).fma(broadcast(scales0[sc + g / 16]), a0);
+                    a1 = floats(q1.sub(32)).mul(xv).fma(broadcast(scales1[sc + g / 16]), a1);
+                }
+            }
+        }
+        out[at] = VectorLanes.sumLanes(a0);
+        out[at + 1] = VectorLanes.sumLanes(a1);
     }
 
     // ---------------------------------------------------------------------------------------------
