@@ -15,14 +15,7 @@ final class Formats {
 
     /** 5,606,160 (5.3 MiB) */
     static String bytes(long n) {
-        String[] units = {"B", "KiB", "MiB", "GiB", "TiB"};
-        double v = n;
-        int u = 0;
-        while (v >= 1024 && u < units.length - 1) {
-            v /= 1024;
-            u++;
-        }
-        return u == 0 ? count(n) + " bytes" : String.format(Locale.ROOT, "%s bytes (%.1f %s)", count(n), v, units[u]);
+        return n < 1024 ? count(n) + " bytes" : count(n) + " bytes (" + shortBytes(n) + ")";
     }
 
     /** 5.3 MiB, 812 B */

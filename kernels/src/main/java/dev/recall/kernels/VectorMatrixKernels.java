@@ -734,7 +734,7 @@ final class VectorMatrixKernels {
         return (a + b - 1) / b;
     }
 
-    private static void checkRange(int length, long offset, long count, String what) {
+    static void checkRange(int length, long offset, long count, String what) {
         if (offset < 0 || offset + count > length) {
             throw new IndexOutOfBoundsException(what + " needs " + count + " floats from offset " + offset
                     + " but has length " + length);

@@ -108,8 +108,8 @@ final class VectorQuantKernels {
         QuantizedType type = (QuantizedType) w.type();
         int rows = w.rows();
         int cols = w.cols();
-        checkRange(x.length, xo, (long) n * cols, "x");
-        checkRange(y.length, yo, (long) n * rows, "y");
+        VectorMatrixKernels.checkRange(x.length, xo, (long) n * cols, "x");
+        VectorMatrixKernels.checkRange(y.length, yo, (long) n * rows, "y");
         if (n == 0 || rows == 0) {
             return;
         }
@@ -652,13 +652,6 @@ final class VectorQuantKernels {
                     }
                 }
             }
-        }
-    }
-
-    private static void checkRange(int length, long offset, long count, String what) {
-        if (offset < 0 || offset + count > length) {
-            throw new IndexOutOfBoundsException(what + " needs " + count + " floats from offset " + offset
-                    + " but has length " + length);
         }
     }
 }
