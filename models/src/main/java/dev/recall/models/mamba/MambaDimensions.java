@@ -40,7 +40,7 @@ record MambaDimensions(int vocab, int hidden, int inner, int states, int rank, i
         }
         String mixer = layerPrefix(0) + "mixer.";
         Tensor inProj = weights.get(mixer + "in_proj.weight");
-        Tensor aLog = weights.get(mixer + "A_log");
+        Tensor aLog = weights.getAny(mixer + "A_log", mixer + MambaGguf.DECAY);
         Tensor dtProj = weights.get(mixer + "dt_proj.weight");
         Tensor conv = weights.get(mixer + "conv1d.weight");
         requireRank(inProj, 2);

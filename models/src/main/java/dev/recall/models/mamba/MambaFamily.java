@@ -1,5 +1,8 @@
 package dev.recall.models.mamba;
 
+import dev.recall.kernels.Kernels;
+import dev.recall.runtime.io.gguf.GgufFile;
+import dev.recall.runtime.io.gguf.GgufModelSource;
 import dev.recall.runtime.model.Checkpoint;
 import dev.recall.runtime.model.LanguageModel;
 import dev.recall.runtime.model.ModelFamily;
@@ -22,10 +25,27 @@ public final class MambaFamily implements ModelFamily {
     }
 
     @Override
-    public LanguageModel load(Checkpoint checkpoint) {
+    public Set<String> ggufArchitectures() {
+        return Set.of("mamba");
+    }
+
+    @Override
+    public Checkpoint checkpoint(GgufFile file, Kernels kernels) {
+        return MambaGguf.checkpoint(file, kernels);
+    }
+
+    @Override
+    public GgufModelSource ggufExport(Checkpoint checkpoint) {
+        return MambaGguf.export(checkpoint, isFalcon(checkpoint));
+    }
+
+    private static boolean isFalcon(Checkpoint checkpoint) {
         var config = checkpoint.config();
-        boolean falcon = FALCON.contains(config.architecture())
-                || FALCON.contains(config.string("model_type", ""));
-        return MambaModel.load(checkpoint, falcon);
+        return FALCON.contains(config.architecture()) || FALCON.contains(config.string("model_type", ""));
+    }
+
+    @Override
+    public LanguageModel load(Checkpoint checkpoint) {
+        return MambaModel.load(checkpoint, isFalcon(checkpoint));
     }
 }

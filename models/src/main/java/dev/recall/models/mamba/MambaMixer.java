@@ -68,9 +68,14 @@ final class MambaMixer {
         dtProj = weights.get(p + "dt_proj.weight").expectShape(inner, rank).matrix();
         dtBias = optionalVector(weights, p + "dt_proj.bias", inner);
 
-        decayRates = weights.get(p + "A_log").expectShape(inner, states).toFloats();
-        for (int i = 0; i < decayRates.length; i++) {
-            decayRates[i] = (float) -Math.exp(decayRates[i]);
+        if (weights.has(p + MambaGguf.DECAY)) {
+            // A GGUF file stores A = −exp(A_log) itself, as llama.cpp's converter computed it.
+            decayRates = weights.get(p + MambaGguf.DECAY).expectShape(inner, states).toFloats();
+        } else {
+            decayRates = weights.get(p + "A_log").expectShape(inner, states).toFloats();
+            for (int i = 0; i < decayRates.length; i++) {
+                decayRates[i] = (float) -Math.exp(decayRates[i]);
+            }
         }
         skip = weights.get(p + "D").expectShape(inner).toFloats();
 

@@ -21,8 +21,8 @@ import java.util.Locale;
 /**
  * Writes a model as a GGUF file of one of llama.cpp's file types, choosing each tensor's type by
  * llama.cpp's rules ({@code llama_tensor_get_type} in src/llama-quant.cpp, without an importance
- * matrix): 1-D tensors and norms are F32 (as llama.cpp's converter writes them), the recurrent
- * families' small parameters keep their type; the
+ * matrix): 1-D tensors, norms and the recurrent families' small parameters are F32 (as llama.cpp's
+ * converter writes them); the
  * output head (or a tied embedding) takes Q6_K unless the file is Q8_0; the _M mixes give Q6_K to
  * a share of attn_v and ffn_down layers ({@code use_more_bits}); a row length that is not a whole
  * number of blocks falls back as llama.cpp falls back (Q4_K→Q5_0, Q5_K→Q5_1, Q6_K→Q8_0, else F16).
@@ -73,8 +73,7 @@ public final class GgufQuantizer {
         boolean mix = fileType == FileType.Q4_K_M || fileType == FileType.Q5_K_M;
         for (GgufModelSource.SourceTensor t : tensors) {
             if (!quantizable(t)) {
-                // llama.cpp's converter writes vectors and norms as F32 whatever the checkpoint's dtype.
-                plan.add(t.dims() == 1 || t.name().endsWith("_norm.weight") ? ElementType.F32 : t.stored());
+                plan.add(convertedAsF32(t) ? ElementType.F32 : t.stored());
                 continue;
             }
             WeightType type = fileType.base;
@@ -113,6 +112,25 @@ public final class GgufQuantizer {
                 : type == QuantizedType.Q5_K ? QuantizedType.Q5_1
                 : type == QuantizedType.Q6_K ? QuantizedType.Q8_0 : type;
         return cols % next.blockElements() == 0 ? next : ElementType.F16;
+    }
+
+    /**
+     * The tensors llama.cpp's converter always writes as F32 whatever the checkpoint's dtype
+     * (conversion/base.py): vectors, norms, parameters not named "….weight" (Mamba's ssm_a and ssm_d),
+     * and the convolution and RWKV mixing tensors its kernels read as fp32 only.
+     */
+    static boolean convertedAsF32(GgufModelSource.SourceTensor t) {
+        String name = t.name();
+        if (t.dims() == 1 || name.endsWith("_norm.weight") || !name.endsWith(".weight")) {
+            return true;
+        }
+        for (String p : new String[] {"ssm_conv1d", "time_mix_first", "time_mix_w1", "time_mix_w2", "time_mix_decay_w1",
+                "time_mix_decay_w2", "time_mix_lerp_fused"}) {
+            if (name.contains(p + ".")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** tensor_allows_quantization for the architectures Recall writes. */
