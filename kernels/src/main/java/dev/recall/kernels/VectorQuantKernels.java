@@ -11,6 +11,7 @@ import java.lang.foreign.ValueLayout;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.LongVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
@@ -56,6 +57,11 @@ final class VectorQuantKernels {
             v[k] = IntVector.zero(INTS).addIndex(1).add(base + k * LANES);
         }
         return v;
+    }
+
+    /** Part p of the UNIT bytes at {@code at}, zero-extended to int lanes: nibbles need no mask after a shift. */
+    private static IntVector unsigned(MemorySegment s, long at, int p) {
+        return (IntVector) load(s, at).convertShape(VectorOperators.ZERO_EXTEND_B2I, INTS, p);
     }
 
     /** Part p of the UNIT bytes at {@code at}, sign-extended to int lanes. */
@@ -163,8 +169,8 @@ final class VectorQuantKernels {
         switch (type) {
             case Q8_0 -> dot4Q8_0(data, r * rowBytes, gap * rowBytes, blocks, x, xo, out);
             case Q4_0 -> {
-                dot2Q4_0(data, r * rowBytes, gap * rowBytes, blocks, x, xo, out, 0);
-                dot2Q4_0(data, (r + 2L * gap) * rowBytes, gap * rowBytes, blocks, x, xo, out, 2);
+                dot2Q4_0(data, r * rowBytes, gap * rowBytes, blocks, x, xo, sums, so, out, 0);
+                dot2Q4_0(data, (r + 2L * gap) * rowBytes, gap * rowBytes, blocks, x, xo, sums, so, out, 2);
             }
             case Q6_K -> {
                 dot2Q6_K(data, r * rowBytes, gap * rowBytes, blocks, x, xo, out, 0);
@@ -215,9 +221,13 @@ final class VectorQuantKernels {
      * {@link #dotQ4_0} for two rows {@code gap} bytes apart, sharing each load of x (four rows
      * written out passed C2's NodeCountInliningCutoff, and its vectors were boxed).
      */
-    private static void dot2Q4_0(MemorySegment s, long row, long gap, int blocks, float[] x, int xo, float[] out, int at) {
+    private static void dot2Q4_0(MemorySegment s, long row, long gap, int blocks, float[] x, int xo, float[] sums, int so,
+                                 float[] out, int at) {
+        // Σ d·(q − 8)·x = d·(Σ q·x − 8·Σx): the offset goes through the block's Σx, not every lane.
         FloatVector a0 = FloatVector.zero(FLOATS);
         FloatVector a1 = FloatVector.zero(FLOATS);
+        float off0 = 0f;
+        float off1 = 0f;
         for (int blk = 0; blk < blocks; blk++) {
             long b = row + blk * 18L;
             int c = xo + blk * 32;
@@ -228,19 +238,24 @@ final class VectorQuantKernels {
                 int part = (g % UNIT) / LANES;
                 FloatVector lo = x(x, c + g);
                 FloatVector hi = x(x, c + g + 16);
-                IntVector v0 = ints(s, b + 2 + unit, part);
-                IntVector v1 = ints(s, b + gap + 2 + unit, part);
-                p0 = floats(v0.and(15).sub(8)).fma(lo, p0);
-                p1 = floats(v1.and(15).sub(8)).fma(lo, p1);
-                p0 = floats(v0.lanewise(VectorOperators.ASHR, 4).and(15).sub(8)).fma(hi, p0);
-                p1 = floats(v1.lanewise(VectorOperators.ASHR, 4).and(15).sub(8)).fma(hi, p1);
+                IntVector v0 = unsigned(s, b + 2 + unit, part);
+                IntVector v1 = unsigned(s, b + gap + 2 + unit, part);
+                p0 = floats(v0.and(15)).fma(lo, p0);
+                p1 = floats(v1.and(15)).fma(lo, p1);
+                p0 = floats(v0.lanewise(VectorOperators.LSHR, 4)).fma(hi, p0);
+                p1 = floats(v1.lanewise(VectorOperators.LSHR, 4)).fma(hi, p1);
             }
-            a0 = p0.fma(broadcast(half(s, b)), a0);
-            a1 = p1.fma(broadcast(half(s, b + gap)), a1);
+            float d0 = half(s, b);
+            float d1 = half(s, b + gap);
+            a0 = p0.fma(broadcast(d0), a0);
+            a1 = p1.fma(broadcast(d1), a1);
+            off0 = Math.fma(8 * d0, sums[so + blk], off0);
+            off1 = Math.fma(8 * d1, sums[so + blk], off1);
         }
-        out[at] = VectorLanes.sumLanes(a0);
-        out[at + 1] = VectorLanes.sumLanes(a1);
+        out[at] = VectorLanes.sumLanes(a0) - off0;
+        out[at + 1] = VectorLanes.sumLanes(a1) - off1;
     }
+
 
     /**
      * Row {@code row} (at byte {@code row} of data, {@code blocks} blocks) times x[xo, ...):
@@ -249,7 +264,7 @@ final class VectorQuantKernels {
     static float dot(QuantizedType type, MemorySegment data, long row, int blocks, float[] x, int xo,
                      float[] sums, int so) {
         return switch (type) {
-            case Q4_0 -> dotQ4_0(data, row, blocks, x, xo);
+            case Q4_0 -> dotQ4_0(data, row, blocks, x, xo, sums, so);
             case Q4_1 -> dotQ4_1(data, row, blocks, x, xo, sums, so);
             case Q5_0 -> dotQ5(data, row, blocks, x, xo, sums, so, false);
             case Q5_1 -> dotQ5(data, row, blocks, x, xo, sums, so, true);
@@ -277,25 +292,26 @@ final class VectorQuantKernels {
         return VectorLanes.sumLanes(acc);
     }
 
-    private static float dotQ4_0(MemorySegment s, long row, int blocks, float[] x, int xo) {
+    private static float dotQ4_0(MemorySegment s, long row, int blocks, float[] x, int xo, float[] sums, int so) {
+        // The arithmetic of dot2Q4_0 for one row (a row's bits never depend on its neighbours).
         FloatVector acc = FloatVector.zero(FLOATS);
+        float off = 0f;
         for (int blk = 0; blk < blocks; blk++) {
             long b = row + blk * 18L;
             int c = xo + blk * 32;
             FloatVector p = FloatVector.zero(FLOATS);
-            for (int g = 0; g < 16; g += UNIT) {
-                ByteVector q = load(s, b + 2 + g);
-                for (int k = 0; k < PARTS; k++) {
-                    IntVector v = ints(q, k);
-                    int j = c + g + k * LANES;
-                    p = floats(v.and(15).sub(8)).fma(x(x, j), p);
-                    p = floats(v.lanewise(VectorOperators.ASHR, 4).and(15).sub(8)).fma(x(x, j + 16), p);
-                }
+            for (int g = 0; g < 16; g += LANES) {
+                IntVector v = unsigned(s, b + 2 + g - g % UNIT, (g % UNIT) / LANES);
+                p = floats(v.and(15)).fma(x(x, c + g), p);
+                p = floats(v.lanewise(VectorOperators.LSHR, 4)).fma(x(x, c + g + 16), p);
             }
-            acc = p.fma(broadcast(half(s, b)), acc);
+            float d = half(s, b);
+            acc = p.fma(broadcast(d), acc);
+            off = Math.fma(8 * d, sums[so + blk], off);
         }
-        return VectorLanes.sumLanes(acc);
+        return VectorLanes.sumLanes(acc) - off;
     }
+
 
     private static float dotQ4_1(MemorySegment s, long row, int blocks, float[] x, int xo, float[] sums, int so) {
         FloatVector acc = FloatVector.zero(FLOATS);
@@ -352,24 +368,7 @@ final class VectorQuantKernels {
         return VectorLanes.sumLanes(acc) + mins;
     }
 
-    /**
-     * The eight 6-bit scales (then the eight mins) of a K-quant super-block, from its 12 packed
-     * bytes at {@code q}, as ggml's get_scale_min_k4 unpacks them: read as one long and one int
-     * instead of 16 byte lookups per block.
-     */
-    private static void kScalesAndMins(MemorySegment s, long q, int[] out) {
-        long lo = s.get(LONG_LE, q);     // bytes 0..7
-        int hi = s.get(QuantizedType.INT_LE, q + 8); // bytes 8..11
-        for (int j = 0; j < 4; j++) {
-            int b = (int) (lo >>> (8 * j)) & 0xFF;        // scale j, top bits of scale j + 4
-            int m = (int) (lo >>> (8 * (j + 4))) & 0xFF;  // min j, top bits of min j + 4
-            int e = (hi >>> (8 * j)) & 0xFF;              // low bits of scale and min j + 4
-            out[j] = b & 63;
-            out[8 + j] = m & 63;
-            out[j + 4] = (e & 0x0F) | ((b >>> 6) << 4);
-            out[8 + j + 4] = (e >>> 4) | ((m >>> 6) << 4);
-        }
-    }
+
 
     private static final ValueLayout.OfLong LONG_LE = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN);
 
@@ -392,9 +391,9 @@ final class VectorQuantKernels {
                 FloatVector lo = FloatVector.zero(FLOATS);
                 FloatVector hi = FloatVector.zero(FLOATS);
                 for (int g = 0; g < 32; g += LANES) {
-                    IntVector v = ints(s, q0 + g - (g % UNIT), (g % UNIT) / LANES);
+                    IntVector v = unsigned(s, q0 + g - (g % UNIT), (g % UNIT) / LANES);
                     lo = floats(v.and(15)).fma(x(x, c0 + g), lo);
-                    hi = floats(v.lanewise(VectorOperators.ASHR, 4).and(15)).fma(x(x, c0 + 32 + g), hi);
+                    hi = floats(v.lanewise(VectorOperators.LSHR, 4)).fma(x(x, c0 + 32 + g), hi);
                 }
                 acc = lo.fma(broadcast(dm[j]), acc);
                 acc = hi.fma(broadcast(dm[j + 1]), acc);
@@ -404,37 +403,56 @@ final class VectorQuantKernels {
         return VectorLanes.sumLanes(acc) - mins;
     }
 
-    /** d·scale (out[0..8)) and dmin·min (out[8..16)) of the K-quant super-block at b. */
+    /**
+     * d·scale (out[0..8)) and dmin·min (out[8..16)) of the K-quant super-block at b. The 12 packed
+     * bytes are unpacked eight values at a time with masks on a long and an int (scales 4–7 and
+     * mins 4–7 take their top bits from bits 6–7 of bytes 0–7), then widened, converted and scaled
+     * as one vector: in scalar code this was 40 % of a Q4_K matvec.
+     */
     private static void kScales(MemorySegment s, long b, float[] out) {
         float d = half(s, b);
         float dmin = half(s, b + 2);
         long lo = s.get(LONG_LE, b + 4);
         int hi = s.get(QuantizedType.INT_LE, b + 12);
-        for (int j = 0; j < 4; j++) {
-            int sc = (int) (lo >>> (8 * j)) & 0xFF;
-            int m = (int) (lo >>> (8 * (j + 4))) & 0xFF;
-            int e = (hi >>> (8 * j)) & 0xFF;
-            out[j] = d * (sc & 63);
-            out[8 + j] = dmin * (m & 63);
-            out[j + 4] = d * ((e & 0x0F) | ((sc >>> 6) << 4));
-            out[8 + j + 4] = dmin * ((e >>> 4) | ((m >>> 6) << 4));
+        long scales = (lo & 0x3F3F3F3FL) | (((hi & 0x0F0F0F0FL) | ((lo >>> 2) & 0x30303030L)) << 32);
+        long mins = ((lo >>> 32) & 0x3F3F3F3FL) | ((((hi >>> 4) & 0x0F0F0F0FL) | ((lo >>> 34) & 0x30303030L)) << 32);
+        ByteVector packed = LongVector.zero(LongVector.SPECIES_128).withLane(0, scales).withLane(1, mins)
+                .reinterpretAsBytes();
+        for (int p = 0; p < 16 / LANES; p++) {
+            FloatVector v = (FloatVector) ((IntVector) packed.convertShape(VectorOperators.ZERO_EXTEND_B2I, INTS, p))
+                    .convert(VectorOperators.I2F, 0);
+            FloatVector factor = LANES == 16 ? broadcast(d).blend(dmin, MINS_HALF) : broadcast(p * LANES < 8 ? d : dmin);
+            v.mul(factor).intoArray(out, p * LANES);
         }
     }
+
+    /** d·scale of the 16 sub-blocks of the Q6_K block at b: the signed bytes widened and scaled as vectors. */
+    private static void q6Scales(MemorySegment s, long b, float[] out) {
+        float d = half(s, b + 208);
+        ByteVector scales = ByteVector.fromMemorySegment(ByteVector.SPECIES_128, s, b + 192, LE);
+        for (int p = 0; p < 16 / LANES; p++) {
+            ((FloatVector) ((IntVector) scales.convertShape(VectorOperators.B2I, INTS, p)).convert(VectorOperators.I2F, 0))
+                    .mul(d).intoArray(out, p * LANES);
+        }
+    }
+
+    /** Lanes 8–15 of a 16-lane vector: where the mins sit after the eight scales. */
+    private static final jdk.incubator.vector.VectorMask<Float> MINS_HALF =
+            jdk.incubator.vector.VectorMask.fromLong(FLOATS, LANES == 16 ? 0xFF00L : 0L);
+
 
     /** Q4_K and Q5_K: per sub-block pair, the low and high nibbles (plus a fifth bit) against x. */
     private static float dotQ45K(MemorySegment s, long row, int blocks, float[] x, int xo, float[] sums, int so,
                                  boolean five) {
         int blockBytes = five ? 176 : 144;
         long quants = five ? 48 : 16;
-        int[] sm = new int[16];
+        float[] dm = new float[16];
         FloatVector acc = FloatVector.zero(FLOATS);
         float mins = 0f;
         for (int blk = 0; blk < blocks; blk++) {
             long b = row + (long) blk * blockBytes;
             int c = xo + blk * 256;
-            float d = half(s, b);
-            float dmin = half(s, b + 2);
-            kScalesAndMins(s, b + 4, sm);
+            kScales(s, b, dm);
             for (int j = 0; j < 4; j++) {
                 long q0 = b + quants + 32L * j;
                 int c0 = c + 64 * j;
@@ -456,11 +474,11 @@ final class VectorQuantKernels {
                     }
                 }
                 int sub = 2 * j;
-                acc = lo.fma(broadcast(d * sm[sub]), acc);
-                acc = hi.fma(broadcast(d * sm[sub + 1]), acc);
+                acc = lo.fma(broadcast(dm[sub]), acc);
+                acc = hi.fma(broadcast(dm[sub + 1]), acc);
                 int group = so + blk * 8 + sub;
-                mins = Math.fma(dmin * sm[8 + sub], sums[group], mins);
-                mins = Math.fma(dmin * sm[8 + sub + 1], sums[group + 1], mins);
+                mins = Math.fma(dm[8 + sub], sums[group], mins);
+                mins = Math.fma(dm[8 + sub + 1], sums[group + 1], mins);
             }
         }
         return VectorLanes.sumLanes(acc) - mins;
@@ -477,10 +495,7 @@ final class VectorQuantKernels {
         float[] scales = new float[16];
         for (int blk = 0; blk < blocks; blk++) {
             long b = row + blk * 210L;
-            float d = half(s, b + 208);
-            for (int i = 0; i < 16; i++) {
-                scales[i] = d * s.get(ValueLayout.JAVA_BYTE, b + 192 + i);
-            }
+            q6Scales(s, b, scales);
             for (int part = 0; part < 8; part++) {
                 int half = part >> 2;
                 int quarter = part & 3;
@@ -510,6 +525,7 @@ final class VectorQuantKernels {
         float[] scales1 = new float[16];
         for (int blk = 0; blk < blocks; blk++) {
             long b = row + blk * 210L;
+            // Scalar here: the vector form for two rows took the method past C2's inlining budget.
             float d0 = half(s, b + 208);
             float d1 = half(s, b + gap + 208);
             for (int i = 0; i < 16; i++) {
