@@ -142,6 +142,17 @@ final class VectorLanes {
      * vectors written out in one body, C2 at times ran out of node budget for the late-inlined
      * permutes and fell back to Java code that boxed every one of them on the heap.
      */
+    /**
+     * out[at + i] = {@link #sumLanes} of the vector stored at v[from + i·LANES], for i below count.
+     * A kernel that has run out of C2's inlining budget parks its accumulators in an array and
+     * calls this: a vector passed to a call that is not inlined is boxed on the heap, an array is not.
+     */
+    static void sumEach(float[] v, int from, int count, float[] out, int at) {
+        for (int i = 0; i < count; i++) {
+            out[at + i] = sumLanes(FloatVector.fromArray(FLOATS, v, from + i * LANES));
+        }
+    }
+
     static void sumLanesInPlace(float[] vectors, int count) {
         int n = count;
         for (int level = LOW_HALVES.length - 1; level >= 0; level--) {

@@ -139,11 +139,13 @@ final class VectorQuantKernels {
             // Four runs of rows read side by side: four memory streams and four independent
             // chains of multiply-adds, where one row at a time left the cores waiting on memory.
             int run = (to - from) / STREAMS;
-            float[] four = new float[STREAMS];
+            // Results in four[0, STREAMS); the kernels park their accumulators in the rest.
+            float[] four = new float[STREAMS + STREAMS * LANES];
+            float[] scratch = new float[32];
             for (int i = 0; i < run; i++) {
                 for (int j = 0; j < n; j++) {
                     int xj = xo + j * cols;
-                    dot4(type, data, from + i, run, rowBytes, blocks, x, xj, sums, j * groups, four);
+                    dot4(type, data, from + i, run, rowBytes, blocks, x, xj, sums, j * groups, four, scratch);
                     for (int k = 0; k < STREAMS; k++) {
                         y[yo + j * rows + from + i + k * run] = four[k];
                     }
@@ -151,7 +153,7 @@ final class VectorQuantKernels {
             }
             for (int r = from + STREAMS * run; r < to; r++) {
                 for (int j = 0; j < n; j++) {
-                    y[yo + j * rows + r] = dot(type, data, r * rowBytes, blocks, x, xo + j * cols, sums, j * groups);
+                    y[yo + j * rows + r] = dot(type, data, r * rowBytes, blocks, x, xo + j * cols, sums, j * groups, scratch);
                 }
             }
         });
@@ -165,7 +167,7 @@ final class VectorQuantKernels {
      * arithmetic (the types without a four-row kernel compute them one after another).
      */
     private static void dot4(QuantizedType type, MemorySegment data, int r, int gap, long rowBytes, int blocks, float[] x,
-                             int xo, float[] sums, int so, float[] out) {
+                             int xo, float[] sums, int so, float[] out, float[] scratch) {
         switch (type) {
             case Q8_0 -> dot4Q8_0(data, r * rowBytes, gap * rowBytes, blocks, x, xo, out);
             case Q4_0 -> {
@@ -173,12 +175,12 @@ final class VectorQuantKernels {
                 dot2Q4_0(data, (r + 2L * gap) * rowBytes, gap * rowBytes, blocks, x, xo, sums, so, out, 2);
             }
             case Q6_K -> {
-                dot2Q6_K(data, r * rowBytes, gap * rowBytes, blocks, x, xo, out, 0);
-                dot2Q6_K(data, (r + 2L * gap) * rowBytes, gap * rowBytes, blocks, x, xo, out, 2);
+                dot2Q6_K(data, r * rowBytes, gap * rowBytes, blocks, x, xo, out, 0, scratch);
+                dot2Q6_K(data, (r + 2L * gap) * rowBytes, gap * rowBytes, blocks, x, xo, out, 2, scratch);
             }
             default -> {
                 for (int k = 0; k < STREAMS; k++) {
-                    out[k] = dot(type, data, (r + (long) k * gap) * rowBytes, blocks, x, xo, sums, so);
+                    out[k] = dot(type, data, (r + (long) k * gap) * rowBytes, blocks, x, xo, sums, so, scratch);
                 }
             }
         }
@@ -211,10 +213,12 @@ final class VectorQuantKernels {
             a2 = p2.fma(broadcast(half(s, b + 2 * gap)), a2);
             a3 = p3.fma(broadcast(half(s, b + 3 * gap)), a3);
         }
-        out[0] = VectorLanes.sumLanes(a0);
-        out[1] = VectorLanes.sumLanes(a1);
-        out[2] = VectorLanes.sumLanes(a2);
-        out[3] = VectorLanes.sumLanes(a3);
+        int park = STREAMS;
+        a0.intoArray(out, park);
+        a1.intoArray(out, park + LANES);
+        a2.intoArray(out, park + 2 * LANES);
+        a3.intoArray(out, park + 3 * LANES);
+        VectorLanes.sumEach(out, park, 4, out, 0);
     }
 
     /**
@@ -252,8 +256,12 @@ final class VectorQuantKernels {
             off0 = Math.fma(8 * d0, sums[so + blk], off0);
             off1 = Math.fma(8 * d1, sums[so + blk], off1);
         }
-        out[at] = VectorLanes.sumLanes(a0) - off0;
-        out[at + 1] = VectorLanes.sumLanes(a1) - off1;
+        int park = STREAMS + at * LANES;
+        a0.intoArray(out, park);
+        a1.intoArray(out, park + LANES);
+        VectorLanes.sumEach(out, park, 2, out, at);
+        out[at] -= off0;
+        out[at + 1] -= off1;
     }
 
 
@@ -262,16 +270,16 @@ final class VectorQuantKernels {
      * {@code sums[so + g]} is Σx over columns [32g, 32g + 32).
      */
     static float dot(QuantizedType type, MemorySegment data, long row, int blocks, float[] x, int xo,
-                     float[] sums, int so) {
+                     float[] sums, int so, float[] scratch) {
         return switch (type) {
             case Q4_0 -> dotQ4_0(data, row, blocks, x, xo, sums, so);
             case Q4_1 -> dotQ4_1(data, row, blocks, x, xo, sums, so);
             case Q5_0 -> dotQ5(data, row, blocks, x, xo, sums, so, false);
             case Q5_1 -> dotQ5(data, row, blocks, x, xo, sums, so, true);
             case Q8_0 -> dotQ8_0(data, row, blocks, x, xo);
-            case Q4_K -> dotQ4_K(data, row, blocks, x, xo, sums, so);
-            case Q5_K -> dotQ45K(data, row, blocks, x, xo, sums, so, true);
-            case Q6_K -> dotQ6_K(data, row, blocks, x, xo);
+            case Q4_K -> dotQ4_K(data, row, blocks, x, xo, sums, so, scratch);
+            case Q5_K -> dotQ45K(data, row, blocks, x, xo, sums, so, true, scratch);
+            case Q6_K -> dotQ6_K(data, row, blocks, x, xo, scratch);
         };
     }
 
@@ -377,10 +385,10 @@ final class VectorQuantKernels {
      * against the next; each sub-block's sum is scaled into the accumulator and its min taken
      * off through Σx.
      */
-    private static float dotQ4_K(MemorySegment s, long row, int blocks, float[] x, int xo, float[] sums, int so) {
+    private static float dotQ4_K(MemorySegment s, long row, int blocks, float[] x, int xo, float[] sums, int so,
+                                 float[] dm) {
         FloatVector acc = FloatVector.zero(FLOATS);
         float mins = 0f;
-        float[] dm = new float[16];
         for (int blk = 0; blk < blocks; blk++) {
             long b = row + blk * 144L;
             int c = xo + blk * 256;
@@ -443,10 +451,9 @@ final class VectorQuantKernels {
 
     /** Q4_K and Q5_K: per sub-block pair, the low and high nibbles (plus a fifth bit) against x. */
     private static float dotQ45K(MemorySegment s, long row, int blocks, float[] x, int xo, float[] sums, int so,
-                                 boolean five) {
+                                 boolean five, float[] dm) {
         int blockBytes = five ? 176 : 144;
         long quants = five ? 48 : 16;
-        float[] dm = new float[16];
         FloatVector acc = FloatVector.zero(FLOATS);
         float mins = 0f;
         for (int blk = 0; blk < blocks; blk++) {
@@ -490,9 +497,8 @@ final class VectorQuantKernels {
      * the one accumulator. One loop body serves the four quarters: written out for each, the
      * method outgrew C2's inlining budget (NodeCountInliningCutoff) and its vectors were boxed.
      */
-    private static float dotQ6_K(MemorySegment s, long row, int blocks, float[] x, int xo) {
+    private static float dotQ6_K(MemorySegment s, long row, int blocks, float[] x, int xo, float[] scales) {
         FloatVector acc = FloatVector.zero(FLOATS);
-        float[] scales = new float[16];
         for (int blk = 0; blk < blocks; blk++) {
             long b = row + blk * 210L;
             q6Scales(s, b, scales);
@@ -518,19 +524,18 @@ final class VectorQuantKernels {
     }
 
     /** {@link #dotQ6_K} for two rows {@code gap} bytes apart into out[at], out[at + 1]. */
-    private static void dot2Q6_K(MemorySegment s, long row, long gap, int blocks, float[] x, int xo, float[] out, int at) {
+    private static void dot2Q6_K(MemorySegment s, long row, long gap, int blocks, float[] x, int xo, float[] out, int at,
+                                 float[] scales) {
         FloatVector a0 = FloatVector.zero(FLOATS);
         FloatVector a1 = FloatVector.zero(FLOATS);
-        float[] scales0 = new float[16];
-        float[] scales1 = new float[16];
         for (int blk = 0; blk < blocks; blk++) {
             long b = row + blk * 210L;
             // Scalar here: the vector form for two rows took the method past C2's inlining budget.
             float d0 = half(s, b + 208);
             float d1 = half(s, b + gap + 208);
             for (int i = 0; i < 16; i++) {
-                scales0[i] = d0 * s.get(ValueLayout.JAVA_BYTE, b + 192 + i);
-                scales1[i] = d1 * s.get(ValueLayout.JAVA_BYTE, b + gap + 192 + i);
+                scales[i] = d0 * s.get(ValueLayout.JAVA_BYTE, b + 192 + i);
+                scales[16 + i] = d1 * s.get(ValueLayout.JAVA_BYTE, b + gap + 192 + i);
             }
             for (int part = 0; part < 8; part++) {
                 int half = part >> 2;
@@ -549,13 +554,15 @@ final class VectorQuantKernels {
                             .or(ints(s, qh + unit, p).lanewise(VectorOperators.ASHR, shift).and(3).lanewise(VectorOperators.LSHL, 4));
                     IntVector q1 = ints(s, ql + gap + unit, p).lanewise(VectorOperators.ASHR, nibble).and(15)
                             .or(ints(s, qh + gap + unit, p).lanewise(VectorOperators.ASHR, shift).and(3).lanewise(VectorOperators.LSHL, 4));
-                    a0 = floats(q0.sub(32)).mul(xv).fma(broadcast(scales0[sc + g / 16]), a0);
-                    a1 = floats(q1.sub(32)).mul(xv).fma(broadcast(scales1[sc + g / 16]), a1);
+                    a0 = floats(q0.sub(32)).mul(xv).fma(broadcast(scales[sc + g / 16]), a0);
+                    a1 = floats(q1.sub(32)).mul(xv).fma(broadcast(scales[16 + sc + g / 16]), a1);
                 }
             }
         }
-        out[at] = VectorLanes.sumLanes(a0);
-        out[at + 1] = VectorLanes.sumLanes(a1);
+        int park = STREAMS + at * LANES;
+        a0.intoArray(out, park);
+        a1.intoArray(out, park + LANES);
+        VectorLanes.sumEach(out, park, 2, out, at);
     }
 
     // ---------------------------------------------------------------------------------------------
