@@ -85,6 +85,9 @@ record LlamaConfig(String architecture, int vocabSize, int hiddenSize, int layer
         c.crossCheck("intermediate_size", intermediate, "rows of mlp.gate_proj");
 
         float eps = (float) c.number("rms_norm_eps", 1e-6);
+        if (!(eps > 0 && eps < 1)) {
+            throw new RecallException(c.source() + ": rms_norm_eps is " + eps + ", outside the range (0, 1)");
+        }
         int trainingLength = c.integer("max_position_embeddings", 0);
         // llama.cpp's converter permutes the q/k rows of llama files, not those of qwen2 files.
         boolean permuted = checkpoint.format() == Checkpoint.Format.GGUF && c.string("model_type", "").equals("llama");

@@ -46,6 +46,11 @@ public final class MambaModel extends CausalLanguageModel<MambaState> {
         this.dims = MambaDimensions.read(weights, config);
         this.normEps = (float) config.number("layer_norm_epsilon", 1e-5);
         float mixerEps = (float) config.number("mixer_rms_eps", 1e-6);
+        for (float eps : new float[] {normEps, mixerEps}) {
+            if (!(eps > 0 && eps < 1)) {
+                throw new RecallException(config.source() + ": the norm epsilon " + eps + " is outside the range (0, 1)");
+            }
+        }
 
         Tensor embeddingTensor = weights.getAny(MambaDimensions.EMBEDDING_NAMES);
         this.embeddings = embeddingTensor.matrix();

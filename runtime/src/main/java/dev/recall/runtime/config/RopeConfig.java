@@ -38,6 +38,26 @@ public record RopeConfig(double theta, String type, double factor, double lowFre
         if (!(type.equals("default") || type.equals("llama3") || type.equals("linear"))) {
             throw new RecallException(c.source() + ": rope type '" + type + "' is not supported (supported: default, linear, llama3)");
         }
+        requireRange(c, "rope_theta", theta, 1, 1e12);
+        requireRange(c, "partial_rotary_factor", partial, Double.MIN_VALUE, 1);
+        if (!type.equals("default")) {
+            requireRange(c, "rope scaling factor", factor, 1e-6, 1e6);
+        }
+        if (type.equals("llama3")) {
+            requireRange(c, "low_freq_factor", low, 1e-6, 1e6);
+            requireRange(c, "high_freq_factor", high, low * (1 + 1e-9), 1e6);
+            if (orig < 1) {
+                throw new RecallException(c.source() + ": llama3 rope scaling needs original_max_position_embeddings ≥ 1, got " + orig);
+            }
+        }
         return new RopeConfig(theta, type, factor, low, high, orig, partial);
+    }
+
+    /** A value in [min, max] and finite, or one sentence naming the key and the range. */
+    static void requireRange(ModelConfig c, String key, double value, double min, double max) {
+        if (!(value >= min && value <= max)) {
+            throw new RecallException(c.source() + ": " + key + " is " + value + ", outside the range "
+                    + (min == Double.MIN_VALUE ? "(0" : "[" + min) + ", " + max + "]");
+        }
     }
 }
