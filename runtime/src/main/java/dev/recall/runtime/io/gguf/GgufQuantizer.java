@@ -1,6 +1,7 @@
 package dev.recall.runtime.io.gguf;
 
 import dev.recall.kernels.ElementType;
+import dev.recall.kernels.Parallel;
 import dev.recall.kernels.QuantizedType;
 import dev.recall.kernels.WeightType;
 import dev.recall.runtime.RecallException;
@@ -29,8 +30,9 @@ import java.util.Locale;
  * Blocks are encoded with ggml's reference quantizers ({@link WeightType#fromFloat}), so the file
  * has the bytes llama-quantize would write for the same fp32 weights.
  *
- * <p>It streams: one row is decoded and encoded at a time, into a temporary file renamed over the
- * target at the end, so a failed run leaves no partial file and the model is never in memory twice.
+ * <p>It streams: a batch of rows (about 1 MiB encoded) is decoded and encoded at a time, on all
+ * threads, into a temporary file renamed over the target at the end, so a failed run leaves no
+ * partial file and the model is never in memory twice.
  */
 public final class GgufQuantizer {
 
@@ -170,16 +172,25 @@ public final class GgufQuantizer {
             GgufModelSource.SourceTensor t = source.tensors().get(i);
             WeightType type = plan.get(i);
             writer.tensor(t.name(), GgmlType.of(type), t.shape(), stream -> {
+                // A batch of rows (about 1 MiB encoded) at a time, its rows encoded on all threads:
+                // each row's bytes depend on that row alone, so the file is the same on any thread count.
                 int cols = t.cols();
-                float[] row = new float[cols];
-                byte[] encoded = new byte[(int) type.rowBytes(cols)];
-                for (int r = 0; r < t.rowCount(); r++) {
-                    t.rows().row(r, row);
-                    type.fromFloat(row, 0, cols, encoded, 0);
-                    stream.write(encoded);
-                    if (++done[0] % 256 == 0) {
-                        progress.update(done[0], total, "rows");
-                    }
+                int rowBytes = (int) type.rowBytes(cols);
+                int batch = Math.max(1, Math.min(t.rowCount(), (1 << 20) / Math.max(1, rowBytes)));
+                byte[] encoded = new byte[batch * rowBytes];
+                for (int r0 = 0; r0 < t.rowCount(); r0 += batch) {
+                    int start = r0;
+                    int n = Math.min(batch, t.rowCount() - r0);
+                    Parallel.forRange(n, Math.max(1, n / (4 * Parallel.threads())), (from, to) -> {
+                        float[] row = new float[cols];
+                        for (int k = from; k < to; k++) {
+                            t.rows().row(start + k, row);
+                            type.fromFloat(row, 0, cols, encoded, k * rowBytes);
+                        }
+                    });
+                    stream.write(encoded, 0, n * rowBytes);
+                    done[0] += n;
+                    progress.update(done[0], total, "rows");
                 }
             });
         }
