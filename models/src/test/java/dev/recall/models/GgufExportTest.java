@@ -28,12 +28,50 @@ class GgufExportTest {
     Path tmp;
 
     @ParameterizedTest
-    @ValueSource(strings = {"llama", "llama3-rope", "qwen2", "mamba", "falcon-mamba"})
+    @ValueSource(strings = {"llama", "llama3-rope", "qwen2", "mamba", "falcon-mamba", "rwkv6"})
     void f32FileComputesTheCheckpointsLogits(String goldenCase) {
         Path dir = SharedData.resource("golden/" + goldenCase);
+        checkF32(dir, goldenCase, 1e-4f);
+    }
+
+    /**
+     * An RWKV-6 checkpoint with rescale_every: the GGUF file holds its output and FFN value weights
+     * divided by 2^(block / n) and the model halves the residual every n blocks, as llama.cpp does;
+     * the logits equal the unscaled checkpoint's but for the layer norms' epsilon, which does not
+     * scale with the residual (about 1e-5 relative here).
+     */
+    @org.junit.jupiter.api.Test
+    void rwkv6RescaledWeightsGiveTheSameLogits() throws Exception {
+        Path golden = SharedData.resource("golden/rwkv6");
+        Path dir = tmp.resolve("rwkv6-rescaled");
+        java.nio.file.Files.createDirectories(dir);
+        for (String f : new String[] {"model.safetensors", "golden.safetensors"}) {
+            java.nio.file.Files.copy(golden.resolve(f), dir.resolve(f));
+        }
+        String config = java.nio.file.Files.readString(golden.resolve("config.json"));
+        java.nio.file.Files.writeString(dir.resolve("config.json"), config.replace("\"rescale_every\": 0", "\"rescale_every\": 1"));
+        assertTrue(java.nio.file.Files.readString(dir.resolve("config.json")).contains("\"rescale_every\": 1"), "config rewritten");
+        checkF32(dir, "rwkv6 rescale_every 1", 1e-3f);
+        try (GgufFile f = GgufFile.open(tmp.resolve("rwkv6 rescale_every 1.gguf"));
+             GgufFile plain = GgufFile.open(tmp.resolve("rwkv6.gguf"))) {
+            assertEquals(1L, f.integer("rwkv6.rescale_every_n_layers"));
+            // Block 1's output weights are halved in the file: 2^(1 / 1).
+            float[] scaled = f.tensors().get("blk.1.time_mix_output.weight").toFloats();
+            float[] unscaled = plain.tensors().get("blk.1.time_mix_output.weight").toFloats();
+            for (int i = 0; i < scaled.length; i++) {
+                assertEquals(unscaled[i] / 2, scaled[i], "element " + i);
+            }
+        }
+    }
+
+    private void checkF32(Path dir, String goldenCase, float tolerance) {
         int[] ids = GoldenCheck.inputIds(dir);
         Path gguf = tmp.resolve(goldenCase + ".gguf");
         Recall.quantize(dir, GgufQuantizer.FileType.F32, gguf, (done, total, unit) -> { });
+        if (goldenCase.startsWith("rwkv6 ")) {
+            Recall.quantize(SharedData.resource("golden/rwkv6"), GgufQuantizer.FileType.F32, tmp.resolve("rwkv6.gguf"),
+                    (done, total, unit) -> { });
+        }
         try (GgufFile f = GgufFile.open(gguf)) {
             assertEquals(0L, f.integer("general.file_type"));
         }
@@ -42,19 +80,19 @@ class GgufExportTest {
             assertEquals(vocab, fromGguf.info().vocabSize());
             float[] want = hf.prefill(hf.newState(), ids, 0, ids.length, true);
             float[] got = fromGguf.prefill(fromGguf.newState(), ids, 0, ids.length, true);
-            GoldenCheck.assertClose(goldenCase + " prefill", want, got, 1e-4f, vocab);
+            GoldenCheck.assertClose(goldenCase + " prefill", want, got, tolerance, vocab);
             ModelState a = hf.newState();
             ModelState b = fromGguf.newState();
             hf.prefill(a, ids, 0, 8, false);
             fromGguf.prefill(b, ids, 0, 8, false);
             for (int i = 8; i < 16; i++) {
-                GoldenCheck.assertClose(goldenCase + " step " + i, hf.step(a, ids[i]), fromGguf.step(b, ids[i]), 1e-4f, vocab);
+                GoldenCheck.assertClose(goldenCase + " step " + i, hf.step(a, ids[i]), fromGguf.step(b, ids[i]), tolerance, vocab);
             }
         }
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"llama", "qwen2", "mamba", "falcon-mamba"})
+    @ValueSource(strings = {"llama", "qwen2", "mamba", "falcon-mamba", "rwkv6"})
     void quantizedFilesLoadAndStayClose(String goldenCase) {
         Path dir = SharedData.resource("golden/" + goldenCase);
         int[] ids = GoldenCheck.inputIds(dir);

@@ -45,7 +45,7 @@ class GgufModelFuzzTest {
             Value.bool(true), Value.array(ValueType.INT32, List.of(1L, 2L))};
 
     @ParameterizedTest
-    @ValueSource(strings = {"llama", "qwen2", "mamba"})
+    @ValueSource(strings = {"llama", "qwen2", "mamba", "rwkv6"})
     void damagingMetadataAndShapesEndInOneSentence(String goldenCase) throws Exception {
         Path seed = tmp.resolve(goldenCase + ".gguf");
         Recall.quantize(SharedData.resource("golden/" + goldenCase), GgufQuantizer.FileType.Q8_0, seed, (d, t, u) -> { });

@@ -46,7 +46,7 @@ class LlamaCppRoundTripTest {
     }
 
     @ParameterizedTest
-    @CsvSource({"llama, Q8_0", "llama, Q4_K_M", "mamba, Q8_0", "mamba, Q4_K_M", "mamba, BF16"})
+    @CsvSource({"llama, Q8_0", "llama, Q4_K_M", "mamba, Q8_0", "mamba, Q4_K_M", "mamba, BF16", "rwkv6, Q8_0", "rwkv6, Q4_K_M"})
     void llamaCppReadsWhatRecallWrites(String model, String type) throws Exception {
         Path exe = llamaLogits();
         Path source = SharedData.zoo().resolve(model);

@@ -41,9 +41,11 @@ public final class Rwkv6Model extends CausalLanguageModel<Rwkv6State> {
     private final Rwkv6Block[] blocks;
     private final LayerNorm lnOut;
     private final WeightMatrix head;
+    /** Halve the residual after every this many blocks (0: never): a GGUF file's rescaled weights. */
+    private final int rescaleEvery;
 
     private Rwkv6Model(Checkpoint checkpoint, ModelInfo info, int heads, int headSize, WeightMatrix embeddings,
-                       Rwkv6Block[] blocks, LayerNorm lnOut, WeightMatrix head) {
+                       Rwkv6Block[] blocks, LayerNorm lnOut, WeightMatrix head, int rescaleEvery) {
         super(checkpoint.kernels(), Rwkv6State.class);
         this.checkpoint = checkpoint;
         this.info = info;
@@ -54,6 +56,7 @@ public final class Rwkv6Model extends CausalLanguageModel<Rwkv6State> {
         this.blocks = blocks;
         this.lnOut = lnOut;
         this.head = head;
+        this.rescaleEvery = rescaleEvery;
     }
 
     static Rwkv6Model load(Checkpoint checkpoint) {
@@ -78,6 +81,10 @@ public final class Rwkv6Model extends CausalLanguageModel<Rwkv6State> {
         // The GroupNorm on the WKV output uses 1e-5 scaled by head_size_divisor², as in the reference.
         double divisor = config.number("head_size_divisor", 8);
         float groupNormEps = (float) (1e-5 * divisor * divisor);
+        if (!(layerNormEps > 0 && layerNormEps < 1) || !(groupNormEps > 0 && groupNormEps < 1)) {
+            throw new RecallException(config.source() + ": layer_norm_epsilon " + layerNormEps + " and head_size_divisor "
+                    + divisor + " must give norm epsilons in the range (0, 1)");
+        }
 
         Rwkv6Block[] blocks = new Rwkv6Block[layers];
         for (int i = 0; i < layers; i++) {
@@ -86,11 +93,17 @@ public final class Rwkv6Model extends CausalLanguageModel<Rwkv6State> {
         LayerNorm lnOut = Rwkv6Block.layerNorm(tensors, "rwkv.ln_out", channels, layerNormEps);
         WeightMatrix head = tensors.matrix("head.weight", vocab, channels);
 
+        // Only a GGUF file stores rescaled weights (llama.cpp's converter divides them); a
+        // safetensors checkpoint holds them unscaled, whatever its config says.
+        int rescaleEvery = checkpoint.format() == Checkpoint.Format.GGUF ? config.integer("rescale_every", 0) : 0;
+        if (rescaleEvery < 0 || rescaleEvery > layers) {
+            throw new RecallException(config.source() + ": rescale_every is " + rescaleEvery + ", outside the range [0, " + layers + "]");
+        }
         ModelInfo info = new ModelInfo(FAMILY, config.architecture(), vocab, channels, layers,
                 config.integer("max_position_embeddings", 0), 0, 0, head.type().name(),
                 checkpoint.weights().parameterCount(), checkpoint.weights().totalBytes(),
                 ModelInfo.lookupOnlyBytes(embeddings, head), checkpoint.bosTokenId(), checkpoint.eosTokenIds());
-        return new Rwkv6Model(checkpoint, info, heads, headSize, embeddings, blocks, lnOut, head);
+        return new Rwkv6Model(checkpoint, info, heads, headSize, embeddings, blocks, lnOut, head, rescaleEvery);
     }
 
     private static int countBlocks(Rwkv6Tensors tensors) {
@@ -151,8 +164,13 @@ public final class Rwkv6Model extends CausalLanguageModel<Rwkv6State> {
         for (int p = 0; p < pass.pieceCount(); p++) {
             states[p] = pass.piece(p).state();
         }
-        for (Rwkv6Block block : blocks) {
-            block.forward(x, rows, states, scratch);
+        for (int l = 0; l < blocks.length; l++) {
+            blocks[l].forward(x, rows, states, scratch);
+            if (rescaleEvery > 0 && (l + 1) % rescaleEvery == 0) {
+                // A GGUF file's output and value weights are divided by 2^(layer / rescaleEvery);
+                // the residual is halved to match, as llama.cpp's graph does.
+                kernels.scale(x, 0, t * channels, 0.5f);
+            }
         }
         for (int p = 0; p < states.length; p++) {
             states[p].advance(rows.length(p));

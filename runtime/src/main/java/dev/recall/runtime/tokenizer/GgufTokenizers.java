@@ -109,9 +109,10 @@ public final class GgufTokenizers {
             }
             case "gpt2" -> bytePairs(file, where, tokens, types, bos, eos, false);
             case "gemma4" -> bytePairs(file, where, tokens, types, bos, eos, true);
+            case "rwkv" -> RwkvVocabularies.fromGguf(file, tokens, types);
             default -> throw new RecallException(where + " has a '" + model + "' tokenizer, which Recall does not support"
                     + " (supported: gpt2 byte-level BPE with the pre-tokenizers " + String.join(", ", new java.util.TreeSet<>(PRE.keySet()))
-                    + "; llama SentencePiece)");
+                    + "; llama SentencePiece; gemma4; rwkv world)");
         };
     }
 

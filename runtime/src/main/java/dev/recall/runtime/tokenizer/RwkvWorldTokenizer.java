@@ -42,6 +42,16 @@ final class RwkvWorldTokenizer implements Tokenizer {
     }
 
     static RwkvWorldTokenizer load(Path file) {
+        return new RwkvWorldTokenizer(readVocabulary(file));
+    }
+
+    /** A tokenizer over these token byte strings (index = id; index 0 and null entries are not matched). */
+    static RwkvWorldTokenizer of(byte[][] tokens) {
+        return new RwkvWorldTokenizer(tokens);
+    }
+
+    /** The byte string of each id of a vocabulary file (index 0, {@code <|endoftext|>}, is null). */
+    static byte[][] readVocabulary(Path file) {
         List<String> lines;
         try {
             lines = Files.readAllLines(file, StandardCharsets.UTF_8);
@@ -83,7 +93,7 @@ final class RwkvWorldTokenizer implements Tokenizer {
         }
         byte[][] tokens = new byte[maxId + 1][];
         entries.forEach((id, bytes) -> tokens[id] = bytes);
-        return new RwkvWorldTokenizer(tokens);
+        return tokens;
     }
 
     private static RecallException malformed(Path file, int lineIndex, String why) {
