@@ -8,6 +8,7 @@ import dev.recall.runtime.RecallException;
 import dev.recall.runtime.config.ModelConfig;
 import dev.recall.runtime.io.Tensor;
 import dev.recall.runtime.io.Weights;
+import dev.recall.runtime.io.gguf.BlockTensorName;
 import dev.recall.runtime.io.gguf.GgufFile;
 import dev.recall.runtime.io.gguf.GgufModelSource;
 import dev.recall.runtime.io.gguf.GgufWriter;
@@ -123,19 +124,9 @@ final class LlamaGguf {
             default:
                 break;
         }
-        if (!gguf.startsWith("blk.")) {
-            return null;
-        }
-        int dot = gguf.indexOf('.', 4);
-        if (dot < 0) {
-            return null;
-        }
-        String layer = gguf.substring(4, dot);
-        if (layer.isEmpty() || layer.length() > 6 || !layer.chars().allMatch(Character::isDigit)) {
-            return null;
-        }
-        String suffix = BLOCK_TENSORS.get(gguf.substring(dot + 1));
-        return suffix == null ? null : "model.layers." + Integer.parseInt(layer) + "." + suffix;
+        BlockTensorName block = BlockTensorName.parse(gguf);
+        String suffix = block == null ? null : BLOCK_TENSORS.get(block.rest());
+        return suffix == null ? null : "model.layers." + block.layer() + "." + suffix;
     }
 
     private static int positive(GgufFile gguf, String key) {

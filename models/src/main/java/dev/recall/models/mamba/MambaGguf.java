@@ -8,6 +8,7 @@ import dev.recall.runtime.RecallException;
 import dev.recall.runtime.config.ModelConfig;
 import dev.recall.runtime.io.Tensor;
 import dev.recall.runtime.io.Weights;
+import dev.recall.runtime.io.gguf.BlockTensorName;
 import dev.recall.runtime.io.gguf.GgufFile;
 import dev.recall.runtime.io.gguf.GgufModelSource;
 import dev.recall.runtime.io.gguf.GgufWriter;
@@ -89,16 +90,12 @@ final class MambaGguf {
     }
 
     private static String blockName(String gguf) {
-        if (!gguf.startsWith("blk.")) {
+        BlockTensorName block = BlockTensorName.parse(gguf);
+        if (block == null) {
             return null;
         }
-        int dot = gguf.indexOf('.', 4);
-        String layer = dot < 0 ? "" : gguf.substring(4, dot);
-        if (layer.isEmpty() || layer.length() > 6 || !layer.chars().allMatch(Character::isDigit)) {
-            return null;
-        }
-        String rest = gguf.substring(dot + 1);
-        String prefix = MambaDimensions.layerPrefix(Integer.parseInt(layer));
+        String rest = block.rest();
+        String prefix = MambaDimensions.layerPrefix(block.layer());
         if (rest.equals("attn_norm.weight")) {
             return prefix + "norm.weight";
         }

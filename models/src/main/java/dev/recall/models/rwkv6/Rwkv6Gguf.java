@@ -8,6 +8,7 @@ import dev.recall.runtime.RecallException;
 import dev.recall.runtime.config.ModelConfig;
 import dev.recall.runtime.io.Tensor;
 import dev.recall.runtime.io.Weights;
+import dev.recall.runtime.io.gguf.BlockTensorName;
 import dev.recall.runtime.io.gguf.GgufFile;
 import dev.recall.runtime.io.gguf.GgufModelSource;
 import dev.recall.runtime.io.gguf.GgufWriter;
@@ -95,13 +96,12 @@ final class Rwkv6Gguf {
 
     private static void block(String where, Tensor t, Map<String, Tensor> named, Arena arena) {
         String name = t.name();
-        int dot = name.startsWith("blk.") ? name.indexOf('.', 4) : -1;
-        String layer = dot < 0 ? "" : name.substring(4, dot);
-        if (layer.isEmpty() || layer.length() > 6 || !layer.chars().allMatch(Character::isDigit)) {
+        BlockTensorName block = BlockTensorName.parse(name);
+        if (block == null) {
             throw new RecallException(where + " has tensor '" + name + "', which an rwkv6 model does not have");
         }
-        String rest = name.substring(dot + 1);
-        String hf = "rwkv.blocks." + Integer.parseInt(layer) + ".";
+        String rest = block.rest();
+        String hf = "rwkv.blocks." + block.layer() + ".";
         String direct = DIRECT.get(rest);
         if (direct != null) {
             named.put(hf + direct, t);
