@@ -35,7 +35,7 @@ class GgufChatTemplateTest {
             f.typedMetadata().forEach(w::put);
             w.put("tokenizer.chat_template", GgufWriter.Value.string(
                     "{{ bos_token }}{% for m in messages %}[{{ m['role'] }}] {{ m['content'] }}\n{% endfor %}"
-                            + "{% if add_generation_prompt %}[assistant]:{% endif %}"));
+                            + "{% if add_generation_prompt %}[assistant] {% endif %}"));
             w.put("tokenizer.ggml.eot_token_id", GgufWriter.Value.u32(3));
             for (Tensor t : f.tensors().values()) {
                 byte[] bytes = t.data().toArray(ValueLayout.JAVA_BYTE);
@@ -49,7 +49,7 @@ class GgufChatTemplateTest {
             String bos = model.tokenizer().idToToken(1);
             String prompt = model.chatTemplate().orElseThrow()
                     .render(List.of(new ChatMessage("user", "hi")), true);
-            assertEquals(bos + "[user] hi\n[assistant]:", prompt);
+            assertEquals(bos + "[user] hi\n[assistant] ", prompt);
             assertTrue(model.eosTokenIds().containsAll(List.of(2, 3)), "EOS and EOT end a reply: " + model.eosTokenIds());
         }
     }

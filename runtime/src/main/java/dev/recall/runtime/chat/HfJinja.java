@@ -41,6 +41,9 @@ final class HfJinja {
     private static final Pattern FILTERED_FOR =
             Pattern.compile("^\\s*for\\s.+?\\sin\\s.+?\\sif\\s.+$", Pattern.DOTALL);
 
+    /** Spaces and tabs that open a line and end at a block or comment tag (not a {%+ one). */
+    private static final Pattern LSTRIP = Pattern.compile("(?m)^[ \\t]+(?=\\{%(?!\\+)|\\{#)");
+
     private final Jinjava jinjava;
 
     HfJinja() {
@@ -57,7 +60,9 @@ final class HfJinja {
         resolver.add(JinjavaInterpreterResolver.DEFAULT_RESOLVER_READ_ONLY);
         JinjavaConfig config = JinjavaConfig.newBuilder()
                 .withTrimBlocks(true)
-                .withLstripBlocks(true)
+                // lstrip_blocks is done in prepare(): Jinjava's strips the spaces before any block
+                // tag, also after text on the same line ("A: {% endif %}" lost its space).
+                .withLstripBlocks(false)
                 .withLegacyOverrides(python)
                 .withElResolver(resolver)
                 .build();
@@ -82,6 +87,9 @@ final class HfJinja {
         if (t.endsWith("\n")) {
             t = t.substring(0, t.length() - 1);
         }
+        // Jinja's lstrip_blocks: spaces and tabs from the start of a line up to a block or comment
+        // tag are removed (not those after other text on the line, and not before "{%+").
+        t = LSTRIP.matcher(t).replaceAll("");
         // Only code is rewritten: text between tags is output as it stands.
         Matcher code = CODE.matcher(t);
         StringBuilder out = new StringBuilder(t.length());

@@ -165,6 +165,19 @@ class ChatTemplateTest {
         assertEquals(expected, ChatTemplate.of(template, SPECIALS, name).render(messages, addGenerationPrompt));
     }
 
+    /**
+     * Jinja's lstrip_blocks strips spaces and tabs from the start of a line up to a block tag,
+     * and only there: "A: {% endif %}" keeps its space (Jinjava's own option dropped it).
+     */
+    @Test
+    void lstripBlocksStripsOnlyIndentationBeforeATag() {
+        List<ChatMessage> one = List.of(new ChatMessage("user", "x"));
+        assertEquals("[assistant] |", ChatTemplate.of("{% if add_generation_prompt %}[assistant] {% endif %}|", Map.of(), "t")
+                .render(one, true));
+        assertEquals("a\nb\n", ChatTemplate.of("a\n    {% if true %}\nb\n  {% endif %}\n", Map.of(), "t").render(one, false));
+        assertEquals("  x", ChatTemplate.of("  {%+ if true %}x{% endif %}", Map.of(), "t").render(one, false));
+    }
+
     @Test
     void raiseExceptionBecomesARecallExceptionWithTheTemplatesMessage() {
         ChatTemplate llama2 = ChatTemplate.of(LLAMA2, SPECIALS, "llama-2");
