@@ -39,6 +39,7 @@ public final class LoadedModel implements AutoCloseable {
     private final GenerationDefaults defaults;
     private volatile Optional<ChatTemplate> chatTemplate;
     private volatile byte[] identity;
+    private volatile boolean closed;
 
     LoadedModel(Path dir, LanguageModel model, Tokenizer tokenizer, GenerationDefaults defaults) {
         this.dir = dir;
@@ -56,7 +57,15 @@ public final class LoadedModel implements AutoCloseable {
 
     /** A new, empty conversation with its own state. */
     public Session session() {
+        requireOpen();
         return new Session(this);
+    }
+
+    /** Refuses to use a closed model in one sentence (its weights are unmapped). */
+    void requireOpen() {
+        if (closed) {
+            throw new RecallException("the model " + dir.getFileName() + " is closed");
+        }
     }
 
     /**
@@ -142,6 +151,7 @@ public final class LoadedModel implements AutoCloseable {
      * is kept; its states are closed. Takes a few rounds of a 64-token prompt and 16 steps.
      */
     public void warmUp() {
+        requireOpen();
         int vocab = model.info().vocabSize();
         int[] prompt = new int[WARM_UP_PROMPT];
         for (int i = 0; i < prompt.length; i++) {
@@ -242,6 +252,7 @@ public final class LoadedModel implements AutoCloseable {
      * truncated file, or one of another format version is refused in one sentence.
      */
     public Session restore(Path file) {
+        requireOpen();
         StateFile.Contents c = StateFile.load(file, identity(), model.info().family());
         Session session = new Session(this);
         session.restoreFrom(c);
@@ -261,8 +272,12 @@ public final class LoadedModel implements AutoCloseable {
         return model.info();
     }
 
+    /** Unmaps the weights once; closing again does nothing. Sessions of the model are unusable after it. */
     @Override
-    public void close() {
-        model.close();
+    public synchronized void close() {
+        if (!closed) {
+            closed = true;
+            model.close();
+        }
     }
 }

@@ -90,6 +90,7 @@ public final class Session {
 
     /** As {@link #generate(Prompt, GenerateOptions, TokenListener)}, ending at any of the given ids. */
     GenerationResult generate(Prompt prompt, GenerateOptions options, TokenListener listener, List<Integer> eosIds) {
+        model.requireOpen();
         if (!busy.compareAndSet(false, true)) {
             throw new IllegalStateException("this session is already generating; a session runs one generation at a time");
         }

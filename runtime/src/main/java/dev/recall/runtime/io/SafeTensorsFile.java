@@ -195,7 +195,7 @@ public final class SafeTensorsFile implements AutoCloseable {
 
     @Override
     public void close() {
-        if (arena != null) {
+        if (arena != null && arena.scope().isAlive()) {
             arena.close();
         }
     }

@@ -24,6 +24,7 @@ public final class Weights implements AutoCloseable {
     private final List<? extends AutoCloseable> files;
     private final Map<String, Tensor> tensors;
     private final Set<String> used = new TreeSet<>();
+    private boolean closed;
 
     /**
      * Tensors under the names a family asks for (a GGUF file's, renamed to Hugging Face's), which
@@ -140,8 +141,13 @@ public final class Weights implements AutoCloseable {
         return tensors.values().stream().mapToLong(Tensor::numel).sum();
     }
 
+    /** Closes the files once; closing again does nothing, as AutoCloseable recommends. */
     @Override
-    public void close() {
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
         for (AutoCloseable f : files) {
             try {
                 f.close();
