@@ -207,7 +207,7 @@ public final class LoadedModel implements AutoCloseable {
             if (gguf) {
                 files = List.of(dir);
             } else {
-                sha.update(Files.readAllBytes(dir.resolve("config.json")));
+                sha.update(Files.readAllBytes(dev.recall.runtime.io.ModelFiles.file(dir, "config.json")));
                 try (var listing = Files.list(dir)) {
                     files = listing.filter(p -> p.getFileName().toString().endsWith(".safetensors")).sorted().toList();
                 }

@@ -58,10 +58,10 @@ public final class ChatTemplate {
      * {@code {name, template}} of which "default" is used). Empty when the model has none.
      */
     public static Optional<ChatTemplate> find(Path modelDir) {
-        Path configFile = modelDir.resolve("tokenizer_config.json");
+        Path configFile = dev.recall.runtime.io.ModelFiles.file(modelDir, "tokenizer_config.json");
         ModelConfig config = Files.isRegularFile(configFile) ? ModelConfig.read(configFile) : null;
         Map<String, String> specials = config == null ? Map.of() : specialTokens(config);
-        Path jinjaFile = modelDir.resolve("chat_template.jinja");
+        Path jinjaFile = dev.recall.runtime.io.ModelFiles.file(modelDir, "chat_template.jinja");
         if (Files.isRegularFile(jinjaFile)) {
             try {
                 return Optional.of(of(Files.readString(jinjaFile), specials, jinjaFile.toString()));

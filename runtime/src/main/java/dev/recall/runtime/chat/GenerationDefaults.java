@@ -35,8 +35,8 @@ public record GenerationDefaults(boolean doSample, double temperature, double to
 
     /** Reads a model directory's generation_config.json (config.json supplies EOS ids it lacks). */
     public static GenerationDefaults read(Path modelDir) {
-        Path file = modelDir.resolve("generation_config.json");
-        Path configFile = modelDir.resolve("config.json");
+        Path file = dev.recall.runtime.io.ModelFiles.file(modelDir, "generation_config.json");
+        Path configFile = dev.recall.runtime.io.ModelFiles.file(modelDir, "config.json");
         ModelConfig config = Files.isRegularFile(configFile) ? ModelConfig.read(configFile) : null;
         ModelConfig generation = Files.isRegularFile(file) ? ModelConfig.read(file) : null;
         return from(generation, config);

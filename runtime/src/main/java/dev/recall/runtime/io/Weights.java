@@ -48,8 +48,8 @@ public final class Weights implements AutoCloseable {
     }
 
     public static Weights open(Path dir) {
-        Path index = dir.resolve("model.safetensors.index.json");
-        Path single = dir.resolve("model.safetensors");
+        Path index = ModelFiles.file(dir, "model.safetensors.index.json");
+        Path single = ModelFiles.file(dir, "model.safetensors");
         List<SafeTensorsFile> files = new ArrayList<>();
         try {
             if (Files.isRegularFile(index)) {
@@ -65,10 +65,7 @@ public final class Weights implements AutoCloseable {
                 Map<String, List<String>> expected = new LinkedHashMap<>();
                 map.fields().forEachRemaining(e -> expected.computeIfAbsent(e.getValue().asText(), k -> new ArrayList<>()).add(e.getKey()));
                 for (var shard : expected.entrySet()) {
-                    Path p = dir.resolve(shard.getKey()).normalize();
-                    if (!p.startsWith(dir.normalize())) {
-                        throw new RecallException(index + " names a shard outside the model directory: " + shard.getKey());
-                    }
+                    Path p = ModelFiles.file(dir, shard.getKey());
                     if (!Files.isRegularFile(p)) {
                         throw new RecallException("shard " + shard.getKey() + " listed in " + index.getFileName() + " is missing");
                     }

@@ -59,7 +59,7 @@ public record Checkpoint(Path dir, ModelConfig config, Weights weights, ModelCon
     }
 
     static ModelConfig readGenerationConfig(Path dir) {
-        Path p = dir.resolve("generation_config.json");
+        Path p = dev.recall.runtime.io.ModelFiles.file(dir, "generation_config.json");
         return Files.isRegularFile(p) ? ModelConfig.read(p) : null;
     }
 }

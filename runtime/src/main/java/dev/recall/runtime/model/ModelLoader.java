@@ -70,7 +70,7 @@ public final class ModelLoader {
         if (!Files.isDirectory(dir)) {
             throw notADirectory(dir);
         }
-        ModelConfig config = ModelConfig.read(dir.resolve("config.json"));
+        ModelConfig config = ModelConfig.read(dev.recall.runtime.io.ModelFiles.file(dir, "config.json"));
         familyFor(config);
         Weights weights = Weights.open(dir);
         return new Checkpoint(dir, config, weights, Checkpoint.readGenerationConfig(dir), kernels,

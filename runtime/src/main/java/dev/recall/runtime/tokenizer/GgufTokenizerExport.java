@@ -41,8 +41,8 @@ public final class GgufTokenizerExport {
 
     public static Export of(Path modelDir, int vocabSize, List<Integer> eosIds, int bosId) {
         Map<String, Value> m = new LinkedHashMap<>();
-        Path file = modelDir.resolve("tokenizer.json");
-        Path gz = modelDir.resolve("tokenizer.json.gz");
+        Path file = dev.recall.runtime.io.ModelFiles.file(modelDir, "tokenizer.json");
+        Path gz = dev.recall.runtime.io.ModelFiles.file(modelDir, "tokenizer.json.gz");
         if (!Files.isRegularFile(file) && !Files.isRegularFile(gz)) {
             m.put("tokenizer.ggml.model", Value.string("none"));
             return new Export(m, "the model directory has no tokenizer.json");

@@ -39,7 +39,7 @@ public final class RwkvVocabularies {
 
     /** The metadata for a model directory's RWKV vocabulary file, or null when it has none. */
     public static Map<String, Value> ggufMetadata(Path modelDir, int vocabSize) {
-        Path file = modelDir.resolve(Tokenizers.RWKV_WORLD_VOCAB);
+        Path file = dev.recall.runtime.io.ModelFiles.file(modelDir, Tokenizers.RWKV_WORLD_VOCAB);
         if (!Files.isRegularFile(file)) {
             return null;
         }

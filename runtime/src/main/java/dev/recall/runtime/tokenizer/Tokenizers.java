@@ -24,7 +24,7 @@ public final class Tokenizers {
     /** Whether a model directory holds a tokenizer file {@link #load} reads. */
     public static boolean present(Path dir) {
         for (String name : new String[] {TOKENIZER_JSON, TOKENIZER_JSON + ".gz", RWKV_WORLD_VOCAB}) {
-            if (Files.isRegularFile(dir.resolve(name))) {
+            if (Files.isRegularFile(dev.recall.runtime.io.ModelFiles.file(dir, name))) {
                 return true;
             }
         }
@@ -50,7 +50,7 @@ public final class Tokenizers {
     public static Tokenizer load(Path path) {
         if (Files.isDirectory(path)) {
             for (String name : new String[] {TOKENIZER_JSON, TOKENIZER_JSON + ".gz", RWKV_WORLD_VOCAB}) {
-                Path candidate = path.resolve(name);
+                Path candidate = dev.recall.runtime.io.ModelFiles.file(path, name);
                 if (Files.isRegularFile(candidate)) {
                     return loadFile(candidate);
                 }
