@@ -80,7 +80,7 @@ class ChatCommandTest {
     @Test
     void aRefusedTurnIsOneLineAndTheChatGoesOn(@TempDir Path dir) throws IOException {
         for (String file : List.of("config.json", "model.safetensors", "tokenizer.json")) {
-            Files.createSymbolicLink(dir.resolve(file), DEMO.resolve(file));
+            Files.copy(DEMO.resolve(file), dir.resolve(file));
         }
         Files.writeString(dir.resolve("tokenizer_config.json"), """
                 {"chat_template": "{% for m in messages %}{% if 'forbidden' in m.content %}{{ raise_exception('no forbidden words') }}{% endif %}{{ m.role }}: {{ m.content }}\\n{% endfor %}{% if add_generation_prompt %}assistant:{% endif %}"}""");
