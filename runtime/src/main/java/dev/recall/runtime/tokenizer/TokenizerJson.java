@@ -61,6 +61,22 @@ final class TokenizerJson {
                 postProcessor(root.path("post_processor")), decoder(root.path("decoder")));
     }
 
+    /** Largest vocabulary accepted (ids from 0 to this, exclusive): a hostile id cannot size an array. */
+    static final int MAX_VOCABULARY = 1 << 24;
+
+    /** A member of a component Sequence, which may not be missing or null. */
+    private JsonNode member(JsonNode child, String component) {
+        if (absent(child) || !child.isObject()) {
+            throw bad("a " + component + " Sequence holds a member that is not an object");
+        }
+        return child;
+    }
+
+    /** Text from the file as an error may show it: at most 80 characters. */
+    private static String shown(String text) {
+        return text.length() <= 80 ? text : text.substring(0, 80) + "…";
+    }
+
     private static boolean absent(JsonNode n) {
         return n.isMissingNode() || n.isNull();
     }
@@ -100,7 +116,7 @@ final class TokenizerJson {
                 // Unicode classes so \s, \w and case folding match the reference's Oniguruma.
                 return Pattern.compile(regex, Pattern.UNICODE_CHARACTER_CLASS);
             } catch (PatternSyntaxException e) {
-                throw bad(component + " regex " + regex + " does not compile in Java (" + e.getDescription() + ")");
+                throw bad(component + " regex " + shown(regex) + " does not compile in Java (" + e.getDescription() + ")");
             }
         }
         throw bad(component + " pattern is neither String nor Regex");
@@ -126,8 +142,8 @@ final class TokenizerJson {
         Map<String, Integer> vocab = new HashMap<>(vocabNode.size() * 2);
         for (Iterator<Map.Entry<String, JsonNode>> it = vocabNode.fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> e = it.next();
-            if (!e.getValue().canConvertToInt() || e.getValue().asInt() < 0) {
-                throw bad("vocab entry '" + e.getKey() + "' has no valid id");
+            if (!e.getValue().canConvertToInt() || e.getValue().asInt() < 0 || e.getValue().asInt() >= MAX_VOCABULARY) {
+                throw bad("vocab entry '" + shown(e.getKey()) + "' has no valid id (0 to " + (MAX_VOCABULARY - 1) + ")");
             }
             vocab.put(e.getKey(), e.getValue().asInt());
         }
@@ -178,6 +194,10 @@ final class TokenizerJson {
             if (!t.has("id") || !t.has("content")) {
                 throw bad("an added token lacks \"id\" or \"content\"");
             }
+            if (!t.get("id").canConvertToInt() || t.get("id").asInt() < 0 || t.get("id").asInt() >= MAX_VOCABULARY) {
+                throw bad("added token '" + shown(t.path("content").asText()) + "' has id " + shown(t.get("id").toString())
+                        + ", outside 0 to " + (MAX_VOCABULARY - 1));
+            }
             boolean special = t.path("special").asBoolean(false);
             tokens.add(new AddedVocabulary.AddedToken(t.get("id").asInt(), t.get("content").asText(), special,
                     t.path("single_word").asBoolean(false), t.path("lstrip").asBoolean(false),
@@ -197,7 +217,7 @@ final class TokenizerJson {
             case "Sequence" -> {
                 List<Normalizer> steps = new ArrayList<>();
                 for (JsonNode child : n.path("normalizers")) {
-                    steps.add(normalizer(child));
+                    steps.add(normalizer(member(child, "normalizer")));
                 }
                 yield new Normalizer.Sequence(steps);
             }
@@ -225,7 +245,7 @@ final class TokenizerJson {
             case "Sequence" -> {
                 List<PreTokenizer> steps = new ArrayList<>();
                 for (JsonNode child : n.path("pretokenizers")) {
-                    steps.add(preTokenizer(child));
+                    steps.add(preTokenizer(member(child, "pre-tokenizer")));
                 }
                 yield new PreTokenizer.Sequence(steps);
             }
@@ -279,7 +299,7 @@ final class TokenizerJson {
             case "Sequence" -> {
                 List<PostProcessor> steps = new ArrayList<>();
                 for (JsonNode child : n.path("processors")) {
-                    steps.add(postProcessor(child));
+                    steps.add(postProcessor(member(child, "post-processor")));
                 }
                 yield new PostProcessor.Sequence(steps);
             }
@@ -321,7 +341,7 @@ final class TokenizerJson {
             case "Sequence" -> {
                 List<Decoder> steps = new ArrayList<>();
                 for (JsonNode child : n.path("decoders")) {
-                    steps.add(decoder(child));
+                    steps.add(decoder(member(child, "decoder")));
                 }
                 yield new Decoder.Sequence(steps);
             }
