@@ -85,7 +85,7 @@ public final class RecurrentGemmaModel extends CausalLanguageModel<RecurrentGemm
         int hidden = embedding.cols();
         config.crossCheck("vocab_size", embedding.rows(), "rows of the embedding");
         config.crossCheck("hidden_size", hidden, "columns of the embedding");
-        float eps = (float) config.number("rms_norm_eps", 1e-6);
+        float eps = (float) config.epsilon("rms_norm_eps", 1e-6);
         int heads = config.positiveInteger("num_attention_heads");
         int headDim = config.has("head_dim") ? config.positiveInteger("head_dim") : hidden / heads;
         int window = config.positiveInteger("attention_window_size");
@@ -128,12 +128,12 @@ public final class RecurrentGemmaModel extends CausalLanguageModel<RecurrentGemm
         WeightMatrix head = checkpoint.headTiedToEmbeddings(true)
                 ? embedding
                 : weights.get("lm_head.weight").expectShape(embedding.rows(), hidden).matrix();
-        float softCap = (float) config.number("logits_soft_cap", 30.0);
+        float softCap = (float) config.number("logits_soft_cap", 30.0, 0, true, 1e6);
 
         // RecurrentGemma configs carry no training length: max_position_embeddings when a checkpoint
         // has one, else 0 (unknown). attention_window_size is the attention span, not the length
         // the model was trained at (the zoo model: window 128, trained at 256), so it is not used.
-        int trainingLength = config.integer("max_position_embeddings", 0);
+        int trainingLength = config.integer("max_position_embeddings", 0, 0, Integer.MAX_VALUE);
         ModelInfo info = new ModelInfo(FAMILY, config.architecture(), head.rows(), hidden, layerCount,
                 trainingLength, attentionLayers, attentionLayers, embedding.type().name(), weights.parameterCount(),
                 weights.totalBytes(), ModelInfo.lookupOnlyBytes(embedding, head), checkpoint.bosTokenId(),

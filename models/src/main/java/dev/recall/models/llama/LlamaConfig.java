@@ -84,11 +84,8 @@ record LlamaConfig(String architecture, int vocabSize, int hiddenSize, int layer
         int intermediate = w.get(PREFIX + "layers.0.mlp.gate_proj.weight").dim(0);
         c.crossCheck("intermediate_size", intermediate, "rows of mlp.gate_proj");
 
-        float eps = (float) c.number("rms_norm_eps", 1e-6);
-        if (!(eps > 0 && eps < 1)) {
-            throw new RecallException(c.source() + ": rms_norm_eps is " + eps + ", outside the range (0, 1)");
-        }
-        int trainingLength = c.integer("max_position_embeddings", 0);
+        float eps = (float) c.epsilon("rms_norm_eps", 1e-6);
+        int trainingLength = c.integer("max_position_embeddings", 0, 0, Integer.MAX_VALUE);
         // llama.cpp's converter permutes the q/k rows of llama files, not those of qwen2 files.
         boolean permuted = checkpoint.format() == Checkpoint.Format.GGUF && c.string("model_type", "").equals("llama");
         float[] ropeFreqs = null;

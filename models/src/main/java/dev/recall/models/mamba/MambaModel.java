@@ -44,13 +44,8 @@ public final class MambaModel extends CausalLanguageModel<MambaState> {
         ModelConfig config = checkpoint.config();
         this.weights = checkpoint.weights();
         this.dims = MambaDimensions.read(weights, config);
-        this.normEps = (float) config.number("layer_norm_epsilon", 1e-5);
-        float mixerEps = (float) config.number("mixer_rms_eps", 1e-6);
-        for (float eps : new float[] {normEps, mixerEps}) {
-            if (!(eps > 0 && eps < 1)) {
-                throw new RecallException(config.source() + ": the norm epsilon " + eps + " is outside the range (0, 1)");
-            }
-        }
+        this.normEps = (float) config.epsilon("layer_norm_epsilon", 1e-5);
+        float mixerEps = (float) config.epsilon("mixer_rms_eps", 1e-6);
 
         Tensor embeddingTensor = weights.getAny(MambaDimensions.EMBEDDING_NAMES);
         this.embeddings = embeddingTensor.matrix();
@@ -65,7 +60,7 @@ public final class MambaModel extends CausalLanguageModel<MambaState> {
         this.head = checkpoint.headTiedToEmbeddings(true) ? embeddings : headMatrix(weights.get("lm_head.weight"), dims.hidden());
 
         this.info = new ModelInfo("mamba", config.architecture(), head.rows(), dims.hidden(), dims.layers(),
-                config.integer("max_position_embeddings", 0), 0, 0, embeddingTensor.typeName(),
+                config.integer("max_position_embeddings", 0, 0, Integer.MAX_VALUE), 0, 0, embeddingTensor.typeName(),
                 weights.parameterCount(), weights.totalBytes(), ModelInfo.lookupOnlyBytes(embeddings, head),
                 checkpoint.bosTokenId(), checkpoint.eosTokenIds());
     }

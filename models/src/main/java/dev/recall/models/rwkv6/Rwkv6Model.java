@@ -77,9 +77,9 @@ public final class Rwkv6Model extends CausalLanguageModel<Rwkv6State> {
         int heads = bonus.dim(0);
         int headSize = bonus.dim(1);
 
-        float layerNormEps = (float) config.number("layer_norm_epsilon", 1e-5);
+        float layerNormEps = (float) config.epsilon("layer_norm_epsilon", 1e-5);
         // The GroupNorm on the WKV output uses 1e-5 scaled by head_size_divisor², as in the reference.
-        double divisor = config.number("head_size_divisor", 8);
+        double divisor = config.number("head_size_divisor", 8, 0, true, 1e3);
         float groupNormEps = (float) (1e-5 * divisor * divisor);
         if (!(layerNormEps > 0 && layerNormEps < 1) || !(groupNormEps > 0 && groupNormEps < 1)) {
             throw new RecallException(config.source() + ": layer_norm_epsilon " + layerNormEps + " and head_size_divisor "
@@ -100,7 +100,7 @@ public final class Rwkv6Model extends CausalLanguageModel<Rwkv6State> {
             throw new RecallException(config.source() + ": rescale_every is " + rescaleEvery + ", outside the range [0, " + layers + "]");
         }
         ModelInfo info = new ModelInfo(FAMILY, config.architecture(), vocab, channels, layers,
-                config.integer("max_position_embeddings", 0), 0, 0, head.type().name(),
+                config.integer("max_position_embeddings", 0, 0, Integer.MAX_VALUE), 0, 0, head.type().name(),
                 checkpoint.weights().parameterCount(), checkpoint.weights().totalBytes(),
                 ModelInfo.lookupOnlyBytes(embeddings, head), checkpoint.bosTokenId(), checkpoint.eosTokenIds());
         return new Rwkv6Model(checkpoint, info, heads, headSize, embeddings, blocks, lnOut, head, rescaleEvery);

@@ -147,6 +147,35 @@ public final class ModelConfig {
         return has(key) ? number(key) : def;
     }
 
+    /**
+     * A number in (low, high] when {@code lowOpen}, else [low, high], finite; the default when the
+     * key is absent. One sentence names the key and the range otherwise: every hyper-parameter a
+     * family computes with goes through a bound like this, so a hostile config cannot produce NaN
+     * logits or a size that exhausts memory.
+     */
+    public double number(String key, double def, double low, boolean lowOpen, double high) {
+        double v = number(key, def);
+        if (!(lowOpen ? v > low : v >= low) || !(v <= high)) {
+            throw new RecallException(source + ": " + key + " is " + v + ", outside the range " + (lowOpen ? "(" : "[")
+                    + low + ", " + high + "]");
+        }
+        return v;
+    }
+
+    /** A norm epsilon: positive and below 1. */
+    public double epsilon(String key, double def) {
+        return number(key, def, 0, true, 1);
+    }
+
+    /** An integer in [low, high], the default when absent, or one sentence naming the key and the range. */
+    public int integer(String key, int def, int low, int high) {
+        int v = integer(key, def);
+        if (v < low || v > high) {
+            throw new RecallException(source + ": " + key + " is " + v + ", outside the range [" + low + ", " + high + "]");
+        }
+        return v;
+    }
+
     public boolean bool(String key, boolean def) {
         if (!has(key)) {
             return def;
