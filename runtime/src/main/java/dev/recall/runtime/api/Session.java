@@ -100,7 +100,7 @@ public final class Session {
             // The state may have consumed part of the prompt (and a failed decode has closed it):
             // start over rather than continue from it.
             reset();
-            throw e;
+            throw WeightFaults.translate(e, model.directory());
         } finally {
             busy.set(false);
         }
