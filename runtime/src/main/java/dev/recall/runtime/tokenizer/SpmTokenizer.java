@@ -164,9 +164,8 @@ final class SpmTokenizer implements Tokenizer {
         }
         PriorityQueue<Bigram> queue = new PriorityQueue<>((a, b) -> a.score() != b.score()
                 ? Float.compare(b.score(), a.score()) : Integer.compare(a.left(), b.left()));
-        Map<String, int[]> reverseMerges = new HashMap<>();
         for (int i = 1; i < symbols.size(); i++) {
-            addBigram(text, symbols, i - 1, i, queue, reverseMerges);
+            addBigram(text, symbols, i - 1, i, queue);
         }
         while (!queue.isEmpty()) {
             Bigram bigram = queue.poll();
@@ -181,16 +180,15 @@ final class SpmTokenizer implements Tokenizer {
             if (right[3] >= 0) {
                 symbols.get(right[3])[2] = bigram.left();
             }
-            addBigram(text, symbols, left[2], bigram.left(), queue, reverseMerges);
-            addBigram(text, symbols, bigram.left(), left[3], queue, reverseMerges);
+            addBigram(text, symbols, left[2], bigram.left(), queue);
+            addBigram(text, symbols, bigram.left(), left[3], queue);
         }
         for (int i = 0; i != -1; i = symbols.get(i)[3]) {
-            resegment(text, symbols, symbols.get(i), reverseMerges, out);
+            resegment(text, symbols.get(i), out);
         }
     }
 
-    private void addBigram(byte[] text, List<int[]> symbols, int left, int right, PriorityQueue<Bigram> queue,
-                           Map<String, int[]> reverseMerges) {
+    private void addBigram(byte[] text, List<int[]> symbols, int left, int right, PriorityQueue<Bigram> queue) {
         if (left == -1 || right == -1) {
             return;
         }
@@ -202,26 +200,24 @@ final class SpmTokenizer implements Tokenizer {
             return;
         }
         queue.add(new Bigram(left, right, scores[id], l[1] + r[1]));
-        reverseMerges.put(merged, new int[] {left, right});
     }
 
-    private void resegment(byte[] text, List<int[]> symbols, int[] symbol, Map<String, int[]> reverseMerges, IntList out) {
-        String s = new String(text, symbol[0], symbol[1], StandardCharsets.UTF_8);
-        Integer id = ids.get(s);
+    /**
+     * A final symbol as its token, or as its bytes' tokens. (llama.cpp first looks the symbol up
+     * among the merges it recorded; a symbol that is no token is one character of the UTF-8 split,
+     * and the text of a Java string is valid UTF-8, so no two recorded symbols ever make it up.)
+     */
+    private void resegment(byte[] text, int[] symbol, IntList out) {
+        Integer id = ids.get(new String(text, symbol[0], symbol[1], StandardCharsets.UTF_8));
         if (id != null) {
             out.add(id);
             return;
         }
-        int[] parts = reverseMerges.get(s);
-        if (parts == null) {
-            for (int j = 0; j < symbol[1]; j++) {
-                out.add(byteTokens[text[symbol[0] + j] & 0xFF]);
-            }
-            return;
+        for (int j = 0; j < symbol[1]; j++) {
+            out.add(byteTokens[text[symbol[0] + j] & 0xFF]);
         }
-        resegment(text, symbols, symbols.get(parts[0]), reverseMerges, out);
-        resegment(text, symbols, symbols.get(parts[1]), reverseMerges, out);
     }
+
 
     /** llama.cpp's unicode_len_utf8: the length a lead byte announces (1 for a stray continuation byte). */
     private static int utf8Length(byte lead) {
