@@ -159,6 +159,31 @@ final class VectorQuantKernels {
         });
     }
 
+    /**
+     * Whether the K-quants decode each 32-weight run into a small buffer and multiply it from there:
+     * below 16 lanes (AVX2, NEON) the fused K-quant bodies outgrow C2's inlining budget and box
+     * their vectors (Q5_K fell to 1 Gweights/s under -XX:UseAVX=2), while this stays compiled.
+     */
+    static final boolean BY_DECODE = LANES < 16;
+
+    /** Row times x through 32-weight runs decoded into {@code buffer} ({@link #decode32}, bit-exact weights). */
+    private static float dotByDecode(QuantizedType type, MemorySegment s, long row, int blocks, float[] x, int xo,
+                                     float[] buffer) {
+        FloatVector acc = FloatVector.zero(FLOATS);
+        int groups = type.blockElements() / 32;
+        for (int blk = 0; blk < blocks; blk++) {
+            long b = row + (long) blk * type.blockBytes();
+            for (int g = 0; g < groups; g++) {
+                decode32(type, s, b, g, buffer, 0);
+                int c = xo + blk * type.blockElements() + 32 * g;
+                for (int i = 0; i < 32; i += LANES) {
+                    acc = FloatVector.fromArray(FLOATS, buffer, i).fma(x(x, c + i), acc);
+                }
+            }
+        }
+        return VectorLanes.sumLanes(acc);
+    }
+
     /** Rows read side by side by {@link #dot4}. */
     private static final int STREAMS = 4;
 
@@ -175,6 +200,12 @@ final class VectorQuantKernels {
                 dot2Q4_0(data, (r + 2L * gap) * rowBytes, gap * rowBytes, blocks, x, xo, sums, so, out, 2);
             }
             case Q6_K -> {
+                if (BY_DECODE) {
+                    for (int k = 0; k < STREAMS; k++) {
+                        out[k] = dot(type, data, (r + (long) k * gap) * rowBytes, blocks, x, xo, sums, so, scratch);
+                    }
+                    return;
+                }
                 dot2Q6_K(data, r * rowBytes, gap * rowBytes, blocks, x, xo, out, 0, scratch);
                 dot2Q6_K(data, (r + 2L * gap) * rowBytes, gap * rowBytes, blocks, x, xo, out, 2, scratch);
             }
@@ -271,6 +302,9 @@ final class VectorQuantKernels {
      */
     static float dot(QuantizedType type, MemorySegment data, long row, int blocks, float[] x, int xo,
                      float[] sums, int so, float[] scratch) {
+        if (BY_DECODE && (type == QuantizedType.Q4_K || type == QuantizedType.Q5_K || type == QuantizedType.Q6_K)) {
+            return dotByDecode(type, data, row, blocks, x, xo, scratch);
+        }
         return switch (type) {
             case Q4_0 -> dotQ4_0(data, row, blocks, x, xo, sums, so);
             case Q4_1 -> dotQ4_1(data, row, blocks, x, xo, sums, so);
@@ -584,96 +618,102 @@ final class VectorQuantKernels {
 
     private static void decode32(QuantizedType type, MemorySegment s, long b, int group, float[] out, int off) {
         switch (type) {
-            case Q8_0 -> {
-                float d = half(s, b);
-                for (int g = 0; g < 32; g += UNIT) {
-                    ByteVector q = load(s, b + 2 + g);
-                    for (int k = 0; k < PARTS; k++) {
-                        floats(ints(q, k)).mul(d).intoArray(out, off + g + k * LANES);
-                    }
-                }
+            case Q8_0 -> decodeQ8_0(type, s, b, group, out, off);
+            case Q4_0, Q4_1 -> decodeQ4(type, s, b, group, out, off);
+            case Q5_0, Q5_1 -> decodeQ5(type, s, b, group, out, off);
+            case Q4_K, Q5_K -> decodeQ45K(type, s, b, group, out, off);
+            case Q6_K -> decodeQ6K(type, s, b, group, out, off);
+        }
+    }
+
+    private static void decodeQ8_0(QuantizedType type, MemorySegment s, long b, int group, float[] out, int off) {
+        float d = half(s, b);
+        for (int g = 0; g < 32; g += UNIT) {
+            ByteVector q = load(s, b + 2 + g);
+            for (int k = 0; k < PARTS; k++) {
+                floats(ints(q, k)).mul(d).intoArray(out, off + g + k * LANES);
             }
-            case Q4_0, Q4_1 -> {
-                boolean min = type == QuantizedType.Q4_1;
-                float d = half(s, b);
-                float m = min ? half(s, b + 2) : 0f;
-                int shift = min ? 0 : 8;
-                for (int g = 0; g < 16; g += UNIT) {
-                    ByteVector q = load(s, b + (min ? 4 : 2) + g);
-                    for (int k = 0; k < PARTS; k++) {
-                        IntVector v = ints(q, k);
-                        int at = off + g + k * LANES;
-                        FloatVector lo = floats(v.and(15).sub(shift)).mul(d);
-                        FloatVector hi = floats(v.lanewise(VectorOperators.ASHR, 4).and(15).sub(shift)).mul(d);
-                        (min ? lo.add(m) : lo).intoArray(out, at);
-                        (min ? hi.add(m) : hi).intoArray(out, at + 16);
-                    }
-                }
+        }
+    }
+
+    private static void decodeQ4(QuantizedType type, MemorySegment s, long b, int group, float[] out, int off) {
+        boolean min = type == QuantizedType.Q4_1;
+        float d = half(s, b);
+        float m = min ? half(s, b + 2) : 0f;
+        int shift = min ? 0 : 8;
+        for (int g = 0; g < 16; g += UNIT) {
+            ByteVector q = load(s, b + (min ? 4 : 2) + g);
+            for (int k = 0; k < PARTS; k++) {
+                IntVector v = ints(q, k);
+                int at = off + g + k * LANES;
+                FloatVector lo = floats(v.and(15).sub(shift)).mul(d);
+                FloatVector hi = floats(v.lanewise(VectorOperators.ASHR, 4).and(15).sub(shift)).mul(d);
+                (min ? lo.add(m) : lo).intoArray(out, at);
+                (min ? hi.add(m) : hi).intoArray(out, at + 16);
             }
-            case Q5_0, Q5_1 -> {
-                boolean min = type == QuantizedType.Q5_1;
-                int header = min ? 4 : 2;
-                float d = half(s, b);
-                float m = min ? half(s, b + 2) : 0f;
-                int shift = min ? 0 : 16;
-                IntVector qh = IntVector.broadcast(INTS, s.get(QuantizedType.INT_LE, b + header));
-                for (int g = 0; g < 16; g += UNIT) {
-                    ByteVector q = load(s, b + header + 4 + g);
-                    for (int k = 0; k < PARTS; k++) {
-                        IntVector v = ints(q, k);
-                        int lane = (g + k * LANES) / LANES;
-                        IntVector h0 = qh.lanewise(VectorOperators.LSHR, LOW_BITS[lane]).and(1).lanewise(VectorOperators.LSHL, 4);
-                        IntVector h1 = qh.lanewise(VectorOperators.LSHR, HIGH_BITS[lane]).and(1).lanewise(VectorOperators.LSHL, 4);
-                        int at = off + g + k * LANES;
-                        FloatVector lo = floats(v.and(15).or(h0).sub(shift)).mul(d);
-                        FloatVector hi = floats(v.lanewise(VectorOperators.ASHR, 4).and(15).or(h1).sub(shift)).mul(d);
-                        (min ? lo.add(m) : lo).intoArray(out, at);
-                        (min ? hi.add(m) : hi).intoArray(out, at + 16);
-                    }
-                }
+        }
+    }
+
+    private static void decodeQ5(QuantizedType type, MemorySegment s, long b, int group, float[] out, int off) {
+        boolean min = type == QuantizedType.Q5_1;
+        int header = min ? 4 : 2;
+        float d = half(s, b);
+        float m = min ? half(s, b + 2) : 0f;
+        int shift = min ? 0 : 16;
+        IntVector qh = IntVector.broadcast(INTS, s.get(QuantizedType.INT_LE, b + header));
+        for (int g = 0; g < 16; g += UNIT) {
+            ByteVector q = load(s, b + header + 4 + g);
+            for (int k = 0; k < PARTS; k++) {
+                IntVector v = ints(q, k);
+                int lane = (g + k * LANES) / LANES;
+                IntVector h0 = qh.lanewise(VectorOperators.LSHR, LOW_BITS[lane]).and(1).lanewise(VectorOperators.LSHL, 4);
+                IntVector h1 = qh.lanewise(VectorOperators.LSHR, HIGH_BITS[lane]).and(1).lanewise(VectorOperators.LSHL, 4);
+                int at = off + g + k * LANES;
+                FloatVector lo = floats(v.and(15).or(h0).sub(shift)).mul(d);
+                FloatVector hi = floats(v.lanewise(VectorOperators.ASHR, 4).and(15).or(h1).sub(shift)).mul(d);
+                (min ? lo.add(m) : lo).intoArray(out, at);
+                (min ? hi.add(m) : hi).intoArray(out, at + 16);
             }
-            case Q4_K, Q5_K -> {
-                boolean five = type == QuantizedType.Q5_K;
-                float d = half(s, b);
-                float dmin = half(s, b + 2);
-                // Group g: nibbles (low for even g, high for odd) of the 32 bytes of pair g / 2.
-                float scale = d * QuantizedType.kScale(s, b + 4, group);
-                float min = dmin * QuantizedType.kMin(s, b + 4, group);
-                long q0 = b + (five ? 48 : 16) + 32L * (group / 2);
-                int nibble = (group & 1) * 4;
-                for (int g = 0; g < 32; g += UNIT) {
-                    ByteVector q = load(s, q0 + g);
-                    ByteVector h = five ? load(s, b + 16 + g) : null;
-                    for (int k = 0; k < PARTS; k++) {
-                        IntVector v = ints(q, k).lanewise(VectorOperators.ASHR, nibble).and(15);
-                        if (five) {
-                            v = v.or(ints(h, k).lanewise(VectorOperators.ASHR, group).and(1).lanewise(VectorOperators.LSHL, 4));
-                        }
-                        floats(v).mul(scale).sub(min).intoArray(out, off + g + k * LANES);
-                    }
+        }
+    }
+
+    private static void decodeQ45K(QuantizedType type, MemorySegment s, long b, int group, float[] out, int off) {
+        boolean five = type == QuantizedType.Q5_K;
+        float d = half(s, b);
+        float dmin = half(s, b + 2);
+        // Group g: nibbles (low for even g, high for odd) of the 32 bytes of pair g / 2.
+        float scale = d * QuantizedType.kScale(s, b + 4, group);
+        float min = dmin * QuantizedType.kMin(s, b + 4, group);
+        long q0 = b + (five ? 48 : 16) + 32L * (group / 2);
+        int nibble = (group & 1) * 4;
+        for (int g = 0; g < 32; g += UNIT) {
+            for (int k = 0; k < PARTS; k++) {
+                IntVector v = ints(s, q0 + g, k).lanewise(VectorOperators.ASHR, nibble).and(15);
+                if (five) {
+                    v = v.or(ints(s, b + 16 + g, k).lanewise(VectorOperators.ASHR, group).and(1).lanewise(VectorOperators.LSHL, 4));
                 }
+                floats(v).mul(scale).sub(min).intoArray(out, off + g + k * LANES);
             }
-            case Q6_K -> {
-                // Group g: half g / 4, quarter g mod 4 of that half.
-                float d = half(s, b + 208);
-                int half = group / 4;
-                int quarter = group % 4;
-                long qlq = b + 64L * half + (quarter & 1) * 32;
-                long qh = b + 128 + 32L * half;
-                long sc = b + 192 + 8L * half;
-                int nibble = quarter < 2 ? 0 : 4;
-                for (int g = 0; g < 32; g += UNIT) {
-                    ByteVector q = load(s, qlq + g);
-                    ByteVector h = load(s, qh + g);
-                    for (int k = 0; k < PARTS; k++) {
-                        int l = g + k * LANES;
-                        IntVector v = ints(q, k).lanewise(VectorOperators.ASHR, nibble).and(15)
-                                .or(ints(h, k).lanewise(VectorOperators.ASHR, 2 * quarter).and(3).lanewise(VectorOperators.LSHL, 4))
-                                .sub(32);
-                        float scale = d * s.get(ValueLayout.JAVA_BYTE, sc + l / 16 + 2 * quarter);
-                        floats(v).mul(scale).intoArray(out, off + l);
-                    }
-                }
+        }
+    }
+
+    private static void decodeQ6K(QuantizedType type, MemorySegment s, long b, int group, float[] out, int off) {
+        // Group g: half g / 4, quarter g mod 4 of that half.
+        float d = half(s, b + 208);
+        int half = group / 4;
+        int quarter = group % 4;
+        long qlq = b + 64L * half + (quarter & 1) * 32;
+        long qh = b + 128 + 32L * half;
+        long sc = b + 192 + 8L * half;
+        int nibble = quarter < 2 ? 0 : 4;
+        for (int g = 0; g < 32; g += UNIT) {
+            for (int k = 0; k < PARTS; k++) {
+                int l = g + k * LANES;
+                IntVector v = ints(s, qlq + g, k).lanewise(VectorOperators.ASHR, nibble).and(15)
+                        .or(ints(s, qh + g, k).lanewise(VectorOperators.ASHR, 2 * quarter).and(3).lanewise(VectorOperators.LSHL, 4))
+                        .sub(32);
+                float scale = d * s.get(ValueLayout.JAVA_BYTE, sc + l / 16 + 2 * quarter);
+                floats(v).mul(scale).intoArray(out, off + l);
             }
         }
     }
