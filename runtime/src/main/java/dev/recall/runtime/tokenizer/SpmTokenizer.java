@@ -42,6 +42,7 @@ final class SpmTokenizer implements Tokenizer {
     private final boolean addEos;
     private final boolean addSpacePrefix;
     private final int[] byteTokens = new int[256];
+    private final ByteIds byteIds;
 
     SpmTokenizer(String[] tokens, float[] scores, int[] types, int bos, int eos, int unknown, boolean addBos,
                  boolean addEos, boolean addSpacePrefix) {
@@ -63,6 +64,7 @@ final class SpmTokenizer implements Tokenizer {
             }
         }
         special.sort(Comparator.comparingInt((Integer i) -> -tokens[i].getBytes(StandardCharsets.UTF_8).length));
+        this.byteIds = new ByteIds(tokens);
         this.specials = List.copyOf(special);
         for (int b = 0; b < 256; b++) {
             Integer id = ids.get(String.format("<0x%02X>", b));
@@ -155,51 +157,54 @@ final class SpmTokenizer implements Tokenizer {
             return;
         }
         // Symbols: byte ranges [start, start + len) linked in a list; len 0 once merged away.
-        List<int[]> symbols = new ArrayList<>(); // {start, len, prev, next}
-        for (int offs = 0; offs < n; ) {
-            int len = Math.min(utf8Length(text[offs]), n - offs);
-            int index = symbols.size();
-            symbols.add(new int[] {offs, len, index - 1, offs + len == n ? -1 : index + 1});
-            offs += len;
+        int count = 0;
+        int[] start = new int[n];
+        int[] len = new int[n];
+        int[] prev = new int[n];
+        int[] next = new int[n];
+        for (int offs = 0; offs < n; count++) {
+            int l = Math.min(utf8Length(text[offs]), n - offs);
+            start[count] = offs;
+            len[count] = l;
+            prev[count] = count - 1;
+            next[count] = offs + l == n ? -1 : count + 1;
+            offs += l;
         }
-        PriorityQueue<Bigram> queue = new PriorityQueue<>((a, b) -> a.score() != b.score()
-                ? Float.compare(b.score(), a.score()) : Integer.compare(a.left(), b.left()));
-        for (int i = 1; i < symbols.size(); i++) {
-            addBigram(text, symbols, i - 1, i, queue);
+        PriorityQueue<Bigram> queue = new PriorityQueue<>((x, y) -> x.score() != y.score()
+                ? Float.compare(y.score(), x.score()) : Integer.compare(x.left(), y.left()));
+        for (int i = 1; i < count; i++) {
+            addBigram(text, start, len, i - 1, i, queue);
         }
         while (!queue.isEmpty()) {
             Bigram bigram = queue.poll();
-            int[] left = symbols.get(bigram.left());
-            int[] right = symbols.get(bigram.right());
-            if (left[1] == 0 || right[1] == 0 || left[1] + right[1] != bigram.size()) {
+            int left = bigram.left();
+            int right = bigram.right();
+            if (len[left] == 0 || len[right] == 0 || len[left] + len[right] != bigram.size()) {
                 continue;
             }
-            left[1] += right[1];
-            right[1] = 0;
-            left[3] = right[3];
-            if (right[3] >= 0) {
-                symbols.get(right[3])[2] = bigram.left();
+            len[left] += len[right];
+            len[right] = 0;
+            next[left] = next[right];
+            if (next[right] >= 0) {
+                prev[next[right]] = left;
             }
-            addBigram(text, symbols, left[2], bigram.left(), queue);
-            addBigram(text, symbols, bigram.left(), left[3], queue);
+            addBigram(text, start, len, prev[left], left, queue);
+            addBigram(text, start, len, left, next[left], queue);
         }
-        for (int i = 0; i != -1; i = symbols.get(i)[3]) {
-            resegment(text, symbols.get(i), out);
+        for (int i = 0; i != -1; i = next[i]) {
+            resegment(text, start[i], len[i], out);
         }
     }
 
-    private void addBigram(byte[] text, List<int[]> symbols, int left, int right, PriorityQueue<Bigram> queue) {
+    private void addBigram(byte[] text, int[] start, int[] len, int left, int right, PriorityQueue<Bigram> queue) {
         if (left == -1 || right == -1) {
             return;
         }
-        int[] l = symbols.get(left);
-        int[] r = symbols.get(right);
-        String merged = new String(text, l[0], l[1] + r[1], StandardCharsets.UTF_8);
-        Integer id = ids.get(merged);
-        if (id == null) {
-            return;
+        int size = len[left] + len[right];
+        int id = byteIds.get(text, start[left], size);
+        if (id >= 0) {
+            queue.add(new Bigram(left, right, scores[id], size));
         }
-        queue.add(new Bigram(left, right, scores[id], l[1] + r[1]));
     }
 
     /**
@@ -207,17 +212,64 @@ final class SpmTokenizer implements Tokenizer {
      * among the merges it recorded; a symbol that is no token is one character of the UTF-8 split,
      * and the text of a Java string is valid UTF-8, so no two recorded symbols ever make it up.)
      */
-    private void resegment(byte[] text, int[] symbol, IntList out) {
-        Integer id = ids.get(new String(text, symbol[0], symbol[1], StandardCharsets.UTF_8));
-        if (id != null) {
+    private void resegment(byte[] text, int from, int length, IntList out) {
+        int id = byteIds.get(text, from, length);
+        if (id >= 0) {
             out.add(id);
             return;
         }
-        for (int j = 0; j < symbol[1]; j++) {
-            out.add(byteTokens[text[symbol[0] + j] & 0xFF]);
+        for (int j = 0; j < length; j++) {
+            out.add(byteTokens[text[from + j] & 0xFF]);
         }
     }
 
+    /**
+     * Token ids by their UTF-8 bytes, looked up by a range of a byte array without making a string:
+     * open addressing on a 64-bit hash, the bytes compared on a hit. The merge loop asks it once per
+     * candidate pair, millions of times for a long prompt.
+     */
+    private static final class ByteIds {
+        private final byte[][] keys;
+        private final int[] values;
+        private final int mask;
+
+        ByteIds(String[] tokens) {
+            int capacity = Integer.highestOneBit(Math.max(16, tokens.length * 2)) * 2;
+            keys = new byte[capacity][];
+            values = new int[capacity];
+            mask = capacity - 1;
+            // Later ids win, as llama.cpp's token_to_id does for duplicate texts.
+            for (int id = 0; id < tokens.length; id++) {
+                byte[] b = tokens[id].getBytes(StandardCharsets.UTF_8);
+                int slot = (int) hash(b, 0, b.length) & mask;
+                while (keys[slot] != null && !java.util.Arrays.equals(keys[slot], b)) {
+                    slot = (slot + 1) & mask;
+                }
+                keys[slot] = b;
+                values[slot] = id;
+            }
+        }
+
+        int get(byte[] text, int from, int length) {
+            int slot = (int) hash(text, from, length) & mask;
+            while (keys[slot] != null) {
+                byte[] k = keys[slot];
+                if (k.length == length && java.util.Arrays.equals(k, 0, length, text, from, from + length)) {
+                    return values[slot];
+                }
+                slot = (slot + 1) & mask;
+            }
+            return -1;
+        }
+
+        private static long hash(byte[] b, int from, int length) {
+            long h = 0xcbf29ce484222325L;
+            for (int i = from; i < from + length; i++) {
+                h = (h ^ (b[i] & 0xFF)) * 0x100000001b3L;
+            }
+            return h ^ (h >>> 32);
+        }
+    }
 
     /** llama.cpp's unicode_len_utf8: the length a lead byte announces (1 for a stray continuation byte). */
     private static int utf8Length(byte lead) {
