@@ -548,13 +548,18 @@ final class VectorQuantKernels {
                 for (int g = 0; g < 32; g += LANES) {
                     int unit = g - g % UNIT;
                     int p = (g % UNIT) / LANES;
-                    IntVector q = ints(s, ql + unit, p).lanewise(VectorOperators.ASHR, nibble).and(15)
-                            .or(ints(s, qh + unit, p).lanewise(VectorOperators.ASHR, shift).and(3).lanewise(VectorOperators.LSHL, 4));
-                    acc = floats(q.sub(32)).mul(x(x, c + g)).fma(broadcast(scales[sc + g / 16]), acc);
+                    acc = floats(q6(s, ql + unit, qh + unit, p, nibble, shift)).mul(x(x, c + g))
+                            .fma(broadcast(scales[sc + g / 16]), acc);
                 }
             }
         }
         return VectorLanes.sumLanes(acc);
+    }
+
+    /** Q6_K quants q − 32 of part p: a nibble of the bytes at ql, two bits of those at qh. */
+    private static IntVector q6(MemorySegment s, long ql, long qh, int p, int nibble, int shift) {
+        return ints(s, ql, p).lanewise(VectorOperators.ASHR, nibble).and(15)
+                .or(ints(s, qh, p).lanewise(VectorOperators.ASHR, shift).and(3).lanewise(VectorOperators.LSHL, 4)).sub(32);
     }
 
     /** {@link #dotQ6_K} for two rows {@code gap} bytes apart into out[at], out[at + 1]. */
@@ -584,12 +589,10 @@ final class VectorQuantKernels {
                     int unit = g - g % UNIT;
                     int p = (g % UNIT) / LANES;
                     FloatVector xv = x(x, c + g);
-                    IntVector q0 = ints(s, ql + unit, p).lanewise(VectorOperators.ASHR, nibble).and(15)
-                            .or(ints(s, qh + unit, p).lanewise(VectorOperators.ASHR, shift).and(3).lanewise(VectorOperators.LSHL, 4));
-                    IntVector q1 = ints(s, ql + gap + unit, p).lanewise(VectorOperators.ASHR, nibble).and(15)
-                            .or(ints(s, qh + gap + unit, p).lanewise(VectorOperators.ASHR, shift).and(3).lanewise(VectorOperators.LSHL, 4));
-                    a0 = floats(q0.sub(32)).mul(xv).fma(broadcast(scales[sc + g / 16]), a0);
-                    a1 = floats(q1.sub(32)).mul(xv).fma(broadcast(scales[16 + sc + g / 16]), a1);
+                    IntVector q0 = q6(s, ql + unit, qh + unit, p, nibble, shift);
+                    IntVector q1 = q6(s, ql + gap + unit, qh + gap + unit, p, nibble, shift);
+                    a0 = floats(q0).mul(xv).fma(broadcast(scales[sc + g / 16]), a0);
+                    a1 = floats(q1).mul(xv).fma(broadcast(scales[16 + sc + g / 16]), a1);
                 }
             }
         }
