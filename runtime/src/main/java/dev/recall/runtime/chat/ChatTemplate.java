@@ -3,6 +3,9 @@ package dev.recall.runtime.chat;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.recall.runtime.RecallException;
 import dev.recall.runtime.config.ModelConfig;
+import dev.recall.runtime.template.Template;
+import dev.recall.runtime.template.TemplateException;
+import dev.recall.runtime.template.TemplateLimits;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -17,24 +20,34 @@ import java.util.Optional;
 /**
  * A model's chat template: the Jinja program in its {@code tokenizer_config.json} (or
  * {@code chat_template.jinja}) that turns a conversation into the exact prompt text the model was
- * trained on. Rendering follows Hugging Face's {@code apply_chat_template} (see {@link HfJinja});
+ * trained on. Rendering follows Hugging Face's {@code apply_chat_template};
  * the template sees {@code messages}, {@code add_generation_prompt} and the special tokens
- * ({@code bos_token}, {@code eos_token}, {@code unk_token}, {@code pad_token}). Immutable and
- * safe to share between threads.
+ * ({@code bos_token}, {@code eos_token}, {@code unk_token}, {@code pad_token}). Templates come from
+ * model files and are untrusted: they run in Recall's sandboxed Jinja engine ({@link Template}),
+ * bounded by {@link TemplateLimits#DEFAULT}. Immutable and safe to share between threads.
  */
 public final class ChatTemplate {
 
-    private static final HfJinja JINJA = new HfJinja();
     private static final List<String> SPECIAL_TOKENS = List.of("bos_token", "eos_token", "unk_token", "pad_token");
 
     private final String template;
-    private final String prepared;
+    /** The parsed template, or null when it does not parse: the error is then raised on rendering. */
+    private final Template parsed;
+    private final TemplateException parseError;
     private final Map<String, String> specialTokens;
     private final String source;
 
     private ChatTemplate(String template, Map<String, String> specialTokens, String source) {
         this.template = template;
-        this.prepared = HfJinja.prepare(template, source);
+        Template t = null;
+        TemplateException error = null;
+        try {
+            t = Template.parse(template);
+        } catch (TemplateException e) {
+            error = e;
+        }
+        this.parsed = t;
+        this.parseError = error;
         this.specialTokens = Map.copyOf(specialTokens);
         this.source = source;
     }
@@ -114,7 +127,8 @@ public final class ChatTemplate {
      * The prompt text of a conversation.
      *
      * @param addGenerationPrompt end with the header that opens the assistant's reply
-     * @throws RecallException when the template raises (e.g. roles do not alternate) or fails
+     * @throws RecallException when the template raises (e.g. roles do not alternate) or fails,
+     *                         in one line naming the template and the line
      */
     public String render(List<ChatMessage> messages, boolean addGenerationPrompt) {
         List<Map<String, Object>> list = new ArrayList<>(messages.size());
@@ -127,7 +141,40 @@ public final class ChatTemplate {
         Map<String, Object> variables = new HashMap<>(specialTokens);
         variables.put("messages", list);
         variables.put("add_generation_prompt", addGenerationPrompt);
-        return JINJA.render(prepared, variables, source);
+        return render(variables);
+    }
+
+    /**
+     * Renders with any variables (e.g. {@code tools}, {@code documents} besides {@code messages}):
+     * plain text, numbers, booleans, null, lists and maps. The special tokens are added unless given.
+     *
+     * @throws RecallException when the template raises or fails, in one line
+     */
+    public String render(Map<String, ?> variables) {
+        if (parseError != null) {
+            throw failure(parseError);
+        }
+        Map<String, Object> all = new HashMap<>(specialTokens);
+        all.putAll(variables);
+        try {
+            return parsed.render(all, TemplateLimits.DEFAULT);
+        } catch (TemplateException e) {
+            throw failure(e);
+        } catch (RuntimeException e) {
+            // A defect of the engine, not of the template: still one sentence for the user.
+            throw new RecallException("the chat template of " + source + " could not be rendered: "
+                    + TemplateException.oneLine(e.toString()), e);
+        }
+    }
+
+    private RecallException failure(TemplateException e) {
+        // The source is usually a path: keep its end, where the file name is.
+        String name = source.length() <= 80 ? source : "…" + source.substring(source.length() - 79);
+        if (e.raisedByTemplate()) {
+            return new RecallException("the chat template of " + name + " refused the conversation: " + e.getMessage());
+        }
+        String where = e.line() > 0 ? " at line " + e.line() : "";
+        return new RecallException("the chat template of " + name + " failed" + where + ": " + e.getMessage());
     }
 
     /** The template text as the model ships it. */

@@ -61,10 +61,7 @@ class ChatTemplateFilesTest {
     }
 
     @Test
-    void strftimeNowUsesPythonDirectives() {
-        LocalDateTime t = LocalDateTime.of(2024, 7, 26, 14, 5, 9);
-        assertEquals("26 Jul 2024", TemplateFunctions.strftime(t, "%d %b %Y"));
-        assertEquals("Friday, July 26 02:05:09 PM 100%", TemplateFunctions.strftime(t, "%A, %B %d %I:%M:%S %p 100%%"));
+    void strftimeNowReadsTheClock() {
         String today = ChatTemplate.of("{{ strftime_now('%Y') }}", Map.of(), "t").render(HELLO, false);
         assertEquals(String.valueOf(LocalDateTime.now().getYear()), today);
     }

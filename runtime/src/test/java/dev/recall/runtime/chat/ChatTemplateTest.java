@@ -167,7 +167,7 @@ class ChatTemplateTest {
 
     /**
      * Jinja's lstrip_blocks strips spaces and tabs from the start of a line up to a block tag,
-     * and only there: "A: {% endif %}" keeps its space (Jinjava's own option dropped it).
+     * and only there: "A: {% endif %}" keeps its space.
      */
     @Test
     void lstripBlocksStripsOnlyIndentationBeforeATag() {
@@ -194,14 +194,15 @@ class ChatTemplateTest {
         assertEquals("assistant,user,system,cba4\n", t.render(THINKING, false));
     }
 
+    /** Constructs the earlier engine (Jinjava) could not run: a filtered loop and stepped slices. */
     @Test
-    void constructsTheEngineWouldGetWrongAreRefused() {
-        RecallException filtered = assertThrows(RecallException.class, () -> ChatTemplate.of(
-                "{% for m in messages if m.role != 'system' %}{{ m.content }}{% endfor %}", Map.of(), "filtered"));
-        assertTrue(filtered.getMessage().contains("filtered loop"), filtered.getMessage());
-        RecallException stepped = assertThrows(RecallException.class,
-                () -> ChatTemplate.of("{{ messages[::2] }}", Map.of(), "stepped"));
-        assertTrue(stepped.getMessage().contains("step"), stepped.getMessage());
+    void filteredLoopsAndSteppedSlicesRunAsInJinja() {
+        ChatTemplate filtered = ChatTemplate.of(
+                "{% for m in messages if m.role != 'system' %}{{ loop.index }}/{{ loop.length }}:{{ m.role }} {% endfor %}",
+                Map.of(), "filtered");
+        assertEquals("1/2:user 2/2:assistant ", filtered.render(THINKING, false));
+        assertEquals("['system', 'assistant']", ChatTemplate.of("{{ (messages|map(attribute='role')|list)[::2] }}", Map.of(), "stepped")
+                .render(THINKING, false));
         // Text outside tags is output as it stands, whatever it looks like.
         assertEquals("for x in y if z [1:2:3] [::-1] 1", ChatTemplate.of(
                 "for x in y if z [1:2:3] [::-1] {{ messages|length }}", Map.of(), "text").render(HELLO, true));
@@ -211,6 +212,10 @@ class ChatTemplateTest {
     void templateErrorsNameTheTemplate() {
         ChatTemplate broken = ChatTemplate.of("{% if messages %}unclosed", Map.of(), "broken.jinja");
         RecallException e = assertThrows(RecallException.class, () -> broken.render(HELLO, true));
-        assertTrue(e.getMessage().startsWith("the chat template of broken.jinja failed"), e.getMessage());
+        assertEquals("the chat template of broken.jinja failed at line 1: the template ends before '{% elif %}' or "
+                + "'{% else %}' or '{% endif %}'", e.getMessage());
+        ChatTemplate undefined = ChatTemplate.of("line 1\n{{ messages[0].content }}\n{{ nothing.at_all }}", Map.of(), "u.jinja");
+        e = assertThrows(RecallException.class, () -> undefined.render(HELLO, true));
+        assertEquals("the chat template of u.jinja failed at line 3: 'nothing' is undefined", e.getMessage());
     }
 }

@@ -1,33 +1,16 @@
-package dev.recall.runtime.chat;
+package dev.recall.runtime.template;
 
 import java.time.LocalDateTime;
 import java.time.format.TextStyle;
 import java.util.Locale;
 
-/** The global functions Hugging Face gives chat templates. Public static for Jinjava's reflection. */
-public final class TemplateFunctions {
+/** Python's {@code strftime} directives, for Hugging Face's {@code strftime_now(format)}. */
+final class Strftime {
 
-    private TemplateFunctions() {
+    private Strftime() {
     }
 
-    /** What {@code raise_exception(message)} throws; rendering turns it into a RecallException. */
-    static final class Raised extends RuntimeException {
-        Raised(String message) {
-            super(message);
-        }
-    }
-
-    /** {@code raise_exception(message)}: the template refuses the conversation. */
-    public static Object raiseException(Object message) {
-        throw new Raised(String.valueOf(message));
-    }
-
-    /** {@code strftime_now(format)}: the local time formatted with Python's strftime directives. */
-    public static String strftimeNow(String format) {
-        return strftime(LocalDateTime.now(), format);
-    }
-
-    static String strftime(LocalDateTime t, String format) {
+    static String format(LocalDateTime t, String format) {
         StringBuilder out = new StringBuilder();
         for (int i = 0; i < format.length(); i++) {
             char c = format.charAt(i);

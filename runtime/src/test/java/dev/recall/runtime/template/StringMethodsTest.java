@@ -1,4 +1,4 @@
-package dev.recall.runtime.chat;
+package dev.recall.runtime.template;
 
 import org.junit.jupiter.api.Test;
 
@@ -7,10 +7,10 @@ import java.util.Map;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /** Python str methods inside templates; the expected values are what CPython 3.11 prints. */
-class PythonStringMethodsTest {
+class StringMethodsTest {
 
     private static String render(String expression) {
-        return ChatTemplate.of("{{ " + expression + " }}", Map.of(), "test").render(java.util.List.of(), false);
+        return Template.parse("{{ " + expression + " }}").render(Map.of(), TemplateLimits.DEFAULT);
     }
 
     @Test
@@ -35,7 +35,7 @@ class PythonStringMethodsTest {
 
     @Test
     void predicatesCaseAndReplace() {
-        assertEquals("true false true", render("'system'.startswith('sys') ~ ' ' ~ 'system'.endswith('sys') ~ ' '"
+        assertEquals("True False True", render("'system'.startswith('sys') ~ ' ' ~ 'system'.endswith('sys') ~ ' '"
                 + " ~ 'tool'.startswith(['as', 'to'])"));
         assertEquals("HI hi Hello World Hello world", render("'hi'.upper() ~ ' ' ~ 'HI'.lower() ~ ' ' ~ "
                 + "'hello wORLD'.title() ~ ' ' ~ 'hello WORLD'.capitalize()"));
