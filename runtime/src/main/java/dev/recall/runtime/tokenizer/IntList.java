@@ -31,6 +31,10 @@ final class IntList {
         size += values.length;
     }
 
+    void clear() {
+        size = 0;
+    }
+
     int size() {
         return size;
     }

@@ -43,6 +43,12 @@ final class SpmTokenizer implements Tokenizer {
     private final boolean addSpacePrefix;
     private final int[] byteTokens = new int[256];
     private final ByteIds byteIds;
+    /**
+     * Whether no token has a "▁" right after another character than "▁" (true of SentencePiece
+     * vocabularies that split on whitespace): then no merge crosses the start of a word, and each word
+     * is merged alone, with the same result and in time linear in the text.
+     */
+    private final boolean wordsMergeAlone;
 
     SpmTokenizer(String[] tokens, float[] scores, int[] types, int bos, int eos, int unknown, boolean addBos,
                  boolean addEos, boolean addSpacePrefix) {
@@ -65,6 +71,13 @@ final class SpmTokenizer implements Tokenizer {
         }
         special.sort(Comparator.comparingInt((Integer i) -> -tokens[i].getBytes(StandardCharsets.UTF_8).length));
         this.byteIds = new ByteIds(tokens);
+        boolean alone = true;
+        for (String t : tokens) {
+            for (int i = t.indexOf('\u2581', 1); i > 0 && alone; i = t.indexOf('\u2581', i + 1)) {
+                alone = t.charAt(i - 1) == '\u2581';
+            }
+        }
+        this.wordsMergeAlone = alone;
         this.specials = List.copyOf(special);
         for (int b = 0; b < 256; b++) {
             Integer id = ids.get(String.format("<0x%02X>", b));
@@ -101,7 +114,7 @@ final class SpmTokenizer implements Tokenizer {
                 if (addSpacePrefix && previousSpecial) {
                     piece = " " + piece;
                 }
-                merge(piece.replace(' ', '\u2581').getBytes(StandardCharsets.UTF_8), out);
+                mergeWords(piece.replace(' ', '\u2581').getBytes(StandardCharsets.UTF_8), out);
                 previousSpecial = false;
             }
         }
@@ -150,9 +163,53 @@ final class SpmTokenizer implements Tokenizer {
     private record Bigram(int left, int right, float score, int size) {
     }
 
-    /** llm_tokenizer_spm_session::tokenize over the UTF-8 bytes of one piece. */
-    private void merge(byte[] text, IntList out) {
-        int n = text.length;
+    /** Words repeat: their tokens are remembered within one encode call, up to this many words. */
+    private static final int WORD_CACHE = 1 << 16;
+
+    /**
+     * The merges of one piece: word by word (each "▁" that follows another character starts a word)
+     * when no merge can cross a word's start, else the whole piece at once.
+     */
+    private void mergeWords(byte[] text, IntList out) {
+        if (!wordsMergeAlone) {
+            merge(text, 0, text.length, out);
+            return;
+        }
+        Map<String, int[]> cache = new HashMap<>();
+        IntList word = new IntList(16);
+        int start = 0;
+        for (int i = 1; i <= text.length; i++) {
+            boolean end = i == text.length || isSpaceMark(text, i) && !(i >= 3 && isSpaceMark(text, i - 3));
+            if (!end) {
+                continue;
+            }
+            if (i - start > 64) {
+                merge(text, start, i, out);
+            } else {
+                String key = new String(text, start, i - start, StandardCharsets.ISO_8859_1);
+                int[] ids = cache.get(key);
+                if (ids == null) {
+                    word.clear();
+                    merge(text, start, i, word);
+                    ids = word.toArray();
+                    if (cache.size() < WORD_CACHE) {
+                        cache.put(key, ids);
+                    }
+                }
+                out.addAll(ids);
+            }
+            start = i;
+        }
+    }
+
+    /** "▁" (E2 96 81 in UTF-8) at byte i. */
+    private static boolean isSpaceMark(byte[] text, int i) {
+        return i + 3 <= text.length && text[i] == (byte) 0xE2 && text[i + 1] == (byte) 0x96 && text[i + 2] == (byte) 0x81;
+    }
+
+    /** llm_tokenizer_spm_session::tokenize over the UTF-8 bytes text[from, to). */
+    private void merge(byte[] text, int from, int to, IntList out) {
+        int n = to - from;
         if (n == 0) {
             return;
         }
@@ -162,12 +219,12 @@ final class SpmTokenizer implements Tokenizer {
         int[] len = new int[n];
         int[] prev = new int[n];
         int[] next = new int[n];
-        for (int offs = 0; offs < n; count++) {
-            int l = Math.min(utf8Length(text[offs]), n - offs);
+        for (int offs = from; offs < to; count++) {
+            int l = Math.min(utf8Length(text[offs]), to - offs);
             start[count] = offs;
             len[count] = l;
             prev[count] = count - 1;
-            next[count] = offs + l == n ? -1 : count + 1;
+            next[count] = offs + l == to ? -1 : count + 1;
             offs += l;
         }
         PriorityQueue<Bigram> queue = new PriorityQueue<>((x, y) -> x.score() != y.score()
