@@ -6,6 +6,7 @@ import dev.recall.runtime.RecallException;
 import dev.recall.runtime.api.Chat;
 import dev.recall.runtime.api.GenerateOptions;
 import dev.recall.runtime.api.LoadedModel;
+import dev.recall.runtime.api.RequestLimits;
 import dev.recall.runtime.api.Session;
 import dev.recall.runtime.generate.GenerationResult;
 import dev.recall.runtime.generate.SamplingOptions;
@@ -287,6 +288,8 @@ final class GenerateCommand implements Callable<Integer> {
                     : "context file not found: " + file);
         }
         try {
+            // A file too large for any prompt is refused before it is read into memory.
+            RequestLimits.DEFAULT.checkPromptFileBytes(Files.size(file), "the context file " + file);
             return Files.readString(file, StandardCharsets.UTF_8);
         } catch (IOException e) {
             throw new RecallException("cannot read context file " + file + ": " + IoErrors.describe(e), e);

@@ -100,6 +100,7 @@ public final class Chat {
     public GenerationResult complete(List<ChatMessage> conversation, GenerateOptions options, Consumer<String> onText) {
         List<ChatMessage> turns = List.copyOf(conversation);
         String prompt = template.render(turns, true);
+        options.limits().checkPromptChars(prompt.length());
         // Templates write their special tokens (BOS included) as text, so none are added here; the
         // plain format has none of its own and takes the tokenizer's.
         int[] ids = fallback ? model.tokenizer().encodeWithSpecialTokens(prompt) : model.tokenizer().encode(prompt);

@@ -19,9 +19,11 @@ import java.util.List;
  * @param cancellation stops the generation at its next token when cancelled (a thread interrupt
  *                     does the same); the session stays usable
  * @param logprobs     −1: no log-probabilities; k ≥ 0: each token's, with the k most likely alternatives
+ * @param limits       how long the prompt and the reply may be ({@link RequestLimits#DEFAULT} when null)
  */
 public record GenerateOptions(SamplingOptions sampling, StrategyOptions strategy, List<String> stopStrings,
-                              ProgressListener progress, Cancellation cancellation, int logprobs) {
+                              ProgressListener progress, Cancellation cancellation, int logprobs,
+                              RequestLimits limits) {
 
     /** The token limit used when generation_config.json sets none. */
     public static final int DEFAULT_MAX_TOKENS = 256;
@@ -30,6 +32,12 @@ public record GenerateOptions(SamplingOptions sampling, StrategyOptions strategy
         strategy = strategy == null ? StrategyOptions.none() : strategy;
         stopStrings = stopStrings == null ? List.of() : List.copyOf(stopStrings);
         progress = progress == null ? ProgressListener.NONE : progress;
+        limits = limits == null ? RequestLimits.DEFAULT : limits;
+    }
+
+    public GenerateOptions(SamplingOptions sampling, StrategyOptions strategy, List<String> stopStrings,
+                           ProgressListener progress, Cancellation cancellation, int logprobs) {
+        this(sampling, strategy, stopStrings, progress, cancellation, logprobs, null);
     }
 
     public GenerateOptions(SamplingOptions sampling, StrategyOptions strategy, List<String> stopStrings,
@@ -51,7 +59,7 @@ public record GenerateOptions(SamplingOptions sampling, StrategyOptions strategy
     }
 
     public GenerateOptions withSampling(SamplingOptions s) {
-        return new GenerateOptions(s, strategy, stopStrings, progress, cancellation, logprobs);
+        return new GenerateOptions(s, strategy, stopStrings, progress, cancellation, logprobs, limits);
     }
 
     public GenerateOptions withMaxTokens(int n) {
@@ -59,24 +67,29 @@ public record GenerateOptions(SamplingOptions sampling, StrategyOptions strategy
     }
 
     public GenerateOptions withStrategy(StrategyOptions s) {
-        return new GenerateOptions(sampling, s, stopStrings, progress, cancellation, logprobs);
+        return new GenerateOptions(sampling, s, stopStrings, progress, cancellation, logprobs, limits);
     }
 
     public GenerateOptions withStopStrings(List<String> s) {
-        return new GenerateOptions(sampling, strategy, s, progress, cancellation, logprobs);
+        return new GenerateOptions(sampling, strategy, s, progress, cancellation, logprobs, limits);
     }
 
     public GenerateOptions withProgress(ProgressListener p) {
-        return new GenerateOptions(sampling, strategy, stopStrings, p, cancellation, logprobs);
+        return new GenerateOptions(sampling, strategy, stopStrings, p, cancellation, logprobs, limits);
     }
 
     /** Options whose generation stops at its next token once {@code c} is cancelled. */
     public GenerateOptions withCancellation(Cancellation c) {
-        return new GenerateOptions(sampling, strategy, stopStrings, progress, c, logprobs);
+        return new GenerateOptions(sampling, strategy, stopStrings, progress, c, logprobs, limits);
+    }
+
+    /** Options bounded by other request limits (a server's, say). */
+    public GenerateOptions withLimits(RequestLimits l) {
+        return new GenerateOptions(sampling, strategy, stopStrings, progress, cancellation, logprobs, l);
     }
 
     /** Reports each generated token's log-probability, with the {@code top} most likely alternatives. */
     public GenerateOptions withLogprobs(int top) {
-        return new GenerateOptions(sampling, strategy, stopStrings, progress, cancellation, top);
+        return new GenerateOptions(sampling, strategy, stopStrings, progress, cancellation, top, limits);
     }
 }

@@ -75,7 +75,17 @@ public final class LoadedModel implements AutoCloseable {
      * BOS token alone when the model has one. {@code prompt(null, text, null)} is a plain prompt.
      */
     public Prompt prompt(String prefix, String context, String query) {
+        return prompt(prefix, context, query, RequestLimits.DEFAULT);
+    }
+
+    /** {@link #prompt(String, String, String)}, refusing text past the limits before it is tokenized. */
+    public Prompt prompt(String prefix, String context, String query, RequestLimits limits) {
         String[] texts = {prefix, context, query};
+        long chars = 0;
+        for (String t : texts) {
+            chars += t == null ? 0 : t.length();
+        }
+        limits.checkPromptChars(chars);
         int[][] ids = new int[texts.length][];
         boolean specialTokensAdded = false;
         for (int i = 0; i < texts.length; i++) {

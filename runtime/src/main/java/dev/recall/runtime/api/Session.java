@@ -56,6 +56,7 @@ public final class Session {
      * @return the generated text (EOS excluded, cut before a stop string)
      */
     public String generate(String prompt, GenerateOptions options, Consumer<String> onText) {
+        options.limits().checkPromptChars(prompt.length());
         return generate(Prompt.plain(encode(prompt)), options, onText == null ? TokenListener.NONE : onText::accept).text();
     }
 
@@ -91,6 +92,9 @@ public final class Session {
     /** As {@link #generate(Prompt, GenerateOptions, TokenListener)}, ending at any of the given ids. */
     GenerationResult generate(Prompt prompt, GenerateOptions options, TokenListener listener, List<Integer> eosIds) {
         model.requireOpen();
+        // Refused before anything changes: the session stays as it was.
+        options.limits().checkPromptTokens(prompt.length());
+        options.limits().checkNewTokens(options.sampling().maxTokens());
         if (!busy.compareAndSet(false, true)) {
             throw new IllegalStateException("this session is already generating; a session runs one generation at a time");
         }
@@ -160,6 +164,8 @@ public final class Session {
 
     GenerationResult generateTranscript(int[] transcript, GenerateOptions options, TokenListener listener,
                                         List<Integer> eosIds) {
+        options.limits().checkPromptTokens(transcript.length);
+        options.limits().checkNewTokens(options.sampling().maxTokens());
         if (!isFresh() && !(exact && startsWith(transcript, history))) {
             reset();
         }

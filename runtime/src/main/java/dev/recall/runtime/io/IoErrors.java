@@ -25,7 +25,11 @@ public final class IoErrors {
             case JsonProcessingException j -> {
                 JsonLocation at = j.getLocation();
                 String what = j.getOriginalMessage().lines().findFirst().orElse("")
-                        .replaceAll("\\s*\\(start marker at \\[Source:[^]]*]\\)", "").strip();
+                        .replaceAll("\\s*\\(start marker at \\[Source:[^]]*]\\)", "")
+                        // Jackson's limit names its own internals: say what it means.
+                        .replaceAll("Document nesting depth \\((\\d+)\\) exceeds the maximum allowed \\((\\d+), from .*",
+                                "it nests deeper than $2 levels")
+                        .strip();
                 yield "malformed JSON: " + what
                         + (at == null || at.getLineNr() < 1 ? "" : " (line " + at.getLineNr() + ", column " + at.getColumnNr() + ")");
             }

@@ -64,6 +64,27 @@ final class TokenizerJson {
     /** Largest vocabulary accepted (ids from 0 to this, exclusive): a hostile id cannot size an array. */
     static final int MAX_VOCABULARY = 1 << 24;
 
+    /** Sequences inside Sequences; real tokenizers nest at most two. */
+    static final int MAX_SEQUENCE_NESTING = 8;
+
+    private int sequenceDepth;
+
+    /** The members of a component Sequence, each parsed by {@code parse}; nesting is bounded. */
+    private <T> List<T> sequence(JsonNode members, String component, java.util.function.Function<JsonNode, T> parse) {
+        if (++sequenceDepth > MAX_SEQUENCE_NESTING) {
+            throw bad("its " + component + " Sequences nest deeper than " + MAX_SEQUENCE_NESTING + " levels");
+        }
+        try {
+            List<T> steps = new ArrayList<>();
+            for (JsonNode child : members) {
+                steps.add(parse.apply(member(child, component)));
+            }
+            return steps;
+        } finally {
+            sequenceDepth--;
+        }
+    }
+
     /** A member of a component Sequence, which may not be missing or null. */
     private JsonNode member(JsonNode child, String component) {
         if (absent(child) || !child.isObject()) {
@@ -215,11 +236,7 @@ final class TokenizerJson {
         String type = type(n, "normalizer");
         return switch (type) {
             case "Sequence" -> {
-                List<Normalizer> steps = new ArrayList<>();
-                for (JsonNode child : n.path("normalizers")) {
-                    steps.add(normalizer(member(child, "normalizer")));
-                }
-                yield new Normalizer.Sequence(steps);
+                yield new Normalizer.Sequence(sequence(n.path("normalizers"), "normalizer", this::normalizer));
             }
             case "Prepend" -> new Normalizer.Prepend(text(n, "prepend", "Prepend normalizer"));
             case "Replace" -> new Normalizer.Replace(pattern(n.get("pattern"), "Replace normalizer"),
@@ -243,11 +260,7 @@ final class TokenizerJson {
         String type = type(n, "pre_tokenizer");
         return switch (type) {
             case "Sequence" -> {
-                List<PreTokenizer> steps = new ArrayList<>();
-                for (JsonNode child : n.path("pretokenizers")) {
-                    steps.add(preTokenizer(member(child, "pre-tokenizer")));
-                }
-                yield new PreTokenizer.Sequence(steps);
+                yield new PreTokenizer.Sequence(sequence(n.path("pretokenizers"), "pre-tokenizer", this::preTokenizer));
             }
             case "ByteLevel" -> new PreTokenizer.ByteLevel(n.path("add_prefix_space").asBoolean(true),
                     n.path("use_regex").asBoolean(true));
@@ -297,11 +310,7 @@ final class TokenizerJson {
             case "BertProcessing", "RobertaProcessing" -> new PostProcessor.Wrap(
                     n.path("cls").path(1).asInt(), n.path("sep").path(1).asInt());
             case "Sequence" -> {
-                List<PostProcessor> steps = new ArrayList<>();
-                for (JsonNode child : n.path("processors")) {
-                    steps.add(postProcessor(member(child, "post-processor")));
-                }
-                yield new PostProcessor.Sequence(steps);
+                yield new PostProcessor.Sequence(sequence(n.path("processors"), "post-processor", this::postProcessor));
             }
             default -> throw bad("post-processor type '" + type + "' is not supported");
         };
@@ -339,11 +348,7 @@ final class TokenizerJson {
         String type = type(n, "decoder");
         return switch (type) {
             case "Sequence" -> {
-                List<Decoder> steps = new ArrayList<>();
-                for (JsonNode child : n.path("decoders")) {
-                    steps.add(decoder(member(child, "decoder")));
-                }
-                yield new Decoder.Sequence(steps);
+                yield new Decoder.Sequence(sequence(n.path("decoders"), "decoder", this::decoder));
             }
             case "ByteLevel" -> new Decoder.ByteLevel();
             case "Replace" -> new Decoder.Replace(pattern(n.get("pattern"), "Replace decoder"),
