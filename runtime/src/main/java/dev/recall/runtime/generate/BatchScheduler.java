@@ -1,0 +1,279 @@
+package dev.recall.runtime.generate;
+
+import dev.recall.runtime.RecallException;
+import dev.recall.runtime.model.Batch;
+import dev.recall.runtime.model.LanguageModel;
+import dev.recall.runtime.model.ModelState;
+import dev.recall.runtime.model.Sequence;
+import dev.recall.runtime.strategy.Prepared;
+import dev.recall.runtime.strategy.StrategyReport;
+import dev.recall.runtime.tokenizer.Tokenizer;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Continuous batching: requests from any thread decode together on one scheduler thread, each step
+ * one batched forward pass over every running sequence. A new request joins at the next step, its
+ * prompt fed in pieces of at most {@code prefillPiece} tokens so that it does not stall the running
+ * ones; a finished or cancelled one leaves at once and frees its place. A request's result is what
+ * it gets decoded alone ({@link DecodeLoop}): the batched pass gives each sequence its own logits
+ * bit for bit, a prompt fed in pieces leaves the state as one pass would, and each sequence samples
+ * on its own.
+ *
+ * <p>At most {@code parallel} sequences run; at most {@code maxQueued} more wait, and a request
+ * beyond that is refused at once ({@link QueueFullException}): nothing grows without bound.
+ */
+public final class BatchScheduler implements AutoCloseable {
+
+    /** A request: its prompt's token ids (the model's state starts fresh) and how to decode it. */
+    public record Job(int[] prompt, DecodeLoop.Options options, TokenListener listener) {
+        public Job {
+            Objects.requireNonNull(prompt, "prompt");
+            Objects.requireNonNull(options, "options");
+            if (prompt.length == 0) {
+                throw new RecallException("the prompt is empty: there is no token to predict the next one from");
+            }
+            listener = listener == null ? TokenListener.NONE : listener;
+        }
+    }
+
+    /** Thrown by {@link #submit} when {@code maxQueued} requests already wait. */
+    public static final class QueueFullException extends RecallException {
+        QueueFullException(int queued) {
+            super("the server is busy: " + queued + " requests are already waiting");
+        }
+    }
+
+    /** What the scheduler is doing now, for metrics. */
+    public record Load(int running, int queued, long steps, long tokensIn, long tokensOut) {
+    }
+
+    /** A job on its way: feeding its prompt, then decoding. */
+    private final class Running {
+        final Job job;
+        final CompletableFuture<GenerationResult> result;
+        final long submitted;
+        ModelState state;
+        /** Completes the result; run after the request has left the running list. */
+        Runnable outcome;
+        int fed;
+        long prefillStart;
+        Decoding decoding;
+
+        Running(Job job, CompletableFuture<GenerationResult> result) {
+            this.job = job;
+            this.result = result;
+            this.submitted = System.nanoTime();
+        }
+    }
+
+    private final LanguageModel model;
+    private final Tokenizer tokenizer;
+    private final int parallel;
+    private final int maxQueued;
+    private final int prefillPiece;
+    private final Deque<Running> queue = new ArrayDeque<>();
+    private final List<Running> running = new ArrayList<>();
+    private final Thread thread;
+    private boolean closed;
+    private long steps;
+    private long tokensIn;
+    private long tokensOut;
+
+    /**
+     * @param tokenizer    null when only ids are wanted (no text, no stop strings)
+     * @param parallel     sequences decoded together, at least 1
+     * @param maxQueued    requests that may wait for a place, at least 0
+     * @param prefillPiece prompt tokens a joining request feeds per step, at least 1
+     */
+    public BatchScheduler(LanguageModel model, Tokenizer tokenizer, int parallel, int maxQueued, int prefillPiece) {
+        if (parallel < 1 || maxQueued < 0 || prefillPiece < 1) {
+            throw new RecallException("a scheduler needs parallel ≥ 1, a queue ≥ 0 and a prefill piece ≥ 1");
+        }
+        this.model = Objects.requireNonNull(model, "model");
+        this.tokenizer = tokenizer;
+        this.parallel = parallel;
+        this.maxQueued = maxQueued;
+        this.prefillPiece = prefillPiece;
+        this.thread = Thread.ofPlatform().name("recall-scheduler").daemon(true).start(this::loop);
+    }
+
+    /**
+     * Queues a request; its result completes when it ends (or exceptionally when it fails, alone).
+     * Cancel it through its options' {@link Cancellation}: it leaves at the next step.
+     *
+     * @throws QueueFullException when {@code maxQueued} requests already wait
+     */
+    public CompletableFuture<GenerationResult> submit(Job job) {
+        CompletableFuture<GenerationResult> result = new CompletableFuture<>();
+        synchronized (this) {
+            if (closed) {
+                throw new RecallException("the scheduler is closed");
+            }
+            // Places are counted together: requests not yet moved to running still fit in them.
+            if (running.size() + queue.size() >= parallel + maxQueued) {
+                throw new QueueFullException(Math.max(0, running.size() + queue.size() - parallel));
+            }
+            queue.add(new Running(job, result));
+            notifyAll();
+        }
+        return result;
+    }
+
+    public synchronized Load load() {
+        return new Load(running.size(), queue.size(), steps, tokensIn, tokensOut);
+    }
+
+    /** Stops taking requests; those waiting or running fail with "the scheduler is closed". */
+    @Override
+    public void close() {
+        synchronized (this) {
+            closed = true;
+            notifyAll();
+        }
+        try {
+            thread.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void loop() {
+        while (true) {
+            synchronized (this) {
+                while (!closed && running.isEmpty() && queue.isEmpty()) {
+                    try {
+                        wait();
+                    } catch (InterruptedException e) {
+                        closed = true;
+                    }
+                }
+                if (closed) {
+                    RecallException shut = new RecallException("the scheduler is closed");
+                    queue.forEach(r -> r.result.completeExceptionally(shut));
+                    queue.clear();
+                    for (Running r : running) {
+                        close(r);
+                        r.result.completeExceptionally(shut);
+                    }
+                    running.clear();
+                    return;
+                }
+                while (running.size() < parallel && !queue.isEmpty()) {
+                    running.add(queue.poll());
+                }
+            }
+            step();
+        }
+    }
+
+    /** One batched forward pass over every running sequence that has something to feed. */
+    private void step() {
+        List<Running> stepping = new ArrayList<>(running.size());
+        List<Sequence> batch = new ArrayList<>(running.size());
+        List<Running> finished = new ArrayList<>();
+        for (Running r : List.copyOf(running)) {
+            try {
+                Sequence s = next(r);
+                if (s == null) {
+                    finished.add(r);
+                } else {
+                    stepping.add(r);
+                    batch.add(s);
+                }
+            } catch (RuntimeException | Error e) {
+                // A bad prompt or a listener that throws fails its own request only.
+                fail(r, e);
+                finished.add(r);
+            }
+        }
+        if (!batch.isEmpty()) {
+            try {
+                List<float[]> logits = model.forward(new Batch(batch));
+                for (int i = 0; i < stepping.size(); i++) {
+                    received(stepping.get(i), batch.get(i), logits.get(i));
+                }
+            } catch (RuntimeException | Error e) {
+                // The pass ran for all of them: none of their states can be trusted now.
+                for (Running r : stepping) {
+                    fail(r, e);
+                    finished.add(r);
+                }
+            }
+        }
+        synchronized (this) {
+            steps++;
+            running.removeAll(finished);
+        }
+        // Results are handed out once the places are free: a caller that sees its result can count
+        // on the scheduler no longer running it.
+        for (Running r : finished) {
+            r.outcome.run();
+        }
+    }
+
+    /** What a running request feeds next: a piece of its prompt, or its next token; null once it ended. */
+    private Sequence next(Running r) {
+        if (r.decoding == null) {
+            if (r.job.options().cancellation().isCancelled()) {
+                end(r, new GenerationResult(new int[0], "", StopReason.CANCELLED, r.fed, 0, 0,
+                        new StrategyReport.Plain("none", r.fed, 0), List.of()));
+                return null;
+            }
+            if (r.state == null) {
+                r.state = model.newState();
+                r.state.reserve(r.job.prompt().length);
+                r.prefillStart = System.nanoTime();
+            }
+            int to = Math.min(r.job.prompt().length, r.fed + prefillPiece);
+            return new Sequence(r.state, r.job.prompt(), r.fed, to, false);
+        }
+        int id = r.decoding.chooseNext();
+        if (id < 0) {
+            end(r, r.decoding.result());
+            return null;
+        }
+        synchronized (this) {
+            tokensOut++;
+        }
+        return Sequence.of(r.state, id);
+    }
+
+    private void received(Running r, Sequence fed, float[] logits) {
+        if (r.decoding != null) {
+            r.decoding.logits = logits;
+            return;
+        }
+        r.fed = fed.to();
+        synchronized (this) {
+            tokensIn += fed.length();
+        }
+        if (r.fed == r.job.prompt().length) {
+            Prepared prepared = new Prepared(r.state, logits, new StrategyReport.Plain("none", r.fed, r.state.sizeBytes()));
+            r.decoding = new Decoding(new DecodeLoop.Request(prepared, r.job.options(), r.job.listener()), tokenizer,
+                    r.job.prompt(), r.fed, System.nanoTime() - r.prefillStart);
+        }
+    }
+
+    private void end(Running r, GenerationResult result) {
+        close(r);
+        r.outcome = () -> r.result.complete(result);
+    }
+
+    private void fail(Running r, Throwable e) {
+        close(r);
+        r.outcome = () -> r.result.completeExceptionally(e);
+    }
+
+    private static void close(Running r) {
+        if (r.state != null) {
+            r.state.close();
+            r.state = null;
+        }
+    }
+}
