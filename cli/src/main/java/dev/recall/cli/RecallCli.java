@@ -32,7 +32,7 @@ import java.util.function.Supplier;
         description = "Pure-Java runtime for long-context language models.",
         // The one list of subcommands: add new ones here.
         subcommands = {GenerateCommand.class, ChatCommand.class, EvalCommand.class, InfoCommand.class, LogitsCommand.class, TokenizeCommand.class, QuantizeCommand.class,
-                SynthCommand.class, BenchCommand.class},
+                SynthCommand.class, BenchCommand.class, ServeCommand.class},
         synopsisSubcommandLabel = "COMMAND",
         versionProvider = RecallCli.Version.class,
         usageHelpAutoWidth = true)

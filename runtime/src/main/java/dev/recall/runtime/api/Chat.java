@@ -20,45 +20,23 @@ import java.util.function.Consumer;
 public final class Chat {
 
     /** The format for models without a chat template. */
-    static final ChatTemplate PLAIN = ChatTemplate.of("""
-            {% for message in messages %}
-            {{ message.role | capitalize }}: {{ message.content.strip() }}
-            {% endfor %}
-            {% if add_generation_prompt %}Assistant:{% endif %}
-            """, Map.of(), "the plain User/Assistant format");
+    static final ChatTemplate PLAIN = ChatPrompt.PLAIN;
 
     /** Where a plain-format reply ends: the model starting the user's next turn. */
-    static final List<String> PLAIN_STOPS = List.of("\nUser:");
+    static final List<String> PLAIN_STOPS = ChatPrompt.PLAIN_STOPS;
 
-    private final LoadedModel model;
     private final Session session;
-    private final ChatTemplate template;
-    private final boolean fallback;
+    private final ChatPrompt prompt;
     private final List<ChatMessage> messages = new ArrayList<>();
-    private final List<Integer> turnEnds;
 
     Chat(LoadedModel model) {
-        this.model = model;
         this.session = model.session();
-        ChatTemplate own = model.chatTemplate().orElse(null);
-        this.fallback = own == null;
-        this.template = fallback ? PLAIN : own;
-        // The template's EOS (e.g. <|im_end|>, <|eot_id|>) ends a turn even when the checkpoint's
-        // eos_token_id names another id.
-        List<Integer> ends = new ArrayList<>(model.eosTokenIds());
-        String eos = template.specialTokens().get("eos_token");
-        if (eos != null) {
-            OptionalInt id = model.tokenizer().tokenToId(eos);
-            if (id.isPresent() && !ends.contains(id.getAsInt())) {
-                ends.add(id.getAsInt());
-            }
-        }
-        this.turnEnds = List.copyOf(ends);
+        this.prompt = ChatPrompt.of(model);
     }
 
     /** True when the model has no chat template and the plain User/Assistant format is used. */
     public boolean usesFallbackFormat() {
-        return fallback;
+        return prompt.usesFallbackFormat();
     }
 
     /** Sets (or replaces) the system message that opens the conversation. */
@@ -99,29 +77,16 @@ public final class Chat {
      */
     public GenerationResult complete(List<ChatMessage> conversation, GenerateOptions options, Consumer<String> onText) {
         List<ChatMessage> turns = List.copyOf(conversation);
-        String prompt = template.render(turns, true);
-        options.limits().checkPromptChars(prompt.length());
-        // Templates write their special tokens (BOS included) as text, so none are added here; the
-        // plain format has none of its own and takes the tokenizer's.
-        int[] ids = fallback ? model.tokenizer().encodeWithSpecialTokens(prompt) : model.tokenizer().encode(prompt);
-        GenerateOptions turn = options.withStopStrings(stops(options));
+        int[] ids = prompt.encode(turns, options.limits());
+        GenerateOptions turn = options.withStopStrings(prompt.stopStrings(options.stopStrings()));
         GenerationResult result = session.generateTranscript(ids, turn,
-                onText == null ? TokenListener.NONE : onText::accept, turnEnds);
+                onText == null ? TokenListener.NONE : onText::accept, prompt.turnEnds());
         String reply = result.text().strip();
         messages.clear();
         messages.addAll(turns);
         messages.add(ChatMessage.assistant(reply));
         return new GenerationResult(result.ids(), reply, result.stopReason(), ids.length,
                 result.prefillNanos(), result.decodeNanos(), result.diagnostics(), result.logprobs());
-    }
-
-    private List<String> stops(GenerateOptions options) {
-        if (!fallback) {
-            return options.stopStrings();
-        }
-        List<String> all = new ArrayList<>(options.stopStrings());
-        all.addAll(PLAIN_STOPS);
-        return all;
     }
 
     /** Forgets the conversation (the system message too). */

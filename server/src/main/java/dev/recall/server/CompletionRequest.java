@@ -1,0 +1,218 @@
+package dev.recall.server;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.recall.runtime.RecallException;
+import dev.recall.runtime.chat.ChatMessage;
+import dev.recall.runtime.generate.SamplingOptions;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * A {@code /v1/chat/completions} or {@code /v1/completions} request, checked field by field: unknown
+ * fields are ignored, as OpenAI does, and a known field of the wrong type or range is a 400 naming
+ * it.
+ *
+ * @param messages   the conversation (chat), or null
+ * @param prompt     the prompt text (completions), or null
+ * @param maxTokens  the reply's token limit, or null for the server's default
+ * @param sampling   how tokens are chosen (its maxTokens is settled later)
+ * @param stop       stop strings
+ * @param stream     answer as server-sent events
+ * @param includeUsage with {@code stream}: a last chunk with the token usage
+ */
+record CompletionRequest(List<ChatMessage> messages, String prompt, Integer maxTokens, SamplingOptions sampling,
+                         List<String> stop, boolean stream, boolean includeUsage) {
+
+    static CompletionRequest parse(JsonNode body, boolean chat) {
+        if (body == null || !body.isObject()) {
+            throw ApiError.badRequest("the request body must be a JSON object", null);
+        }
+        List<ChatMessage> messages = chat ? messages(body) : null;
+        String prompt = chat ? null : prompt(body);
+        Integer maxTokens = integer(body, "max_completion_tokens", 0, Integer.MAX_VALUE);
+        if (maxTokens == null) {
+            maxTokens = integer(body, "max_tokens", 0, Integer.MAX_VALUE);
+        }
+        Integer n = integer(body, "n", 1, Integer.MAX_VALUE);
+        if (n != null && n != 1) {
+            throw ApiError.badRequest("only n = 1 is supported", "n");
+        }
+        if (bool(body, "logprobs", false) || body.has("top_logprobs") && !body.get("top_logprobs").isNull()) {
+            throw ApiError.badRequest("log-probabilities are not supported by this server yet", "logprobs");
+        }
+        Double temperature = number(body, "temperature", 0, 2);
+        Double topP = number(body, "top_p", 0, 1);
+        if (topP != null && topP == 0) {
+            throw ApiError.badRequest("'top_p' must be in (0, 1]", "top_p");
+        }
+        Integer topK = integer(body, "top_k", 0, Integer.MAX_VALUE);
+        Double minP = number(body, "min_p", 0, 1);
+        Double presence = number(body, "presence_penalty", -2, 2);
+        Double frequency = number(body, "frequency_penalty", -2, 2);
+        Double repetition = number(body, "repetition_penalty", 0, 10);
+        if (repetition != null && repetition == 0) {
+            throw ApiError.badRequest("'repetition_penalty' must be > 0", "repetition_penalty");
+        }
+        Long seed = longValue(body, "seed");
+        SamplingOptions sampling;
+        try {
+            sampling = SamplingOptions.builder()
+                    .temperature(temperature == null ? 1 : temperature)
+                    .topP(topP == null ? 1 : topP)
+                    .topK(topK == null ? 0 : topK)
+                    .minP(minP == null ? 0 : minP)
+                    .presencePenalty(presence == null ? 0 : presence)
+                    .frequencyPenalty(frequency == null ? 0 : frequency)
+                    .repetitionPenalty(repetition == null ? 1 : repetition)
+                    .seed(seed == null ? ThreadLocalRandom.current().nextLong() : seed)
+                    .build();
+        } catch (RecallException e) {
+            throw ApiError.badRequest(e.getMessage(), null);
+        }
+        boolean stream = bool(body, "stream", false);
+        JsonNode streamOptions = body.get("stream_options");
+        boolean includeUsage = false;
+        if (streamOptions != null && !streamOptions.isNull()) {
+            if (!streamOptions.isObject()) {
+                throw ApiError.badRequest("'stream_options' must be an object", "stream_options");
+            }
+            includeUsage = bool(streamOptions, "include_usage", false);
+        }
+        return new CompletionRequest(messages, prompt, maxTokens, sampling, stop(body), stream, includeUsage);
+    }
+
+    private static List<ChatMessage> messages(JsonNode body) {
+        JsonNode list = body.get("messages");
+        if (list == null || !list.isArray() || list.isEmpty()) {
+            throw ApiError.badRequest("'messages' must be a non-empty array", "messages");
+        }
+        List<ChatMessage> out = new ArrayList<>();
+        for (int i = 0; i < list.size(); i++) {
+            JsonNode m = list.get(i);
+            String where = "messages[" + i + "]";
+            if (!m.isObject()) {
+                throw ApiError.badRequest(where + " must be an object", where);
+            }
+            JsonNode role = m.get("role");
+            if (role == null || !role.isTextual() || role.asText().isBlank()) {
+                throw ApiError.badRequest(where + ".role must be a string", where + ".role");
+            }
+            out.add(new ChatMessage(role.asText(), content(m.get("content"), where + ".content")));
+        }
+        return out;
+    }
+
+    /** A message's content: a string, or an array of text parts; null (an assistant's tool call) is "". */
+    private static String content(JsonNode c, String where) {
+        if (c == null || c.isNull()) {
+            return "";
+        }
+        if (c.isTextual()) {
+            return c.asText();
+        }
+        if (c.isArray()) {
+            StringBuilder text = new StringBuilder();
+            for (JsonNode part : c) {
+                if (!part.isObject() || !"text".equals(part.path("type").asText()) || !part.path("text").isTextual()) {
+                    throw ApiError.badRequest(where + " holds a part that is not {\"type\": \"text\", \"text\": ...}; "
+                            + "only text is supported", where);
+                }
+                text.append(part.get("text").asText());
+            }
+            return text.toString();
+        }
+        throw ApiError.badRequest(where + " must be a string or an array of text parts", where);
+    }
+
+    private static String prompt(JsonNode body) {
+        JsonNode p = body.get("prompt");
+        if (p != null && p.isArray() && p.size() == 1 && p.get(0).isTextual()) {
+            return p.get(0).asText();
+        }
+        if (p == null || !p.isTextual()) {
+            throw ApiError.badRequest("'prompt' must be a string (or an array of one string)", "prompt");
+        }
+        return p.asText();
+    }
+
+    private static List<String> stop(JsonNode body) {
+        JsonNode s = body.get("stop");
+        if (s == null || s.isNull()) {
+            return List.of();
+        }
+        if (s.isTextual()) {
+            return s.asText().isEmpty() ? List.of() : List.of(s.asText());
+        }
+        if (s.isArray() && s.size() <= 16) {
+            List<String> out = new ArrayList<>();
+            for (JsonNode x : s) {
+                if (!x.isTextual()) {
+                    throw ApiError.badRequest("'stop' must be a string or an array of strings", "stop");
+                }
+                if (!x.asText().isEmpty()) {
+                    out.add(x.asText());
+                }
+            }
+            return out;
+        }
+        throw ApiError.badRequest("'stop' must be a string or an array of at most 16 strings", "stop");
+    }
+
+    private static Double number(JsonNode body, String name, double min, double max) {
+        JsonNode v = body.get(name);
+        if (v == null || v.isNull()) {
+            return null;
+        }
+        if (!v.isNumber()) {
+            throw ApiError.badRequest("'" + name + "' must be a number", name);
+        }
+        double d = v.asDouble();
+        if (!(d >= min && d <= max)) {
+            throw ApiError.badRequest("'" + name + "' must be in [" + format(min) + ", " + format(max) + "], got " + v, name);
+        }
+        return d;
+    }
+
+    private static Integer integer(JsonNode body, String name, int min, int max) {
+        JsonNode v = body.get(name);
+        if (v == null || v.isNull()) {
+            return null;
+        }
+        if (!v.isIntegralNumber() || !v.canConvertToInt()) {
+            throw ApiError.badRequest("'" + name + "' must be an integer", name);
+        }
+        int i = v.asInt();
+        if (i < min || i > max) {
+            throw ApiError.badRequest("'" + name + "' must be at least " + min + ", got " + i, name);
+        }
+        return i;
+    }
+
+    private static Long longValue(JsonNode body, String name) {
+        JsonNode v = body.get(name);
+        if (v == null || v.isNull()) {
+            return null;
+        }
+        if (!v.isIntegralNumber() || !v.canConvertToLong()) {
+            throw ApiError.badRequest("'" + name + "' must be an integer", name);
+        }
+        return v.asLong();
+    }
+
+    private static boolean bool(JsonNode body, String name, boolean otherwise) {
+        JsonNode v = body.get(name);
+        if (v == null || v.isNull()) {
+            return otherwise;
+        }
+        if (!v.isBoolean()) {
+            throw ApiError.badRequest("'" + name + "' must be true or false", name);
+        }
+        return v.asBoolean();
+    }
+
+    private static String format(double d) {
+        return d == Math.rint(d) ? Long.toString((long) d) : Double.toString(d);
+    }
+}
