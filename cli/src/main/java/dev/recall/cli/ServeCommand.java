@@ -92,6 +92,10 @@ final class ServeCommand implements Callable<Integer> {
             server.stop(shutdownTimeout);
             loaded.close();
             stopped.countDown();
+            err.println("recall: stopped");
+            err.flush();
+            // A stop asked for is a success: exit 0, not the JVM's 128 + signal.
+            Runtime.getRuntime().halt(0);
         }, "recall-serve-shutdown"));
         stopped.await();
         return 0;

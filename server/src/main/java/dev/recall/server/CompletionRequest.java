@@ -21,9 +21,10 @@ import java.util.concurrent.ThreadLocalRandom;
  * @param stop       stop strings
  * @param stream     answer as server-sent events
  * @param includeUsage with {@code stream}: a last chunk with the token usage
+ * @param logprobs   −1: none; k ≥ 0: each token's log-probability with the k most likely alternatives
  */
 record CompletionRequest(List<ChatMessage> messages, String prompt, Integer maxTokens, SamplingOptions sampling,
-                         List<String> stop, boolean stream, boolean includeUsage) {
+                         List<String> stop, boolean stream, boolean includeUsage, int logprobs) {
 
     static CompletionRequest parse(JsonNode body, boolean chat) {
         if (body == null || !body.isObject()) {
@@ -39,9 +40,7 @@ record CompletionRequest(List<ChatMessage> messages, String prompt, Integer maxT
         if (n != null && n != 1) {
             throw ApiError.badRequest("only n = 1 is supported", "n");
         }
-        if (bool(body, "logprobs", false) || body.has("top_logprobs") && !body.get("top_logprobs").isNull()) {
-            throw ApiError.badRequest("log-probabilities are not supported by this server yet", "logprobs");
-        }
+        int logprobs = chat ? chatLogprobs(body) : completionLogprobs(body);
         Double temperature = number(body, "temperature", 0, 2);
         Double topP = number(body, "top_p", 0, 1);
         if (topP != null && topP == 0) {
@@ -80,7 +79,26 @@ record CompletionRequest(List<ChatMessage> messages, String prompt, Integer maxT
             }
             includeUsage = bool(streamOptions, "include_usage", false);
         }
-        return new CompletionRequest(messages, prompt, maxTokens, sampling, stop(body), stream, includeUsage);
+        if (stream && logprobs >= 0) {
+            throw ApiError.badRequest("log-probabilities are not streamed by this server yet: ask without \"stream\"", "logprobs");
+        }
+        return new CompletionRequest(messages, prompt, maxTokens, sampling, stop(body), stream, includeUsage, logprobs);
+    }
+
+    /** Chat: {@code logprobs: true} with {@code top_logprobs} 0..20 alternatives. */
+    private static int chatLogprobs(JsonNode body) {
+        boolean wanted = bool(body, "logprobs", false);
+        Integer top = integer(body, "top_logprobs", 0, 20);
+        if (top != null && !wanted) {
+            throw ApiError.badRequest("'top_logprobs' needs \"logprobs\": true", "top_logprobs");
+        }
+        return wanted ? (top == null ? 0 : top) : -1;
+    }
+
+    /** Completions: {@code logprobs} is the number of alternatives, 0..5. */
+    private static int completionLogprobs(JsonNode body) {
+        Integer n = integer(body, "logprobs", 0, 5);
+        return n == null ? -1 : n;
     }
 
     private static List<ChatMessage> messages(JsonNode body) {
@@ -185,7 +203,8 @@ record CompletionRequest(List<ChatMessage> messages, String prompt, Integer maxT
         }
         int i = v.asInt();
         if (i < min || i > max) {
-            throw ApiError.badRequest("'" + name + "' must be at least " + min + ", got " + i, name);
+            throw ApiError.badRequest("'" + name + "' must be " + (max == Integer.MAX_VALUE ? "at least " + min
+                    : "in " + min + ".." + max) + ", got " + i, name);
         }
         return i;
     }

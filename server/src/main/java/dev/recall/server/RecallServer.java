@@ -16,6 +16,7 @@ import dev.recall.runtime.generate.DecodeLoop;
 import dev.recall.runtime.generate.GenerationResult;
 import dev.recall.runtime.generate.StopCondition;
 import dev.recall.runtime.generate.TokenListener;
+import dev.recall.runtime.generate.TokenLogprob;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -55,6 +56,12 @@ public final class RecallServer implements AutoCloseable {
     private final ExecutorService executor;
     private final long created = System.currentTimeMillis() / 1000;
     private final Map<String, LongAdder> requests = new ConcurrentHashMap<>();
+    private final Histogram timeToFirstToken = new Histogram("recall_time_to_first_token_seconds",
+            "From a completion request's arrival to its first generated token.");
+    private final Histogram interTokenLatency = new Histogram("recall_inter_token_latency_seconds",
+            "Between consecutive generated tokens of one request.");
+    private final Histogram requestDuration = new Histogram("recall_request_duration_seconds",
+            "From a completion request's arrival to its last token.");
     private volatile boolean closing;
 
     private RecallServer(LoadedModel model, ServerOptions options) throws IOException {
@@ -171,6 +178,7 @@ public final class RecallServer implements AutoCloseable {
     // ---- completions ------------------------------------------------------------------------
 
     private void complete(HttpExchange ex, boolean chat) {
+        long arrived = System.nanoTime();
         CompletionRequest request = CompletionRequest.parse(body(ex), chat);
         int[] prompt;
         try {
@@ -212,13 +220,14 @@ public final class RecallServer implements AutoCloseable {
         List<String> stops = chat ? chatPrompt.stopStrings(request.stop()) : request.stop();
         Cancellation cancellation = new Cancellation();
         DecodeLoop.Options decode = new DecodeLoop.Options(request.sampling().withMaxTokens(maxTokens),
-                StopCondition.eos(eos).withStopStrings(stops), cancellation, -1);
+                StopCondition.eos(eos).withStopStrings(stops), cancellation, request.logprobs());
         String id = (chat ? "chatcmpl-" : "cmpl-") + UUID.randomUUID().toString().replace("-", "");
         if (request.stream()) {
-            stream(ex, chat, id, prompt, decode, cancellation, request.includeUsage());
+            stream(ex, chat, id, prompt, decode, cancellation, request.includeUsage(), arrived);
             return;
         }
-        GenerationResult result = await(submit(new BatchScheduler.Job(prompt, decode, TokenListener.NONE)));
+        GenerationResult result = await(submit(new BatchScheduler.Job(prompt, decode, timed(arrived, TokenListener.NONE))));
+        requestDuration.observeNanos(System.nanoTime() - arrived);
         ObjectNode response = envelope(id, chat ? "chat.completion" : "text_completion");
         ObjectNode choice = response.putArray("choices").addObject().put("index", 0);
         if (chat) {
@@ -226,10 +235,86 @@ public final class RecallServer implements AutoCloseable {
         } else {
             choice.put("text", result.text());
         }
-        choice.putNull("logprobs");
+        if (request.logprobs() >= 0) {
+            choice.set("logprobs", chat ? chatLogprobs(result) : completionLogprobs(result));
+        } else {
+            choice.putNull("logprobs");
+        }
         choice.put("finish_reason", finishReason(result));
         response.set("usage", usage(prompt.length, result.ids().length));
         sendJson(ex, 200, response);
+    }
+
+    /** OpenAI's chat logprobs: per token its text, log-probability, UTF-8 bytes and the alternatives. */
+    private ObjectNode chatLogprobs(GenerationResult result) {
+        ObjectNode logprobs = JSON.createObjectNode();
+        ArrayNode content = logprobs.putArray("content");
+        for (TokenLogprob t : result.logprobs()) {
+            ObjectNode entry = tokenEntry(t.id(), t.logprob());
+            ArrayNode top = entry.putArray("top_logprobs");
+            for (TokenLogprob.Alternative a : t.top()) {
+                top.add(tokenEntry(a.id(), a.logprob()));
+            }
+            content.add(entry);
+        }
+        logprobs.putNull("refusal");
+        return logprobs;
+    }
+
+    private ObjectNode tokenEntry(int id, double logprob) {
+        String text = model.tokenizer().decode(new int[] {id}, false);
+        ObjectNode entry = JSON.createObjectNode().put("token", text).put("logprob", logprob);
+        ArrayNode bytes = entry.putArray("bytes");
+        for (byte b : text.getBytes(StandardCharsets.UTF_8)) {
+            bytes.add(b & 0xFF);
+        }
+        return entry;
+    }
+
+    /** The legacy completions logprobs: parallel arrays of tokens, their log-probabilities, alternatives, offsets. */
+    private ObjectNode completionLogprobs(GenerationResult result) {
+        ObjectNode logprobs = JSON.createObjectNode();
+        ArrayNode tokens = logprobs.putArray("tokens");
+        ArrayNode values = logprobs.putArray("token_logprobs");
+        ArrayNode top = logprobs.putArray("top_logprobs");
+        ArrayNode offsets = logprobs.putArray("text_offset");
+        int offset = 0;
+        for (TokenLogprob t : result.logprobs()) {
+            String text = model.tokenizer().decode(new int[] {t.id()}, false);
+            tokens.add(text);
+            values.add(t.logprob());
+            ObjectNode alternatives = top.addObject();
+            for (TokenLogprob.Alternative a : t.top()) {
+                alternatives.put(model.tokenizer().decode(new int[] {a.id()}, false), a.logprob());
+            }
+            offsets.add(offset);
+            offset += text.length();
+        }
+        return logprobs;
+    }
+
+    /** Times a request's tokens into the latency histograms; runs on the scheduler thread. */
+    private TokenListener timed(long arrived, TokenListener inner) {
+        return new TokenListener() {
+            long last = -1;
+
+            @Override
+            public void onText(String piece) {
+                inner.onText(piece);
+            }
+
+            @Override
+            public void onToken(int id, float[] logits) {
+                long now = System.nanoTime();
+                if (last < 0) {
+                    timeToFirstToken.observeNanos(now - arrived);
+                } else {
+                    interTokenLatency.observeNanos(now - last);
+                }
+                last = now;
+                inner.onToken(id, logits);
+            }
+        };
     }
 
     private CompletableFuture<GenerationResult> submit(BatchScheduler.Job job) {
@@ -259,10 +344,13 @@ public final class RecallServer implements AutoCloseable {
      * else, and a client that goes away cancels its sequence at the next step.
      */
     private void stream(HttpExchange ex, boolean chat, String id, int[] prompt, DecodeLoop.Options decode,
-                        Cancellation cancellation, boolean includeUsage) {
+                        Cancellation cancellation, boolean includeUsage, long arrived) {
         BlockingQueue<Object> events = new LinkedBlockingQueue<>();
-        CompletableFuture<GenerationResult> future = submit(new BatchScheduler.Job(prompt, decode, events::add));
-        future.whenComplete((r, e) -> events.add(e != null ? e : r));
+        CompletableFuture<GenerationResult> future = submit(new BatchScheduler.Job(prompt, decode, timed(arrived, events::add)));
+        future.whenComplete((r, e) -> {
+            requestDuration.observeNanos(System.nanoTime() - arrived);
+            events.add(e != null ? e : r);
+        });
         try {
             ex.getResponseHeaders().set("Content-Type", "text/event-stream");
             ex.getResponseHeaders().set("Cache-Control", "no-cache");
@@ -380,6 +468,9 @@ public final class RecallServer implements AutoCloseable {
                 .append("recall_running ").append(load.running()).append('\n');
         m.append("# HELP recall_queue_depth Requests waiting for a place.\n# TYPE recall_queue_depth gauge\n")
                 .append("recall_queue_depth ").append(load.queued()).append('\n');
+        timeToFirstToken.write(m);
+        interTokenLatency.write(m);
+        requestDuration.write(m);
         return m.toString();
     }
 

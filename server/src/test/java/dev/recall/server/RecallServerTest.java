@@ -124,9 +124,14 @@ class RecallServerTest {
         JsonNode models = JSON.readTree(get("/v1/models").body());
         assertEquals("list", models.get("object").asText());
         assertEquals("zoo-llama", models.get("data").get(0).get("id").asText());
+        post("/v1/completions", "{\"prompt\": \"The\", \"max_tokens\": 3, \"temperature\": 0}");
         String metrics = get("/metrics").body();
         assertTrue(metrics.contains("recall_requests_total{endpoint=\"/health\",status=\"200\"}"), metrics);
         assertTrue(metrics.contains("# TYPE recall_queue_depth gauge"), metrics);
+        assertTrue(metrics.contains("# TYPE recall_time_to_first_token_seconds histogram"), metrics);
+        assertTrue(metrics.matches("(?s).*recall_time_to_first_token_seconds_count [1-9].*"), metrics);
+        assertTrue(metrics.matches("(?s).*recall_inter_token_latency_seconds_count [1-9].*"), metrics);
+        assertTrue(metrics.matches("(?s).*recall_generated_tokens_total [1-9].*"), metrics);
     }
 
     @Test
@@ -302,6 +307,34 @@ class RecallServerTest {
             assertEquals(200, status);
             assertFalse(get("/metrics").body().isEmpty());
         }
+    }
+
+    @Test
+    void logprobsAreThoseTheDecodeLoopComputes() throws Exception {
+        ChatPrompt chat = ChatPrompt.of(model);
+        int[] ids = chat.encode(List.of(ChatMessage.user("Once upon a time")), ServerOptions.SERVER_LIMITS);
+        GenerationResult expected = new DecodeLoop(model.model(), model.tokenizer()).generate(
+                Strategies.create(StrategyOptions.none(), model.tokenizer()), Prompt.plain(ids),
+                new DecodeLoop.Options(SamplingOptions.greedy(6), StopCondition.eos(chat.turnEnds()), null, 2),
+                TokenListener.NONE, ProgressListener.NONE);
+        JsonNode body = JSON.readTree(post("/v1/chat/completions",
+                chatBody("Once upon a time", 6, ", \"logprobs\": true, \"top_logprobs\": 2")).body());
+        JsonNode content = body.get("choices").get(0).get("logprobs").get("content");
+        assertEquals(expected.logprobs().size(), content.size());
+        for (int i = 0; i < content.size(); i++) {
+            assertEquals(expected.logprobs().get(i).logprob(), content.get(i).get("logprob").asDouble(), 0.0);
+            assertEquals(model.tokenizer().decode(new int[] {expected.ids()[i]}, false), content.get(i).get("token").asText());
+            assertEquals(2, content.get(i).get("top_logprobs").size());
+        }
+        JsonNode legacy = JSON.readTree(post("/v1/completions",
+                "{\"prompt\": \"The\", \"max_tokens\": 3, \"temperature\": 0, \"logprobs\": 1}").body())
+                .get("choices").get(0).get("logprobs");
+        assertEquals(3, legacy.get("tokens").size());
+        assertEquals(3, legacy.get("token_logprobs").size());
+        assertError(post("/v1/chat/completions", chatBody("hi", 5, ", \"top_logprobs\": 3")), 400, "invalid_request_error",
+                "top_logprobs", "needs");
+        assertError(post("/v1/chat/completions", chatBody("hi", 5, ", \"logprobs\": true, \"top_logprobs\": 21")), 400,
+                "invalid_request_error", "top_logprobs", "0..20");
     }
 
     /** The official OpenAI Java SDK, pointed at the server: chat, streamed chat, completions, an error. */
