@@ -25,6 +25,10 @@ import com.openai.models.chat.completions.ChatCompletionChunk;
 import com.openai.models.chat.completions.ChatCompletionCreateParams;
 import com.openai.models.completions.Completion;
 import com.openai.models.completions.CompletionCreateParams;
+import dev.langchain4j.model.chat.response.ChatResponse;
+import dev.langchain4j.model.chat.response.StreamingChatResponseHandler;
+import dev.langchain4j.model.openai.OpenAiChatModel;
+import dev.langchain4j.model.openai.OpenAiStreamingChatModel;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -366,5 +370,66 @@ class RecallServerTest {
         } finally {
             client.close();
         }
+    }
+
+    /** LangChain4j's OpenAI chat models, pointed at the server's base URL, plain and streaming. */
+    @Test
+    void langChain4jTalksToIt() throws Exception {
+        GenerationResult expected = aloneChat("Once upon a time", 12);
+        OpenAiChatModel chat = OpenAiChatModel.builder().baseUrl(base + "/v1").apiKey("unused").modelName("zoo-llama")
+                .temperature(0.0).maxTokens(12).build();
+        assertEquals(expected.text(), chat.chat("Once upon a time"));
+
+        OpenAiStreamingChatModel streaming = OpenAiStreamingChatModel.builder().baseUrl(base + "/v1").apiKey("unused")
+                .modelName("zoo-llama").temperature(0.0).maxTokens(12).build();
+        StringBuilder pieces = new StringBuilder();
+        CompletableFuture<ChatResponse> done = new CompletableFuture<>();
+        streaming.chat("Once upon a time", new StreamingChatResponseHandler() {
+            @Override
+            public void onPartialResponse(String partial) {
+                pieces.append(partial);
+            }
+
+            @Override
+            public void onCompleteResponse(ChatResponse response) {
+                done.complete(response);
+            }
+
+            @Override
+            public void onError(Throwable error) {
+                done.completeExceptionally(error);
+            }
+        });
+        ChatResponse response = done.get(60, java.util.concurrent.TimeUnit.SECONDS);
+        assertEquals(expected.text(), pieces.toString());
+        assertEquals(expected.text(), response.aiMessage().text());
+    }
+
+    /** A bounded load: 16 clients × 10 requests each, all completing with the text a request gets alone. */
+    @Test
+    void sixteenClientsTenRequestsEach() throws Exception {
+        String[] prompts = {"The", "It was", "He said", "Once", "A"};
+        String[] expected = new String[prompts.length];
+        for (int i = 0; i < prompts.length; i++) {
+            expected[i] = alone(model.tokenizer().encodeWithSpecialTokens(prompts[i]), 8, model.eosTokenIds(), List.of()).text();
+        }
+        List<CompletableFuture<Void>> clients = new ArrayList<>();
+        for (int c = 0; c < 16; c++) {
+            int client = c;
+            clients.add(CompletableFuture.runAsync(() -> {
+                for (int r = 0; r < 10; r++) {
+                    int p = (client + r) % prompts.length;
+                    try {
+                        HttpResponse<String> response = post("/v1/completions", "{\"prompt\": \"" + prompts[p]
+                                + "\", \"max_tokens\": 8, \"temperature\": 0}");
+                        assertEquals(200, response.statusCode(), response.body());
+                        assertEquals(expected[p], JSON.readTree(response.body()).get("choices").get(0).get("text").asText());
+                    } catch (Exception e) {
+                        throw new AssertionError(e);
+                    }
+                }
+            }, java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()));
+        }
+        CompletableFuture.allOf(clients.toArray(CompletableFuture[]::new)).get(300, java.util.concurrent.TimeUnit.SECONDS);
     }
 }
