@@ -60,6 +60,11 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--model-id", paramLabel = "NAME", description = "The model's name in responses (default: its file or folder name).")
     String modelId;
 
+    @Option(names = "--cache-mb", paramLabel = "MB", defaultValue = "512",
+            description = "Memory for the prompt cache: states kept so that a prompt continuing an earlier one "
+                    + "resumes from it (0: off). Default: ${DEFAULT-VALUE}")
+    long cacheMb;
+
     @Option(names = "--shutdown-timeout", paramLabel = "SECONDS", defaultValue = "10",
             description = "On SIGTERM, how long requests in progress may take to finish. Default: ${DEFAULT-VALUE}")
     int shutdownTimeout;
@@ -74,7 +79,11 @@ final class ServeCommand implements Callable<Integer> {
             throw new RecallException("--shutdown-timeout must be ≥ 0, got " + shutdownTimeout);
         }
         String id = modelId != null ? modelId : model.dir().getFileName().toString();
-        ServerOptions options = new ServerOptions(host, port, parallel, queue, contextSize, key, id, null, maxTokens);
+        if (cacheMb < 0 || cacheMb > (1L << 40)) {
+            throw new RecallException("--cache-mb must be ≥ 0, got " + cacheMb);
+        }
+        ServerOptions options = new ServerOptions(host, port, parallel, queue, contextSize, key, id, null, maxTokens,
+                cacheMb << 20);
         LoadedModel loaded = model.load();
         RecallServer server;
         try {

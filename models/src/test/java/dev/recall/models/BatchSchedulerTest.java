@@ -131,4 +131,38 @@ class BatchSchedulerTest {
         assertThrows(RecallException.class, () -> new BatchScheduler.Job(new int[0],
                 new DecodeLoop.Options(SamplingOptions.greedy(1), StopCondition.eos(List.of())), null));
     }
+
+    /**
+     * A request whose prompt continues an earlier request's prompt and reply resumes from the kept
+     * state, feeding only the rest, and gets exactly what it gets from scratch.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"llama", "mamba"})
+    void aContinuedPromptResumesFromTheCacheWithTheSameResult(String family) throws Exception {
+        Path dir = SharedData.zoo().resolve(family);
+        Tokenizer tokenizer = Tokenizers.load(dir);
+        try (LanguageModel model = ModelLoader.load(dir);
+             BatchScheduler scheduler = new BatchScheduler(model, tokenizer, 2, 4, 64,
+                     new dev.recall.runtime.generate.PromptCache(64L << 20))) {
+            StopCondition eos = StopCondition.eos(model.info().eosTokenIds());
+            DecodeLoop.Options greedy = new DecodeLoop.Options(SamplingOptions.greedy(10), eos);
+            int[] first = tokenizer.encodeWithSpecialTokens("It was a dark and stormy night");
+            GenerationResult one = scheduler.submit(new BatchScheduler.Job(first, greedy, null)).get(60, TimeUnit.SECONDS);
+            // The next prompt: the first, its reply, and more text.
+            int[] more = tokenizer.encode(" Then the rain");
+            int[] second = new int[first.length + one.ids().length + more.length];
+            System.arraycopy(first, 0, second, 0, first.length);
+            System.arraycopy(one.ids(), 0, second, first.length, one.ids().length);
+            System.arraycopy(more, 0, second, first.length + one.ids().length, more.length);
+            GenerationResult resumed = scheduler.submit(new BatchScheduler.Job(second, greedy, null)).get(60, TimeUnit.SECONDS);
+            assertEquals(1, scheduler.cacheStats().hits());
+            assertEquals(first.length + one.ids().length - 1, scheduler.cacheStats().tokensSaved());
+
+            GenerationResult fresh = new DecodeLoop(model, tokenizer).generate(Strategies.create(StrategyOptions.none(), tokenizer),
+                    Prompt.plain(second), greedy, TokenListener.NONE, ProgressListener.NONE);
+            assertArrayEquals(fresh.ids(), resumed.ids(), family);
+            assertEquals(fresh.text(), resumed.text(), family);
+            assertEquals(second.length, resumed.promptTokens());
+        }
+    }
 }

@@ -14,6 +14,7 @@ import dev.recall.runtime.generate.BatchScheduler;
 import dev.recall.runtime.generate.Cancellation;
 import dev.recall.runtime.generate.DecodeLoop;
 import dev.recall.runtime.generate.GenerationResult;
+import dev.recall.runtime.generate.PromptCache;
 import dev.recall.runtime.generate.StopCondition;
 import dev.recall.runtime.generate.TokenListener;
 import dev.recall.runtime.generate.TokenLogprob;
@@ -68,7 +69,8 @@ public final class RecallServer implements AutoCloseable {
         this.model = model;
         this.options = options;
         this.chatPrompt = ChatPrompt.of(model);
-        this.scheduler = new BatchScheduler(model.model(), model.tokenizer(), options.parallel(), options.maxQueued(), 256);
+        this.scheduler = new BatchScheduler(model.model(), model.tokenizer(), options.parallel(), options.maxQueued(), 256,
+                new PromptCache(options.cacheBytes()));
         this.executor = Executors.newVirtualThreadPerTaskExecutor();
         this.http = HttpServer.create(new InetSocketAddress(options.host(), options.port()), 0);
         http.setExecutor(executor);
@@ -468,6 +470,16 @@ public final class RecallServer implements AutoCloseable {
                 .append("recall_running ").append(load.running()).append('\n');
         m.append("# HELP recall_queue_depth Requests waiting for a place.\n# TYPE recall_queue_depth gauge\n")
                 .append("recall_queue_depth ").append(load.queued()).append('\n');
+        PromptCache.Stats cache = scheduler.cacheStats();
+        m.append("# HELP recall_prompt_cache_hits_total Requests resumed from a kept state.\n# TYPE recall_prompt_cache_hits_total counter\n")
+                .append("recall_prompt_cache_hits_total ").append(cache.hits()).append('\n');
+        m.append("# HELP recall_prompt_cache_misses_total Requests fed from scratch.\n# TYPE recall_prompt_cache_misses_total counter\n")
+                .append("recall_prompt_cache_misses_total ").append(cache.misses()).append('\n');
+        m.append("# HELP recall_prompt_cache_tokens_saved_total Prompt tokens not fed thanks to the cache.\n"
+                + "# TYPE recall_prompt_cache_tokens_saved_total counter\n")
+                .append("recall_prompt_cache_tokens_saved_total ").append(cache.tokensSaved()).append('\n');
+        m.append("# HELP recall_prompt_cache_bytes State bytes kept by the prompt cache.\n# TYPE recall_prompt_cache_bytes gauge\n")
+                .append("recall_prompt_cache_bytes ").append(cache.bytes()).append('\n');
         timeToFirstToken.write(m);
         interTokenLatency.write(m);
         requestDuration.write(m);

@@ -15,9 +15,10 @@ import dev.recall.runtime.api.RequestLimits;
  * @param modelId       the model's name in responses and {@code /v1/models}
  * @param limits        prompt and reply limits of every request
  * @param defaultMaxTokens reply length when a request gives none
+ * @param cacheBytes    state bytes the prompt cache may keep (0: no cache)
  */
 public record ServerOptions(String host, int port, int parallel, int maxQueued, int contextSize, String apiKey,
-                            String modelId, RequestLimits limits, int defaultMaxTokens) {
+                            String modelId, RequestLimits limits, int defaultMaxTokens, long cacheBytes) {
 
     public ServerOptions {
         if (port < 0 || port > 65535) {
@@ -34,6 +35,9 @@ public record ServerOptions(String host, int port, int parallel, int maxQueued, 
         }
         if (defaultMaxTokens < 0) {
             throw new RecallException("the default reply length must be ≥ 0, got " + defaultMaxTokens);
+        }
+        if (cacheBytes < 0) {
+            throw new RecallException("the prompt cache size must be ≥ 0, got " + cacheBytes);
         }
         limits = limits == null ? SERVER_LIMITS : limits;
     }

@@ -83,7 +83,7 @@ class RecallServerTest {
         }
         Files.writeString(dir.resolve("chat_template.jinja"), CHATML);
         model = Recall.load(dir);
-        server = RecallServer.start(model, new ServerOptions("127.0.0.1", 0, 4, 16, 256, null, "zoo-llama", null, 16));
+        server = RecallServer.start(model, new ServerOptions("127.0.0.1", 0, 4, 16, 256, null, "zoo-llama", null, 16, 64L << 20));
         base = "http://127.0.0.1:" + server.port();
     }
 
@@ -264,7 +264,7 @@ class RecallServerTest {
 
     @Test
     void anApiKeyIsRequiredWhenSet() throws Exception {
-        try (RecallServer keyed = RecallServer.start(model, new ServerOptions("127.0.0.1", 0, 1, 1, 0, "sekret", "m", null, 4))) {
+        try (RecallServer keyed = RecallServer.start(model, new ServerOptions("127.0.0.1", 0, 1, 1, 0, "sekret", "m", null, 4, 0))) {
             String url = "http://127.0.0.1:" + keyed.port();
             HttpResponse<String> none = CLIENT.send(HttpRequest.newBuilder(URI.create(url + "/v1/models")).GET().build(),
                     HttpResponse.BodyHandlers.ofString());
@@ -283,7 +283,7 @@ class RecallServerTest {
 
     @Test
     void aFullServerAnswers429AndADisconnectedStreamFreesItsPlace() throws Exception {
-        try (RecallServer small = RecallServer.start(model, new ServerOptions("127.0.0.1", 0, 1, 0, 0, null, "m", null, 4))) {
+        try (RecallServer small = RecallServer.start(model, new ServerOptions("127.0.0.1", 0, 1, 0, 0, null, "m", null, 4, 0))) {
             String url = "http://127.0.0.1:" + small.port();
             // A stream that runs until its client leaves: greedy from "The", this model meets no EOS
             // in its first 400 tokens.
@@ -339,6 +339,31 @@ class RecallServerTest {
                 "top_logprobs", "needs");
         assertError(post("/v1/chat/completions", chatBody("hi", 5, ", \"logprobs\": true, \"top_logprobs\": 21")), 400,
                 "invalid_request_error", "top_logprobs", "0..20");
+    }
+
+    /** A client that sends its text again with more appended resumes from the state kept for it. */
+    @Test
+    void aContinuedPromptHitsThePromptCache() throws Exception {
+        String first = "The old man and the sea";
+        JsonNode one = JSON.readTree(post("/v1/completions", "{\"prompt\": \"" + first
+                + "\", \"max_tokens\": 8, \"temperature\": 0}").body());
+        String continued = first + one.get("choices").get(0).get("text").asText() + " and then";
+        long before = metric("recall_prompt_cache_hits_total");
+        HttpResponse<String> r = post("/v1/completions", "{\"prompt\": " + JSON.valueToTree(continued)
+                + ", \"max_tokens\": 8, \"temperature\": 0}");
+        assertEquals(200, r.statusCode(), r.body());
+        assertEquals(before + 1, metric("recall_prompt_cache_hits_total"));
+        String expected = alone(model.tokenizer().encodeWithSpecialTokens(continued), 8, model.eosTokenIds(), List.of()).text();
+        assertEquals(expected, JSON.readTree(r.body()).get("choices").get(0).get("text").asText());
+    }
+
+    static long metric(String name) throws Exception {
+        for (String line : get("/metrics").body().split("\n")) {
+            if (line.startsWith(name + " ")) {
+                return Long.parseLong(line.substring(name.length() + 1).trim());
+            }
+        }
+        throw new AssertionError("no metric " + name);
     }
 
     /** The official OpenAI Java SDK, pointed at the server: chat, streamed chat, completions, an error. */

@@ -11,6 +11,7 @@ import dev.recall.runtime.tokenizer.Tokenizer;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Deque;
 import java.util.List;
 import java.util.Objects;
@@ -77,6 +78,7 @@ public final class BatchScheduler implements AutoCloseable {
     private final int parallel;
     private final int maxQueued;
     private final int prefillPiece;
+    private final PromptCache cache;
     private final Deque<Running> queue = new ArrayDeque<>();
     private final List<Running> running = new ArrayList<>();
     private final Thread thread;
@@ -92,6 +94,16 @@ public final class BatchScheduler implements AutoCloseable {
      * @param prefillPiece prompt tokens a joining request feeds per step, at least 1
      */
     public BatchScheduler(LanguageModel model, Tokenizer tokenizer, int parallel, int maxQueued, int prefillPiece) {
+        this(model, tokenizer, parallel, maxQueued, prefillPiece, new PromptCache(0));
+    }
+
+    /**
+     * As {@link #BatchScheduler(LanguageModel, Tokenizer, int, int, int)}, resuming prompts from the
+     * cache: a request's state is kept when it ends (its prompt and reply but the last token), and a
+     * request whose prompt starts with a kept state's tokens feeds only the rest.
+     */
+    public BatchScheduler(LanguageModel model, Tokenizer tokenizer, int parallel, int maxQueued, int prefillPiece,
+                          PromptCache cache) {
         if (parallel < 1 || maxQueued < 0 || prefillPiece < 1) {
             throw new RecallException("a scheduler needs parallel ≥ 1, a queue ≥ 0 and a prefill piece ≥ 1");
         }
@@ -100,6 +112,7 @@ public final class BatchScheduler implements AutoCloseable {
         this.parallel = parallel;
         this.maxQueued = maxQueued;
         this.prefillPiece = prefillPiece;
+        this.cache = Objects.requireNonNull(cache, "cache");
         this.thread = Thread.ofPlatform().name("recall-scheduler").daemon(true).start(this::loop);
     }
 
@@ -162,6 +175,7 @@ public final class BatchScheduler implements AutoCloseable {
                         r.result.completeExceptionally(shut);
                     }
                     running.clear();
+                    cache.clear();
                     return;
                 }
                 while (running.size() < parallel && !queue.isEmpty()) {
@@ -226,16 +240,24 @@ public final class BatchScheduler implements AutoCloseable {
                 return null;
             }
             if (r.state == null) {
-                r.state = model.newState();
-                r.state.reserve(r.job.prompt().length);
                 r.prefillStart = System.nanoTime();
+                PromptCache.Hit hit = cache.lookup(r.job.prompt());
+                if (hit != null) {
+                    r.state = hit.state();
+                    r.fed = hit.tokens();
+                } else {
+                    r.state = model.newState();
+                }
+                r.state.reserve(r.job.prompt().length - r.fed);
             }
             int to = Math.min(r.job.prompt().length, r.fed + prefillPiece);
             return new Sequence(r.state, r.job.prompt(), r.fed, to, false);
         }
         int id = r.decoding.chooseNext();
         if (id < 0) {
-            end(r, r.decoding.result());
+            GenerationResult result = r.decoding.result();
+            keep(r, result.ids());
+            end(r, result);
             return null;
         }
         synchronized (this) {
@@ -258,6 +280,28 @@ public final class BatchScheduler implements AutoCloseable {
             r.decoding = new Decoding(new DecodeLoop.Request(prepared, r.job.options(), r.job.listener()), tokenizer,
                     r.job.prompt(), r.fed, System.nanoTime() - r.prefillStart);
         }
+    }
+
+    /**
+     * Gives a finished request's state to the cache: it has consumed the prompt and every generated
+     * token but the last.
+     */
+    private void keep(Running r, int[] generated) {
+        if (r.state == null || generated.length == 0) {
+            return;
+        }
+        int[] prompt = r.job.prompt();
+        int[] consumed = Arrays.copyOf(prompt, prompt.length + generated.length - 1);
+        System.arraycopy(generated, 0, consumed, prompt.length, generated.length - 1);
+        if (r.state.position() == consumed.length) {
+            cache.put(consumed, r.state);
+            r.state = null;
+        }
+    }
+
+    /** The prompt cache's counters. */
+    public PromptCache.Stats cacheStats() {
+        return cache.stats();
     }
 
     private void end(Running r, GenerationResult result) {
