@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.recall.runtime.RecallException;
 import dev.recall.runtime.chat.ChatMessage;
 import dev.recall.runtime.generate.SamplingOptions;
+import dev.recall.runtime.strategy.StrategyOptions;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -22,9 +23,18 @@ import java.util.concurrent.ThreadLocalRandom;
  * @param stream     answer as server-sent events
  * @param includeUsage with {@code stream}: a last chunk with the token usage
  * @param logprobs   −1: none; k ≥ 0: each token's log-probability with the k most likely alternatives
+ * @param longContext the {@code "recall"} extension: a long-context strategy, or null for none
  */
 record CompletionRequest(List<ChatMessage> messages, String prompt, Integer maxTokens, SamplingOptions sampling,
-                         List<String> stop, boolean stream, boolean includeUsage, int logprobs) {
+                         List<String> stop, boolean stream, boolean includeUsage, int logprobs, LongContext longContext) {
+
+    /**
+     * Recall's extension object, {@code "recall": {"strategy": "oprm", "chunk": 2000, ...}}, with the
+     * command line's names: the request's {@code prompt} is the long context, read by the strategy
+     * between an optional {@code prefix} (instruction) and {@code query} (question).
+     */
+    record LongContext(StrategyOptions strategy, String prefix, String query) {
+    }
 
     static CompletionRequest parse(JsonNode body, boolean chat) {
         if (body == null || !body.isObject()) {
@@ -82,7 +92,57 @@ record CompletionRequest(List<ChatMessage> messages, String prompt, Integer maxT
         if (stream && logprobs >= 0) {
             throw ApiError.badRequest("log-probabilities are not streamed by this server yet: ask without \"stream\"", "logprobs");
         }
-        return new CompletionRequest(messages, prompt, maxTokens, sampling, stop(body), stream, includeUsage, logprobs);
+        LongContext longContext = longContext(body);
+        if (longContext != null && chat) {
+            throw ApiError.badRequest("long-context strategies apply to /v1/completions, where 'prompt' is the context",
+                    "recall.strategy");
+        }
+        return new CompletionRequest(messages, prompt, maxTokens, sampling, stop(body), stream, includeUsage, logprobs,
+                longContext);
+    }
+
+    private static LongContext longContext(JsonNode body) {
+        JsonNode r = body.get("recall");
+        if (r == null || r.isNull()) {
+            return null;
+        }
+        if (!r.isObject()) {
+            throw ApiError.badRequest("'recall' must be an object", "recall");
+        }
+        JsonNode name = r.get("strategy");
+        if (name == null || !name.isTextual()) {
+            throw ApiError.badRequest("'recall.strategy' must be a string: none, oprm or lm-infinite", "recall.strategy");
+        }
+        JsonNode idk = r.get("idk_phrase");
+        if (idk != null && !idk.isNull() && !idk.isTextual()) {
+            throw ApiError.badRequest("'recall.idk_phrase' must be a string", "recall.idk_phrase");
+        }
+        StrategyOptions strategy;
+        try {
+            strategy = StrategyOptions.named(name.asText(), orZero(integer(r, "chunk", 0, Integer.MAX_VALUE)),
+                    idk == null || idk.isNull() ? null : idk.asText(), orZero(integer(r, "n_global", 0, Integer.MAX_VALUE)),
+                    orZero(integer(r, "d_max", 0, Integer.MAX_VALUE)), orZero(integer(r, "train_length", 0, Integer.MAX_VALUE)));
+        } catch (RecallException e) {
+            throw ApiError.badRequest(e.getMessage(), "recall");
+        } catch (ApiError e) {
+            throw ApiError.badRequest(e.getMessage().replaceFirst("'", "'recall."), "recall." + e.param);
+        }
+        return new LongContext(strategy, text(r, "prefix"), text(r, "query"));
+    }
+
+    private static int orZero(Integer i) {
+        return i == null ? 0 : i;
+    }
+
+    private static String text(JsonNode r, String name) {
+        JsonNode v = r.get(name);
+        if (v == null || v.isNull()) {
+            return null;
+        }
+        if (!v.isTextual()) {
+            throw ApiError.badRequest("'recall." + name + "' must be a string", "recall." + name);
+        }
+        return v.asText();
     }
 
     /** Chat: {@code logprobs: true} with {@code top_logprobs} 0..20 alternatives. */

@@ -18,6 +18,11 @@ import dev.recall.runtime.generate.PromptCache;
 import dev.recall.runtime.generate.StopCondition;
 import dev.recall.runtime.generate.TokenListener;
 import dev.recall.runtime.generate.TokenLogprob;
+import dev.recall.runtime.progress.ProgressListener;
+import dev.recall.runtime.strategy.Prepared;
+import dev.recall.runtime.strategy.Prompt;
+import dev.recall.runtime.strategy.Strategies;
+import dev.recall.runtime.strategy.StrategyOptions;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -35,6 +40,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -57,6 +63,7 @@ public final class RecallServer implements AutoCloseable {
     private final ExecutorService executor;
     private final long created = System.currentTimeMillis() / 1000;
     private final Map<String, LongAdder> requests = new ConcurrentHashMap<>();
+    private final Semaphore strategyPlaces;
     private final Histogram timeToFirstToken = new Histogram("recall_time_to_first_token_seconds",
             "From a completion request's arrival to its first generated token.");
     private final Histogram interTokenLatency = new Histogram("recall_inter_token_latency_seconds",
@@ -69,6 +76,7 @@ public final class RecallServer implements AutoCloseable {
         this.model = model;
         this.options = options;
         this.chatPrompt = ChatPrompt.of(model);
+        this.strategyPlaces = new Semaphore(options.parallel());
         this.scheduler = new BatchScheduler(model.model(), model.tokenizer(), options.parallel(), options.maxQueued(), 256,
                 new PromptCache(options.cacheBytes()));
         this.executor = Executors.newVirtualThreadPerTaskExecutor();
@@ -183,9 +191,15 @@ public final class RecallServer implements AutoCloseable {
         long arrived = System.nanoTime();
         CompletionRequest request = CompletionRequest.parse(body(ex), chat);
         int[] prompt;
+        Prompt parts = null;
+        CompletionRequest.LongContext longContext = request.longContext();
         try {
             if (chat) {
                 prompt = chatPrompt.encode(request.messages(), options.limits());
+            } else if (longContext != null) {
+                // The strategy sees the three parts, each encoded on its own, as the CLI gives them.
+                parts = model.prompt(longContext.prefix(), request.prompt(), longContext.query(), options.limits());
+                prompt = parts.concatenated();
             } else {
                 options.limits().checkPromptChars(request.prompt().length());
                 prompt = model.tokenizer().encodeWithSpecialTokens(request.prompt());
@@ -206,7 +220,9 @@ public final class RecallServer implements AutoCloseable {
         } catch (RecallException e) {
             throw ApiError.tooLarge(e.getMessage());
         }
-        if (options.contextSize() > 0) {
+        boolean strategy = longContext != null && !(longContext.strategy() instanceof StrategyOptions.Plain);
+        // A long-context strategy decides what the state keeps: the context size bounds plain prompts only.
+        if (options.contextSize() > 0 && !strategy) {
             if (prompt.length >= options.contextSize()) {
                 throw ApiError.tooLarge("the prompt is " + prompt.length + " tokens, and the context holds "
                         + options.contextSize());
@@ -224,11 +240,12 @@ public final class RecallServer implements AutoCloseable {
         DecodeLoop.Options decode = new DecodeLoop.Options(request.sampling().withMaxTokens(maxTokens),
                 StopCondition.eos(eos).withStopStrings(stops), cancellation, request.logprobs());
         String id = (chat ? "chatcmpl-" : "cmpl-") + UUID.randomUUID().toString().replace("-", "");
+        Prepared prepared = strategy ? prepare(longContext, parts) : null;
         if (request.stream()) {
-            stream(ex, chat, id, prompt, decode, cancellation, request.includeUsage(), arrived);
+            stream(ex, chat, id, prompt, prepared, decode, cancellation, request.includeUsage(), arrived);
             return;
         }
-        GenerationResult result = await(submit(new BatchScheduler.Job(prompt, decode, timed(arrived, TokenListener.NONE))));
+        GenerationResult result = await(submit(new BatchScheduler.Job(prompt, decode, timed(arrived, TokenListener.NONE), prepared)));
         requestDuration.observeNanos(System.nanoTime() - arrived);
         ObjectNode response = envelope(id, chat ? "chat.completion" : "text_completion");
         ObjectNode choice = response.putArray("choices").addObject().put("index", 0);
@@ -244,7 +261,27 @@ public final class RecallServer implements AutoCloseable {
         }
         choice.put("finish_reason", finishReason(result));
         response.set("usage", usage(prompt.length, result.ids().length));
+        if (strategy) {
+            response.set("recall", JSON.valueToTree(result.diagnostics().asMap()));
+        }
         sendJson(ex, 200, response);
+    }
+
+    /**
+     * Runs a long-context strategy over the request's parts on this request's thread; at most
+     * {@code parallel} at once (more are answered 429), since each reads a whole long prompt.
+     */
+    private Prepared prepare(CompletionRequest.LongContext longContext, Prompt parts) {
+        if (!strategyPlaces.tryAcquire()) {
+            throw ApiError.busy("the server is busy: " + options.parallel() + " long-context requests are being read");
+        }
+        try {
+            return Strategies.create(longContext.strategy(), model.tokenizer()).prepare(model.model(), parts, ProgressListener.NONE);
+        } catch (RecallException e) {
+            throw ApiError.badRequest(e.getMessage(), "recall");
+        } finally {
+            strategyPlaces.release();
+        }
     }
 
     /** OpenAI's chat logprobs: per token its text, log-probability, UTF-8 bytes and the alternatives. */
@@ -322,10 +359,11 @@ public final class RecallServer implements AutoCloseable {
     private CompletableFuture<GenerationResult> submit(BatchScheduler.Job job) {
         try {
             return scheduler.submit(job);
-        } catch (BatchScheduler.QueueFullException e) {
-            throw ApiError.busy(e.getMessage());
         } catch (RecallException e) {
-            throw ApiError.unavailable(e.getMessage());
+            if (job.start() != null) {
+                job.start().state().close(); // a prepared state the scheduler never took
+            }
+            throw e instanceof BatchScheduler.QueueFullException ? ApiError.busy(e.getMessage()) : ApiError.unavailable(e.getMessage());
         }
     }
 
@@ -345,10 +383,11 @@ public final class RecallServer implements AutoCloseable {
      * thread only queues text; this request's own thread writes it, so a slow client slows nobody
      * else, and a client that goes away cancels its sequence at the next step.
      */
-    private void stream(HttpExchange ex, boolean chat, String id, int[] prompt, DecodeLoop.Options decode,
+    private void stream(HttpExchange ex, boolean chat, String id, int[] prompt, Prepared prepared, DecodeLoop.Options decode,
                         Cancellation cancellation, boolean includeUsage, long arrived) {
         BlockingQueue<Object> events = new LinkedBlockingQueue<>();
-        CompletableFuture<GenerationResult> future = submit(new BatchScheduler.Job(prompt, decode, timed(arrived, events::add)));
+        CompletableFuture<GenerationResult> future = submit(new BatchScheduler.Job(prompt, decode, timed(arrived, events::add),
+                prepared));
         future.whenComplete((r, e) -> {
             requestDuration.observeNanos(System.nanoTime() - arrived);
             events.add(e != null ? e : r);

@@ -366,6 +366,41 @@ class RecallServerTest {
         throw new AssertionError("no metric " + name);
     }
 
+    /**
+     * The "recall" extension runs a long-context strategy over the prompt as the context, giving what
+     * the Java API gives with the same strategy, even past the context size of plain prompts.
+     */
+    @Test
+    void longContextStrategiesThroughTheExtensionObject() throws Exception {
+        String context = Files.readString(SharedData.shared().resolve("corpus/brown_heldout.txt")).substring(0, 3000);
+        String prefix = "Read this.";
+        String query = " The pass key is";
+        for (String strategy : List.of("oprm", "lm-infinite")) {
+            String extension = strategy.equals("oprm") ? "{\"strategy\": \"oprm\", \"chunk\": 64" : "{\"strategy\": \"lm-infinite\", \"d_max\": 64";
+            HttpResponse<String> r = post("/v1/completions", "{\"prompt\": " + JSON.valueToTree(context)
+                    + ", \"max_tokens\": 8, \"temperature\": 0, \"recall\": " + extension + ", \"prefix\": \"" + prefix
+                    + "\", \"query\": \"" + query + "\"}}");
+            assertEquals(200, r.statusCode(), r.body());
+            JsonNode body = JSON.readTree(r.body());
+            StrategyOptions options = strategy.equals("oprm") ? StrategyOptions.named("oprm", 64, null, 0, 0, 0)
+                    : StrategyOptions.named("lm-infinite", 0, null, 0, 64, 0);
+            Prompt parts = model.prompt(prefix, context, query);
+            GenerationResult expected = new DecodeLoop(model.model(), model.tokenizer()).generate(
+                    Strategies.create(options, model.tokenizer()), parts,
+                    new DecodeLoop.Options(SamplingOptions.greedy(8), StopCondition.eos(model.eosTokenIds())),
+                    TokenListener.NONE, ProgressListener.NONE);
+            assertEquals(expected.text(), body.get("choices").get(0).get("text").asText(), strategy);
+            assertEquals(strategy, body.get("recall").get("strategy").asText(), r.body());
+            assertTrue(parts.length() > 256, "the context is longer than the server's context size");
+        }
+        assertError(post("/v1/completions", "{\"prompt\": \"a\", \"recall\": {\"strategy\": \"magic\"}}"), 400,
+                "invalid_request_error", "recall", "magic");
+        assertError(post("/v1/completions", "{\"prompt\": \"a\", \"recall\": {\"strategy\": \"oprm\", \"chunk\": \"big\"}}"), 400,
+                "invalid_request_error", "recall.chunk", "'recall.chunk' must be an integer");
+        assertError(post("/v1/chat/completions", chatBody("hi", 4, ", \"recall\": {\"strategy\": \"oprm\"}")), 400,
+                "invalid_request_error", "recall.strategy", "/v1/completions");
+    }
+
     /** The official OpenAI Java SDK, pointed at the server: chat, streamed chat, completions, an error. */
     @Test
     void theOpenAiJavaSdkTalksToIt() {

@@ -31,15 +31,24 @@ import java.util.concurrent.CompletableFuture;
  */
 public final class BatchScheduler implements AutoCloseable {
 
-    /** A request: its prompt's token ids (the model's state starts fresh) and how to decode it. */
-    public record Job(int[] prompt, DecodeLoop.Options options, TokenListener listener) {
+    /**
+     * A request: its prompt's token ids and how to decode it. The scheduler feeds the prompt to a
+     * fresh state (or resumes from the prompt cache), unless {@code start} is given: a state a
+     * long-context strategy has already prepared from this prompt, which the job then owns and
+     * decodes from directly (and which is never cached, since it need not hold the whole prompt).
+     */
+    public record Job(int[] prompt, DecodeLoop.Options options, TokenListener listener, Prepared start) {
         public Job {
             Objects.requireNonNull(prompt, "prompt");
             Objects.requireNonNull(options, "options");
-            if (prompt.length == 0) {
+            if (prompt.length == 0 && start == null) {
                 throw new RecallException("the prompt is empty: there is no token to predict the next one from");
             }
             listener = listener == null ? TokenListener.NONE : listener;
+        }
+
+        public Job(int[] prompt, DecodeLoop.Options options, TokenListener listener) {
+            this(prompt, options, listener, null);
         }
     }
 
@@ -168,7 +177,12 @@ public final class BatchScheduler implements AutoCloseable {
                 }
                 if (closed) {
                     RecallException shut = new RecallException("the scheduler is closed");
-                    queue.forEach(r -> r.result.completeExceptionally(shut));
+                    queue.forEach(r -> {
+                        if (r.job.start() != null) {
+                            r.job.start().state().close();
+                        }
+                        r.result.completeExceptionally(shut);
+                    });
                     queue.clear();
                     for (Running r : running) {
                         close(r);
@@ -233,6 +247,11 @@ public final class BatchScheduler implements AutoCloseable {
 
     /** What a running request feeds next: a piece of its prompt, or its next token; null once it ended. */
     private Sequence next(Running r) {
+        if (r.decoding == null && r.job.start() != null) {
+            r.state = r.job.start().state();
+            r.decoding = new Decoding(new DecodeLoop.Request(r.job.start(), r.job.options(), r.job.listener()), tokenizer,
+                    r.job.prompt(), r.job.prompt().length, 0);
+        }
         if (r.decoding == null) {
             if (r.job.options().cancellation().isCancelled()) {
                 end(r, new GenerationResult(new int[0], "", StopReason.CANCELLED, r.fed, 0, 0,
@@ -287,7 +306,7 @@ public final class BatchScheduler implements AutoCloseable {
      * token but the last.
      */
     private void keep(Running r, int[] generated) {
-        if (r.state == null || generated.length == 0) {
+        if (r.state == null || generated.length == 0 || r.job.start() != null) {
             return;
         }
         int[] prompt = r.job.prompt();
