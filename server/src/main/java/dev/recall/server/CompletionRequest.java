@@ -24,9 +24,11 @@ import java.util.concurrent.ThreadLocalRandom;
  * @param includeUsage with {@code stream}: a last chunk with the token usage
  * @param logprobs   −1: none; k ≥ 0: each token's log-probability with the k most likely alternatives
  * @param longContext the {@code "recall"} extension: a long-context strategy, or null for none
+ * @param ignoreEos  llama-server's {@code ignore_eos}: generate until the token limit or a stop string
  */
 record CompletionRequest(List<ChatMessage> messages, String prompt, Integer maxTokens, SamplingOptions sampling,
-                         List<String> stop, boolean stream, boolean includeUsage, int logprobs, LongContext longContext) {
+                         List<String> stop, boolean stream, boolean includeUsage, int logprobs, LongContext longContext,
+                         boolean ignoreEos) {
 
     /**
      * Recall's extension object, {@code "recall": {"strategy": "oprm", "chunk": 2000, ...}}, with the
@@ -98,7 +100,7 @@ record CompletionRequest(List<ChatMessage> messages, String prompt, Integer maxT
                     "recall.strategy");
         }
         return new CompletionRequest(messages, prompt, maxTokens, sampling, stop(body), stream, includeUsage, logprobs,
-                longContext);
+                longContext, bool(body, "ignore_eos", false));
     }
 
     private static LongContext longContext(JsonNode body) {

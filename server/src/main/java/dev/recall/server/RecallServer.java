@@ -234,7 +234,7 @@ public final class RecallServer implements AutoCloseable {
         } catch (RecallException e) {
             throw ApiError.badRequest(e.getMessage(), "max_tokens");
         }
-        List<Integer> eos = chat ? chatPrompt.turnEnds() : model.eosTokenIds();
+        List<Integer> eos = request.ignoreEos() ? List.of() : chat ? chatPrompt.turnEnds() : model.eosTokenIds();
         List<String> stops = chat ? chatPrompt.stopStrings(request.stop()) : request.stop();
         Cancellation cancellation = new Cancellation();
         DecodeLoop.Options decode = new DecodeLoop.Options(request.sampling().withMaxTokens(maxTokens),

@@ -250,6 +250,11 @@ class RecallServerTest {
                 400, "invalid_request_error", "messages[0].content", "only text");
         assertError(post("/v1/completions", "{\"prompt\": 5}"), 400, "invalid_request_error", "prompt", "must be a string");
         assertError(post("/v1/completions", "{\"prompt\": \"a\", \"max_tokens\": -1}"), 400, "invalid_request_error", "max_tokens", "at least 0");
+        // llama-server's ignore_eos: the reply runs to its token limit.
+        JsonNode full = JSON.readTree(post("/v1/completions",
+                "{\"prompt\": \"a\", \"max_tokens\": 30, \"temperature\": 0, \"ignore_eos\": true}").body());
+        assertEquals(30, full.get("usage").get("completion_tokens").asInt());
+        assertEquals("length", full.get("choices").get(0).get("finish_reason").asText());
         // Unknown fields are ignored, as OpenAI does.
         assertEquals(200, post("/v1/completions", "{\"prompt\": \"a\", \"max_tokens\": 2, \"user\": \"x\", \"whatever\": {}}").statusCode());
     }
