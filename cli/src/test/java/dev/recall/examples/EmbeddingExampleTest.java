@@ -98,7 +98,7 @@ class EmbeddingExampleTest {
     void theDocsShowExactlyTheExampleSource() throws IOException {
         String doc = Files.readString(ROOT.resolve("docs/embedding.md"));
         String source = Files.readString(Path.of("src/test/java/dev/recall/examples/EmbeddingExample.java"));
-        int start = doc.indexOf("```java\npackage dev.recall.examples;");
+        int start = doc.indexOf("```java\npackage dev.recall.examples;", doc.indexOf("## The complete example"));
         assertTrue(start >= 0, "docs/embedding.md should show EmbeddingExample.java");
         int from = doc.indexOf('\n', start) + 1;
         assertEquals(source, doc.substring(from, doc.indexOf("```", from)));
