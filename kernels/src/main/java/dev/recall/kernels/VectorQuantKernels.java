@@ -135,6 +135,39 @@ final class VectorQuantKernels {
         long rowBytes = type.rowBytes(cols);
         int blocks = cols / type.blockElements();
         int grain = (int) Math.max(1, MIN_TASK_WORK / Math.max(1L, (long) cols * n));
+        if (type == QuantizedType.Q8_0 && n >= 2) {
+            // Several tokens: four rows' blocks are widened to floats once for two tokens, where the
+            // one-token path widens them again per token (a batched decode step was bound by that
+            // work). Each token keeps dot4Q8_0's arithmetic: the same bits as matvec.
+            Parallel.forRange(rows, grain, (from, to) -> {
+                int run = (to - from) / STREAMS;
+                float[] eight = new float[2 * STREAMS + 2 * STREAMS * LANES];
+                float[] scratch = new float[32];
+                for (int i = 0; i < run; i++) {
+                    int j = 0;
+                    for (; j + 1 < n; j += 2) {
+                        dot4x2Q8_0(data, (from + i) * rowBytes, run * rowBytes, blocks, x, xo + j * cols, xo + (j + 1) * cols,
+                                eight);
+                        for (int k = 0; k < STREAMS; k++) {
+                            y[yo + j * rows + from + i + k * run] = eight[k];
+                            y[yo + (j + 1) * rows + from + i + k * run] = eight[STREAMS + k];
+                        }
+                    }
+                    if (j < n) {
+                        dot4(type, data, from + i, run, rowBytes, blocks, x, xo + j * cols, sums, j * groups, eight, scratch);
+                        for (int k = 0; k < STREAMS; k++) {
+                            y[yo + j * rows + from + i + k * run] = eight[k];
+                        }
+                    }
+                }
+                for (int r = from + STREAMS * run; r < to; r++) {
+                    for (int j = 0; j < n; j++) {
+                        y[yo + j * rows + r] = dot(type, data, r * rowBytes, blocks, x, xo + j * cols, sums, j * groups, scratch);
+                    }
+                }
+            });
+            return;
+        }
         Parallel.forRange(rows, grain, (from, to) -> {
             // Four runs of rows read side by side: four memory streams and four independent
             // chains of multiply-adds, where one row at a time left the cores waiting on memory.
@@ -250,6 +283,74 @@ final class VectorQuantKernels {
         a2.intoArray(out, park + 2 * LANES);
         a3.intoArray(out, park + 3 * LANES);
         VectorLanes.sumEach(out, park, 4, out, 0);
+    }
+
+    /**
+     * {@link #dot4Q8_0} for two tokens (activations at x0 and x1) at once: rows r, r + gap, r + 2·gap,
+     * r + 3·gap into out[0..4) for the first token and out[4..8) for the second. Each block's
+     * weights are widened once for both; each token keeps dot4Q8_0's arithmetic exactly.
+     */
+    private static void dot4x2Q8_0(MemorySegment s, long row, long gap, int blocks, float[] x, int x0, int x1, float[] out) {
+        FloatVector a0 = FloatVector.zero(FLOATS);
+        FloatVector a1 = FloatVector.zero(FLOATS);
+        FloatVector a2 = FloatVector.zero(FLOATS);
+        FloatVector a3 = FloatVector.zero(FLOATS);
+        FloatVector b0 = FloatVector.zero(FLOATS);
+        FloatVector b1 = FloatVector.zero(FLOATS);
+        FloatVector b2 = FloatVector.zero(FLOATS);
+        FloatVector b3 = FloatVector.zero(FLOATS);
+        for (int blk = 0; blk < blocks; blk++) {
+            long b = row + blk * 34L;
+            int c = blk * 32;
+            FloatVector p0 = FloatVector.zero(FLOATS);
+            FloatVector p1 = FloatVector.zero(FLOATS);
+            FloatVector p2 = FloatVector.zero(FLOATS);
+            FloatVector p3 = FloatVector.zero(FLOATS);
+            FloatVector q0 = FloatVector.zero(FLOATS);
+            FloatVector q1 = FloatVector.zero(FLOATS);
+            FloatVector q2 = FloatVector.zero(FLOATS);
+            FloatVector q3 = FloatVector.zero(FLOATS);
+            for (int g = 0; g < 32; g += LANES) {
+                int unit = g - g % UNIT;
+                int part = (g % UNIT) / LANES;
+                FloatVector u = x(x, x0 + c + g);
+                FloatVector v = x(x, x1 + c + g);
+                FloatVector w0 = floats(ints(s, b + 2 + unit, part));
+                p0 = w0.fma(u, p0);
+                q0 = w0.fma(v, q0);
+                FloatVector w1 = floats(ints(s, b + gap + 2 + unit, part));
+                p1 = w1.fma(u, p1);
+                q1 = w1.fma(v, q1);
+                FloatVector w2 = floats(ints(s, b + 2 * gap + 2 + unit, part));
+                p2 = w2.fma(u, p2);
+                q2 = w2.fma(v, q2);
+                FloatVector w3 = floats(ints(s, b + 3 * gap + 2 + unit, part));
+                p3 = w3.fma(u, p3);
+                q3 = w3.fma(v, q3);
+            }
+            FloatVector d0 = broadcast(half(s, b));
+            FloatVector d1 = broadcast(half(s, b + gap));
+            FloatVector d2 = broadcast(half(s, b + 2 * gap));
+            FloatVector d3 = broadcast(half(s, b + 3 * gap));
+            a0 = p0.fma(d0, a0);
+            a1 = p1.fma(d1, a1);
+            a2 = p2.fma(d2, a2);
+            a3 = p3.fma(d3, a3);
+            b0 = q0.fma(d0, b0);
+            b1 = q1.fma(d1, b1);
+            b2 = q2.fma(d2, b2);
+            b3 = q3.fma(d3, b3);
+        }
+        int park = 2 * STREAMS;
+        a0.intoArray(out, park);
+        a1.intoArray(out, park + LANES);
+        a2.intoArray(out, park + 2 * LANES);
+        a3.intoArray(out, park + 3 * LANES);
+        b0.intoArray(out, park + 4 * LANES);
+        b1.intoArray(out, park + 5 * LANES);
+        b2.intoArray(out, park + 6 * LANES);
+        b3.intoArray(out, park + 7 * LANES);
+        VectorLanes.sumEach(out, park, 8, out, 0);
     }
 
     /**

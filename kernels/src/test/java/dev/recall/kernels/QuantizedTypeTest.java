@@ -142,12 +142,14 @@ class QuantizedTypeTest {
                         assertTrue(Math.abs(ym[j * rows + r] - s) <= tol, at + " matmul " + ym[j * rows + r] + " vs " + s);
                     }
                 }
-                // A token's products are matvec's bits whatever else shares the call.
+                // Every token's products are matvec's bits whatever else shares the call.
                 float[] alone = new float[rows];
-                vector.matvec(w, x, (n - 1) * cols, alone, 0);
-                for (int r = 0; r < rows; r++) {
-                    assertEquals(Float.floatToRawIntBits(alone[r]), Float.floatToRawIntBits(yv[(n - 1) * rows + r]),
-                            type + " matvecs vs matvec, row " + r);
+                for (int j = 0; j < n; j++) {
+                    vector.matvec(w, x, j * cols, alone, 0);
+                    for (int r = 0; r < rows; r++) {
+                        assertEquals(Float.floatToRawIntBits(alone[r]), Float.floatToRawIntBits(yv[j * rows + r]),
+                                type + " matvecs vs matvec, token " + j + "/" + n + " row " + r);
+                    }
                 }
             }
         }
