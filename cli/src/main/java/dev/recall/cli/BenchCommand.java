@@ -80,12 +80,8 @@ final class BenchCommand implements Callable<Integer> {
                     + "Default: ${DEFAULT-VALUE}")
     String strategy;
 
-    @Option(names = "--chunk", paramLabel = "N", defaultValue = "0",
-            description = "OPRM: chunk size in tokens (0: training length − query).")
-    int chunk;
-
     @Mixin
-    StrategySizes sizes;
+    StrategyFlags strategyFlags;
 
     @Option(names = "--seed", paramLabel = "N", defaultValue = "1",
             description = "Seed of the random prompt ids. Default: ${DEFAULT-VALUE}")
@@ -104,9 +100,9 @@ final class BenchCommand implements Callable<Integer> {
         if (promptTokens < 1 || genTokens < 1 || batch < 1) {
             throw new ParameterException(spec.commandLine(), "--prompt-tokens, --gen-tokens and --batch must be at least 1");
         }
-        // Random ids have no IDK phrase to look for: "" turns OPRM's filter off (and needs no tokenizer).
-        StrategyOptions strategyOptions = RecallCli.usage(spec,
-                () -> StrategyOptions.named(strategy, chunk, "", sizes.nGlobal, sizes.dMax, sizes.trainLength));
+        // Random ids have no IDK answer to look for: OPRM's filter is off (and needs no tokenizer).
+        StrategyOptions strategyOptions = RecallCli.usage(spec, () -> strategyFlags.options(strategy) instanceof
+                StrategyOptions.Oprm o ? o.withIdkFilter(false) : strategyFlags.options(strategy));
         StrategyOptionUse.requireRead(spec, List.of(strategy));
         ObjectNode report = new ObjectMapper().createObjectNode();
         // What the JVM itself holds before any model is touched (heap, code, the runtime's classes),

@@ -79,22 +79,26 @@ public final class EvalCommand implements Callable<Integer> {
             methods = names;
         }
 
-        @Option(names = "--chunk", paramLabel = "N", defaultValue = "0",
-                description = "OPRM: chunk size in tokens (0: training length − prefix − query).")
-        int chunk;
-
-        @Option(names = "--idk-phrase", paramLabel = "TEXT",
-                description = "OPRM: phrase whose first token marks a chunk as uninformed (default \" unknown.\").")
-        String idkPhrase;
-
         @Mixin
-        StrategySizes sizes;
+        StrategyFlags strategyFlags;
 
         @Option(names = "--out", paramLabel = "FILE", required = true, description = "Results as JSON.")
         Path out;
 
         @Option(names = "--plot", paramLabel = "FILE", description = "Accuracy versus context length as SVG.")
         Path plot;
+
+        /**
+         * The zoo's pass-key prompts are token ids, with the IDK answer the reference table used
+         * (" unknown.") and no instruction to add: that is OPRM's default here, --idk overrides it.
+         */
+        private StrategyOptions passkeyOptions(String method) {
+            StrategyOptions o = strategyFlags.options(method);
+            if (o instanceof StrategyOptions.Oprm oprm && strategyFlags.idk.isEmpty() && strategyFlags.idkPhrase == null) {
+                return oprm.withIdk(List.of(PasskeyPrompt.IDK_ANSWER));
+            }
+            return o;
+        }
 
         @Override
         public Integer call() {
@@ -104,7 +108,7 @@ public final class EvalCommand implements Callable<Integer> {
             Map<String, StrategyOptions> options = new LinkedHashMap<>();
             for (String method : methods) {
                 options.put(method.equals("none") ? "plain" : method, RecallCli.usage(spec,
-                        () -> StrategyOptions.named(method, chunk, idkPhrase, sizes.nGlobal, sizes.dMax, sizes.trainLength)));
+                        () -> passkeyOptions(method)));
             }
             StrategyOptionUse.requireRead(spec, methods);
             List<PasskeyPrompt> all = PasskeyPrompt.read(prompts);
@@ -170,7 +174,7 @@ public final class EvalCommand implements Callable<Integer> {
         List<String> strategies;
 
         @Mixin
-        StrategySizes sizes;
+        StrategyFlags strategyFlags;
 
         @Option(names = "--out", paramLabel = "FILE", required = true, description = "Results as JSON.")
         Path out;
@@ -201,7 +205,7 @@ public final class EvalCommand implements Callable<Integer> {
                 int[] ids = PerplexityEval.tokenize(corpus, tokenizer, PerplexityEval.endOfTextId(tokenizer, lm));
                 log.printf(Locale.ROOT, "%d tokens%n", ids.length);
                 for (String strategy : strategies) {
-                    AttentionPolicy policy = PerplexityEval.policy(strategy, lm, sizes.nGlobal, sizes.dMax, sizes.trainLength);
+                    AttentionPolicy policy = PerplexityEval.policy(strategyFlags.options(strategy), lm);
                     Map<String, Object> values = new LinkedHashMap<>();
                     Map<Integer, Double> points = new LinkedHashMap<>();
                     for (int len : lengths) {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.recall.runtime.RecallException;
 import dev.recall.runtime.api.Chat;
+import dev.recall.runtime.api.ChatPrompt;
 import dev.recall.runtime.api.GenerateOptions;
 import dev.recall.runtime.api.LoadedModel;
 import dev.recall.runtime.api.RequestLimits;
@@ -94,19 +95,12 @@ final class GenerateCommand implements Callable<Integer> {
             description = "How the prompt is consumed: none, oprm, lm-infinite. Default: ${DEFAULT-VALUE}")
     String strategy;
 
-    @Option(names = "--chunk", paramLabel = "N", defaultValue = "0",
-            description = "OPRM chunk size in tokens (0: training length − prefix − query).")
-    int chunk;
-
-    @Option(names = "--idk-phrase", paramLabel = "TEXT",
-            description = "OPRM: phrase whose first token marks a chunk as uninformed.")
-    String idkPhrase;
-
     @Mixin
-    StrategySizes sizes;
+    StrategyFlags strategyFlags;
 
     @Option(names = "--chat", description = "Send --prompt as one user message through the model's chat template, "
-            + "with generation_config.json's sampling defaults (options given here override them) and its stop ids.")
+            + "with generation_config.json's sampling defaults (options given here override them) and its stop ids; "
+            + "with a long-context request, prefix + context + query become that one message (OPRM: every chunk's).")
     boolean chat;
 
     @Option(names = "--no-progress", description = "No progress bar on stderr (it only appears on a terminal, for work over half a second).")
@@ -138,10 +132,10 @@ final class GenerateCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "give --prompt TEXT, or --context-file FILE with --query TEXT");
         }
         long actualSeed = seed != null ? seed : ThreadLocalRandom.current().nextLong();
-        if (chat) {
-            if (longContext || spec.commandLine().getParseResult().hasMatchedOption("--strategy")) {
+        if (chat && !longContext) {
+            if (spec.commandLine().getParseResult().hasMatchedOption("--strategy")) {
                 throw new ParameterException(spec.commandLine(),
-                        "--chat takes --prompt, not a long-context request or a --strategy");
+                        "--chat with --prompt is one chat turn; a --strategy needs a long-context request (--context-file, --query)");
             }
             StrategyOptionUse.requireRead(spec, List.of("none")); // a chat turn reads its whole transcript
             return chatTurn(actualSeed);
@@ -150,9 +144,13 @@ final class GenerateCommand implements Callable<Integer> {
                 () -> extraSampling.applyTo(new SamplingOptions(temperature, topK, topP, actualSeed, repetitionPenalty,
                         maxTokens)));
         StrategyOptions strategyOptions = RecallCli.usage(spec,
-                () -> StrategyOptions.named(strategy, chunk, idkPhrase, sizes.nGlobal, sizes.dMax, sizes.trainLength));
+                () -> strategyFlags.options(strategy));
         StrategyOptionUse.requireRead(spec, List.of(strategy));
         checkStateOptions();
+        if (chat && (saveState != null || loadState != null)) {
+            throw new ParameterException(spec.commandLine(), "--chat wraps the whole request in one turn: it cannot be"
+                    + " combined with --save-state or --load-state");
+        }
         String contextText = contextFile == null ? null : readContext(contextFile);
 
         // Through the embedding API, as an embedding program would: the same prompt encoding, the
@@ -169,7 +167,7 @@ final class GenerateCommand implements Callable<Integer> {
                 String text = query != null ? query : prompt;
                 result = session.generate(Prompt.plain(loaded.tokenizer().encode(text)), options, listener);
             } else if (saveState != null) {
-                Prompt request = request(loaded, contextText);
+                Prompt request = request(loaded, contextText, strategyOptions);
                 Session session = loaded.session();
                 // Read the prefix and context, save, then ask: the query is not part of the file.
                 session.generate(new Prompt(request.prefix(), request.context(), new int[0]), options.withMaxTokens(0),
@@ -178,17 +176,24 @@ final class GenerateCommand implements Callable<Integer> {
                 // The strategy has read the context; the question is appended as it is.
                 result = session.generate(Prompt.plain(request.query()), options.withStrategy(StrategyOptions.none()),
                         listener);
+            } else if (chat) {
+                result = loaded.session().generate(request(loaded, contextText, strategyOptions), options, listener,
+                        ChatPrompt.of(loaded).turnEnds());
             } else {
-                result = loaded.session().generate(request(loaded, contextText), options, listener);
+                result = loaded.session().generate(request(loaded, contextText, strategyOptions), options, listener);
             }
             finish(out, result, sampling);
         }
         return 0;
     }
 
-    /** The request's token ids: a long-context request's three parts, or the plain prompt. */
-    private Prompt request(LoadedModel loaded, String contextText) {
-        return prompt == null ? loaded.prompt(prefix, contextText, query) : loaded.prompt(null, prompt, null);
+    /**
+     * The request's token ids: a long-context request's three parts as its strategy reads them
+     * (with --chat, in one turn of the chat template), or the plain prompt.
+     */
+    private Prompt request(LoadedModel loaded, String contextText, StrategyOptions strategyOptions) {
+        return prompt == null ? loaded.prompt(prefix, contextText, query, strategyOptions, chat, RequestLimits.DEFAULT)
+                : loaded.prompt(null, prompt, null);
     }
 
     /**

@@ -19,9 +19,16 @@ final class StrategyOptionUse {
 
     private static final List<Use> USES = List.of(
             new Use("--chunk", List.of("oprm")),
+            new Use("--idk", List.of("oprm")),
             new Use("--idk-phrase", List.of("oprm")),
+            new Use("--no-idk-filter", List.of("oprm")),
+            new Use("--idk-instruction", List.of("oprm")),
+            new Use("--select", List.of("oprm")),
             new Use("--n-global", List.of("lm-infinite")),
+            new Use("--window", List.of("lm-infinite")),
             new Use("--d-max", List.of("lm-infinite")),
+            new Use("--top-k-attention", List.of("lm-infinite")),
+            new Use("--top-k-from-layer", List.of("lm-infinite")),
             new Use("--train-length", List.of("oprm", "lm-infinite")));
 
     private StrategyOptionUse() {

@@ -53,10 +53,11 @@ class ChatGenerateTest {
         assertTrue(r.err().contains("no chat template"), r.err());
     }
 
+    /** A chat turn is one --prompt; a strategy needs a long-context request (which --chat then wraps). */
     @Test
-    void chatTakesAPromptNotALongContextRequest() {
-        Run r = run("generate", "--model", DEMO.toString(), "--chat", "--query", "x");
+    void aChatTurnTakesNoStrategy() {
+        Run r = run("generate", "--model", DEMO.toString(), "--chat", "--prompt", "x", "--strategy", "oprm");
         assertEquals(2, r.code());
-        assertTrue(r.err().contains("--chat takes --prompt"), r.err());
+        assertTrue(r.err().contains("a --strategy needs a long-context request"), r.err());
     }
 }

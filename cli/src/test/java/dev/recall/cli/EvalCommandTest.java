@@ -80,7 +80,7 @@ class EvalCommandTest {
         Path svg = tmp.resolve("ppl.svg");
         int code = run("eval", "perplexity", "--model", shared.resolve("zoo/llama").toString(),
                 "--text", shared.resolve("corpus/brown_heldout.txt").toString(), "--lengths", "32,96",
-                "--strategy", "none,lm-infinite", "--n-global", "4", "--d-max", "64", "--out", json.toString(),
+                "--strategy", "none,lm-infinite", "--n-global", "4", "--window", "64", "--d-max", "64", "--out", json.toString(),
                 "--plot", svg.toString());
         assertEquals(0, code, err.toString());
         JsonNode ppl = new ObjectMapper().readTree(json.toFile()).get("perplexity");
@@ -101,9 +101,9 @@ class EvalCommandTest {
         assertEquals(1, run("eval", "passkey", "--model", zoo.resolve("mamba").toString(), "--prompts", prompts.toString(),
                 "--strategy", "lm-infinite", "--out", tmp.resolve("x.json").toString()));
         assertTrue(err.toString().contains("recall: LM-Infinite changes attention"), err.toString());
-        assertEquals(1, run("eval", "passkey", "--model", zoo.resolve("mamba").toString(), "--prompts", prompts.toString(),
-                "--strategy", "oprm", "--out", tmp.resolve("x.json").toString()));
-        assertTrue(err.toString().contains("--train-length"), err.toString());
+        assertEquals(2, run("eval", "passkey", "--model", zoo.resolve("mamba").toString(), "--prompts", prompts.toString(),
+                "--strategy", "oprm", "--select", "best", "--out", tmp.resolve("x.json").toString()));
+        assertTrue(err.toString().contains("entropy-summary"), err.toString());
         assertEquals(2, run("eval", "passkey", "--model", zoo.resolve("mamba").toString(), "--prompts", prompts.toString()));
         assertEquals(2, run("eval"));
         assertEquals(1, run("eval", "perplexity", "--model", zoo.resolve("llama").toString(), "--text",

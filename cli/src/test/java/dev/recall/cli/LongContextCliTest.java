@@ -60,7 +60,9 @@ class LongContextCliTest {
         Run plain = run(passkey());
         assertEquals(0, plain.code(), plain.err());
         assertFalse(plain.out().contains("92238"), plain.out());
-        Run oprm = run(passkey("--strategy", "oprm", "--train-length", "256", "--verbose"));
+        // The zoo's reference table: the IDK answer " unknown." and no instruction (a base model).
+        Run oprm = run(passkey("--strategy", "oprm", "--train-length", "256", "--idk", " unknown.", "--idk-instruction", "",
+                "--verbose"));
         assertEquals(0, oprm.code(), oprm.err());
         assertEquals(" 92238.", oprm.out().stripTrailing());
         assertTrue(oprm.err().contains("chunk_size: 224") && oprm.err().contains("chosen_chunk: 1"), oprm.err());
@@ -71,9 +73,53 @@ class LongContextCliTest {
         run(passkey("--strategy", "lm-infinite")).assertOneErrorLine("attention");
     }
 
+    /** The demo model's config states no training length: OPRM takes the reference's 2,000-token chunks. */
     @Test
-    void oprmWithoutATrainingLengthOrChunkIsRefused() {
-        run(passkey("--strategy", "oprm")).assertOneErrorLine("training length");
+    void oprmWithoutATrainingLengthOrChunkUsesTheReferencesChunk() {
+        Run r = run(passkey("--strategy", "oprm", "--verbose"));
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.err().contains("chunk_size: 2000") && r.err().contains("chunks: 1"), r.err());
+        assertTrue(r.err().contains("selection: entropy"), r.err());
+    }
+
+    /** The reference's options from the command line: the IDK set, the instruction, the selection rules. */
+    @Test
+    void oprmReferenceOptions() {
+        Run base = run(passkey("--strategy", "oprm", "--chunk", "224", "--json"));
+        Run noInstruction = run(passkey("--strategy", "oprm", "--chunk", "224", "--idk-instruction", "", "--json"));
+        assertEquals(0, base.code(), base.err());
+        // The instruction is part of every chunk's query: the prompt is longer by its tokens.
+        assertTrue(promptTokens(base) > promptTokens(noInstruction), base.out() + noInstruction.out());
+        Run off = run(passkey("--strategy", "oprm", "--chunk", "224", "--no-idk-filter", "--json"));
+        assertEquals(promptTokens(noInstruction), promptTokens(off), "no filter, no instruction");
+        assertTrue(off.out().contains("\"idk_tokens\":[]"), off.out());
+        Run two = run(passkey("--strategy", "oprm", "--chunk", "224", "--idk", " unknown.", "--idk", " nothing", "--json"));
+        assertTrue(two.out().matches("(?s).*\"idk_tokens\":\\[\\d+,\\d+\\].*"), two.out());
+        Run last = run(passkey("--strategy", "oprm", "--chunk", "224", "--select", "last", "--verbose"));
+        assertEquals(0, last.code(), last.err());
+        assertTrue(last.err().contains("selection: last") && last.err().contains("chunks: 1"), last.err());
+        Run summary = run(passkey("--strategy", "oprm", "--chunk", "224", "--select", "entropy-summary", "--verbose"));
+        assertTrue(summary.err().contains("selection: entropy-summary") && summary.err().contains("idk_tokens: []"),
+                summary.err());
+        run(passkey("--strategy", "oprm", "--select", "best")).assertOneErrorLine("entropy-summary", 2);
+        run(passkey("--strategy", "oprm", "--window", "64")).assertOneErrorLine("--window is read only by lm-infinite", 2);
+        run(passkey("--strategy", "lm-infinite", "--select", "last")).assertOneErrorLine("--select is read only by oprm", 2);
+    }
+
+    /** With --chat, every chunk prompt is one user turn: the plain format's markers around it on the demo model. */
+    @Test
+    void chatWrapsTheRequestInOneTurn() {
+        Run plain = run(passkey("--strategy", "oprm", "--chunk", "224", "--json"));
+        Run chat = run(passkey("--strategy", "oprm", "--chunk", "224", "--chat", "--json"));
+        assertEquals(0, chat.code(), chat.err());
+        assertTrue(promptTokens(chat) > promptTokens(plain), chat.out());
+        run(passkey("--chat", "--save-state", tmp.resolve("s").toString())).assertOneErrorLine("--save-state", 2);
+    }
+
+    private static int promptTokens(Run r) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"prompt_tokens\":(\\d+)").matcher(r.out());
+        assertTrue(m.find(), r.out());
+        return Integer.parseInt(m.group(1));
     }
 
     @Test

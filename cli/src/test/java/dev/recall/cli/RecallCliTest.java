@@ -186,7 +186,11 @@ class RecallCliTest {
                 {"generate", "--model", model, "--prompt", "The", "--chat", "--d-max", "64",
                         "--d-max is read only by lm-infinite", "(it uses none)"},
                 {"generate", "--model", model, "--prompt", "The", "--chat", "--strategy", "oprm",
-                        "--chat takes --prompt, not a long-context request or a --strategy", "recall generate --help"}};
+                        "a --strategy needs a long-context request", "recall generate --help"},
+                {"generate", "--model", model, "--prompt", "The", "--strategy", "oprm", "--top-k-attention", "5",
+                        "--top-k-attention is read only by lm-infinite", "(it uses oprm)"},
+                {"generate", "--model", model, "--prompt", "The", "--strategy", "lm-infinite", "--idk", "x",
+                        "--idk is read only by oprm", "(it uses lm-infinite)"}};
         for (String[] c : refused) {
             String[] args = Arrays.copyOf(c, c.length - 2);
             Run r = run(args);

@@ -98,6 +98,49 @@ public abstract class LambdaAttention {
         }
     }
 
+    /**
+     * The k rows whose keys score highest against the query (score = scale · q·key, row r's key at
+     * keys[off + r·stride]): their row numbers into rows[0, k) in descending order of score (equal
+     * scores: the lower row first), their scores into scores[0, k). LM-Infinite's top-k attention
+     * picks the middle tokens the last query sees with it. k must not exceed {@code count}.
+     */
+    public final void topK(float[] q, int qo, int headDim, float scale, float[] keys, int off, int stride, int count,
+                           int k, int[] rows, float[] scores) {
+        if (k > count || k > rows.length || k > scores.length) {
+            throw new IllegalArgumentException("top-" + k + " of " + count + " rows");
+        }
+        float[] tile = new float[TILE];
+        int kept = 0;
+        for (int t0 = 0; t0 < count; t0 += TILE) {
+            int n = Math.min(TILE, count - t0);
+            scoreTile(q, qo, headDim, scale, keys, off + t0 * stride, stride, n, tile);
+            for (int r = 0; r < n; r++) {
+                float s = tile[r];
+                // Insertion into the kept list, sorted by score descending; a later row with an
+                // equal score goes after the earlier one, and NaN never enters.
+                if (!(kept < k || s > scores[kept - 1])) {
+                    continue;
+                }
+                int at = Math.min(kept, k - 1);
+                while (at > 0 && s > scores[at - 1]) {
+                    scores[at] = scores[at - 1];
+                    rows[at] = rows[at - 1];
+                    at--;
+                }
+                scores[at] = s;
+                rows[at] = t0 + r;
+                kept = Math.min(k, kept + 1);
+            }
+        }
+        if (kept < k) {
+            throw new IllegalArgumentException("top-" + k + ": only " + kept + " rows have a score that is a number");
+        }
+    }
+
+    /** scores[r] = scale · q[qo, + d)·keys[off + r·stride, + d) for r in [0, n). */
+    protected abstract void scoreTile(float[] q, int qo, int d, float scale, float[] keys, int off, int stride, int n,
+                                      float[] scores);
+
     /** out[oo, + headDim) = the softmax-weighted value sum (zeros when no row was folded). */
     public final void finish(Accumulator acc, float[] out, int oo) {
         float inv = acc.sum > 0f ? 1f / acc.sum : 0f;

@@ -8,14 +8,9 @@ public final class LambdaAttentionScalar extends LambdaAttention {
                             Accumulator acc) {
         int d = acc.headDim;
         float[] scores = acc.scores;
+        scoreTile(q, qo, d, scale, keys, off, stride, n, scores);
         float tileMax = Float.NEGATIVE_INFINITY;
         for (int r = 0; r < n; r++) {
-            int ko = off + r * stride;
-            float s = 0f;
-            for (int i = 0; i < d; i++) {
-                s += q[qo + i] * keys[ko + i];
-            }
-            scores[r] = s * scale;
             tileMax = Math.max(tileMax, scores[r]);
         }
         raiseMax(acc, tileMax);
@@ -29,5 +24,18 @@ public final class LambdaAttentionScalar extends LambdaAttention {
             }
         }
         acc.sum += sum;
+    }
+
+    @Override
+    protected void scoreTile(float[] q, int qo, int d, float scale, float[] keys, int off, int stride, int n,
+                             float[] scores) {
+        for (int r = 0; r < n; r++) {
+            int ko = off + r * stride;
+            float s = 0f;
+            for (int i = 0; i < d; i++) {
+                s += q[qo + i] * keys[ko + i];
+            }
+            scores[r] = s * scale;
+        }
     }
 }

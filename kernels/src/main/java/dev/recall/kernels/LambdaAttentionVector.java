@@ -34,6 +34,12 @@ public final class LambdaAttentionVector extends LambdaAttention {
         accumulate(scores, values, off, stride, n, acc.weighted, acc.headDim);
     }
 
+    @Override
+    protected void scoreTile(float[] q, int qo, int d, float scale, float[] keys, int off, int stride, int n,
+                             float[] scores) {
+        scores(q, qo, d, scale, keys, off, stride, n, scores);
+    }
+
     /** scores[r] = scale · q·keys[off + r·stride] for r in [0, n). */
     private static void scores(float[] q, int qo, int d, float scale, float[] keys, int off, int stride, int n,
                                float[] scores) {

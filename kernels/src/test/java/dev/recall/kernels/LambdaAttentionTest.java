@@ -81,6 +81,60 @@ class LambdaAttentionTest {
         }
     }
 
+    /**
+     * Top-k selection, vector and scalar, against a sort of double-precision scores: the same rows
+     * in the same order, at head dimensions and row counts that are not multiples of the vector
+     * width or the tile, including k = count.
+     */
+    @ParameterizedTest
+    @CsvSource({"1,1,1", "7,5,3", "16,31,5", "33,32,32", "64,33,1", "67,100,7", "129,70,12", "64,257,64"})
+    void topKMatchesASortOfTheScores(int d, int rows, int k) {
+        Random rnd = new Random(d * 77L + rows + k);
+        int stride = d + 5, off = 3;
+        float[] keys = random(rnd, off + rows * stride + d, 2f);
+        float[] q = random(rnd, d + 2, 2f);
+        float scale = (float) (1 / Math.sqrt(d));
+        Integer[] order = new Integer[rows];
+        double[] score = new double[rows];
+        for (int r = 0; r < rows; r++) {
+            order[r] = r;
+            for (int i = 0; i < d; i++) {
+                score[r] += (double) q[2 + i] * keys[off + r * stride + i];
+            }
+        }
+        java.util.Arrays.sort(order, (a, b) -> score[a] != score[b] ? Double.compare(score[b], score[a]) : a - b);
+        for (LambdaAttention impl : new LambdaAttention[]{new LambdaAttentionScalar(), new LambdaAttentionVector()}) {
+            int[] got = new int[k];
+            float[] gotScores = new float[k];
+            impl.topK(q, 2, d, scale, keys, off, stride, rows, k, got, gotScores);
+            for (int j = 0; j < k; j++) {
+                assertEquals(order[j], got[j], impl.getClass().getSimpleName() + " rank " + j);
+                assertEquals(score[order[j]] * scale, gotScores[j], 1e-4, impl.getClass().getSimpleName() + " score " + j);
+            }
+        }
+    }
+
+    /** Equal scores go to the earlier row, whichever tile they fall in; NaN scores are never chosen. */
+    @Test
+    void topKTiesGoToTheEarlierRowAndNanNeverWins() {
+        int d = 5, rows = 70;
+        float[] keys = new float[rows * d];
+        java.util.Arrays.fill(keys, 1f);
+        for (int i = 0; i < d; i++) {
+            keys[40 * d + i] = 2f;       // the single best row
+            keys[10 * d + i] = Float.NaN;
+        }
+        float[] q = {1, 1, 1, 1, 1};
+        for (LambdaAttention impl : new LambdaAttention[]{new LambdaAttentionScalar(), new LambdaAttentionVector()}) {
+            int[] got = new int[4];
+            impl.topK(q, 0, d, 1f, keys, 0, d, rows, 4, got, new float[4]);
+            assertArrayEquals(new int[]{40, 0, 1, 2}, got, impl.getClass().getSimpleName());
+            int[] late = new int[3];
+            impl.topK(q, 0, d, 1f, keys, 35 * d, d, 30, 3, late, new float[3]);
+            assertArrayEquals(new int[]{5, 0, 1}, late, "rows counted from the offset");
+        }
+    }
+
     @ParameterizedTest
     @CsvSource({"9,13,4,3", "64,256,10,100", "31,37,5,36", "17,50,7,0"})
     void twoScorePathsShareOneSoftmaxAcrossAWrappedRing(int d, int ringRows, int globalRows, int firstSlot) {

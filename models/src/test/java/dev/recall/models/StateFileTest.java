@@ -104,13 +104,13 @@ class StateFileTest {
             assertRefused(mamba, damaged, "checksum");
 
             byte[] newer = good.clone();
-            ByteBuffer.wrap(newer).putInt(12, 2);
+            ByteBuffer.wrap(newer).putInt(12, 3);
             CRC32 crc = new CRC32();
             crc.update(newer, 0, newer.length - 8);
             ByteBuffer.wrap(newer).putLong(newer.length - 8, crc.getValue());
             Path future = tmp.resolve("future.state");
             Files.write(future, newer);
-            assertRefused(mamba, future, "format version 2");
+            assertRefused(mamba, future, "format version 3");
 
             Path notAState = tmp.resolve("notes.txt");
             Files.writeString(notAState, "hello");

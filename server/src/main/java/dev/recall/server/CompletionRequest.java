@@ -115,21 +115,65 @@ record CompletionRequest(List<ChatMessage> messages, String prompt, Integer maxT
         if (name == null || !name.isTextual()) {
             throw ApiError.badRequest("'recall.strategy' must be a string: none, oprm or lm-infinite", "recall.strategy");
         }
-        JsonNode idk = r.get("idk_phrase");
-        if (idk != null && !idk.isNull() && !idk.isTextual()) {
-            throw ApiError.badRequest("'recall.idk_phrase' must be a string", "recall.idk_phrase");
-        }
         StrategyOptions strategy;
         try {
-            strategy = StrategyOptions.named(name.asText(), orZero(integer(r, "chunk", 0, Integer.MAX_VALUE)),
-                    idk == null || idk.isNull() ? null : idk.asText(), orZero(integer(r, "n_global", 0, Integer.MAX_VALUE)),
-                    orZero(integer(r, "d_max", 0, Integer.MAX_VALUE)), orZero(integer(r, "train_length", 0, Integer.MAX_VALUE)));
+            strategy = switch (StrategyOptions.named(name.asText())) {
+                case StrategyOptions.Plain p -> p;
+                case StrategyOptions.Oprm o -> oprm(r, o);
+                case StrategyOptions.LmInfinite l -> l.withNGlobal(orZero(integer(r, "n_global", 0, Integer.MAX_VALUE)))
+                        .withWindow(orZero(integer(r, "window", 0, Integer.MAX_VALUE)))
+                        .withDMax(orZero(integer(r, "d_max", 0, Integer.MAX_VALUE)))
+                        .withTopK(orZero(integer(r, "top_k_attention", 0, Integer.MAX_VALUE)),
+                                orDefault(integer(r, "top_k_from_layer", 0, Integer.MAX_VALUE), -1))
+                        .withTrainLength(orZero(integer(r, "train_length", 0, Integer.MAX_VALUE)));
+            };
         } catch (RecallException e) {
             throw ApiError.badRequest(e.getMessage(), "recall");
         } catch (ApiError e) {
+            if (e.param != null && e.param.startsWith("recall.")) {
+                throw e;
+            }
             throw ApiError.badRequest(e.getMessage().replaceFirst("'", "'recall."), "recall." + e.param);
         }
         return new LongContext(strategy, text(r, "prefix"), text(r, "query"));
+    }
+
+    /** The OPRM options of the extension object, with the CLI's names in snake case. */
+    private static StrategyOptions.Oprm oprm(JsonNode r, StrategyOptions.Oprm o) {
+        o = o.withChunk(orZero(integer(r, "chunk", 0, Integer.MAX_VALUE)))
+                .withTrainLength(orZero(integer(r, "train_length", 0, Integer.MAX_VALUE)))
+                .withIdkFilter(bool(r, "idk_filter", true))
+                .withIdkInstruction(text(r, "idk_instruction"));
+        String select = text(r, "select");
+        if (select != null) {
+            o = o.withSelection(StrategyOptions.Selection.named(select));
+        }
+        String phrase = text(r, "idk_phrase");
+        if (phrase != null) {
+            o = o.withIdkPhrase(phrase);
+        }
+        JsonNode idk = r.get("idk");
+        if (idk != null && !idk.isNull()) {
+            List<String> answers = new ArrayList<>();
+            if (idk.isTextual()) {
+                answers.add(idk.asText());
+            } else if (idk.isArray() && !idk.isEmpty()) {
+                for (JsonNode a : idk) {
+                    if (!a.isTextual()) {
+                        throw ApiError.badRequest("'idk' must be a string or a list of strings", "idk");
+                    }
+                    answers.add(a.asText());
+                }
+            } else {
+                throw ApiError.badRequest("'idk' must be a string or a non-empty list of strings", "idk");
+            }
+            o = o.withIdk(answers);
+        }
+        return o;
+    }
+
+    private static int orDefault(Integer i, int otherwise) {
+        return i == null ? otherwise : i;
     }
 
     private static int orZero(Integer i) {

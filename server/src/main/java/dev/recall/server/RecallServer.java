@@ -198,7 +198,8 @@ public final class RecallServer implements AutoCloseable {
                 prompt = chatPrompt.encode(request.messages(), options.limits());
             } else if (longContext != null) {
                 // The strategy sees the three parts, each encoded on its own, as the CLI gives them.
-                parts = model.prompt(longContext.prefix(), request.prompt(), longContext.query(), options.limits());
+                parts = model.prompt(longContext.prefix(), request.prompt(), longContext.query(), longContext.strategy(),
+                        false, options.limits());
                 prompt = parts.concatenated();
             } else {
                 options.limits().checkPromptChars(request.prompt().length());

@@ -3,6 +3,7 @@ package dev.recall.server;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.recall.runtime.api.LoadedModel;
+import dev.recall.runtime.api.RequestLimits;
 import dev.recall.runtime.api.Recall;
 import dev.recall.runtime.chat.ChatMessage;
 import dev.recall.runtime.api.ChatPrompt;
@@ -381,15 +382,17 @@ class RecallServerTest {
         String prefix = "Read this.";
         String query = " The pass key is";
         for (String strategy : List.of("oprm", "lm-infinite")) {
-            String extension = strategy.equals("oprm") ? "{\"strategy\": \"oprm\", \"chunk\": 64" : "{\"strategy\": \"lm-infinite\", \"d_max\": 64";
+            String extension = strategy.equals("oprm") ? "{\"strategy\": \"oprm\", \"chunk\": 64, \"idk\": [\" the\", \"Error\"]"
+                    : "{\"strategy\": \"lm-infinite\", \"window\": 64, \"d_max\": 48, \"top_k_attention\": 3, \"top_k_from_layer\": 1";
             HttpResponse<String> r = post("/v1/completions", "{\"prompt\": " + JSON.valueToTree(context)
                     + ", \"max_tokens\": 8, \"temperature\": 0, \"recall\": " + extension + ", \"prefix\": \"" + prefix
                     + "\", \"query\": \"" + query + "\"}}");
             assertEquals(200, r.statusCode(), r.body());
             JsonNode body = JSON.readTree(r.body());
-            StrategyOptions options = strategy.equals("oprm") ? StrategyOptions.named("oprm", 64, null, 0, 0, 0)
-                    : StrategyOptions.named("lm-infinite", 0, null, 0, 64, 0);
-            Prompt parts = model.prompt(prefix, context, query);
+            StrategyOptions options = strategy.equals("oprm") ? StrategyOptions.oprm().withChunk(64).withIdk(List.of(" the", "Error"))
+                    : StrategyOptions.lmInfinite().withWindow(64).withDMax(48).withTopK(3, 1);
+            // OPRM's query carries the IDK instruction: the server builds the parts as the API does.
+            Prompt parts = model.prompt(prefix, context, query, options, false, RequestLimits.DEFAULT);
             GenerationResult expected = new DecodeLoop(model.model(), model.tokenizer()).generate(
                     Strategies.create(options, model.tokenizer()), parts,
                     new DecodeLoop.Options(SamplingOptions.greedy(8), StopCondition.eos(model.eosTokenIds())),
@@ -402,6 +405,10 @@ class RecallServerTest {
                 "invalid_request_error", "recall", "magic");
         assertError(post("/v1/completions", "{\"prompt\": \"a\", \"recall\": {\"strategy\": \"oprm\", \"chunk\": \"big\"}}"), 400,
                 "invalid_request_error", "recall.chunk", "'recall.chunk' must be an integer");
+        assertError(post("/v1/completions", "{\"prompt\": \"a\", \"recall\": {\"strategy\": \"oprm\", \"idk\": [1]}}"), 400,
+                "invalid_request_error", "recall.idk", "list of strings");
+        assertError(post("/v1/completions", "{\"prompt\": \"a\", \"recall\": {\"strategy\": \"oprm\", \"select\": \"best\"}}"),
+                400, "invalid_request_error", "recall", "entropy-summary");
         assertError(post("/v1/chat/completions", chatBody("hi", 4, ", \"recall\": {\"strategy\": \"oprm\"}")), 400,
                 "invalid_request_error", "recall.strategy", "/v1/completions");
     }

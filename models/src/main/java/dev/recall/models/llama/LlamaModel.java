@@ -95,7 +95,7 @@ public final class LlamaModel extends CausalLanguageModel<LlamaState> {
         KvCache[] caches = new KvCache[config.layers()];
         for (int i = 0; i < caches.length; i++) {
             int window = config.slidingWindows()[i];
-            caches[i] = attention.newCache(window > 0 ? new AttentionPolicy.SlidingWindow(window) : policy, cacheArrays);
+            caches[i] = attention.newCache(window > 0 ? new AttentionPolicy.SlidingWindow(window) : policy.forLayer(i), cacheArrays);
         }
         return new LlamaState(this, caches);
     }

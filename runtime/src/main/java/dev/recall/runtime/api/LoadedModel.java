@@ -1,6 +1,7 @@
 package dev.recall.runtime.api;
 
 import dev.recall.runtime.RecallException;
+import dev.recall.runtime.chat.ChatMessage;
 import dev.recall.runtime.chat.ChatTemplate;
 import dev.recall.runtime.chat.GenerationDefaults;
 import dev.recall.runtime.io.IoErrors;
@@ -10,6 +11,7 @@ import dev.recall.runtime.model.ModelInfo;
 import dev.recall.runtime.model.ModelState;
 import dev.recall.runtime.model.Sequence;
 import dev.recall.runtime.strategy.Prompt;
+import dev.recall.runtime.strategy.StrategyOptions;
 import dev.recall.runtime.tokenizer.Tokenizer;
 
 import java.io.IOException;
@@ -105,6 +107,48 @@ public final class LoadedModel implements AutoCloseable {
             return Prompt.plain(new int[]{bos});
         }
         return prompt;
+    }
+
+    /**
+     * A long-context request as its strategy reads it. OPRM with its IDK filter on gets its
+     * instruction after the query ({@link StrategyOptions.Oprm#query}). With {@code chat}, prefix +
+     * context + query become one user turn of the model's chat template, followed by the header
+     * that opens the reply (the OPRM reference wraps every chunk prompt in the model's turn markers,
+     * which it writes out per model; here they come from the model's own template, or the plain
+     * "User:" / "Assistant:" format when it has none). The markers are encoded apart from the text,
+     * as the reference does, so every chunk prompt begins and ends with the same tokens.
+     */
+    public Prompt prompt(String prefix, String context, String query, StrategyOptions strategy, boolean chat,
+                         RequestLimits limits) {
+        String asked = strategy instanceof StrategyOptions.Oprm oprm ? oprm.query(query) : query;
+        if (!chat) {
+            return prompt(prefix, context, asked, limits);
+        }
+        limits.checkPromptChars(length(prefix) + length(context) + length(asked));
+        ChatPrompt format = ChatPrompt.of(this);
+        String marker = "\u0000recall:turn\u0000";
+        String rendered = format.render(List.of(ChatMessage.user(marker)));
+        int at = rendered.indexOf(marker);
+        if (at < 0 || rendered.indexOf(marker, at + 1) >= 0) {
+            throw new RecallException("the model's chat template does not write a user message once, as it was given,"
+                    + " so a long-context request cannot be wrapped in it; leave out --chat");
+        }
+        String head = rendered.substring(0, at);
+        String tail = rendered.substring(at + marker.length());
+        Tokenizer tokenizer = tokenizer();
+        // Templates write their special tokens (BOS included) as text; the plain format takes the tokenizer's.
+        int[] open = format.usesFallbackFormat() ? tokenizer.encodeWithSpecialTokens(head) : tokenizer.encode(head);
+        int[] close = tail.isEmpty() ? new int[0] : tokenizer.encode(tail);
+        return new Prompt(Prompt.concat(open, encodeText(prefix)), encodeText(context),
+                Prompt.concat(encodeText(asked), close));
+    }
+
+    private static long length(String text) {
+        return text == null ? 0 : text.length();
+    }
+
+    private int[] encodeText(String text) {
+        return text == null || text.isEmpty() ? new int[0] : tokenizer().encode(text);
     }
 
     /** A chat with the model's template (or the plain fallback when it has none). */

@@ -89,8 +89,12 @@ public final class Session {
         return new Generation(result, cancellation);
     }
 
-    /** As {@link #generate(Prompt, GenerateOptions, TokenListener)}, ending at any of the given ids. */
-    GenerationResult generate(Prompt prompt, GenerateOptions options, TokenListener listener, List<Integer> eosIds) {
+    /**
+     * As {@link #generate(Prompt, GenerateOptions, TokenListener)}, ending at any of the given ids
+     * (a prompt in the chat format ends at {@link ChatPrompt#turnEnds()}).
+     */
+    public GenerationResult generate(Prompt prompt, GenerateOptions options, TokenListener listener,
+                                     List<Integer> eosIds) {
         model.requireOpen();
         // Refused before anything changes: the session stays as it was.
         options.limits().checkPromptTokens(prompt.length());

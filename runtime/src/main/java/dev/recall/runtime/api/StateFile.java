@@ -25,7 +25,8 @@ import java.util.zip.CRC32;
 final class StateFile {
 
     static final byte[] MAGIC = "RECALL-STATE".getBytes(StandardCharsets.US_ASCII);
-    static final int VERSION = 1;
+    /** 2: attention caches record LM-Infinite's window, distance limit and top-k settings apart. */
+    static final int VERSION = 2;
 
     /** What a file says about itself, and the session payload. */
     record Contents(String family, String strategy, int tokens, byte[] payload) {

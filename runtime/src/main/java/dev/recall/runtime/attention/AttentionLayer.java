@@ -21,9 +21,10 @@ import dev.recall.runtime.model.Scratch;
  * <ul>
  *   <li>full: every key j ≤ i;</li>
  *   <li>sliding window w: keys with i − j &lt; w;</li>
- *   <li>Λ (LM-Infinite, window = d_max): the same local keys, plus the first n_global keys that
- *       fell out of the window, scored with the query rotated to position d_max against the
- *       unrotated key (relative distance clamped to d_max). One softmax covers both.</li>
+ *   <li>Λ (LM-Infinite): the keys of its local window, plus the first n_global keys that fell
+ *       out of it, scored with the query rotated to position min(d_max, i) against the unrotated
+ *       key (relative distance clamped to d_max); with top-k attention, a late query also sees the
+ *       top k middle keys (see {@link AttentionPolicy.Lambda}). One softmax covers them all.</li>
  * </ul>
  */
 public final class AttentionLayer {
@@ -66,7 +67,7 @@ public final class AttentionLayer {
         return switch (policy) {
             case AttentionPolicy.Full f -> new KvCache(kvDim(), 0, pool);
             case AttentionPolicy.SlidingWindow w -> new KvCache(kvDim(), w.window(), pool);
-            case AttentionPolicy.Lambda l -> KvCache.lambda(kvDim(), l.nGlobal(), l.dMax(), pool);
+            case AttentionPolicy.Lambda l -> KvCache.lambda(kvDim(), l, pool);
         };
     }
 
@@ -104,6 +105,7 @@ public final class AttentionLayer {
         int start = cache.length;
         cache.keepGlobal(kIn, v, t);
         float[] qClamped = clampedQueries(cache, q, t);
+        float[] qNear = nearQueries(cache, q, t);
         if (rope != null) {
             // One set of angles per position serves its query and its key.
             float[] cos = new float[rope.pairs()];
@@ -122,15 +124,15 @@ public final class AttentionLayer {
         Parallel.forRange(blocks * nKvHeads, grain, (from, to) -> {
             BlockScratch scratch = new BlockScratch();
             for (int idx = from; idx < to; idx++) {
-                attendBlock(cache, start, t, idx / nKvHeads, idx % nKvHeads, q, qClamped, kIn, v, scratch, out);
+                attendBlock(cache, start, t, idx / nKvHeads, idx % nKvHeads, q, qClamped, qNear, kIn, v, scratch, out);
             }
         });
         cache.appendAll(kIn, v, t);
     }
 
     /**
-     * For a Λ cache, the queries rotated to position d_max (the clamped distance of the global
-     * path), for the batch rows that have one (position ≥ d_max); null when no row does.
+     * For a Λ cache, the queries rotated to position min(d_max, i) (the clamped distance of the
+     * global path), for the batch rows that have one (position ≥ window); null when no row does.
      */
     private float[] clampedQueries(KvCache cache, float[] q, int t) {
         int start = cache.length;
@@ -144,12 +146,42 @@ public final class AttentionLayer {
         float[] clamped = new float[t * qDim];
         float[] cos = new float[rope.pairs()];
         float[] sin = new float[rope.pairs()];
-        rope.angles(cache.window, cos, sin); // every clamped query sits at position d_max
+        int anglesAt = -1;
         for (int i = Math.max(0, cache.window - start); i < t; i++) {
+            int at = Math.min(cache.dMax, start + i);
+            if (at != anglesAt) {
+                rope.angles(at, cos, sin);
+                anglesAt = at;
+            }
             System.arraycopy(q, i * qDim, clamped, i * qDim, qDim);
             rope.rotate(clamped, i * qDim, nHeads, cos, sin);
         }
         return clamped;
+    }
+
+    /**
+     * For a Λ cache with top-k attention, the queries rotated to the top-k position, for the batch
+     * rows that get it (position ≥ topKFrom); null when none does.
+     */
+    private float[] nearQueries(KvCache cache, float[] q, int t) {
+        int start = cache.length;
+        if (cache.topK == 0 || start + t - 1 < cache.topKFrom) {
+            return null;
+        }
+        int qDim = nHeads * headDim;
+        float[] near = new float[t * qDim];
+        float[] cos = rope == null ? null : new float[rope.pairs()];
+        float[] sin = rope == null ? null : new float[rope.pairs()];
+        if (rope != null) {
+            rope.angles(cache.topKInsertAt, cos, sin);
+        }
+        for (int i = Math.max(0, cache.topKFrom - start); i < t; i++) {
+            System.arraycopy(q, i * qDim, near, i * qDim, qDim);
+            if (rope != null) {
+                rope.rotate(near, i * qDim, nHeads, cos, sin);
+            }
+        }
+        return near;
     }
 
     /** Per-task accumulators and query offsets for one block. */
@@ -157,6 +189,8 @@ public final class AttentionLayer {
         final int group = nHeads / nKvHeads;
         final LambdaAttention.Accumulator[] accs = new LambdaAttention.Accumulator[QUERY_BLOCK * group];
         final int[] offsets = new int[QUERY_BLOCK * group];
+        int[] topRows = new int[0];
+        float[] topScores = new float[0];
 
         BlockScratch() {
             for (int j = 0; j < accs.length; j++) {
@@ -182,8 +216,8 @@ public final class AttentionLayer {
      * its own remainder (the older local keys only earlier queries still see, the block's own
      * keys up to itself, and global rows that only later queries have).
      */
-    private void attendBlock(KvCache cache, int start, int t, int b, int g, float[] q, float[] qClamped, float[] kIn,
-                             float[] v, BlockScratch s, float[] out) {
+    private void attendBlock(KvCache cache, int start, int t, int b, int g, float[] q, float[] qClamped, float[] qNear,
+                             float[] kIn, float[] v, BlockScratch s, float[] out) {
         int qDim = nHeads * headDim;
         int i0 = b * QUERY_BLOCK, i1 = Math.min(t, i0 + QUERY_BLOCK);
         int nq = (i1 - i0) * s.group;
@@ -205,6 +239,9 @@ public final class AttentionLayer {
                 foldLocal(cache, start, g, q, s.offsets, j, j + 1, kIn, v, localFrom(cache, pos), sharedFrom, s.accs);
                 foldLocal(cache, start, g, q, s.offsets, j, j + 1, kIn, v, Math.max(firstPos, localFrom(cache, pos)), pos + 1, s.accs);
                 foldGlobal(cache, g, qClamped, s.offsets, j, j + 1, sharedGlobal, globalRows(cache, pos), s.accs);
+                if (qNear != null && pos >= cache.topKFrom) {
+                    foldTopK(cache, g, pos, qNear, s.offsets[j], s.accs[j], s);
+                }
                 attention.finish(s.accs[j], out, s.offsets[j]);
             }
         }
@@ -232,6 +269,32 @@ public final class AttentionLayer {
         if (batchFrom < to) {
             attention.fold(q, offsets, qFrom, qTo, scale, kIn, v, (batchFrom - start) * kvDim + kvo, kvDim,
                     to - batchFrom, accs);
+        }
+    }
+
+    /**
+     * LM-Infinite's top-k attention for one query: among the middle keys (positions nGlobal up to
+     * the window's start, kept unrotated), the k that score highest with the query rotated to the
+     * top-k position join its softmax with that score. Nothing happens while there are fewer than
+     * k middle keys (the reference's {@code col_high >= global_branch + top_k_attention}).
+     */
+    private void foldTopK(KvCache cache, int g, int pos, float[] qNear, int qo, LambdaAttention.Accumulator acc,
+                          BlockScratch s) {
+        int middle = localFrom(cache, pos) - cache.nGlobal;
+        int k = cache.topK;
+        if (middle < k) {
+            return;
+        }
+        if (s.topRows.length < k) {
+            s.topRows = new int[k];
+            s.topScores = new float[k];
+        }
+        int kvDim = kvDim();
+        int first = cache.nGlobal * kvDim + g * headDim;
+        attention.topK(qNear, qo, headDim, scale, cache.globalKeys, first, kvDim, middle, k, s.topRows, s.topScores);
+        for (int r = 0; r < k; r++) {
+            attention.fold(qNear, qo, scale, cache.globalKeys, cache.globalValues, first + s.topRows[r] * kvDim, kvDim, 1,
+                    acc);
         }
     }
 

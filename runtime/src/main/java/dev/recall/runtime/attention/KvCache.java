@@ -9,9 +9,10 @@ import dev.recall.runtime.model.StateOut;
 /**
  * Keys (already rotated to their absolute positions) and values of one attention layer.
  * Unbounded caches grow; windowed caches are a ring of {@code window} slots, so memory is
- * constant in the context length. An LM-Infinite (Λ) cache is a ring of d_max slots plus the
- * first n_global keys kept unrotated (their global score uses the clamped distance, so it needs
- * the key before rotation) and their values.
+ * constant in the context length. An LM-Infinite (Λ) cache is a ring of {@code window} slots plus
+ * the first n_global keys kept unrotated (their global score uses the clamped distance, so it needs
+ * the key before rotation) and their values; with top-k attention it keeps every key unrotated
+ * (any middle token may be chosen), so it grows with the context.
  *
  * <p>Every array grows with the tokens actually seen: a ring only takes its whole window once the
  * context fills it, and the global rows only as many as there are starting tokens. A window or an
@@ -27,6 +28,14 @@ public final class KvCache {
     final int kvDim;
     final int window;
     final int nGlobal;
+    /** Λ: the distance limit of the global path (0 for other policies). */
+    final int dMax;
+    /** Λ with top-k attention: middle keys each late query also sees (0: none). */
+    final int topK;
+    /** Λ with top-k: the position the selecting query is rotated to. */
+    final int topKInsertAt;
+    /** Λ with top-k: the first query position that gets it. */
+    final int topKFrom;
     private final KvArrayPool pool;
     float[] keys;
     float[] values;
@@ -48,12 +57,21 @@ public final class KvCache {
     }
 
     private KvCache(int kvDim, int window, int nGlobal, KvArrayPool pool) {
+        this(kvDim, window, nGlobal, 0, 0, 0, 0, pool);
+    }
+
+    private KvCache(int kvDim, int window, int nGlobal, int dMax, int topK, int topKInsertAt, int topKFrom,
+                    KvArrayPool pool) {
         if (window < 0) {
             throw new IllegalArgumentException("cache window must not be negative, got " + window);
         }
         this.kvDim = kvDim;
         this.window = window;
         this.nGlobal = nGlobal;
+        this.dMax = dMax;
+        this.topK = topK;
+        this.topKInsertAt = topKInsertAt;
+        this.topKFrom = topKFrom;
         this.pool = pool;
         int initial = window > 0 ? Math.min(window, INITIAL_TOKENS) : INITIAL_TOKENS;
         this.keys = pool.take(initial * kvDim);
@@ -64,10 +82,12 @@ public final class KvCache {
 
     /** A Λ cache: the first nGlobal keys unrotated plus a ring of the last dMax rotated keys. */
     public static KvCache lambda(int kvDim, int nGlobal, int dMax, KvArrayPool pool) {
-        if (dMax < 1) {
-            throw new IllegalArgumentException("LM-Infinite d_max must be positive, got " + dMax);
-        }
-        return new KvCache(kvDim, dMax, nGlobal, pool);
+        return lambda(kvDim, new AttentionPolicy.Lambda(nGlobal, dMax), pool);
+    }
+
+    /** A Λ cache for the policy (as one layer applies it: {@link AttentionPolicy#forLayer}). */
+    public static KvCache lambda(int kvDim, AttentionPolicy.Lambda l, KvArrayPool pool) {
+        return new KvCache(kvDim, l.window(), l.nGlobal(), l.dMax(), l.topK(), l.topKInsertAt(), l.topKFrom(), pool);
     }
 
     /** A Λ cache with arrays of its own. */
@@ -80,6 +100,10 @@ public final class KvCache {
         this.kvDim = o.kvDim;
         this.window = o.window;
         this.nGlobal = o.nGlobal;
+        this.dMax = o.dMax;
+        this.topK = o.topK;
+        this.topKInsertAt = o.topKInsertAt;
+        this.topKFrom = o.topKFrom;
         this.pool = o.pool;
         this.length = o.length;
         this.keys = keys;
@@ -105,24 +129,36 @@ public final class KvCache {
         return nGlobal;
     }
 
+    /** Λ: the distance limit of the global path (0 for other policies). */
+    public int dMax() {
+        return dMax;
+    }
+
+    /** Tokens whose unrotated keys and values are kept: the first nGlobal, or all of them with top-k. */
+    int unrotatedKept() {
+        return topK > 0 ? Integer.MAX_VALUE : nGlobal;
+    }
+
     /** Slot of absolute position pos in the key/value arrays. */
     int slot(int pos) {
         return window > 0 ? pos % window : pos;
     }
 
     /**
-     * Keeps the unrotated keys and the values of the batch's positions below nGlobal; call before
-     * the batch's keys are rotated. k and v hold t rows of kvDim for positions length, length+1, ….
+     * Keeps the unrotated keys and the values of the batch's positions below {@link
+     * #unrotatedKept()}; call before the batch's keys are rotated. k and v hold t rows of kvDim for
+     * positions length, length+1, ….
      */
     void keepGlobal(float[] k, float[] v, int t) {
-        long kept = Math.min((long) length + t, nGlobal);
+        int limit = unrotatedKept();
+        long kept = Math.min((long) length + t, limit);
         if (kept * kvDim > globalKeys.length) {
             int rows = grownCapacity(length, (int) (kept - length), globalKeys.length / kvDim, kvDim);
-            rows = Math.min(rows, nGlobal);
+            rows = Math.min(rows, limit);
             globalKeys = Arrays.copyOf(globalKeys, rows * kvDim);
             globalValues = Arrays.copyOf(globalValues, rows * kvDim);
         }
-        for (int i = 0; i < t && length + i < nGlobal; i++) {
+        for (int i = 0; i < t && length + i < limit; i++) {
             System.arraycopy(k, i * kvDim, globalKeys, (length + i) * kvDim, kvDim);
             System.arraycopy(v, i * kvDim, globalValues, (length + i) * kvDim, kvDim);
         }
@@ -268,11 +304,15 @@ public final class KvCache {
         out.writeInt(kvDim);
         out.writeInt(window);
         out.writeInt(nGlobal);
+        out.writeInt(dMax);
+        out.writeInt(topK);
+        out.writeInt(topKInsertAt);
+        out.writeInt(topKFrom);
         out.writeInt(length);
         int rows = window > 0 ? Math.min(length, window) : length;
         out.writeFloats(keys, 0, rows * kvDim);
         out.writeFloats(values, 0, rows * kvDim);
-        int global = Math.min(length, nGlobal);
+        int global = Math.min(length, unrotatedKept());
         out.writeFloats(globalKeys, 0, global * kvDim);
         out.writeFloats(globalValues, 0, global * kvDim);
     }
@@ -285,20 +325,27 @@ public final class KvCache {
         }
         int window = in.readCount("a cache window", MAX_ARRAY_FLOATS / kvDim);
         int nGlobal = in.readCount("a cache's global tokens", MAX_ARRAY_FLOATS / kvDim);
+        int dMax = in.readCount("a cache's distance limit", Integer.MAX_VALUE);
+        int topK = in.readCount("a cache's top-k", Integer.MAX_VALUE);
+        int topKInsertAt = in.readCount("a cache's top-k position", Integer.MAX_VALUE);
+        int topKFrom = in.readCount("a cache's first top-k position", Integer.MAX_VALUE);
         int length = in.readCount("a cache length", Integer.MAX_VALUE);
+        if (nGlobal > 0 && (window == 0 || dMax == 0)) {
+            throw StateIn.damaged("an attention cache has global tokens but no window or distance limit");
+        }
         float[] k = in.readFloats();
         float[] v = in.readFloats();
         float[] gk = in.readFloats();
         float[] gv = in.readFloats();
         int rows = window > 0 ? Math.min(length, window) : length;
-        int global = Math.min(length, nGlobal);
+        int global = Math.min(length, topK > 0 ? Integer.MAX_VALUE : nGlobal);
         // In long arithmetic: a damaged length must not wrap around to a size that matches.
         long rowFloats = (long) rows * kvDim;
         long globalFloats = (long) global * kvDim;
         if (k.length != rowFloats || v.length != rowFloats || gk.length != globalFloats || gv.length != globalFloats) {
             throw StateIn.damaged("an attention cache's rows do not match its length of " + length);
         }
-        KvCache cache = new KvCache(kvDim, window, nGlobal, pool);
+        KvCache cache = new KvCache(kvDim, window, nGlobal, dMax, topK, topKInsertAt, topKFrom, pool);
         if (cache.capacity() < rows) {
             cache.grow(rows);
         }

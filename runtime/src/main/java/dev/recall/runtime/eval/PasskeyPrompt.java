@@ -20,6 +20,9 @@ import java.util.List;
  */
 public record PasskeyPrompt(int length, double depth, String key, int[] promptIds, int[] prefixIds, int[] queryIds) {
 
+    /** The IDK answer of the zoo's reference table (shared/spec/long-context.md: the first token of " unknown."). */
+    public static final String IDK_ANSWER = " unknown.";
+
     public PasskeyPrompt {
         int p = prefixIds.length, q = queryIds.length, n = promptIds.length;
         if (p + q > n || !Arrays.equals(promptIds, 0, p, prefixIds, 0, p)

@@ -6,6 +6,7 @@ import dev.recall.runtime.attention.AttentionPolicy;
 import dev.recall.runtime.model.LanguageModel;
 import dev.recall.runtime.model.ModelState;
 import dev.recall.runtime.strategy.LmInfinite;
+import dev.recall.runtime.strategy.StrategyOptions;
 import dev.recall.runtime.tokenizer.Tokenizer;
 
 import java.util.LinkedHashMap;
@@ -67,10 +68,18 @@ public final class PerplexityEval {
 
     /** The attention policy of a strategy name: "none" (full attention) or "lm-infinite". */
     public static AttentionPolicy policy(String strategy, LanguageModel model, int nGlobal, int dMax, int trainLength) {
+        return policy(StrategyOptions.named(strategy) instanceof StrategyOptions.LmInfinite l
+                ? l.withNGlobal(nGlobal).withWindow(dMax).withDMax(dMax).withTrainLength(trainLength)
+                : StrategyOptions.named(strategy), model);
+    }
+
+    /** The attention every window is read with: full (plain) or LM-Infinite's Λ (top-k from every window's first token). */
+    public static AttentionPolicy policy(StrategyOptions strategy, LanguageModel model) {
         return switch (strategy) {
-            case "none", "plain" -> AttentionPolicy.full();
-            case "lm-infinite" -> new LmInfinite(nGlobal, dMax, trainLength).policy(model);
-            default -> throw new RecallException("perplexity supports strategies none and lm-infinite, not '" + strategy + "'");
+            case StrategyOptions.Plain p -> AttentionPolicy.full();
+            case StrategyOptions.LmInfinite l -> new LmInfinite(l).policy(model);
+            default -> throw new RecallException("perplexity supports strategies none and lm-infinite, not '"
+                    + strategy.name() + "'");
         };
     }
 

@@ -21,9 +21,16 @@ import java.util.List;
  */
 public final class Oprm implements LongContextStrategy {
 
+    /**
+     * The chunk size when neither a chunk nor a training length is given: the reference's
+     * ({@code eval_longbench_oprm.py}, {@code 'chunk_size': 2000}, for every model).
+     */
+    public static final int DEFAULT_CHUNK = 2000;
+
     private final int chunkSize;
-    private final int idkToken;
+    private final int[] idkTokens;
     private final int trainLength;
+    private final StrategyOptions.Selection selection;
 
     /**
      * @param chunkSize   tokens per chunk, or 0 for training length − prefix − query
@@ -31,12 +38,24 @@ public final class Oprm implements LongContextStrategy {
      * @param trainLength training length overriding the model's (0: the model's)
      */
     public Oprm(int chunkSize, int idkToken, int trainLength) {
+        this(chunkSize, idkToken < 0 ? new int[0] : new int[]{idkToken}, trainLength, StrategyOptions.Selection.ENTROPY);
+    }
+
+    /**
+     * @param chunkSize   tokens per chunk, or 0 for training length − prefix − query (or {@value
+     *                    #DEFAULT_CHUNK} when the training length is unknown)
+     * @param idkTokens   the IDK token ids (none: no IDK filter)
+     * @param trainLength training length overriding the model's (0: the model's)
+     * @param selection   how the chunk is chosen
+     */
+    public Oprm(int chunkSize, int[] idkTokens, int trainLength, StrategyOptions.Selection selection) {
         if (chunkSize < 0 || trainLength < 0) {
             throw new RecallException("OPRM chunk size and training length must not be negative");
         }
         this.chunkSize = chunkSize;
-        this.idkToken = idkToken;
+        this.idkTokens = idkTokens.clone();
         this.trainLength = trainLength;
+        this.selection = selection;
     }
 
     @Override
@@ -44,14 +63,19 @@ public final class Oprm implements LongContextStrategy {
         return "oprm";
     }
 
-    /** The chunk size used for this model and prompt. */
+    /**
+     * The chunk size used for this model and prompt: the given one; else the training length less
+     * the prefix and the query (each chunk prompt fits what the model was trained on, as
+     * shared/spec/long-context.md defines it); else, when the training length is unknown, the
+     * reference's {@value #DEFAULT_CHUNK}.
+     */
     public int chunkSize(LanguageModel model, Prompt prompt) {
         if (chunkSize > 0) {
             return chunkSize;
         }
         int train = trainLength > 0 ? trainLength : model.info().trainingLength();
         if (train <= 0) {
-            throw new RecallException("OPRM needs a chunk size: the model's training length is unknown, so give --chunk or --train-length");
+            return DEFAULT_CHUNK;
         }
         int c = train - prompt.prefix().length - prompt.query().length;
         if (c <= 0) {
@@ -59,6 +83,20 @@ public final class Oprm implements LongContextStrategy {
                     + prompt.query().length) + " of the " + train + "-token training length; give --chunk");
         }
         return c;
+    }
+
+    /** True when the chunk's most likely next token is one of the IDK tokens. */
+    private boolean answersIdk(float[] logits) {
+        if (idkTokens.length == 0) {
+            return false;
+        }
+        int top = Sampler.argmax(logits);
+        for (int t : idkTokens) {
+            if (t == top) {
+                return true;
+            }
+        }
+        return false;
     }
 
     @Override
@@ -74,10 +112,15 @@ public final class Oprm implements LongContextStrategy {
                     + " give the request as prefix, context and query (--prefix, --context-file, --query)");
         }
         int c = chunkSize(model, prompt);
+        if (selection == StrategyOptions.Selection.LAST && context.length > c) {
+            // The reference's code-completion mode (lcc): only the context's last c tokens are read.
+            context = Arrays.copyOfRange(context, context.length - c, context.length);
+        }
+        int[] chunked = context;
         int n = (context.length + c - 1) / c;
         double[] entropies = new double[n];
         boolean[] idk = new boolean[n];
-        Selection selection = new Selection();
+        Choice choice = new Choice();
         java.util.concurrent.atomic.AtomicInteger finished = new java.util.concurrent.atomic.AtomicInteger();
         progress.update(0, n, "chunks");
         // One task per chunk; each prefill parallelises its own matmuls on the same pool (nested
@@ -85,7 +128,7 @@ public final class Oprm implements LongContextStrategy {
         try {
             Parallel.forRange(n, 1, (from, to) -> {
                 for (int k = from; k < to; k++) {
-                    int[] chunk = Arrays.copyOfRange(context, k * c, Math.min(context.length, (k + 1) * c));
+                    int[] chunk = Arrays.copyOfRange(chunked, k * c, Math.min(chunked.length, (k + 1) * c));
                     ModelState state = model.newState();
                     float[] logits;
                     try {
@@ -95,24 +138,24 @@ public final class Oprm implements LongContextStrategy {
                         throw e;
                     }
                     entropies[k] = entropy(logits);
-                    idk[k] = Sampler.argmax(logits) == idkToken;
-                    selection.offer(k, entropies[k], idk[k], state, logits);
+                    idk[k] = answersIdk(logits);
+                    choice.offer(k, entropies[k], idk[k], state, logits);
                     progress.update(finished.incrementAndGet(), n, "chunks");
                 }
             });
         } catch (RuntimeException | Error e) {
-            selection.closeAll();
+            choice.closeAll();
             throw e;
         }
-        Candidate chosen = selection.chosen();
+        Candidate chosen = choice.chosen();
         List<Double> entropyList = new ArrayList<>(n);
         List<Boolean> idkList = new ArrayList<>(n);
         for (int k = 0; k < n; k++) {
             entropyList.add(entropies[k]);
             idkList.add(idk[k]);
         }
-        return new Prepared(chosen.state, chosen.logits, new StrategyReport.Oprm(prompt.length(), c, n, idkToken,
-                entropyList, idkList, selection.bestInformed == null, chosen.index, chosen.state.sizeBytes()));
+        return new Prepared(chosen.state, chosen.logits, new StrategyReport.Oprm(prompt.length(), c, n, selection.label(), Arrays.stream(idkTokens).boxed().toList(),
+                entropyList, idkList, choice.bestInformed == null, chosen.index, chosen.state.sizeBytes()));
     }
 
     /** −Σ p log p of softmax(logits), natural log, computed in double. */
@@ -148,7 +191,7 @@ public final class Oprm implements LongContextStrategy {
      * still to come), so at most two are kept besides those still being prefilled. Once chosen, the
      * other of the two is closed as well.
      */
-    private static final class Selection {
+    private static final class Choice {
         Candidate bestInformed;
         Candidate bestOverall;
         /** A chunk failed: chunks still finishing elsewhere close their states at once. */

@@ -3,6 +3,10 @@ package dev.recall.runtime.strategy;
 import dev.recall.runtime.RecallException;
 import dev.recall.runtime.tokenizer.Tokenizer;
 
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
 /** Builds the strategy a request names. */
 public final class Strategies {
 
@@ -10,29 +14,35 @@ public final class Strategies {
     }
 
     /**
-     * @param tokenizer used to turn the IDK phrase into its first token (may be null when the
+     * @param tokenizer used to turn the IDK answers into their first tokens (may be null when the
      *                  strategy needs none)
      */
     public static LongContextStrategy create(StrategyOptions options, Tokenizer tokenizer) {
         return switch (options) {
             case StrategyOptions.Plain p -> new PlainStrategy();
-            case StrategyOptions.Oprm o -> new Oprm(o.chunk(), idkToken(o.idkPhraseOrDefault(), tokenizer), o.trainLength());
-            case StrategyOptions.LmInfinite l -> new LmInfinite(l.nGlobal(), l.dMax(), l.trainLength());
+            case StrategyOptions.Oprm o -> new Oprm(o.chunk(), idkTokens(o.idkAnswers(), tokenizer), o.trainLength(),
+                    o.selection());
+            case StrategyOptions.LmInfinite l -> new LmInfinite(l);
         };
     }
 
-    /** The first token of the IDK phrase, or −1 (no IDK filter) for an empty phrase. */
-    static int idkToken(String phrase, Tokenizer tokenizer) {
-        if (phrase.isEmpty()) {
-            return -1;
+    /** The first token of each IDK answer (duplicates once); none when there are no answers. */
+    static int[] idkTokens(List<String> answers, Tokenizer tokenizer) {
+        Set<Integer> ids = new LinkedHashSet<>();
+        for (String answer : answers) {
+            if (answer.isEmpty()) {
+                throw new RecallException("an IDK answer must not be empty (switch the filter off with --no-idk-filter)");
+            }
+            if (tokenizer == null) {
+                throw new RecallException("OPRM needs the model's tokenizer to find the first token of the IDK answer '"
+                        + answer + "'");
+            }
+            int[] encoded = tokenizer.encode(answer);
+            if (encoded.length == 0) {
+                throw new RecallException("the IDK answer '" + answer + "' encodes to no tokens");
+            }
+            ids.add(encoded[0]);
         }
-        if (tokenizer == null) {
-            throw new RecallException("OPRM needs the model's tokenizer to find the first token of the IDK phrase '" + phrase + "'");
-        }
-        int[] ids = tokenizer.encode(phrase);
-        if (ids.length == 0) {
-            throw new RecallException("the IDK phrase '" + phrase + "' encodes to no tokens");
-        }
-        return ids[0];
+        return ids.stream().mapToInt(Integer::intValue).toArray();
     }
 }

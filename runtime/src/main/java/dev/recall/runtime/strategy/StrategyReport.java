@@ -42,13 +42,16 @@ public sealed interface StrategyReport {
      * OPRM: the chunks, each chunk's next-token entropy and whether it answered "I don't know", and
      * the chunk decoding continues from.
      *
-     * @param idkToken    the IDK phrase's first token, −1 without a filter
+     * @param selection   how the chunk was chosen: entropy, entropy-summary or last
+     * @param idkTokens   the IDK answers' first tokens, none without a filter
      * @param allIdk      every chunk answered IDK (the most confident one was chosen all the same)
      * @param chosenChunk index of the chunk decoding continues from
      */
-    record Oprm(int promptTokens, int chunkSize, int chunks, int idkToken, List<Double> entropies, List<Boolean> idk,
-                boolean allIdk, int chosenChunk, long stateBytes) implements StrategyReport {
+    record Oprm(int promptTokens, int chunkSize, int chunks, String selection, List<Integer> idkTokens,
+                List<Double> entropies, List<Boolean> idk, boolean allIdk, int chosenChunk, long stateBytes)
+            implements StrategyReport {
         public Oprm {
+            idkTokens = List.copyOf(idkTokens);
             entropies = List.copyOf(entropies);
             idk = List.copyOf(idk);
         }
@@ -65,7 +68,8 @@ public sealed interface StrategyReport {
             m.put("prompt_tokens", promptTokens);
             m.put("chunk_size", chunkSize);
             m.put("chunks", chunks);
-            m.put("idk_token", idkToken);
+            m.put("selection", selection);
+            m.put("idk_tokens", idkTokens);
             m.put("entropies", entropies);
             m.put("idk", idk);
             m.put("all_idk", allIdk);
@@ -75,8 +79,12 @@ public sealed interface StrategyReport {
         }
     }
 
-    /** LM-Infinite: the Λ shape the attention layers used. */
-    record LmInfinite(int promptTokens, int nGlobal, int dMax, long stateBytes) implements StrategyReport {
+    /**
+     * LM-Infinite: the Λ shape the attention layers used, and the top-k middle-token attention
+     * (topK 0: off).
+     */
+    record LmInfinite(int promptTokens, int nGlobal, int window, int dMax, int topK, int topKFromLayer,
+                      long stateBytes) implements StrategyReport {
         @Override
         public String strategy() {
             return "lm-infinite";
@@ -88,7 +96,12 @@ public sealed interface StrategyReport {
             m.put("strategy", strategy());
             m.put("prompt_tokens", promptTokens);
             m.put("n_global", nGlobal);
+            m.put("window", window);
             m.put("d_max", dMax);
+            if (topK > 0) {
+                m.put("top_k_attention", topK);
+                m.put("top_k_from_layer", topKFromLayer);
+            }
             m.put("state_bytes", stateBytes);
             return m;
         }

@@ -4,6 +4,8 @@ import dev.recall.runtime.RecallException;
 import dev.recall.runtime.chat.ChatMessage;
 import dev.recall.runtime.chat.GenerationDefaults;
 import dev.recall.runtime.generate.TokenListener;
+import dev.recall.runtime.strategy.Prompt;
+import dev.recall.runtime.strategy.StrategyOptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -12,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -69,6 +72,31 @@ class ChatTest {
         assertEquals(expected, second);
         assertEquals(5, chat.messages().size());
         assertEquals(ChatMessage.assistant(second), chat.messages().get(4));
+    }
+
+    /**
+     * A long-context request with chat: prefix + context + query are one user turn, the turn's
+     * markers encoded apart from the text; OPRM's query carries its IDK instruction.
+     */
+    @Test
+    void aLongContextRequestIsWrappedInOneUserTurn(@TempDir Path dir) throws IOException {
+        Files.writeString(dir.resolve("tokenizer_config.json"), "{\"eos_token\": \"</s>\", \"chat_template\": \""
+                + TEMPLATE.replace("\"", "\\\"") + "\"}");
+        LoadedModel model = model(dir, false);
+        StrategyOptions oprm = StrategyOptions.oprm().withIdkInstruction("say error if not there");
+        Prompt wrapped = model.prompt("read ", "the long text", "who", oprm, true, RequestLimits.DEFAULT);
+        assertArrayEquals(Prompt.concat(tokenizer.encode("user: "), tokenizer.encode("read ")), wrapped.prefix());
+        assertArrayEquals(tokenizer.encode("the long text"), wrapped.context());
+        String query = "who say error if not there";
+        assertArrayEquals(Prompt.concat(tokenizer.encode(query), tokenizer.encode("</s>assistant:")), wrapped.query());
+        // Without chat the parts are the text alone; LM-Infinite's query gets no instruction.
+        Prompt bare = model.prompt("read ", "the long text", "who", StrategyOptions.lmInfinite(), false, RequestLimits.DEFAULT);
+        assertEquals("who", tokenizer.decode(bare.query()));
+        // Without a template, the plain format's markers wrap it.
+        LoadedModel plain = model(dir.resolve("none"), false);
+        Prompt p = plain.prompt(null, "text", "q", StrategyOptions.none(), true, RequestLimits.DEFAULT);
+        assertEquals("user: text", tokenizer.decode(p.prefix()) + tokenizer.decode(p.context()));
+        assertEquals("q\nassistant:", tokenizer.decode(p.query()));
     }
 
     @Test

@@ -76,11 +76,14 @@ class AttentionLayerTest {
                             kj = rotated(rope, k, j * kvDim, KV_HEADS, headDim, j);
                         }
                         case AttentionPolicy.Lambda l -> {
-                            if (d < l.dMax()) {
+                            if (d < l.window()) {
                                 qUsed = qi;
                                 kj = rotated(rope, k, j * kvDim, KV_HEADS, headDim, j);
                             } else if (j < l.nGlobal()) {
-                                qUsed = rotated(rope, q, i * qDim, HEADS, headDim, l.dMax());
+                                qUsed = rotated(rope, q, i * qDim, HEADS, headDim, Math.min(l.dMax(), i));
+                                kj = Arrays.copyOfRange(k, j * kvDim, (j + 1) * kvDim);
+                            } else if (topKRows(l, rope, q, k, i, h, headDim).contains(j)) {
+                                qUsed = rotated(rope, q, i * qDim, HEADS, headDim, l.topKInsertAt());
                                 kj = Arrays.copyOfRange(k, j * kvDim, (j + 1) * kvDim);
                             } else {
                                 continue;
@@ -112,6 +115,32 @@ class AttentionLayerTest {
             }
         }
         return out;
+    }
+
+    /**
+     * LM-Infinite's top-k middle tokens for query i and head h, as the reference's {@code
+     * detailed_lambda_attention} picks them: only for a query at or after topKFrom, among keys
+     * nGlobal ≤ j ≤ i − window, and only when there are at least topK of them; scored in double
+     * with the query rotated to topKInsertAt against the unrotated key; equal scores: lower j first.
+     */
+    private static List<Integer> topKRows(AttentionPolicy.Lambda l, Rope rope, float[] q, float[] k, int i, int h,
+                                          int headDim) {
+        int middleEnd = i - l.window() + 1;
+        if (l.topK() == 0 || i < l.topKFrom() || middleEnd - l.nGlobal() < l.topK()) {
+            return List.of();
+        }
+        int qDim = HEADS * headDim, kvDim = KV_HEADS * headDim, g = h / (HEADS / KV_HEADS);
+        float[] near = rotated(rope, q, i * qDim, HEADS, headDim, l.topKInsertAt());
+        List<double[]> scored = new java.util.ArrayList<>();
+        for (int j = l.nGlobal(); j < middleEnd; j++) {
+            double dot = 0;
+            for (int x = 0; x < headDim; x++) {
+                dot += (double) near[h * headDim + x] * k[j * kvDim + g * headDim + x];
+            }
+            scored.add(new double[]{dot, j});
+        }
+        scored.sort((a, b) -> a[0] != b[0] ? Double.compare(b[0], a[0]) : Double.compare(a[1], b[1]));
+        return scored.subList(0, l.topK()).stream().map(e -> (int) e[1]).toList();
     }
 
     /** Runs the layer over n tokens fed in pieces of the given sizes (cycled). */
@@ -154,6 +183,88 @@ class AttentionLayerTest {
         check(policy, n, 10, 1.0, n);            // one prefill
         check(policy, n, 10, 1.0, 1);            // token by token
         check(policy, n, 9, 0.5, firstPiece, 1, dMax + 2, 3); // mixed pieces, odd head dim, partial rotary
+    }
+
+    /** The reference's local branch and distance limit apart: global keys at distance min(d_max, i). */
+    @ParameterizedTest
+    @CsvSource({"4,16,8", "4,8,16", "10,37,20", "3,5,40", "0,9,3", "12,8,64"})
+    void lambdaWithItsOwnWindowAndDistanceLimitMatchesBruteForce(int nGlobal, int window, int dMax) {
+        AttentionPolicy policy = new AttentionPolicy.Lambda(nGlobal, window, dMax, 0, 0, 0, 0);
+        int n = 3 * Math.max(window, dMax) + 11;
+        check(policy, n, 10, 1.0, n);
+        check(policy, n, 10, 1.0, 1);
+        check(policy, n, 9, 0.5, 5, 1, window + 2, 3);
+    }
+
+    /**
+     * Top-k middle-token attention against the reference's selection: in one prefill (only rows
+     * from topKFrom get it), token by token, and in pieces.
+     */
+    @ParameterizedTest
+    @CsvSource({"4,16,16,3,0,16", "2,8,12,5,40,6", "10,20,20,1,0,20", "1,4,4,7,30,2", "3,12,12,50,0,12"})
+    void lambdaTopKMatchesBruteForce(int nGlobal, int window, int dMax, int topK, int topKFrom, int insertAt) {
+        AttentionPolicy policy = new AttentionPolicy.Lambda(nGlobal, window, dMax, topK, 0, insertAt, topKFrom);
+        int n = 4 * window + 13;
+        check(policy, n, 10, 1.0, n);
+        check(policy, n, 10, 1.0, 1);
+        check(policy, n, 9, 0.5, 7, 1, window + 3);
+    }
+
+    /** Equal scores: the earlier middle token is chosen (keys equal, values apart, so the choice shows). */
+    @Test
+    void topKTiesGoToTheEarlierToken() {
+        int hd = 8, n = 40, nGlobal = 2, window = 4, topK = 3;
+        Random rnd = new Random(5);
+        float[] q = random(rnd, n * HEADS * hd);
+        float[] k = new float[n * KV_HEADS * hd];
+        Arrays.fill(k, 0.25f);
+        float[] v = random(rnd, n * KV_HEADS * hd);
+        AttentionPolicy.Lambda policy = new AttentionPolicy.Lambda(nGlobal, window, window, topK, 0, window, n - 1);
+        Rope rope = rope(hd, 1);
+        AttentionLayer layer = new AttentionLayer(HEADS, KV_HEADS, hd, rope, (float) (1 / Math.sqrt(hd)), KERNELS);
+        float[] got = run(layer, layer.newCache(policy), q.clone(), k.clone(), v, n, hd, n);
+        assertEquals(List.of(2, 3, 4), topKRows(policy, rope, q, k, n - 1, 0, hd), "the reference picks the earliest");
+        float[] expected = bruteForce(policy, rope, q, k, v, n, hd);
+        assertArrayEquals(expected, got, 2e-5f);
+        // Another choice (the latest three) would differ: the values are apart.
+        AttentionPolicy.Lambda none = new AttentionPolicy.Lambda(nGlobal, window, window, 0, 0, 0, 0);
+        float[] without = run(layer, layer.newCache(none), q.clone(), k.clone(), v, n, hd, n);
+        int last = (n - 1) * HEADS * hd;
+        assertTrue(Math.abs(without[last] - got[last]) > 1e-4f, "top-k changed the last query");
+        assertArrayEquals(Arrays.copyOf(without, last), Arrays.copyOf(got, last), "only the last query has top-k");
+    }
+
+    /** A top-k cache keeps every key unrotated; written and read back, it continues bit for bit. */
+    @Test
+    void aTopKCacheRoundTripsThroughAStateFile() {
+        int hd = 8, n = 60;
+        AttentionPolicy.Lambda policy = new AttentionPolicy.Lambda(3, 10, 12, 4, 0, 12, 30);
+        AttentionLayer layer = new AttentionLayer(HEADS, KV_HEADS, hd, rope(hd, 1), 0.3f, KERNELS);
+        Random rnd = new Random(17);
+        float[] q = random(rnd, n * HEADS * hd), k = random(rnd, n * KV_HEADS * hd), v = random(rnd, n * KV_HEADS * hd);
+        KvCache cache = layer.newCache(policy);
+        run(layer, cache, q, k, v, 40, hd, 40);
+        assertEquals((long) (2 * 10 + 2 * 40) * KV_HEADS * hd * Float.BYTES, cache.sizeBytes(), "ring + every key unrotated");
+        dev.recall.runtime.model.StateOut out = new dev.recall.runtime.model.StateOut();
+        cache.write(out);
+        KvCache read = KvCache.read(new dev.recall.runtime.model.StateIn(out.toByteArray()), KV_HEADS * hd, new KvArrayPool());
+        float[] tail = Arrays.copyOfRange(q, 40 * HEADS * hd, n * HEADS * hd);
+        float[] kt = Arrays.copyOfRange(k, 40 * KV_HEADS * hd, n * KV_HEADS * hd);
+        float[] vt = Arrays.copyOfRange(v, 40 * KV_HEADS * hd, n * KV_HEADS * hd);
+        float[] a = new float[20 * HEADS * hd], b = new float[20 * HEADS * hd];
+        layer.forward(cache, tail.clone(), kt.clone(), vt, 20, a);
+        layer.forward(read, tail.clone(), kt.clone(), vt, 20, b);
+        assertArrayEquals(a, b);
+        assertEquals(12, read.dMax());
+    }
+
+    @Test
+    void topKStartsAtItsLayer() {
+        AttentionPolicy.Lambda l = new AttentionPolicy.Lambda(4, 16, 16, 5, 2, 16, 0);
+        assertEquals(0, ((AttentionPolicy.Lambda) l.forLayer(1)).topK());
+        assertEquals(l, l.forLayer(2));
+        assertEquals(l, l.forLayer(30));
+        assertEquals(AttentionPolicy.full(), AttentionPolicy.full().forLayer(0));
     }
 
     @Test

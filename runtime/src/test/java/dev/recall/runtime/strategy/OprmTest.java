@@ -161,11 +161,73 @@ class OprmTest {
         assertEquals(8, p.state().position());
     }
 
+    /** The OPRM reference uses chunks of 2,000 tokens whatever the model: the default when nothing else is known. */
+    @Test
+    void withoutATrainingLengthTheChunkIsTheReferences2000() {
+        Prompt prompt = new Prompt(PREFIX, filler(4500), QUERY);
+        assertEquals(2000, Oprm.DEFAULT_CHUNK);
+        assertEquals(2000, new Oprm(0, IDK, 0).chunkSize(model(0), prompt));
+        Prepared p = new Oprm(0, IDK, 0).prepare(model(0), prompt);
+        assertEquals(3, ((StrategyReport.Oprm) p.diagnostics()).chunks());
+        assertEquals(2000, ((StrategyReport.Oprm) p.diagnostics()).chunkSize());
+        assertEquals(29, new Oprm(0, IDK, 32).chunkSize(model(0), prompt), "a training length still wins");
+    }
+
+    /** Any of several IDK tokens drops a chunk (the reference gives RWKV both "Error" and " Error"). */
+    @Test
+    void everyIdkTokenOfTheSetDropsAChunk() {
+        int[] context = filler(30);
+        context[3] = CERTAINTY;           // chunk 0: answers IDK (token 12) most certainly
+        context[13] = NEEDLE;
+        context[14] = 11;                 // chunk 1: answers 11, the second IDK token
+        context[25] = NEEDLE;
+        context[26] = 8;                  // chunk 2: the answer
+        Prompt prompt = new Prompt(PREFIX, context, QUERY);
+        Prepared one = new Oprm(10, new int[]{IDK}, 0, StrategyOptions.Selection.ENTROPY).prepare(model(0), prompt);
+        assertEquals(List.of(true, false, false), ((StrategyReport.Oprm) one.diagnostics()).idk());
+        Prepared two = new Oprm(10, new int[]{IDK, 11}, 0, StrategyOptions.Selection.ENTROPY).prepare(model(0), prompt);
+        assertEquals(List.of(true, true, false), ((StrategyReport.Oprm) two.diagnostics()).idk());
+        assertEquals(2, ((StrategyReport.Oprm) two.diagnostics()).chosenChunk());
+        assertEquals(List.of(IDK, 11), ((StrategyReport.Oprm) two.diagnostics()).idkTokens());
+        assertEquals(8, Sampler.argmax(two.logits()));
+    }
+
+    /** The reference's code-completion mode reads only the last chunk-size tokens of the context. */
+    @Test
+    void lastReadsOnlyTheEndOfTheContext() {
+        int[] context = filler(45);
+        context[2] = NEEDLE;
+        context[3] = 7;                   // an answer at the start: never read
+        ScriptedModel m = model(0);
+        Prepared p = new Oprm(10, new int[0], 0, StrategyOptions.Selection.LAST).prepare(m, new Prompt(PREFIX, context, QUERY));
+        StrategyReport.Oprm report = (StrategyReport.Oprm) p.diagnostics();
+        assertEquals(1, report.chunks());
+        assertEquals("last", report.selection());
+        assertEquals(1, m.prefills.size());
+        assertArrayEquals(Prompt.concat(PREFIX, Arrays.copyOfRange(context, 35, 45), QUERY), m.prefills.getFirst());
+        assertEquals(IDK, Sampler.argmax(p.logits()));
+    }
+
+    /** Summaries: no IDK filter, so the most certain chunk wins even when it would answer "I don't know". */
+    @Test
+    void entropySummaryHasNoIdkFilter() {
+        int[] context = filler(40);
+        context[3] = CERTAINTY;
+        context[4] = CERTAINTY;
+        context[25] = NEEDLE;
+        context[26] = 8;
+        StrategyOptions.Oprm options = StrategyOptions.oprm().withChunk(10)
+                .withSelection(StrategyOptions.Selection.ENTROPY_SUMMARY).withIdk(List.of("x"));
+        Prepared p = Strategies.create(options, StrategiesTest.TOKENIZER).prepare(model(0), new Prompt(PREFIX, context, QUERY));
+        StrategyReport.Oprm report = (StrategyReport.Oprm) p.diagnostics();
+        assertEquals("entropy-summary", report.selection());
+        assertEquals(List.of(), report.idkTokens());
+        assertEquals(0, report.chosenChunk());
+    }
+
     @Test
     void clearErrors() {
         Prompt prompt = new Prompt(PREFIX, filler(50), QUERY);
-        RecallException unknown = assertThrows(RecallException.class, () -> new Oprm(0, IDK, 0).prepare(model(0), prompt));
-        assertTrue(unknown.getMessage().contains("--chunk"), unknown.getMessage());
         RecallException noRoom = assertThrows(RecallException.class, () -> new Oprm(0, IDK, 3).prepare(model(0), prompt));
         assertTrue(noRoom.getMessage().contains("do not fit"), noRoom.getMessage());
         RecallException empty = assertThrows(RecallException.class,

@@ -10,6 +10,7 @@ import org.junit.jupiter.api.Test;
 import java.util.List;
 import java.util.OptionalInt;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -17,11 +18,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class StrategiesTest {
 
-    /** Encodes " unknown." as [496, 14] and anything else as its length in tokens of 1. */
+    /** Encodes " unknown." as [496, 14], "Error" as [77], " Error" as [78, 9] and anything else as [1]. */
     static final Tokenizer TOKENIZER = new Tokenizer() {
         @Override
         public int[] encode(String text) {
-            return text.equals(" unknown.") ? new int[]{496, 14} : text.isEmpty() ? new int[0] : new int[]{1};
+            return switch (text) {
+                case " unknown." -> new int[]{496, 14};
+                case "Error" -> new int[]{77};
+                case " Error" -> new int[]{78, 9};
+                case "" -> new int[0];
+                default -> new int[]{1};
+            };
         }
 
         @Override
@@ -62,12 +69,13 @@ class StrategiesTest {
     @Test
     void createsEachStrategy() {
         assertInstanceOf(PlainStrategy.class, Strategies.create(StrategyOptions.none(), null));
-        assertInstanceOf(PlainStrategy.class, Strategies.create(StrategyOptions.named("plain", 0, null, 0, 0, 0), null));
-        assertInstanceOf(PlainStrategy.class, Strategies.create(StrategyOptions.named(null, 0, null, 0, 0, 0), null));
+        assertInstanceOf(PlainStrategy.class, Strategies.create(StrategyOptions.named("plain"), null));
+        assertInstanceOf(PlainStrategy.class, Strategies.create(StrategyOptions.named(null), null));
         LongContextStrategy oprm = Strategies.create(StrategyOptions.oprm().withChunk(224), TOKENIZER);
         assertEquals("oprm", oprm.name());
         Prepared p = oprm.prepare(new ScriptedModel(8, 0, 0, StrategiesTest::flat), new Prompt(new int[]{1}, new int[300], new int[]{2}));
-        assertEquals(496, ((StrategyReport.Oprm) p.diagnostics()).idkToken(), "IDK token = first token of the default phrase");
+        assertEquals(List.of(77, 78), ((StrategyReport.Oprm) p.diagnostics()).idkTokens(),
+                "IDK tokens = first tokens of the reference's \"Error\" and \" Error\"");
         assertEquals(2, ((StrategyReport.Oprm) p.diagnostics()).chunks());
         LongContextStrategy lm = Strategies.create(StrategyOptions.lmInfinite().withNGlobal(4).withTrainLength(64), null);
         ScriptedModel attention = new ScriptedModel(8, 256, 2, StrategiesTest::flat);
@@ -76,16 +84,46 @@ class StrategiesTest {
     }
 
     @Test
-    void idkPhraseHandling() {
-        assertEquals(1, Strategies.idkToken("x", TOKENIZER));
-        assertEquals(-1, Strategies.idkToken("", null), "an empty phrase turns the filter off");
+    void idkAnswerHandling() {
+        assertArrayEquals(new int[]{1}, Strategies.idkTokens(List.of("x"), TOKENIZER));
+        assertArrayEquals(new int[]{496, 77}, Strategies.idkTokens(List.of(" unknown.", "Error", "Error"), TOKENIZER),
+                "the first token of each answer, each once");
+        assertEquals(List.of(), StrategyOptions.oprm().withIdkPhrase("").idkAnswers(), "an empty phrase turns the filter off");
+        assertEquals(List.of(), StrategyOptions.oprm().withIdkFilter(false).idkAnswers());
+        assertEquals(List.of(), StrategyOptions.oprm().withSelection(StrategyOptions.Selection.ENTROPY_SUMMARY).idkAnswers(),
+                "summaries have no IDK answer");
+        assertEquals(List.of(" x"), StrategyOptions.oprm().withIdk(List.of(" x")).idkAnswers());
         assertThrows(RecallException.class, () -> Strategies.create(StrategyOptions.oprm(), null));
+        assertThrows(RecallException.class, () -> Strategies.idkTokens(List.of(""), TOKENIZER));
+        assertThrows(RecallException.class, () -> StrategyOptions.oprm().withIdk(List.of()));
+    }
+
+    @Test
+    void idkInstructionFollowsTheQueryWhileTheFilterIsOn() {
+        String sentence = "If the answer does not exist in the passages, return \"Error\".";
+        assertEquals("Who? " + sentence, StrategyOptions.oprm().query("Who?"));
+        assertEquals("Who?\n" + sentence, StrategyOptions.oprm().query("Who?\n"), "no space after white space");
+        assertEquals(sentence, StrategyOptions.oprm().query(null));
+        assertEquals("Who?", StrategyOptions.oprm().withIdkFilter(false).query("Who?"));
+        assertEquals("Who?", StrategyOptions.oprm().withIdkInstruction("").query("Who?"));
+        assertEquals("Who? Say so.", StrategyOptions.oprm().withIdkInstruction("Say so.").query("Who?"));
+        assertEquals("Who?", StrategyOptions.oprm().withSelection(StrategyOptions.Selection.LAST).query("Who?"));
+    }
+
+    @Test
+    void selectionNames() {
+        for (StrategyOptions.Selection s : StrategyOptions.Selection.values()) {
+            assertEquals(s, StrategyOptions.Selection.named(s.label()));
+        }
+        assertEquals("entropy-summary", StrategyOptions.Selection.ENTROPY_SUMMARY.label());
+        RecallException e = assertThrows(RecallException.class, () -> StrategyOptions.Selection.named("best"));
+        assertTrue(e.getMessage().contains("entropy-summary"), e.getMessage());
     }
 
     @Test
     void unknownNameIsAClearError() {
         RecallException e = assertThrows(RecallException.class,
-                () -> StrategyOptions.named("streaming", 0, null, 0, 0, 0));
+                () -> StrategyOptions.named("streaming"));
         assertTrue(e.getMessage().contains("streaming") && e.getMessage().contains("lm-infinite"), e.getMessage());
         assertThrows(RecallException.class, () -> StrategyOptions.oprm().withChunk(-1));
     }
