@@ -8,6 +8,10 @@ import dev.recall.runtime.eval.PasskeyEval;
 import dev.recall.runtime.eval.PasskeyPrompt;
 import dev.recall.runtime.eval.PerplexityEval;
 import dev.recall.runtime.eval.SvgChart;
+import dev.recall.runtime.eval.longbench.LongBenchEval;
+import dev.recall.runtime.eval.longbench.LongBenchSample;
+import dev.recall.runtime.eval.longbench.LongBenchTask;
+import dev.recall.runtime.progress.ProgressBar;
 import dev.recall.runtime.io.IoErrors;
 import dev.recall.runtime.api.LoadedModel;
 import dev.recall.runtime.model.LanguageModel;
@@ -38,9 +42,10 @@ import java.util.concurrent.Callable;
  * {@code recall eval}: the long-context evaluations of the reference table, written as JSON (and
  * optionally drawn as an SVG line chart over context length).
  */
-@Command(name = "eval", usageHelpAutoWidth = true, synopsisSubcommandLabel = "passkey | perplexity",
-        description = "Long-context evaluations: pass-key retrieval accuracy and perplexity versus context length.",
-        subcommands = {EvalCommand.Passkey.class, EvalCommand.Perplexity.class})
+@Command(name = "eval", usageHelpAutoWidth = true, synopsisSubcommandLabel = "passkey | perplexity | longbench",
+        description = "Long-context evaluations: pass-key retrieval accuracy, perplexity versus context length, "
+                + "and LongBench tasks scored with LongBench's metrics.",
+        subcommands = {EvalCommand.Passkey.class, EvalCommand.Perplexity.class, EvalCommand.LongBench.class})
 public final class EvalCommand implements Callable<Integer> {
 
     @Spec
@@ -48,7 +53,7 @@ public final class EvalCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        throw new ParameterException(spec.commandLine(), "an evaluation is required: passkey or perplexity");
+        throw new ParameterException(spec.commandLine(), "an evaluation is required: passkey, perplexity or longbench");
     }
 
     @Command(name = "passkey", sortOptions = false, usageHelpAutoWidth = true,
@@ -228,6 +233,162 @@ public final class EvalCommand implements Callable<Integer> {
                 writeText(plot, chart.render());
             }
             return 0;
+        }
+    }
+
+    @Command(name = "longbench", sortOptions = false, usageHelpAutoWidth = true,
+            header = "A LongBench task through each strategy, scored with LongBench's metric.",
+            description = "Reads LongBench's JSON lines (input, context, answers, all_classes, length), builds each "
+                    + "prompt as the OPRM reference does for the task (its instruction, the IDK form under OPRM's "
+                    + "filter, its selection rule and answer length), answers greedily and scores the answer with the "
+                    + "task's metric: overall and per length bucket (0-4k, 4-8k, 8k+), as a table, JSON and an SVG chart.")
+    static final class LongBench implements Callable<Integer> {
+
+        @Spec
+        CommandSpec spec;
+
+        @Mixin
+        ModelOption model;
+
+        @Option(names = "--data", paramLabel = "FILE", required = true, description = "The task's samples as JSON lines.")
+        Path data;
+
+        @Option(names = "--task", paramLabel = "NAME", required = true,
+                description = "The task: hotpotqa, 2wikimqa, musique, narrativeqa, qasper, multifieldqa_en, gov_report, "
+                        + "qmsum, multi_news, trec, triviaqa, samsum, passage_count, passage_retrieval_en, lcc, repobench-p.")
+        String task;
+
+        @Option(names = "--strategy", paramLabel = "NAME", split = ",",
+                description = "none (reported as plain), oprm or lm-infinite; a comma-separated list runs each. "
+                        + "Default: none")
+        List<String> methods = List.of("none");
+
+        @Mixin
+        StrategyFlags strategyFlags;
+
+        @Option(names = "--chat", description = "Wrap each prompt in one user turn of the model's chat template "
+                + "(the reference writes each model's turn markers around it).")
+        boolean chat;
+
+        @Option(names = "--max-tokens", paramLabel = "N", defaultValue = "0",
+                description = "Tokens each answer may have (0: the task's, as the reference sets them).")
+        int maxTokens;
+
+        @Option(names = "--limit", paramLabel = "N", defaultValue = "0",
+                description = "Only the first N samples (0: all).")
+        int limit;
+
+        @Option(names = "--no-progress", description = "No progress bar on stderr.")
+        boolean noProgress;
+
+        @Option(names = "--out", paramLabel = "FILE", required = true,
+                description = "Results as JSON: every prediction and score, the totals and the buckets.")
+        Path out;
+
+        @Option(names = "--plot", paramLabel = "FILE", description = "Score per length bucket as SVG.")
+        Path plot;
+
+        @Override
+        public Integer call() {
+            if (maxTokens < 0 || limit < 0) {
+                throw new ParameterException(spec.commandLine(), "--max-tokens and --limit must not be negative");
+            }
+            LongBenchTask longBenchTask = RecallCli.usage(spec, () -> LongBenchTask.named(task));
+            Map<String, StrategyOptions> options = new LinkedHashMap<>();
+            for (String method : methods) {
+                options.put(method.equals("none") ? "plain" : method, RecallCli.usage(spec,
+                        () -> strategyFlags.options(method)));
+            }
+            StrategyOptionUse.requireRead(spec, methods);
+            boolean keepSelection = spec.commandLine().getParseResult().hasMatchedOption("--select");
+            checkWritable(out);
+            checkWritable(plot);
+            List<LongBenchSample> samples = LongBenchSample.read(data);
+            if (limit > 0 && samples.size() > limit) {
+                samples = samples.subList(0, limit);
+            }
+            PrintWriter log = spec.commandLine().getOut();
+            Map<String, Object> byStrategy = new LinkedHashMap<>();
+            List<LongBenchEval.Result> results = new ArrayList<>();
+            try (LoadedModel loaded = model.load()) {
+                for (Map.Entry<String, StrategyOptions> e : options.entrySet()) {
+                    String label = e.getKey();
+                    LongBenchEval.Result result = LongBenchEval.run(loaded, longBenchTask, samples, e.getValue(),
+                            keepSelection, chat, maxTokens, ProgressBar.onTerminal(!noProgress), row -> {
+                                log.printf(Locale.ROOT, "%-11s sample %4d length %6d score %.4f  %s%n", label, row.index(),
+                                        row.length(), row.score(), quote(row.prediction()));
+                                log.flush();
+                            });
+                    results.add(result);
+                    byStrategy.put(label, resultJson(result));
+                }
+            }
+            log.println();
+            log.println(table(longBenchTask, results));
+            log.flush();
+            Map<String, Object> json = new LinkedHashMap<>();
+            json.put("model", model.dir().toString());
+            json.put("data", data.toString());
+            json.put("task", longBenchTask.name());
+            json.put("metric", longBenchTask.metric().name().toLowerCase(Locale.ROOT));
+            json.put("samples", samples.size());
+            json.put("results", byStrategy);
+            write(out, json);
+            if (plot != null) {
+                SvgChart chart = new SvgChart("LongBench " + longBenchTask.name() + ": " + model.dir().getFileName(),
+                        "sample length (bucket middles: 0-4k, 4-8k, 8k+)", "score").yRange(0, 100);
+                for (LongBenchEval.Result r : results) {
+                    Map<Integer, Double> points = new LinkedHashMap<>();
+                    int[] middles = {2000, 6000, 12000};
+                    for (int b = 0; b < LongBenchEval.BUCKETS.size(); b++) {
+                        Double v = r.buckets().get(LongBenchEval.BUCKETS.get(b));
+                        if (v != null) {
+                            points.put(middles[b], v);
+                        }
+                    }
+                    chart.add(r.strategy(), points);
+                }
+                writeText(plot, chart.render());
+            }
+            return 0;
+        }
+
+        private static Map<String, Object> resultJson(LongBenchEval.Result r) {
+            Map<String, Object> o = new LinkedHashMap<>();
+            o.put("score", r.score());
+            o.put("buckets", r.buckets());
+            List<Map<String, Object>> rows = new ArrayList<>();
+            for (LongBenchEval.Row row : r.rows()) {
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("index", row.index());
+                m.put("length", row.length());
+                m.put("pred", row.prediction());
+                m.put("score", row.score());
+                if (row.chosenChunk() != null) {
+                    m.put("chosen_chunk", row.chosenChunk());
+                }
+                rows.add(m);
+            }
+            o.put("rows", rows);
+            return o;
+        }
+
+        /** The scores as a Markdown table: one row per strategy, overall and per bucket ("-": no sample). */
+        static String table(LongBenchTask task, List<LongBenchEval.Result> results) {
+            StringBuilder b = new StringBuilder("| " + task.name() + " | all | " + String.join(" | ", LongBenchEval.BUCKETS)
+                    + " |\n|---|---|---|---|---|\n");
+            for (LongBenchEval.Result r : results) {
+                b.append("| ").append(r.strategy()).append(" | ").append(format(r.score()));
+                for (String bucket : LongBenchEval.BUCKETS) {
+                    b.append(" | ").append(format(r.buckets().get(bucket)));
+                }
+                b.append(" |\n");
+            }
+            return b.toString().stripTrailing();
+        }
+
+        private static String format(Double v) {
+            return v == null ? "-" : String.format(Locale.ROOT, "%.2f", v);
         }
     }
 

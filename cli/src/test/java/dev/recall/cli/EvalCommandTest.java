@@ -93,6 +93,77 @@ class EvalCommandTest {
         assertEquals(2, Files.readString(svg).split("<polyline").length - 1);
     }
 
+    /**
+     * LongBench from the command line on the demo model: every strategy's predictions are scored
+     * again here with the task's metric, and the totals and buckets are LongBench's rounding of them.
+     */
+    @Test
+    void longbenchScoresEachStrategyAndWritesTableJsonAndChart() throws IOException {
+        Path zoo = SharedData.zoo();
+        String text = Files.readString(SharedData.shared().resolve("corpus/brown_heldout.txt")).substring(0, 5000);
+        ObjectMapper mapper = new ObjectMapper();
+        List<String> lines = new java.util.ArrayList<>();
+        int[] lengths = {1200, 5000, 9000};
+        for (int i = 0; i < 3; i++) {
+            var row = mapper.createObjectNode();
+            row.put("input", "What is said of the jury?");
+            row.put("context", text.substring(i * 1000, i * 1000 + 2500));
+            row.putArray("answers").add("the jury said it did find").add("Atlanta");
+            row.putNull("all_classes");
+            row.put("length", lengths[i]);
+            lines.add(mapper.writeValueAsString(row));
+        }
+        Path data = tmp.resolve("hotpotqa.jsonl");
+        Files.write(data, lines);
+        Path json = tmp.resolve("lb.json");
+        Path svg = tmp.resolve("lb.svg");
+        int code = run("eval", "longbench", "--model", zoo.resolve("llama").toString(), "--data", data.toString(),
+                "--task", "hotpotqa", "--strategy", "none,oprm,lm-infinite", "--chunk", "200", "--window", "128",
+                "--d-max", "128", "--max-tokens", "8", "--out", json.toString(), "--plot", svg.toString());
+        assertEquals(0, code, err.toString());
+        JsonNode r = mapper.readTree(json.toFile());
+        assertEquals("qa_f1", r.get("metric").asText());
+        for (String strategy : List.of("plain", "oprm", "lm-infinite")) {
+            JsonNode res = r.get("results").get(strategy);
+            double sum = 0;
+            for (JsonNode row : res.get("rows")) {
+                String pred = row.get("pred").asText();
+                double best = Math.max(dev.recall.runtime.eval.longbench.LongBenchMetrics.qaF1(pred, "the jury said it did find"),
+                        dev.recall.runtime.eval.longbench.LongBenchMetrics.qaF1(pred, "Atlanta"));
+                assertEquals(best, row.get("score").asDouble(), 1e-12, strategy + ": " + pred);
+                sum += best;
+                assertEquals(strategy.equals("oprm"), row.has("chosen_chunk"));
+            }
+            assertEquals(Math.round(100 * sum / 3 * 100) / 100.0, res.get("score").asDouble(), 1e-9);
+            assertEquals(res.get("rows").get(2).get("score").asDouble() * 100, res.get("buckets").get("8k+").asDouble(), 0.006);
+            assertTrue(out.toString().contains("| " + strategy + " | "), out.toString());
+        }
+        assertTrue(out.toString().contains("| hotpotqa | all | 0-4k | 4-8k | 8k+ |"), out.toString());
+        assertEquals(3, Files.readString(svg).split("<polyline").length - 1);
+        // Again with each sample's plain prediction as its answer: plain now scores 100 everywhere.
+        JsonNode plainRows = r.get("results").get("plain").get("rows");
+        List<String> again = new java.util.ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            var row = (com.fasterxml.jackson.databind.node.ObjectNode) mapper.readTree(lines.get(i));
+            row.putArray("answers").add(plainRows.get(i).get("pred").asText());
+            again.add(mapper.writeValueAsString(row));
+        }
+        Files.write(data, again);
+        assertEquals(0, run("eval", "longbench", "--model", zoo.resolve("llama").toString(), "--data", data.toString(),
+                "--task", "hotpotqa", "--max-tokens", "8", "--out", json.toString()), err.toString());
+        JsonNode self = mapper.readTree(json.toFile()).get("results").get("plain");
+        assertEquals(100.0, self.get("score").asDouble(), 0, self.toString());
+        assertEquals(100.0, self.get("buckets").get("4-8k").asDouble(), 0);
+        // Bad input: one line each.
+        assertEquals(2, run("eval", "longbench", "--model", zoo.resolve("llama").toString(), "--data", data.toString(),
+                "--task", "mmlu", "--out", json.toString()));
+        assertTrue(err.toString().contains("unknown LongBench task 'mmlu'"), err.toString());
+        Files.writeString(data, "{\"input\": 3}\n");
+        assertEquals(1, run("eval", "longbench", "--model", zoo.resolve("llama").toString(), "--data", data.toString(),
+                "--task", "hotpotqa", "--out", json.toString()));
+        assertTrue(err.toString().contains("hotpotqa.jsonl line 1: 'input' must be a string"), err.toString());
+    }
+
     @Test
     void errorsAreOneLine() throws IOException {
         Path zoo = SharedData.zoo();

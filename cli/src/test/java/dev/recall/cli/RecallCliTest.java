@@ -116,7 +116,7 @@ class RecallCliTest {
         r.assertOneErrorLine();
         assertTrue(r.err().startsWith("recall: unknown command 'frobnicate' (commands: generate, chat,"), r.err());
         Run sub = run("eval", "frobnicate");
-        assertTrue(sub.err().startsWith("recall: unknown command 'frobnicate' (commands: passkey, perplexity)"), sub.err());
+        assertTrue(sub.err().startsWith("recall: unknown command 'frobnicate' (commands: passkey, perplexity, longbench)"), sub.err());
     }
 
     @Test
