@@ -278,6 +278,11 @@ public final class EvalCommand implements Callable<Integer> {
                 description = "Only the first N samples (0: all).")
         int limit;
 
+        @Option(names = "--segment", paramLabel = "N", defaultValue = "120000",
+                description = "OPRM: context tokens read at a time, as the reference does (question answering keeps "
+                        + "the most certain segment, summaries join one answer per segment). Default: ${DEFAULT-VALUE}")
+        int segment;
+
         @Option(names = "--no-progress", description = "No progress bar on stderr.")
         boolean noProgress;
 
@@ -292,6 +297,13 @@ public final class EvalCommand implements Callable<Integer> {
         public Integer call() {
             if (maxTokens < 0 || limit < 0) {
                 throw new ParameterException(spec.commandLine(), "--max-tokens and --limit must not be negative");
+            }
+            if (segment < 1) {
+                throw new ParameterException(spec.commandLine(), "--segment must be at least 1, got " + segment);
+            }
+            if (spec.commandLine().getParseResult().hasMatchedOption("--segment") && !methods.contains("oprm")) {
+                throw new ParameterException(spec.commandLine(), "--segment is read only by oprm, which this run does not"
+                        + " use (it uses " + String.join(", ", methods) + ")");
             }
             LongBenchTask longBenchTask = RecallCli.usage(spec, () -> LongBenchTask.named(task));
             Map<String, StrategyOptions> options = new LinkedHashMap<>();
@@ -314,7 +326,7 @@ public final class EvalCommand implements Callable<Integer> {
                 for (Map.Entry<String, StrategyOptions> e : options.entrySet()) {
                     String label = e.getKey();
                     LongBenchEval.Result result = LongBenchEval.run(loaded, longBenchTask, samples, e.getValue(),
-                            keepSelection, chat, maxTokens, ProgressBar.onTerminal(!noProgress), row -> {
+                            keepSelection, chat, maxTokens, segment, ProgressBar.onTerminal(!noProgress), row -> {
                                 log.printf(Locale.ROOT, "%-11s sample %4d length %6d score %.4f  %s%n", label, row.index(),
                                         row.length(), row.score(), quote(row.prediction()));
                                 log.flush();

@@ -94,15 +94,19 @@ class LongBenchHarnessTest {
     /** Where the answer starts: after the last "Answer: " (the question templates end with it). */
     private static final String CUE = "Answer: ";
 
+    /** Where a summary starts (the summary templates end with it). */
+    private static final String SUMMARY_CUE = "Summary: ";
+
     static float[] reader(int[] seq) {
         String text = new AsciiTokenizer().decode(seq, false);
-        int cue = text.lastIndexOf(CUE);
+        int answerCue = text.lastIndexOf(CUE), summaryCue = text.lastIndexOf(SUMMARY_CUE);
+        int cue = Math.max(answerCue, summaryCue);
         float[] logits = new float[128];
         if (cue < 0) {
             return logits;
         }
         String given = text.substring(0, cue);
-        String said = text.substring(cue + CUE.length());
+        String said = text.substring(cue + (cue == answerCue ? CUE : SUMMARY_CUE).length());
         int at = given.indexOf("ans:");
         String target = at < 0 ? "Error" : given.substring(at + 4).split("[ .]", 2)[0];
         if (said.length() < target.length() && target.startsWith(said)) {
@@ -145,7 +149,7 @@ class LongBenchHarnessTest {
         ScriptedModel lm = new ScriptedModel(128, 0, 0, LongBenchHarnessTest::reader);
         LongBenchTask task = LongBenchTask.named("hotpotqa");
         List<LongBenchEval.Row> seen = new ArrayList<>();
-        LongBenchEval.Result plain = LongBenchEval.run(model(dir, lm), task, samples, StrategyOptions.none(), false, false, 0,
+        LongBenchEval.Result plain = LongBenchEval.run(model(dir, lm), task, samples, StrategyOptions.none(), false, false, 0, LongBenchEval.DEFAULT_SEGMENT,
                 ProgressListener.NONE, seen::add);
         assertEquals(List.of("Paris", "Tower", "London", "1889"), plain.rows().stream().map(LongBenchEval.Row::prediction).toList());
         assertEquals(List.of(1.0, 2.0 / 3, 0.0, 1.0), plain.rows().stream().map(LongBenchEval.Row::score).toList());
@@ -169,7 +173,7 @@ class LongBenchHarnessTest {
         ScriptedModel lm = new ScriptedModel(128, 0, 0, LongBenchHarnessTest::reader);
         LongBenchTask task = LongBenchTask.named("hotpotqa");
         StrategyOptions.Oprm oprm = StrategyOptions.oprm().withChunk(120);
-        LongBenchEval.Result r = LongBenchEval.run(model(dir, lm), task, LongBenchSample.read(data), oprm, false, false, 0,
+        LongBenchEval.Result r = LongBenchEval.run(model(dir, lm), task, LongBenchSample.read(data), oprm, false, false, 0, LongBenchEval.DEFAULT_SEGMENT,
                 ProgressListener.NONE, row -> { });
         assertEquals("oprm", r.strategy());
         assertEquals("Paris", r.rows().getFirst().prediction());
@@ -180,7 +184,7 @@ class LongBenchHarnessTest {
                 + "\"Error\".\n\nQuestion: Where?"), prompt);
         // Without the filter the surer "Error" chunk wins, and scores 0.
         LongBenchEval.Result off = LongBenchEval.run(model(dir, new ScriptedModel(128, 0, 0, LongBenchHarnessTest::reader)),
-                task, LongBenchSample.read(data), oprm.withIdkFilter(false), false, false, 0, ProgressListener.NONE, row -> { });
+                task, LongBenchSample.read(data), oprm.withIdkFilter(false), false, false, 0, LongBenchEval.DEFAULT_SEGMENT, ProgressListener.NONE, row -> { });
         assertEquals("Error", off.rows().getFirst().prediction());
         assertEquals(0.0, off.score());
         assertNull(off.buckets().get("8k+"));
@@ -197,9 +201,43 @@ class LongBenchHarnessTest {
             return reader(new AsciiTokenizer().encode(t));
         });
         LongBenchEval.Result r = LongBenchEval.run(model(dir, lm), LongBenchTask.named("qasper"), LongBenchSample.read(data),
-                StrategyOptions.oprm().withChunk(40), false, false, 0, ProgressListener.NONE, row -> { });
+                StrategyOptions.oprm().withChunk(40), false, false, 0, LongBenchEval.DEFAULT_SEGMENT, ProgressListener.NONE, row -> { });
         assertEquals("unanswerable", r.rows().getFirst().prediction());
         assertEquals(100.0, r.score());
+    }
+
+    /**
+     * Contexts longer than a segment, as the reference's loop reads them: question answering keeps
+     * the segment whose chosen chunk is most certain, even an all-"Error" one; summaries answer
+     * each segment and join the answers, each followed by a newline.
+     */
+    @Test
+    void segmentsAreReadAsTheReferenceReadsThem(@TempDir Path dir) throws IOException {
+        Path data = dir.resolve("qa.jsonl");
+        Files.write(data, List.of(line("Where?", filler(20) + "ans:Paris. " + filler(10), List.of("Paris"), 100)));
+        LongBenchTask qa = LongBenchTask.named("hotpotqa");
+        StrategyOptions.Oprm oprm = StrategyOptions.oprm().withChunk(60);
+        LongBenchEval.Result whole = LongBenchEval.run(model(dir, new ScriptedModel(128, 0, 0, LongBenchHarnessTest::reader)),
+                qa, LongBenchSample.read(data), oprm, false, false, 0, LongBenchEval.DEFAULT_SEGMENT, ProgressListener.NONE,
+                row -> { });
+        assertEquals("Paris", whole.rows().getFirst().prediction(), "one segment: the filter drops the Error chunk");
+        assertEquals(1, whole.rows().getFirst().chosenChunk());
+        // Segment 1 is the 100 filler characters: all its chunks answer Error, more surely than
+        // segment 2 answers Paris, so segment 1 is kept.
+        LongBenchEval.Result split = LongBenchEval.run(model(dir, new ScriptedModel(128, 0, 0, LongBenchHarnessTest::reader)),
+                qa, LongBenchSample.read(data), oprm, false, false, 0, 100, ProgressListener.NONE, row -> { });
+        assertEquals("Error", split.rows().getFirst().prediction());
+        assertEquals(0, split.rows().getFirst().chosenChunk());
+
+        Path report = dir.resolve("gov_report.jsonl");
+        Files.write(report, List.of(line("", "ans:Paris. " + filler(20) + "ans:Rome. " + filler(20), List.of("Paris Rome"),
+                100)));
+        LongBenchEval.Result summary = LongBenchEval.run(model(dir, new ScriptedModel(128, 0, 0,
+                LongBenchHarnessTest::reader)), LongBenchTask.named("gov_report"), LongBenchSample.read(report),
+                StrategyOptions.oprm().withChunk(200), false, false, 0, 111, ProgressListener.NONE, row -> { });
+        assertEquals("Paris\nRome\n", summary.rows().getFirst().prediction());
+        // ROUGE-L collapses the newlines ("Paris Rome", one sentence): equal to the reference, 100.
+        assertEquals(100.0, summary.score());
     }
 
     @Test

@@ -4,12 +4,12 @@ import dev.recall.runtime.api.ChatPrompt;
 import dev.recall.runtime.api.LoadedModel;
 import dev.recall.runtime.api.RequestLimits;
 import dev.recall.runtime.generate.DecodeLoop;
-import dev.recall.runtime.generate.GenerationResult;
 import dev.recall.runtime.generate.SamplingOptions;
 import dev.recall.runtime.generate.StopCondition;
 import dev.recall.runtime.generate.TokenListener;
 import dev.recall.runtime.model.ModelState;
 import dev.recall.runtime.progress.ProgressListener;
+import dev.recall.runtime.strategy.LongContextStrategy;
 import dev.recall.runtime.strategy.Prepared;
 import dev.recall.runtime.strategy.Prompt;
 import dev.recall.runtime.strategy.Strategies;
@@ -19,6 +19,7 @@ import dev.recall.runtime.strategy.StrategyReport;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -39,6 +40,13 @@ public final class LongBenchEval {
 
     private static final Pattern ERROR_WORD = Pattern.compile("\\bError\\b");
 
+    /**
+     * The reference's {@code max_len_per_seg}: OPRM reads a longer context this many tokens at a
+     * time, keeps the segment whose chosen chunk is most certain (question answering), or answers
+     * each segment and joins the answers (summaries).
+     */
+    public static final int DEFAULT_SEGMENT = 120_000;
+
     private LongBenchEval() {
     }
 
@@ -54,11 +62,15 @@ public final class LongBenchEval {
      * @param strategy     the strategy and its options; OPRM's selection becomes the task's unless
      *                     {@code keepSelection}, and its IDK instruction is the task template's
      * @param maxTokens    tokens to generate (0: the task's)
+     * @param segment      OPRM: context tokens read per segment ({@link #DEFAULT_SEGMENT} as the reference)
      * @param onRow        receives each row as it is scored
      */
     public static Result run(LoadedModel model, LongBenchTask task, List<LongBenchSample> samples,
-                             StrategyOptions strategy, boolean keepSelection, boolean chat, int maxTokens,
+                             StrategyOptions strategy, boolean keepSelection, boolean chat, int maxTokens, int segment,
                              ProgressListener progress, Consumer<Row> onRow) {
+        if (segment < 1) {
+            throw new IllegalArgumentException("the segment must be at least one token, got " + segment);
+        }
         StrategyOptions options = strategy;
         if (strategy instanceof StrategyOptions.Oprm oprm) {
             // The task's templates carry the IDK instruction where the reference puts it.
@@ -66,7 +78,7 @@ public final class LongBenchEval {
             options = keepSelection ? oprm : oprm.withSelection(task.selection());
         }
         boolean idk = options instanceof StrategyOptions.Oprm o && !o.idkAnswers().isEmpty();
-        var longContext = Strategies.create(options, model.tokenizer());
+        LongContextStrategy longContext = Strategies.create(options, model.tokenizer());
         List<Integer> ends = chat ? ChatPrompt.of(model).turnEnds() : model.eosTokenIds();
         int tokens = maxTokens > 0 ? maxTokens : task.maxTokens();
         DecodeLoop.Options decode = new DecodeLoop.Options(SamplingOptions.greedy(tokens), StopCondition.eos(ends));
@@ -77,20 +89,17 @@ public final class LongBenchEval {
             LongBenchSample s = samples.get(i);
             Prompt prompt = model.prompt(task.before(idk), s.context(), task.question(s.input(), idk), options, chat,
                     RequestLimits.DEFAULT);
-            Prepared prepared = longContext.prepare(model.model(), prompt, ProgressListener.NONE);
-            GenerationResult generated;
-            // Closed after the answer, so that the next sample's state reuses its attention cache.
-            try (ModelState state = prepared.state()) {
-                generated = loop.decode(prepared, decode, TokenListener.NONE);
-            }
-            String prediction = generated.text();
+            Answer answer = options instanceof StrategyOptions.Oprm o && o.selection() != StrategyOptions.Selection.LAST
+                    && prompt.context().length > segment
+                    ? bySegments(model, loop, longContext, prompt, decode, segment, o.selection())
+                    : once(model, loop, longContext, prompt, decode);
+            String prediction = answer.text();
             if (idk && task.name().equals("qasper")) {
                 // The reference asks for "Error" in place of "unanswerable" under the filter, and maps
                 // it back before scoring ("so the Qasper score will work").
                 prediction = ERROR_WORD.matcher(prediction).replaceAll("unanswerable");
             }
-            Integer chunk = prepared.diagnostics() instanceof StrategyReport.Oprm r ? r.chosenChunk() : null;
-            Row row = new Row(i, s.length(), prediction, score(task, prediction, s), chunk);
+            Row row = new Row(i, s.length(), prediction, score(task, prediction, s), answer.chunk());
             rows.add(row);
             onRow.accept(row);
             progress.update(i + 1, samples.size(), "samples");
@@ -98,6 +107,73 @@ public final class LongBenchEval {
         progress.finish();
         return new Result(options.name().equals("none") ? "plain" : options.name(), task.name(), rows,
                 percent(rows.stream().map(Row::score).toList()), buckets(rows));
+    }
+
+    /** A sample's answer and, for OPRM, the chunk it came from (counted over the whole context). */
+    private record Answer(String text, Integer chunk) {
+    }
+
+    private static Answer once(LoadedModel model, DecodeLoop loop, LongContextStrategy strategy, Prompt prompt,
+                               DecodeLoop.Options decode) {
+        Prepared prepared = strategy.prepare(model.model(), prompt, ProgressListener.NONE);
+        // Closed after the answer, so that the next sample's state reuses its attention cache.
+        try (ModelState state = prepared.state()) {
+            String text = loop.decode(prepared, decode, TokenListener.NONE).text();
+            return new Answer(text, prepared.diagnostics() instanceof StrategyReport.Oprm r ? r.chosenChunk() : null);
+        }
+    }
+
+    /**
+     * The reference's loop over segments of the context ({@code eval_longbench_oprm.py}): each
+     * segment is read with the prefix and query as OPRM reads a context. Question answering keeps
+     * the segment whose chosen chunk has the lowest entropy (an equal one later does not replace
+     * it: {@code cur_min_ent > min_ent}); summaries answer every segment and join the answers, each
+     * followed by a newline ({@code pred += decoded; pred += '\n'}).
+     */
+    private static Answer bySegments(LoadedModel model, DecodeLoop loop, LongContextStrategy strategy, Prompt prompt,
+                                     DecodeLoop.Options decode, int segment, StrategyOptions.Selection selection) {
+        int[] context = prompt.context();
+        StringBuilder joined = new StringBuilder();
+        Prepared best = null;
+        double bestEntropy = Double.POSITIVE_INFINITY;
+        int bestChunk = -1, chunksBefore = 0;
+        try {
+            for (int from = 0; from < context.length; from += segment) {
+                Prompt part = new Prompt(prompt.prefix(), Arrays.copyOfRange(context, from,
+                        Math.min(context.length, from + segment)), prompt.query());
+                Prepared prepared = strategy.prepare(model.model(), part, ProgressListener.NONE);
+                StrategyReport.Oprm report = (StrategyReport.Oprm) prepared.diagnostics();
+                if (selection == StrategyOptions.Selection.ENTROPY_SUMMARY) {
+                    try (ModelState state = prepared.state()) {
+                        joined.append(loop.decode(prepared, decode, TokenListener.NONE).text()).append('\n');
+                    }
+                } else {
+                    double entropy = report.entropies().get(report.chosenChunk());
+                    if (entropy < bestEntropy) {
+                        if (best != null) {
+                            best.state().close();
+                        }
+                        best = prepared;
+                        bestEntropy = entropy;
+                        bestChunk = chunksBefore + report.chosenChunk();
+                    } else {
+                        prepared.state().close();
+                    }
+                }
+                chunksBefore += report.chunks();
+            }
+            if (selection == StrategyOptions.Selection.ENTROPY_SUMMARY) {
+                return new Answer(joined.toString(), null);
+            }
+            try (ModelState state = best.state()) {
+                return new Answer(loop.decode(best, decode, TokenListener.NONE).text(), bestChunk);
+            }
+        } catch (RuntimeException | Error e) {
+            if (best != null) {
+                best.state().close();
+            }
+            throw e;
+        }
     }
 
     /** The best score of the prediction over the sample's answers (eval.py's scorer). */
