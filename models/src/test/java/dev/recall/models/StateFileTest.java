@@ -84,6 +84,35 @@ class StateFileTest {
         }
     }
 
+    /**
+     * A snapshot saves in the session format: restored in another model instance, it continues as
+     * the session would have from the snapshot, even after the session itself moved on.
+     */
+    @Test
+    void aSavedSnapshotContinuesFromWhereItWasTaken() {
+        Path dir = SharedData.zoo().resolve("llama");
+        Path file = tmp.resolve("snapshot.state");
+        String fromSnapshot;
+        try (LoadedModel model = Recall.load(dir)) {
+            Session session = model.session();
+            session.generate("There is a pass key hidden in the text below.", GREEDY, null);
+            try (Session.Snapshot snapshot = session.snapshot()) {
+                session.generate(" Something else", GREEDY, null); // the session moves on
+                snapshot.save(file);
+                session.restore(snapshot);
+                fromSnapshot = session.generate(" The pass key is", GREEDY, null);
+                snapshot.close();
+                assertThrows(IllegalStateException.class, () -> snapshot.save(file));
+            }
+            try (Session.Snapshot empty = model.session().snapshot()) {
+                assertThrows(RecallException.class, () -> empty.save(tmp.resolve("empty.state")));
+            }
+        }
+        try (LoadedModel again = Recall.load(dir)) {
+            assertEquals(fromSnapshot, again.restore(file).generate(" The pass key is", GREEDY, null));
+        }
+    }
+
     @Test
     void filesThatDoNotFitAreRefusedInOneSentence() throws Exception {
         Path file = tmp.resolve("mamba.state");

@@ -203,6 +203,12 @@ public final class Session {
         if (state == null) {
             throw new RecallException("nothing to save: the session has no state yet");
         }
+        write(file, model, strategyName, state, history, pending, logits, exact);
+    }
+
+    /** One state file format for sessions and snapshots: what {@link LoadedModel#restore} reads. */
+    private static void write(Path file, LoadedModel model, String strategyName, ModelState state, int[] history,
+                              int pending, float[] logits, boolean exact) {
         StateOut out = new StateOut();
         out.writeInts(history);
         out.writeInt(pending);
@@ -259,7 +265,7 @@ public final class Session {
      * the model (as {@link #reset()} does for the session's own).
      */
     public Snapshot snapshot() {
-        return new Snapshot(state == null ? null : state.copy(), history.clone(), pending,
+        return new Snapshot(model, strategyName, state == null ? null : state.copy(), history.clone(), pending,
                 logits == null ? null : logits.clone(), exact);
     }
 
@@ -288,6 +294,8 @@ public final class Session {
      * snapshot is not thread-safe: do not close it while another thread restores from it.
      */
     public static final class Snapshot implements AutoCloseable {
+        private final LoadedModel model;
+        private final String strategyName;
         /** Null before the first prompt, and once closed. */
         private ModelState state;
         private final int[] history;
@@ -296,7 +304,10 @@ public final class Session {
         private final boolean exact;
         private boolean closed;
 
-        private Snapshot(ModelState state, int[] history, int pending, float[] logits, boolean exact) {
+        private Snapshot(LoadedModel model, String strategyName, ModelState state, int[] history, int pending,
+                         float[] logits, boolean exact) {
+            this.model = model;
+            this.strategyName = strategyName;
             this.state = state;
             this.history = history;
             this.pending = pending;
@@ -307,6 +318,23 @@ public final class Session {
         /** Tokens the session had seen. */
         public int length() {
             return history.length;
+        }
+
+        /**
+         * Saves the snapshot to a state file, the format {@link Session#save} writes: {@link
+         * LoadedModel#restore} continues from it in any process (a shared system prompt read once,
+         * say). Written beside the target and renamed over it, like a session's.
+         *
+         * @throws IllegalStateException if the snapshot was closed
+         */
+        public void save(Path file) {
+            if (closed) {
+                throw new IllegalStateException("this snapshot was closed, so it cannot be saved");
+            }
+            if (state == null) {
+                throw new RecallException("nothing to save: the snapshot was taken before the session's first prompt");
+            }
+            write(file, model, strategyName, state, history, pending, logits, exact);
         }
 
         /** Bytes of model state held (none once closed). */
