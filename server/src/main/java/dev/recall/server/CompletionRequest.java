@@ -91,9 +91,6 @@ record CompletionRequest(List<ChatMessage> messages, String prompt, Integer maxT
             }
             includeUsage = bool(streamOptions, "include_usage", false);
         }
-        if (stream && logprobs >= 0) {
-            throw ApiError.badRequest("log-probabilities are not streamed by this server yet: ask without \"stream\"", "logprobs");
-        }
         LongContext longContext = longContext(body);
         if (longContext != null && chat) {
             throw ApiError.badRequest("long-context strategies apply to /v1/completions, where 'prompt' is the context",

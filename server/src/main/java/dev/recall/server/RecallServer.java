@@ -30,6 +30,7 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -256,7 +257,7 @@ public final class RecallServer implements AutoCloseable {
             choice.put("text", result.text());
         }
         if (request.logprobs() >= 0) {
-            choice.set("logprobs", chat ? chatLogprobs(result) : completionLogprobs(result));
+            choice.set("logprobs", chat ? chatLogprobs(result.logprobs()) : completionLogprobs(result.logprobs(), 0));
         } else {
             choice.putNull("logprobs");
         }
@@ -286,10 +287,10 @@ public final class RecallServer implements AutoCloseable {
     }
 
     /** OpenAI's chat logprobs: per token its text, log-probability, UTF-8 bytes and the alternatives. */
-    private ObjectNode chatLogprobs(GenerationResult result) {
+    private ObjectNode chatLogprobs(List<TokenLogprob> tokens) {
         ObjectNode logprobs = JSON.createObjectNode();
         ArrayNode content = logprobs.putArray("content");
-        for (TokenLogprob t : result.logprobs()) {
+        for (TokenLogprob t : tokens) {
             ObjectNode entry = tokenEntry(t.id(), t.logprob());
             ArrayNode top = entry.putArray("top_logprobs");
             for (TokenLogprob.Alternative a : t.top()) {
@@ -311,15 +312,17 @@ public final class RecallServer implements AutoCloseable {
         return entry;
     }
 
-    /** The legacy completions logprobs: parallel arrays of tokens, their log-probabilities, alternatives, offsets. */
-    private ObjectNode completionLogprobs(GenerationResult result) {
+    /**
+     * The legacy completions logprobs: parallel arrays of tokens, their log-probabilities,
+     * alternatives, and offsets into the completion's text (the first token at {@code offset}).
+     */
+    private ObjectNode completionLogprobs(List<TokenLogprob> list, int offset) {
         ObjectNode logprobs = JSON.createObjectNode();
         ArrayNode tokens = logprobs.putArray("tokens");
         ArrayNode values = logprobs.putArray("token_logprobs");
         ArrayNode top = logprobs.putArray("top_logprobs");
         ArrayNode offsets = logprobs.putArray("text_offset");
-        int offset = 0;
-        for (TokenLogprob t : result.logprobs()) {
+        for (TokenLogprob t : list) {
             String text = model.tokenizer().decode(new int[] {t.id()}, false);
             tokens.add(text);
             values.add(t.logprob());
@@ -387,7 +390,23 @@ public final class RecallServer implements AutoCloseable {
     private void stream(HttpExchange ex, boolean chat, String id, int[] prompt, Prepared prepared, DecodeLoop.Options decode,
                         Cancellation cancellation, boolean includeUsage, long arrived) {
         BlockingQueue<Object> events = new LinkedBlockingQueue<>();
-        CompletableFuture<GenerationResult> future = submit(new BatchScheduler.Job(prompt, decode, timed(arrived, events::add),
+        int topLogprobs = decode.logprobs();
+        TokenListener queued = new TokenListener() {
+            @Override
+            public void onText(String piece) {
+                events.add(piece);
+            }
+
+            @Override
+            public void onToken(int token, float[] logits) {
+                // Before the token's text (which may wait for more tokens): the writer sends each
+                // token's log-probability with the chunk that carries its text.
+                if (topLogprobs >= 0) {
+                    events.add(TokenLogprob.of(logits, token, topLogprobs));
+                }
+            }
+        };
+        CompletableFuture<GenerationResult> future = submit(new BatchScheduler.Job(prompt, decode, timed(arrived, queued),
                 prepared));
         future.whenComplete((r, e) -> {
             requestDuration.observeNanos(System.nanoTime() - arrived);
@@ -402,12 +421,21 @@ public final class RecallServer implements AutoCloseable {
             if (chat) {
                 writeEvent(out, chunk(id, object, true, "", null));
             }
+            List<TokenLogprob> pending = new ArrayList<>();
+            int sent = 0; // characters of text sent, for the completions' text offsets
             while (true) {
                 Object event = events.take();
-                if (event instanceof String piece) {
-                    writeEvent(out, chunk(id, object, chat, piece, null));
+                if (event instanceof TokenLogprob t) {
+                    pending.add(t);
+                } else if (event instanceof String piece) {
+                    ObjectNode c = chunk(id, object, chat, piece, null);
+                    sent = withLogprobs(c, chat, topLogprobs, pending, sent);
+                    writeEvent(out, c);
+                    sent += piece.length();
                 } else if (event instanceof GenerationResult result) {
                     ObjectNode last = chunk(id, object, chat, null, finishReason(result));
+                    // Tokens whose text never came (an end-of-sequence token, a stop string) close the list.
+                    withLogprobs(last, chat, topLogprobs, pending, sent);
                     writeEvent(out, last);
                     if (includeUsage) {
                         ObjectNode usage = envelope(id, object);
@@ -434,6 +462,20 @@ public final class RecallServer implements AutoCloseable {
             cancellation.cancel();
             Thread.currentThread().interrupt();
         }
+    }
+
+    /**
+     * Puts the pending tokens' log-probabilities into a chunk (when they were asked for) and empties
+     * the list; returns the text offset unchanged, for the caller to advance.
+     */
+    private int withLogprobs(ObjectNode chunk, boolean chat, int topLogprobs, List<TokenLogprob> pending, int sent) {
+        if (topLogprobs < 0) {
+            return sent;
+        }
+        ObjectNode choice = (ObjectNode) chunk.get("choices").get(0);
+        choice.set("logprobs", chat ? chatLogprobs(pending) : completionLogprobs(pending, sent));
+        pending.clear();
+        return sent;
     }
 
     private ObjectNode chunk(String id, String object, boolean chat, String text, String finishReason) {

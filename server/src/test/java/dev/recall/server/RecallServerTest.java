@@ -347,6 +347,66 @@ class RecallServerTest {
                 "invalid_request_error", "top_logprobs", "0..20");
     }
 
+    /**
+     * Streamed, each chunk carries the log-probabilities of the tokens whose text it brings; all the
+     * chunks together list exactly what the non-streamed answer lists (chat and completions).
+     */
+    @Test
+    void streamedLogprobsAddUpToTheWholeAnswers() throws Exception {
+        for (boolean chat : new boolean[] {true, false}) {
+            String path = chat ? "/v1/chat/completions" : "/v1/completions";
+            String body = chat ? chatBody("Once upon a time", 10, ", \"logprobs\": true, \"top_logprobs\": 2")
+                    : "{\"prompt\": \"Once upon a time\", \"max_tokens\": 10, \"temperature\": 0, \"logprobs\": 2}";
+            JsonNode whole = JSON.readTree(post(path, body).body()).get("choices").get(0).get("logprobs");
+            String streamedBody = body.substring(0, body.length() - 1) + ", \"stream\": true}";
+            List<Double> values = new ArrayList<>();
+            List<String> tokens = new ArrayList<>();
+            List<Integer> offsets = new ArrayList<>();
+            int chunksWithLogprobs = 0;
+            for (String d : post(path, streamedBody).body().split("\n\n")) {
+                if (!d.startsWith("data: {")) {
+                    continue;
+                }
+                JsonNode choices = JSON.readTree(d.substring(6)).get("choices");
+                JsonNode lp = choices.isEmpty() ? null : choices.get(0).get("logprobs");
+                if (lp == null || lp.isNull()) {
+                    continue;
+                }
+                chunksWithLogprobs++;
+                if (chat) {
+                    for (JsonNode e : lp.get("content")) {
+                        values.add(e.get("logprob").asDouble());
+                        tokens.add(e.get("token").asText());
+                        assertEquals(2, e.get("top_logprobs").size());
+                    }
+                } else {
+                    for (int i = 0; i < lp.get("tokens").size(); i++) {
+                        values.add(lp.get("token_logprobs").get(i).asDouble());
+                        tokens.add(lp.get("tokens").get(i).asText());
+                        offsets.add(lp.get("text_offset").get(i).asInt());
+                    }
+                }
+            }
+            List<Double> expectedValues = new ArrayList<>();
+            List<String> expectedTokens = new ArrayList<>();
+            if (chat) {
+                whole.get("content").forEach(e -> {
+                    expectedValues.add(e.get("logprob").asDouble());
+                    expectedTokens.add(e.get("token").asText());
+                });
+            } else {
+                whole.get("token_logprobs").forEach(v -> expectedValues.add(v.asDouble()));
+                whole.get("tokens").forEach(t -> expectedTokens.add(t.asText()));
+                List<Integer> expectedOffsets = new ArrayList<>();
+                whole.get("text_offset").forEach(o -> expectedOffsets.add(o.asInt()));
+                assertEquals(expectedOffsets, offsets, "offsets into the whole completion");
+            }
+            assertEquals(expectedValues, values, path);
+            assertEquals(expectedTokens, tokens, path);
+            assertTrue(chunksWithLogprobs > 1, "spread over the chunks, not sent at the end: " + chunksWithLogprobs);
+        }
+    }
+
     /** A client that sends its text again with more appended resumes from the state kept for it. */
     @Test
     void aContinuedPromptHitsThePromptCache() throws Exception {
