@@ -165,4 +165,49 @@ class BatchSchedulerTest {
             assertEquals(second.length, resumed.promptTokens());
         }
     }
+
+    /**
+     * Requests that share a long beginning and then differ (a system prompt, then each user's
+     * question): the second leaves a snapshot where it parts from the first, the third resumes
+     * there, and every answer is the one a fresh run gives.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"llama", "mamba"})
+    void aSharedBeginningIsSnapshotAndResumed(String family) throws Exception {
+        Path dir = SharedData.zoo().resolve(family);
+        Tokenizer tokenizer = Tokenizers.load(dir);
+        try (LanguageModel model = ModelLoader.load(dir);
+             BatchScheduler scheduler = new BatchScheduler(model, tokenizer, 2, 4, 64,
+                     new dev.recall.runtime.generate.PromptCache(64L << 20))) {
+            StopCondition eos = StopCondition.eos(model.info().eosTokenIds());
+            DecodeLoop.Options greedy = new DecodeLoop.Options(SamplingOptions.greedy(6), eos);
+            String system = "You are a helpful assistant who reads the whole text below before answering any question "
+                    + "about it, and who answers in one short sentence.";
+            int[] shared = tokenizer.encodeWithSpecialTokens(system);
+            assertTrue(shared.length >= 16, "a beginning long enough to keep: " + shared.length);
+            List<int[]> prompts = new ArrayList<>();
+            for (String question : List.of(" Who was there?", " Where did it rain?", " When was the night?")) {
+                int[] q = tokenizer.encode(question);
+                int[] p = java.util.Arrays.copyOf(shared, shared.length + q.length);
+                System.arraycopy(q, 0, p, shared.length, q.length);
+                prompts.add(p);
+            }
+            List<GenerationResult> got = new ArrayList<>();
+            for (int[] p : prompts) {
+                got.add(scheduler.submit(new BatchScheduler.Job(p, greedy, null)).get(60, TimeUnit.SECONDS));
+            }
+            // The first misses; the second misses too but leaves the shared beginning; the third hits it.
+            assertEquals(1, scheduler.cacheStats().hits());
+            assertEquals(2, scheduler.cacheStats().misses());
+            int common = java.util.Arrays.mismatch(prompts.get(0), prompts.get(1));
+            assertTrue(common >= shared.length, "the questions part after the system text");
+            assertEquals(common, scheduler.cacheStats().tokensSaved(), "resumed exactly where the prompts part");
+            for (int i = 0; i < prompts.size(); i++) {
+                GenerationResult fresh = new DecodeLoop(model, tokenizer).generate(
+                        Strategies.create(StrategyOptions.none(), tokenizer), Prompt.plain(prompts.get(i)), greedy,
+                        TokenListener.NONE, ProgressListener.NONE);
+                assertArrayEquals(fresh.ids(), got.get(i).ids(), family + " request " + i);
+            }
+        }
+    }
 }

@@ -72,6 +72,8 @@ public final class BatchScheduler implements AutoCloseable {
         /** Completes the result; run after the request has left the running list. */
         Runnable outcome;
         int fed;
+        /** Where to leave a snapshot in the cache while feeding the prompt (0: nowhere). */
+        int snapshotAt;
         long prefillStart;
         Decoding decoding;
 
@@ -81,6 +83,12 @@ public final class BatchScheduler implements AutoCloseable {
             this.submitted = System.nanoTime();
         }
     }
+
+    /**
+     * The fewest leading tokens worth a snapshot of their own: every chat prompt shares the
+     * template's first few, which would otherwise fill the cache with tiny entries.
+     */
+    static final int MIN_SHARED_PREFIX = 16;
 
     private final LanguageModel model;
     private final Tokenizer tokenizer;
@@ -260,6 +268,7 @@ public final class BatchScheduler implements AutoCloseable {
             }
             if (r.state == null) {
                 r.prefillStart = System.nanoTime();
+                int shared = cache.sharedPrefix(r.job.prompt());
                 PromptCache.Hit hit = cache.lookup(r.job.prompt());
                 if (hit != null) {
                     r.state = hit.state();
@@ -268,8 +277,16 @@ public final class BatchScheduler implements AutoCloseable {
                     r.state = model.newState();
                 }
                 r.state.reserve(r.job.prompt().length - r.fed);
+                // This prompt begins like a kept one and then goes its own way: a snapshot where
+                // they part serves the next request that begins the same way (a shared system prompt).
+                if (shared >= MIN_SHARED_PREFIX && shared > r.fed && shared < r.job.prompt().length) {
+                    r.snapshotAt = shared;
+                }
             }
             int to = Math.min(r.job.prompt().length, r.fed + prefillPiece);
+            if (r.fed < r.snapshotAt && r.snapshotAt < to) {
+                to = r.snapshotAt; // a piece ends there; pieces never change the state's bits
+            }
             return new Sequence(r.state, r.job.prompt(), r.fed, to, false);
         }
         int id = r.decoding.chooseNext();
@@ -293,6 +310,17 @@ public final class BatchScheduler implements AutoCloseable {
         r.fed = fed.to();
         synchronized (this) {
             tokensIn += fed.length();
+        }
+        if (r.fed == r.snapshotAt) {
+            int[] prefix = Arrays.copyOf(r.job.prompt(), r.fed);
+            try {
+                if (!cache.contains(prefix)) {
+                    cache.put(prefix, r.state.copy());
+                }
+            } catch (RuntimeException e) {
+                // No room for the copy (out of memory, said in one sentence): the request goes on
+                // without leaving a snapshot; the cache is an optimisation.
+            }
         }
         if (r.fed == r.job.prompt().length) {
             Prepared prepared = new Prepared(r.state, logits, new StrategyReport.Plain("none", r.fed, r.state.sizeBytes()));

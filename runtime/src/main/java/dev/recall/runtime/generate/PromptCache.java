@@ -76,6 +76,26 @@ public final class PromptCache {
     }
 
     /**
+     * The most leading tokens the prompt shares with any kept entry (0 when none): where a second
+     * request with the same beginning (a shared system prompt) should leave a snapshot, so that the
+     * next one resumes there although the entries themselves go on differently.
+     */
+    public synchronized int sharedPrefix(int[] prompt) {
+        int best = 0;
+        for (Key k : entries.keySet()) {
+            int n = Math.min(k.tokens().length, prompt.length);
+            int m = Arrays.mismatch(k.tokens(), 0, n, prompt, 0, n);
+            best = Math.max(best, m < 0 ? n : m);
+        }
+        return best;
+    }
+
+    /** Whether a state for exactly these tokens is kept already. */
+    public synchronized boolean contains(int[] tokens) {
+        return entries.containsKey(new Key(tokens));
+    }
+
+    /**
      * Keeps a state that has consumed exactly {@code tokens}, taking ownership of it (it is closed
      * when evicted, or at once when it does not fit or duplicates an entry).
      */
