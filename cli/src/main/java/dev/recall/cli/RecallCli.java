@@ -20,6 +20,9 @@ import java.io.OutputStream;
 import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.Callable;
 import java.util.function.Supplier;
 
@@ -127,7 +130,7 @@ public final class RecallCli implements Callable<Integer> {
             }
             RecallException known = recallExceptionIn(e);
             if (known != null) {
-                err.println("recall: " + oneLine(known.getMessage()));
+                err.println("recall: " + oneLine(known.getMessage()) + flags(known));
             } else {
                 err.println("recall: unexpected error: " + oneLine(String.valueOf(e))
                         + (root.debugging() ? "" : " (run with --debug for details)"));
@@ -172,8 +175,22 @@ public final class RecallCli implements Callable<Integer> {
         try {
             return build.get();
         } catch (RecallException e) {
-            throw new ParameterException(spec.commandLine(), e.getMessage(), e);
+            throw new ParameterException(spec.commandLine(), e.getMessage() + flags(e), e);
         }
+    }
+
+    /** The command line's flags for the settings an API error names (API name → flag). */
+    private static final Map<String, String> FLAGS = Map.ofEntries(
+            Map.entry("chunk", "--chunk"), Map.entry("trainLength", "--train-length"),
+            Map.entry("window", "--window"), Map.entry("dMax", "--d-max"),
+            Map.entry("idkFilter", "--no-idk-filter"), Map.entry("chat", "--chat"),
+            Map.entry("strategy", "--strategy"), Map.entry("prefix", "--prefix"),
+            Map.entry("context", "--context-file"), Map.entry("query", "--query"));
+
+    /** " (--chunk, --train-length)" for an error naming those settings; "" for one naming none. */
+    static String flags(RecallException e) {
+        List<String> named = e.options().stream().map(FLAGS::get).filter(Objects::nonNull).toList();
+        return named.isEmpty() ? "" : " (" + String.join(", ", named) + ")";
     }
 
     /**

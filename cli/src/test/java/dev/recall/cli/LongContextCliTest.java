@@ -68,9 +68,10 @@ class LongContextCliTest {
         assertTrue(oprm.err().contains("chunk_size: 224") && oprm.err().contains("chosen_chunk: 1"), oprm.err());
     }
 
+    /** The API's message, and the command line's flag for the setting it names. */
     @Test
     void lmInfiniteOnAModelWithoutAttentionIsRefused() {
-        run(passkey("--strategy", "lm-infinite")).assertOneErrorLine("attention");
+        run(passkey("--strategy", "lm-infinite")).assertOneErrorLine("use OPRM for recurrent models (--strategy)");
     }
 
     /** The demo model's config states no training length: OPRM takes the reference's 2,000-token chunks. */

@@ -131,7 +131,7 @@ public final class LoadedModel implements AutoCloseable {
         int at = rendered.indexOf(marker);
         if (at < 0 || rendered.indexOf(marker, at + 1) >= 0) {
             throw new RecallException("the model's chat template does not write a user message once, as it was given,"
-                    + " so a long-context request cannot be wrapped in it; leave out --chat");
+                    + " so a long-context request cannot be wrapped in it; ask without chat wrapping").naming("chat");
         }
         String head = rendered.substring(0, at);
         String tail = rendered.substring(at + marker.length());

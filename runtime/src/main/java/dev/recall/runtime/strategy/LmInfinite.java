@@ -55,18 +55,19 @@ public final class LmInfinite implements LongContextStrategy {
         ModelInfo info = model.info();
         if (info.attentionLayers() == 0) {
             throw new RecallException("LM-Infinite changes attention, but " + info.family()
-                    + " has no attention layers; use --strategy oprm for recurrent models");
+                    + " has no attention layers; use OPRM for recurrent models").naming("strategy");
         }
         if (info.policyAttentionLayers() == 0) {
             throw new RecallException("LM-Infinite changes attention, but every attention layer of this " + info.family()
-                    + " model keeps a window of its own, so it would change nothing; use --strategy oprm or none");
+                    + " model keeps a window of its own, so it would change nothing; use OPRM or no strategy").naming("strategy");
         }
         int train = options.trainLength() > 0 ? options.trainLength() : info.trainingLength();
         int window = options.window() > 0 ? options.window() : train;
         int dMax = options.dMax() > 0 ? options.dMax() : train;
         if (window <= 0 || dMax <= 0) {
             throw new RecallException("LM-Infinite needs a window and a distance limit: the model's training length is"
-                    + " unknown, so give --window and --d-max, or --train-length");
+                    + " unknown, so give a window and a distance limit, or the training length")
+                    .naming("window", "dMax", "trainLength");
         }
         int nGlobal = options.nGlobal() > 0 ? options.nGlobal() : DEFAULT_N_GLOBAL;
         int topK = options.topK();

@@ -80,7 +80,8 @@ public final class Oprm implements LongContextStrategy {
         int c = train - prompt.prefix().length - prompt.query().length;
         if (c <= 0) {
             throw new RecallException("OPRM chunks do not fit: prefix and query take " + (prompt.prefix().length
-                    + prompt.query().length) + " of the " + train + "-token training length; give --chunk");
+                    + prompt.query().length) + " of the " + train + "-token training length; give a chunk size")
+                    .naming("chunk");
         }
         return c;
     }
@@ -109,7 +110,7 @@ public final class Oprm implements LongContextStrategy {
             // Without it every chunk would be scored on how confidently it continues itself, and
             // only the last chunk would hold whatever question ends the text.
             throw new RecallException("OPRM needs a query to ask of every chunk, but the prompt has none:"
-                    + " give the request as prefix, context and query (--prefix, --context-file, --query)");
+                    + " give the request as prefix, context and query").naming("prefix", "context", "query");
         }
         int c = chunkSize(model, prompt);
         if (selection == StrategyOptions.Selection.LAST && context.length > c) {

@@ -31,7 +31,8 @@ public final class Strategies {
         Set<Integer> ids = new LinkedHashSet<>();
         for (String answer : answers) {
             if (answer.isEmpty()) {
-                throw new RecallException("an IDK answer must not be empty (switch the filter off with --no-idk-filter)");
+                throw new RecallException("an IDK answer must not be empty; to keep chunks that answer IDK, switch the IDK"
+                        + " filter off").naming("idkFilter");
             }
             if (tokenizer == null) {
                 throw new RecallException("OPRM needs the model's tokenizer to find the first token of the IDK answer '"

@@ -42,7 +42,9 @@ class LmInfiniteTest {
         ScriptedModel unknownLength = new ScriptedModel(8, 0, 2, LmInfiniteTest::flat);
         RecallException e2 = assertThrows(RecallException.class,
                 () -> new LmInfinite(0, 0, 0).prepare(unknownLength, Prompt.plain(new int[]{1})));
-        assertTrue(e2.getMessage().contains("--d-max"), e2.getMessage());
+        assertTrue(e2.getMessage().contains("distance limit") && !e2.getMessage().contains("--"),
+                "worded for the API: " + e2.getMessage());
+        assertEquals(java.util.List.of("window", "dMax", "trainLength"), e2.options(), "the settings, for a front end to name");
         // Attention whose every layer keeps its own window (RecurrentGemma): Λ would change nothing.
         ScriptedModel windowed = new ScriptedModel(8, 256, 2, 2, LmInfiniteTest::flat);
         RecallException e3 = assertThrows(RecallException.class,
