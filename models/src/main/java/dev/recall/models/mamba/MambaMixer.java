@@ -1,6 +1,7 @@
 package dev.recall.models.mamba;
 
 import dev.recall.kernels.Kernels;
+import dev.recall.kernels.Parallel;
 import dev.recall.kernels.SelectiveScan;
 import dev.recall.kernels.WeightMatrix;
 import dev.recall.runtime.io.Weights;
@@ -133,8 +134,10 @@ final class MambaMixer {
         float[] step = scratch.floats("mixer.step", t * inner);
         rows.linear(kernels, dtProj, stepLowRank, step);
         float[] y = scratch.floats("mixer.y", t * inner);
-        for (int p = 0; p < rows.pieces(); p++) {
-            scan(rows.start(p), rows.length(p), convolved, step, b, c, ssmStates[p], y, rows.pieces() == 1, scratch);
+        if (rows.pieces() == 1) {
+            scan(0, t, convolved, step, b, c, ssmStates[0], y, true, scratch);
+        } else {
+            scanPieces(rows, convolved, step, b, c, ssmStates, y, scratch);
         }
 
         kernels.siluMul(gate, y, t * inner); // gate = silu(gate) ⊙ y
@@ -164,6 +167,56 @@ final class MambaMixer {
         if (!only) {
             System.arraycopy(py, 0, y, r0 * inner, t * inner);
         }
+    }
+
+    /**
+     * The scans of several pieces (sequences of a batch) as one parallel job over the pieces. A
+     * decode step's piece is one token, whose scan is far too small to split over channels: eight
+     * pieces scanned one after another were eight fork-joins per layer, with a core idle a quarter
+     * of the time. Each piece's scan runs inline on one worker and computes what it computes alone.
+     * Buffers are taken here, on the calling thread (the scratch is not thread-safe).
+     */
+    private void scanPieces(Rows rows, float[] convolved, float[] step, float[] b, float[] c, float[][] ssmStates,
+                            float[] y, Scratch scratch) {
+        int n = rows.pieces();
+        float[][] px = new float[n][], pStep = new float[n][], pb = new float[n][], pc = new float[n][], py = new float[n][];
+        for (int p = 0; p < n; p++) {
+            int r0 = rows.start(p), t = rows.length(p);
+            px[p] = slice(scratch, pieceName(0, p), convolved, r0, t, inner);
+            pStep[p] = slice(scratch, pieceName(1, p), step, r0, t, inner);
+            pb[p] = slice(scratch, pieceName(2, p), b, r0, t, states);
+            pc[p] = slice(scratch, pieceName(3, p), c, r0, t, states);
+            py[p] = scratch.floats(pieceName(4, p), t * inner);
+        }
+        Parallel.forRange(n, 1, (from, to) -> {
+            for (int p = from; p < to; p++) {
+                int t = rows.length(p);
+                SelectiveScan scan = kernels.selectiveScan(t, inner);
+                scan.softplusSteps(pStep[p], dtBias, t, inner);
+                scan.scan(new SelectiveScan.Inputs(t, inner, states, px[p], pStep[p], decayRates, pb[p], pc[p], skip),
+                        ssmStates[p], py[p]);
+            }
+        });
+        for (int p = 0; p < n; p++) {
+            System.arraycopy(py[p], 0, y, rows.start(p) * inner, rows.length(p) * inner);
+        }
+    }
+
+    /** The pieces' scratch buffers, and their names for the first pieces (made once, not per step). */
+    private static final String[] PIECE_BUFFERS = {"x", "step", "b", "c", "y"};
+    private static final int NAMED_PIECES = 64;
+    private static final String[][] PIECE_NAMES = new String[PIECE_BUFFERS.length][NAMED_PIECES];
+
+    static {
+        for (int i = 0; i < PIECE_BUFFERS.length; i++) {
+            for (int p = 0; p < NAMED_PIECES; p++) {
+                PIECE_NAMES[i][p] = "mixer.piece." + PIECE_BUFFERS[i] + "." + p;
+            }
+        }
+    }
+
+    private static String pieceName(int buffer, int piece) {
+        return piece < NAMED_PIECES ? PIECE_NAMES[buffer][piece] : "mixer.piece." + PIECE_BUFFERS[buffer] + "." + piece;
     }
 
     /** Rows [r0, r0 + t) of a [·, width] array, copied into the scratch buffer called name. */
