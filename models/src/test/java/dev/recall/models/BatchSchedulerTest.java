@@ -132,6 +132,27 @@ class BatchSchedulerTest {
                 new DecodeLoop.Options(SamplingOptions.greedy(1), StopCondition.eos(List.of())), null));
     }
 
+    /** A zoo model with a scheduler of two places and a 64 MiB prompt cache. */
+    private record Cached(LanguageModel model, Tokenizer tokenizer, BatchScheduler scheduler) implements AutoCloseable {
+        static Cached open(String family) {
+            Path dir = SharedData.zoo().resolve(family);
+            Tokenizer tokenizer = Tokenizers.load(dir);
+            LanguageModel model = ModelLoader.load(dir);
+            return new Cached(model, tokenizer, new BatchScheduler(model, tokenizer, 2, 4, 64,
+                    new dev.recall.runtime.generate.PromptCache(64L << 20)));
+        }
+
+        DecodeLoop.Options greedy(int tokens) {
+            return new DecodeLoop.Options(SamplingOptions.greedy(tokens), StopCondition.eos(model.info().eosTokenIds()));
+        }
+
+        @Override
+        public void close() throws Exception {
+            scheduler.close();
+            model.close();
+        }
+    }
+
     /**
      * A request whose prompt continues an earlier request's prompt and reply resumes from the kept
      * state, feeding only the rest, and gets exactly what it gets from scratch.
@@ -139,13 +160,11 @@ class BatchSchedulerTest {
     @ParameterizedTest
     @ValueSource(strings = {"llama", "mamba"})
     void aContinuedPromptResumesFromTheCacheWithTheSameResult(String family) throws Exception {
-        Path dir = SharedData.zoo().resolve(family);
-        Tokenizer tokenizer = Tokenizers.load(dir);
-        try (LanguageModel model = ModelLoader.load(dir);
-             BatchScheduler scheduler = new BatchScheduler(model, tokenizer, 2, 4, 64,
-                     new dev.recall.runtime.generate.PromptCache(64L << 20))) {
-            StopCondition eos = StopCondition.eos(model.info().eosTokenIds());
-            DecodeLoop.Options greedy = new DecodeLoop.Options(SamplingOptions.greedy(10), eos);
+        try (Cached zoo = Cached.open(family)) {
+            LanguageModel model = zoo.model();
+            Tokenizer tokenizer = zoo.tokenizer();
+            BatchScheduler scheduler = zoo.scheduler();
+            DecodeLoop.Options greedy = zoo.greedy(10);
             int[] first = tokenizer.encodeWithSpecialTokens("It was a dark and stormy night");
             GenerationResult one = scheduler.submit(new BatchScheduler.Job(first, greedy, null)).get(60, TimeUnit.SECONDS);
             // The next prompt: the first, its reply, and more text.
@@ -174,13 +193,11 @@ class BatchSchedulerTest {
     @ParameterizedTest
     @ValueSource(strings = {"llama", "mamba"})
     void aSharedBeginningIsSnapshotAndResumed(String family) throws Exception {
-        Path dir = SharedData.zoo().resolve(family);
-        Tokenizer tokenizer = Tokenizers.load(dir);
-        try (LanguageModel model = ModelLoader.load(dir);
-             BatchScheduler scheduler = new BatchScheduler(model, tokenizer, 2, 4, 64,
-                     new dev.recall.runtime.generate.PromptCache(64L << 20))) {
-            StopCondition eos = StopCondition.eos(model.info().eosTokenIds());
-            DecodeLoop.Options greedy = new DecodeLoop.Options(SamplingOptions.greedy(6), eos);
+        try (Cached zoo = Cached.open(family)) {
+            LanguageModel model = zoo.model();
+            Tokenizer tokenizer = zoo.tokenizer();
+            BatchScheduler scheduler = zoo.scheduler();
+            DecodeLoop.Options greedy = zoo.greedy(6);
             String system = "You are a helpful assistant who reads the whole text below before answering any question "
                     + "about it, and who answers in one short sentence.";
             int[] shared = tokenizer.encodeWithSpecialTokens(system);
