@@ -116,6 +116,10 @@ public final class EvalCommand implements Callable<Integer> {
                         () -> passkeyOptions(method)));
             }
             StrategyOptionUse.requireRead(spec, methods);
+            if (spec.commandLine().getParseResult().hasMatchedOption("--idk-instruction")) {
+                throw new ParameterException(spec.commandLine(), "--idk-instruction cannot be used here: the pass-key"
+                        + " prompts are token ids, with no query text to add it to");
+            }
             List<PasskeyPrompt> all = PasskeyPrompt.read(prompts);
             PrintWriter log = spec.commandLine().getOut();
             Map<String, Object> byMethod = new LinkedHashMap<>();

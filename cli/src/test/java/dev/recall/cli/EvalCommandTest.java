@@ -175,6 +175,9 @@ class EvalCommandTest {
         assertEquals(2, run("eval", "passkey", "--model", zoo.resolve("mamba").toString(), "--prompts", prompts.toString(),
                 "--strategy", "oprm", "--select", "best", "--out", tmp.resolve("x.json").toString()));
         assertTrue(err.toString().contains("entropy-summary"), err.toString());
+        assertEquals(2, run("eval", "passkey", "--model", zoo.resolve("mamba").toString(), "--prompts", prompts.toString(),
+                "--strategy", "oprm", "--idk-instruction", "Say so.", "--out", tmp.resolve("x.json").toString()));
+        assertTrue(err.toString().contains("token ids"), err.toString());
         assertEquals(2, run("eval", "passkey", "--model", zoo.resolve("mamba").toString(), "--prompts", prompts.toString()));
         assertEquals(2, run("eval"));
         assertEquals(1, run("eval", "perplexity", "--model", zoo.resolve("llama").toString(), "--text",

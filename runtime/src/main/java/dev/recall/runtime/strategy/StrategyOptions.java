@@ -136,15 +136,13 @@ public sealed interface StrategyOptions {
 
         /**
          * The query as OPRM asks it: with the IDK instruction after it while the filter is on
-         * (separated by a space unless the query ends in white space).
+         * (separated by a space unless the query ends in white space). No query stays none, so that
+         * OPRM still refuses a request without a question.
          */
         public String query(String query) {
             String sentence = idkInstruction == null ? DEFAULT_IDK_INSTRUCTION : idkInstruction;
-            if (idkAnswers().isEmpty() || sentence.isEmpty()) {
+            if (idkAnswers().isEmpty() || sentence.isEmpty() || query == null || query.isEmpty()) {
                 return query;
-            }
-            if (query == null || query.isEmpty()) {
-                return sentence;
             }
             return Character.isWhitespace(query.charAt(query.length() - 1)) ? query + sentence : query + " " + sentence;
         }

@@ -103,7 +103,8 @@ class StrategiesTest {
         String sentence = "If the answer does not exist in the passages, return \"Error\".";
         assertEquals("Who? " + sentence, StrategyOptions.oprm().query("Who?"));
         assertEquals("Who?\n" + sentence, StrategyOptions.oprm().query("Who?\n"), "no space after white space");
-        assertEquals(sentence, StrategyOptions.oprm().query(null));
+        assertEquals(null, StrategyOptions.oprm().query(null), "no question: OPRM still refuses it");
+        assertEquals("", StrategyOptions.oprm().query(""));
         assertEquals("Who?", StrategyOptions.oprm().withIdkFilter(false).query("Who?"));
         assertEquals("Who?", StrategyOptions.oprm().withIdkInstruction("").query("Who?"));
         assertEquals("Who? Say so.", StrategyOptions.oprm().withIdkInstruction("Say so.").query("Who?"));
