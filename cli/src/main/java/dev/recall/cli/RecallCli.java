@@ -185,7 +185,8 @@ public final class RecallCli implements Callable<Integer> {
             Map.entry("window", "--window"), Map.entry("dMax", "--d-max"),
             Map.entry("idkFilter", "--no-idk-filter"), Map.entry("chat", "--chat"),
             Map.entry("strategy", "--strategy"), Map.entry("prefix", "--prefix"),
-            Map.entry("context", "--context-file"), Map.entry("query", "--query"));
+            Map.entry("context", "--context-file"), Map.entry("query", "--query"),
+            Map.entry("topKFromLayer", "--top-k-from-layer"));
 
     /** " (--chunk, --train-length)" for an error naming those settings; "" for one naming none. */
     static String flags(RecallException e) {

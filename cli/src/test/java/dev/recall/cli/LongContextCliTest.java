@@ -107,6 +107,22 @@ class LongContextCliTest {
         run(passkey("--strategy", "lm-infinite", "--select", "last")).assertOneErrorLine("--select is read only by oprm", 2);
     }
 
+    /** LM-Infinite's separate window and limit and its top-k attention from the command line (zoo Llama). */
+    @Test
+    void lmInfiniteTopKFromTheCommandLine() throws IOException {
+        String llama = dev.recall.runtime.testing.SharedData.zoo().resolve("llama").toString();
+        Path context = Files.writeString(tmp.resolve("ctx.txt"), Files.readString(
+                dev.recall.runtime.testing.SharedData.shared().resolve("corpus/brown_heldout.txt")).substring(0, 4000));
+        Run r = run("generate", "--model", llama, "--context-file", context.toString(), "--query", QUERY,
+                "--strategy", "lm-infinite", "--window", "128", "--d-max", "96", "--top-k-attention", "5",
+                "--top-k-from-layer", "1", "--max-tokens", "4", "--verbose");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.err().contains("window: 128") && r.err().contains("d_max: 96")
+                && r.err().contains("top_k_attention: 5") && r.err().contains("top_k_from_layer: 1"), r.err());
+        run("generate", "--model", llama, "--prompt", "The", "--strategy", "lm-infinite", "--top-k-attention", "5",
+                "--top-k-from-layer", "9").assertOneErrorLine("the model has 4 layers (0 to 3) (--top-k-from-layer)");
+    }
+
     /** With --chat, every chunk prompt is one user turn: the plain format's markers around it on the demo model. */
     @Test
     void chatWrapsTheRequestInOneTurn() {

@@ -74,7 +74,7 @@ public final class LmInfinite implements LongContextStrategy {
         int fromLayer = options.topKFromLayer() >= 0 ? options.topKFromLayer() : DEFAULT_TOP_K_FROM_LAYER;
         if (topK > 0 && fromLayer >= info.layers()) {
             throw new RecallException("top-k attention from layer " + fromLayer + " would change nothing: the model has "
-                    + info.layers() + " layers (0 to " + (info.layers() - 1) + ")");
+                    + info.layers() + " layers (0 to " + (info.layers() - 1) + ")").naming("topKFromLayer");
         }
         return new AttentionPolicy.Lambda(nGlobal, window, dMax, topK, topK > 0 ? fromLayer : 0,
                 topK > 0 ? Math.min(DEFAULT_TOP_K_INSERT_AT, dMax) : 0, topK > 0 ? topKFrom : 0);
