@@ -11,6 +11,7 @@ import dev.recall.runtime.strategy.LmInfinite;
 import dev.recall.runtime.strategy.LongContextStrategy;
 import dev.recall.runtime.strategy.Oprm;
 import dev.recall.runtime.strategy.PlainStrategy;
+import dev.recall.runtime.strategy.StrategyOptions;
 import dev.recall.runtime.testing.SharedData;
 import dev.recall.runtime.tokenizer.Tokenizer;
 import dev.recall.runtime.tokenizer.Tokenizers;
@@ -127,7 +128,7 @@ class ReferenceTableTest {
         String corpus = Files.readString(SharedData.shared().resolve("corpus/brown_heldout.txt"));
         try (LanguageModel lm = ModelLoader.load(dir)) {
             int[] ids = PerplexityEval.tokenize(corpus, tokenizer, PerplexityEval.endOfTextId(tokenizer, lm));
-            var policy = PerplexityEval.policy(strategy, lm, 0, 0, 0);
+            var policy = PerplexityEval.policy(StrategyOptions.named(strategy), lm);
             List<Integer> lengths = new ArrayList<>();
             ref.fieldNames().forEachRemaining(f -> lengths.add(Integer.parseInt(f)));
             Map<Integer, Double> ppl = PerplexityEval.run(lm, policy, ids, lengths);

@@ -429,7 +429,7 @@ public final class RecallServer implements AutoCloseable {
                     pending.add(t);
                 } else if (event instanceof String piece) {
                     ObjectNode c = chunk(id, object, chat, piece, null);
-                    sent = withLogprobs(c, chat, topLogprobs, pending, sent);
+                    withLogprobs(c, chat, topLogprobs, pending, sent);
                     writeEvent(out, c);
                     sent += piece.length();
                 } else if (event instanceof GenerationResult result) {
@@ -465,17 +465,16 @@ public final class RecallServer implements AutoCloseable {
     }
 
     /**
-     * Puts the pending tokens' log-probabilities into a chunk (when they were asked for) and empties
-     * the list; returns the text offset unchanged, for the caller to advance.
+     * Puts the pending tokens' log-probabilities into a chunk (when they were asked for; the first
+     * at text offset {@code sent}) and empties the list.
      */
-    private int withLogprobs(ObjectNode chunk, boolean chat, int topLogprobs, List<TokenLogprob> pending, int sent) {
+    private void withLogprobs(ObjectNode chunk, boolean chat, int topLogprobs, List<TokenLogprob> pending, int sent) {
         if (topLogprobs < 0) {
-            return sent;
+            return;
         }
         ObjectNode choice = (ObjectNode) chunk.get("choices").get(0);
         choice.set("logprobs", chat ? chatLogprobs(pending) : completionLogprobs(pending, sent));
         pending.clear();
-        return sent;
     }
 
     private ObjectNode chunk(String id, String object, boolean chat, String text, String finishReason) {

@@ -80,19 +80,17 @@ public final class KvCache {
         this.globalValues = new float[0];
     }
 
-    /** A Λ cache: the first nGlobal keys unrotated plus a ring of the last dMax rotated keys. */
-    public static KvCache lambda(int kvDim, int nGlobal, int dMax, KvArrayPool pool) {
-        return lambda(kvDim, new AttentionPolicy.Lambda(nGlobal, dMax), pool);
-    }
-
     /** A Λ cache for the policy (as one layer applies it: {@link AttentionPolicy#forLayer}). */
     public static KvCache lambda(int kvDim, AttentionPolicy.Lambda l, KvArrayPool pool) {
         return new KvCache(kvDim, l.window(), l.nGlobal(), l.dMax(), l.topK(), l.topKInsertAt(), l.topKFrom(), pool);
     }
 
-    /** A Λ cache with arrays of its own. */
+    /**
+     * A Λ cache with arrays of its own: the first nGlobal keys unrotated plus a ring of the last
+     * dMax rotated keys.
+     */
     public static KvCache lambda(int kvDim, int nGlobal, int dMax) {
-        return lambda(kvDim, nGlobal, dMax, new KvArrayPool());
+        return lambda(kvDim, new AttentionPolicy.Lambda(nGlobal, dMax), new KvArrayPool());
     }
 
     /** A copy of o on the given arrays (taken from o's pool, as long as o's). */

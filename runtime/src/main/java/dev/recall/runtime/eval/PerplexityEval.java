@@ -66,13 +66,6 @@ public final class PerplexityEval {
         return eos.getFirst();
     }
 
-    /** The attention policy of a strategy name: "none" (full attention) or "lm-infinite". */
-    public static AttentionPolicy policy(String strategy, LanguageModel model, int nGlobal, int dMax, int trainLength) {
-        return policy(StrategyOptions.named(strategy) instanceof StrategyOptions.LmInfinite l
-                ? l.withNGlobal(nGlobal).withWindow(dMax).withDMax(dMax).withTrainLength(trainLength)
-                : StrategyOptions.named(strategy), model);
-    }
-
     /** The attention every window is read with: full (plain) or LM-Infinite's Λ (top-k from every window's first token). */
     public static AttentionPolicy policy(StrategyOptions strategy, LanguageModel model) {
         return switch (strategy) {

@@ -2,6 +2,7 @@ package dev.recall.runtime.eval;
 
 import dev.recall.runtime.RecallException;
 import dev.recall.runtime.attention.AttentionPolicy;
+import dev.recall.runtime.strategy.StrategyOptions;
 import dev.recall.runtime.testing.ScriptedModel;
 import org.junit.jupiter.api.Test;
 
@@ -69,9 +70,10 @@ class PerplexityEvalTest {
     @Test
     void policiesAndErrors() {
         ScriptedModel m = counter();
-        assertEquals(AttentionPolicy.full(), PerplexityEval.policy("none", m, 0, 0, 0));
-        assertEquals(new AttentionPolicy.Lambda(10, 64), PerplexityEval.policy("lm-infinite", m, 0, 64, 0));
-        assertThrows(RecallException.class, () -> PerplexityEval.policy("oprm", m, 0, 0, 0));
+        assertEquals(AttentionPolicy.full(), PerplexityEval.policy(StrategyOptions.none(), m));
+        assertEquals(new AttentionPolicy.Lambda(10, 64),
+                PerplexityEval.policy(StrategyOptions.lmInfinite().withWindow(64).withDMax(64), m));
+        assertThrows(RecallException.class, () -> PerplexityEval.policy(StrategyOptions.oprm(), m));
         RecallException e = assertThrows(RecallException.class,
                 () -> PerplexityEval.perplexity(m, AttentionPolicy.full(), new int[100], 10));
         assertTrue(e.getMessage().contains("needs"), e.getMessage());
