@@ -13,8 +13,6 @@ import dev.recall.runtime.config.RopeConfig;
 import dev.recall.runtime.io.Weights;
 import dev.recall.runtime.model.CausalLanguageModel;
 import dev.recall.runtime.model.Checkpoint;
-import dev.recall.runtime.model.ModelInfo;
-import dev.recall.runtime.model.Rows;
 import dev.recall.runtime.model.Scratch;
 import dev.recall.runtime.model.StateIn;
 
@@ -43,29 +41,20 @@ public final class RecurrentGemmaModel extends CausalLanguageModel<RecurrentGemm
     private static final String PREFIX = "model.";
     private static final List<String> DEFAULT_BLOCK_TYPES = List.of("recurrent", "recurrent", "attention");
 
-    private final Weights weights;
-    private final ModelInfo info;
-    private final WeightMatrix embedding;
     private final float embeddingScale;
     private final ResidualBlock[] layers;
-    private final GemmaRmsNorm finalNorm;
-    private final WeightMatrix head;
     private final float logitSoftCap;
     /** Attention cache arrays of closed states, for the next ones. */
     private final KvArrayPool cacheArrays = new KvArrayPool();
     private final int attentionWindow;
 
-    private RecurrentGemmaModel(Weights weights, ModelInfo info, WeightMatrix embedding, ResidualBlock[] layers,
-                                GemmaRmsNorm finalNorm, WeightMatrix head, float logitSoftCap, int attentionWindow,
-                                Kernels kernels) {
-        super(kernels, RecurrentGemmaState.class);
-        this.weights = weights;
-        this.info = info;
-        this.embedding = embedding;
+    private RecurrentGemmaModel(Checkpoint checkpoint, WeightMatrix embedding, ResidualBlock[] layers, int attentionLayers,
+                                GemmaRmsNorm finalNorm, WeightMatrix head, float logitSoftCap, int attentionWindow) {
+        super(checkpoint, RecurrentGemmaState.class, new Ends(embedding, finalNorm::forwardRow, head),
+                // Every attention layer has the model's own window, which an AttentionPolicy does not change.
+                new Facts(FAMILY, layers.length, attentionLayers, attentionLayers));
         this.embeddingScale = ElementType.roundToBf16((float) Math.sqrt(embedding.cols()));
         this.layers = layers;
-        this.finalNorm = finalNorm;
-        this.head = head;
         this.logitSoftCap = logitSoftCap;
         this.attentionWindow = attentionWindow;
     }
@@ -130,15 +119,10 @@ public final class RecurrentGemmaModel extends CausalLanguageModel<RecurrentGemm
                 : weights.get("lm_head.weight").expectShape(embedding.rows(), hidden).matrix();
         float softCap = (float) config.number("logits_soft_cap", 30.0, 0, true, 1e6);
 
-        // RecurrentGemma configs carry no training length: max_position_embeddings when a checkpoint
-        // has one, else 0 (unknown). attention_window_size is the attention span, not the length
-        // the model was trained at (the zoo model: window 128, trained at 256), so it is not used.
-        int trainingLength = config.integer("max_position_embeddings", 0, 0, Integer.MAX_VALUE);
-        ModelInfo info = new ModelInfo(FAMILY, config.architecture(), head.rows(), hidden, layerCount,
-                trainingLength, attentionLayers, attentionLayers, embedding.type().name(), weights.parameterCount(),
-                weights.totalBytes(), ModelInfo.lookupOnlyBytes(embedding, head), checkpoint.bosTokenId(),
-                checkpoint.eosTokenIds());
-        return new RecurrentGemmaModel(weights, info, embedding, layers, finalNorm, head, softCap, window, kernels);
+        // RecurrentGemma configs carry no training length: ModelInfo takes max_position_embeddings
+        // when a checkpoint has one, else 0 (unknown). attention_window_size is the attention span,
+        // not the length the model was trained at (the zoo model: window 128, trained at 256).
+        return new RecurrentGemmaModel(checkpoint, embedding, layers, attentionLayers, finalNorm, head, softCap, window);
     }
 
     private static String layerPrefix(int layer) {
@@ -147,11 +131,6 @@ public final class RecurrentGemmaModel extends CausalLanguageModel<RecurrentGemm
 
     private static GemmaRmsNorm norm(Weights weights, String name, int hidden, float eps, Kernels kernels) {
         return new GemmaRmsNorm(weights.get(name).expectShape(hidden).toFloats(), eps, kernels);
-    }
-
-    @Override
-    public ModelInfo info() {
-        return info;
     }
 
     /** The configured attention window (KV ring size of every attention layer). */
@@ -203,49 +182,31 @@ public final class RecurrentGemmaModel extends CausalLanguageModel<RecurrentGemm
     }
 
     @Override
-    protected int embeddingRows() {
-        return embedding.rows();
-    }
-
-    @Override
     protected boolean owns(RecurrentGemmaState state) {
         return state.layers() == layers.length;
     }
 
-    /**
-     * The pass's rows through every layer (the activations of every layer come from one scratch,
-     * so the layers share one set of [rows, width] buffers, and the next call reuses it), then the
-     * final norm, the head and the soft cap on the rows whose logits are wanted.
-     */
+    /** Gemma scales the embeddings by sqrt(hidden), rounded to bf16 as the reference keeps it. */
     @Override
-    protected float[] forward(Pass<RecurrentGemmaState> pass, Scratch scratch) {
-        Rows rows = pass.rows();
-        int t = rows.count();
-        int hidden = embedding.cols();
-        float[] x = scratch.floats("model.residual", t * hidden);
-        RecurrentGemmaState[] states = new RecurrentGemmaState[pass.pieceCount()];
-        embed(pass, embedding, x);
-        // Gemma scales the embeddings by sqrt(hidden), rounded to bf16 as the reference keeps it.
-        kernels.scale(x, 0, t * hidden, embeddingScale);
-        for (int p = 0; p < pass.pieceCount(); p++) {
-            states[p] = pass.piece(p).state();
-        }
-        for (int i = 0; i < layers.length; i++) {
-            layers[i].forward(states, i, x, rows, scratch);
-        }
-        for (int p = 0; p < states.length; p++) {
-            states[p].advance(rows.length(p));
-        }
-
-        float[] logits = headLogits(pass, x, hidden, finalNorm::forwardRow, head, scratch);
-        for (int i = 0; i < logits.length; i++) {
-            logits[i] = (float) Math.tanh(logits[i] / logitSoftCap) * logitSoftCap;
-        }
-        return logits;
+    protected void afterEmbedding(float[] x, int length) {
+        kernels.scale(x, 0, length, embeddingScale);
     }
 
+    /** One residual block over the pass's rows, each piece on its own state of this layer. */
     @Override
-    public void close() {
-        weights.close();
+    protected void layer(int l, Pass<RecurrentGemmaState> pass, float[] x, Scratch scratch) {
+        RecurrentGemmaState[] states = new RecurrentGemmaState[pass.pieceCount()];
+        for (int p = 0; p < states.length; p++) {
+            states[p] = pass.piece(p).state();
+        }
+        layers[l].forward(states, l, x, pass.rows(), scratch);
+    }
+
+    /** The logits soft-capped: tanh(l / cap) · cap. */
+    @Override
+    protected void afterHead(float[] logits, int length) {
+        for (int i = 0; i < length; i++) {
+            logits[i] = (float) Math.tanh(logits[i] / logitSoftCap) * logitSoftCap;
+        }
     }
 }

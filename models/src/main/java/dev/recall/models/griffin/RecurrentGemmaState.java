@@ -60,7 +60,8 @@ public final class RecurrentGemmaState extends AbstractModelState {
         return window;
     }
 
-    void advance(int tokens) {
+    @Override
+    protected void advance(int tokens) {
         position += tokens;
     }
 

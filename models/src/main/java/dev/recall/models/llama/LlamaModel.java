@@ -8,7 +8,6 @@ import dev.recall.runtime.attention.KvCache;
 import dev.recall.runtime.attention.Rope;
 import dev.recall.runtime.model.CausalLanguageModel;
 import dev.recall.runtime.model.Checkpoint;
-import dev.recall.runtime.model.ModelInfo;
 import dev.recall.runtime.model.Rows;
 import dev.recall.runtime.model.Scratch;
 import dev.recall.runtime.model.StateIn;
@@ -30,29 +29,27 @@ public final class LlamaModel extends CausalLanguageModel<LlamaState> {
     /** Most tokens pushed through the layers together: bounds activation memory on long prompts. */
     static final int PREFILL_CHUNK = 256;
 
-    private final Checkpoint checkpoint;
     private final LlamaConfig config;
     private final LlamaWeights weights;
     private final AttentionLayer attention;
-    private final ModelInfo info;
     private final Kernels k;
     /** Cache arrays of closed states, for the next ones. */
     private final KvArrayPool cacheArrays = new KvArrayPool();
 
     private LlamaModel(Checkpoint checkpoint, LlamaConfig config, LlamaWeights weights) {
-        super(checkpoint.kernels(), LlamaState.class);
-        this.checkpoint = checkpoint;
-        this.k = checkpoint.kernels();
+        Kernels k = checkpoint.kernels();
+        int d = config.hiddenSize();
+        float eps = config.rmsNormEps();
+        super(checkpoint, LlamaState.class,
+                new Ends(weights.embedding(), (in, from, out, to) -> k.rmsNorm(in, from * d, weights.finalNorm(), 0f, eps, out, to * d, d),
+                        weights.head()),
+                new Facts("llama", config.layers(), config.layers(), config.windowedLayers()));
+        this.k = k;
         this.config = config;
         this.weights = weights;
         // The attention arithmetic is the same in every layer; only the caches differ.
         this.attention = new AttentionLayer(config.heads(), config.kvHeads(), config.headDim(),
                 new Rope(config.rope(), config.headDim(), k, config.pairing(), config.ropeFreqs()), (float) (1.0 / Math.sqrt(config.headDim())), k);
-        var w = checkpoint.weights();
-        this.info = new ModelInfo("llama", config.architecture(), weights.head().rows(), config.hiddenSize(),
-                config.layers(), config.trainingLength(), config.layers(), config.windowedLayers(),
-                weights.layers().getFirst().q().weight().type().name(), w.parameterCount(), w.totalBytes(),
-                ModelInfo.lookupOnlyBytes(weights.embedding(), weights.head()), checkpoint.bosTokenId(), checkpoint.eosTokenIds());
     }
 
     public static LlamaModel load(Checkpoint checkpoint) {
@@ -64,11 +61,6 @@ public final class LlamaModel extends CausalLanguageModel<LlamaState> {
     /** The arrays closed states handed back (for tests). */
     KvArrayPool cacheArrays() {
         return cacheArrays;
-    }
-
-    @Override
-    public ModelInfo info() {
-        return info;
     }
 
     @Override
@@ -106,23 +98,17 @@ public final class LlamaModel extends CausalLanguageModel<LlamaState> {
     }
 
     @Override
-    protected int embeddingRows() {
-        return weights.embedding().rows();
-    }
-
-    @Override
     protected boolean owns(LlamaState state) {
         return state.model == this;
     }
 
     /**
-     * Runs the pass's rows through every layer, appending each piece's keys and values to its
-     * state's caches, and returns the logits of the head rows, in a buffer of {@code scratch} that
-     * the next pass reuses. Every activation buffer comes from {@code scratch} too, so the pieces
-     * of one long prompt share one set.
+     * One decoder block over the pass's rows, appending each piece's keys and values to its
+     * state's cache of this layer. The activation buffers come from {@code scratch}, so the layers
+     * and the pieces of one long prompt share one set.
      */
     @Override
-    protected float[] forward(Pass<LlamaState> pass, Scratch scratch) {
+    protected void layer(int l, Pass<LlamaState> pass, float[] x, Scratch scratch) {
         Rows rows = pass.rows();
         int t = rows.count();
         int d = config.hiddenSize();
@@ -131,7 +117,6 @@ public final class LlamaModel extends CausalLanguageModel<LlamaState> {
         int ff = config.intermediateSize();
         float eps = config.rmsNormEps();
 
-        float[] x = scratch.floats("x", t * d);          // residual stream
         float[] xn = scratch.floats("xn", t * d);         // normalised input of a sub-block
         float[] q = scratch.floats("q", t * qDim);
         float[] key = scratch.floats("key", t * kvDim);
@@ -140,36 +125,28 @@ public final class LlamaModel extends CausalLanguageModel<LlamaState> {
         float[] projected = scratch.floats("projected", t * d);  // a sub-block's output before the residual add
         float[] gate = scratch.floats("gate", t * ff);
         float[] up = scratch.floats("up", t * ff);
+        LlamaWeights.Layer layer = weights.layers().get(l);
 
-        embed(pass, weights.embedding(), x);
-
-        for (int l = 0; l < config.layers(); l++) {
-            LlamaWeights.Layer layer = weights.layers().get(l);
-
-            // Attention: h = x + o(Attn(RMSNorm(x))). RoPE and the cache are the AttentionLayer's
-            // job, one sequence's piece at a time; the projections take every row at once.
-            rmsNormRows(x, layer.attentionNorm(), eps, xn, t, d);
-            layer.q().forward(xn, rows, q);
-            layer.k().forward(xn, rows, key);
-            layer.v().forward(xn, rows, value);
-            for (int p = 0; p < pass.pieceCount(); p++) {
-                attention.forward(pass.piece(p).state().caches[l], q, key, value, rows.start(p), rows.length(p),
-                        attended, scratch);
-            }
-            layer.o().forward(attended, rows, projected);
-            k.add(projected, 0, x, 0, t * d);
-
-            // SwiGLU MLP: x = h + down(silu(gate(n)) ⊙ up(n)), n = RMSNorm(h).
-            rmsNormRows(x, layer.mlpNorm(), eps, xn, t, d);
-            layer.gate().forward(xn, rows, gate);
-            layer.up().forward(xn, rows, up);
-            k.siluMul(gate, up, t * ff);
-            layer.down().forward(gate, rows, projected);
-            k.add(projected, 0, x, 0, t * d);
+        // Attention: h = x + o(Attn(RMSNorm(x))). RoPE and the cache are the AttentionLayer's
+        // job, one sequence's piece at a time; the projections take every row at once.
+        rmsNormRows(x, layer.attentionNorm(), eps, xn, t, d);
+        layer.q().forward(xn, rows, q);
+        layer.k().forward(xn, rows, key);
+        layer.v().forward(xn, rows, value);
+        for (int p = 0; p < pass.pieceCount(); p++) {
+            attention.forward(pass.piece(p).state().caches[l], q, key, value, rows.start(p), rows.length(p),
+                    attended, scratch);
         }
+        layer.o().forward(attended, rows, projected);
+        k.add(projected, 0, x, 0, t * d);
 
-        return headLogits(pass, x, d, (in, from, out, to) ->
-                k.rmsNorm(in, from * d, weights.finalNorm(), 0f, eps, out, to * d, d), weights.head(), scratch);
+        // SwiGLU MLP: x = h + down(silu(gate(n)) ⊙ up(n)), n = RMSNorm(h).
+        rmsNormRows(x, layer.mlpNorm(), eps, xn, t, d);
+        layer.gate().forward(xn, rows, gate);
+        layer.up().forward(xn, rows, up);
+        k.siluMul(gate, up, t * ff);
+        layer.down().forward(gate, rows, projected);
+        k.add(projected, 0, x, 0, t * d);
     }
 
     private void rmsNormRows(float[] x, float[] weight, float eps, float[] y, int t, int d) {
@@ -178,8 +155,4 @@ public final class LlamaModel extends CausalLanguageModel<LlamaState> {
         }
     }
 
-    @Override
-    public void close() {
-        checkpoint.weights().close();
-    }
 }

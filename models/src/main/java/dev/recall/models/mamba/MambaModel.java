@@ -8,7 +8,6 @@ import dev.recall.runtime.io.Tensor;
 import dev.recall.runtime.io.Weights;
 import dev.recall.runtime.model.CausalLanguageModel;
 import dev.recall.runtime.model.Checkpoint;
-import dev.recall.runtime.model.ModelInfo;
 import dev.recall.runtime.model.Rows;
 import dev.recall.runtime.model.Scratch;
 import dev.recall.runtime.model.StateIn;
@@ -29,40 +28,28 @@ public final class MambaModel extends CausalLanguageModel<MambaState> {
     /** Tokens pushed through the layers at once; longer prefills go piece by piece (same result). */
     private static final int MAX_BATCH = 512;
 
-    private final ModelInfo info;
     private final MambaDimensions dims;
-    private final Weights weights;
-    private final WeightMatrix embeddings;
     private final float[][] blockNorms;
     private final MambaMixer[] mixers;
-    private final float[] finalNorm;
-    private final WeightMatrix head;
     private final float normEps;
 
-    private MambaModel(Checkpoint checkpoint, boolean falcon) {
-        super(checkpoint.kernels(), MambaState.class);
-        ModelConfig config = checkpoint.config();
-        this.weights = checkpoint.weights();
-        this.dims = MambaDimensions.read(weights, config);
-        this.normEps = (float) config.epsilon("layer_norm_epsilon", 1e-5);
-        float mixerEps = (float) config.epsilon("mixer_rms_eps", 1e-6);
-
-        Tensor embeddingTensor = weights.getAny(MambaDimensions.EMBEDDING_NAMES);
-        this.embeddings = embeddingTensor.matrix();
+    private MambaModel(Checkpoint checkpoint, MambaDimensions dims, WeightMatrix embeddings, WeightMatrix head,
+                       float[] finalNorm, float normEps, boolean falcon) {
+        int d = dims.hidden();
+        super(checkpoint, MambaState.class,
+                new Ends(embeddings, (in, from, out, to) -> checkpoint.kernels().rmsNorm(in, from * d, finalNorm, 0f, normEps,
+                        out, to * d, d), head),
+                Facts.recurrent("mamba", dims.layers()));
+        this.dims = dims;
+        this.normEps = normEps;
+        Weights weights = checkpoint.weights();
+        float mixerEps = (float) checkpoint.config().epsilon("mixer_rms_eps", 1e-6);
         this.blockNorms = new float[dims.layers()][];
         this.mixers = new MambaMixer[dims.layers()];
         for (int l = 0; l < dims.layers(); l++) {
             blockNorms[l] = weights.get(MambaDimensions.layerPrefix(l) + "norm.weight").expectShape(dims.hidden()).toFloats();
             mixers[l] = new MambaMixer(weights, l, dims, falcon, mixerEps, kernels);
         }
-        this.finalNorm = weights.get(MambaDimensions.PREFIX + "norm_f.weight").expectShape(dims.hidden()).toFloats();
-        // tie_word_embeddings defaults to true for Mamba.
-        this.head = checkpoint.headTiedToEmbeddings(true) ? embeddings : headMatrix(weights.get("lm_head.weight"), dims.hidden());
-
-        this.info = new ModelInfo("mamba", config.architecture(), head.rows(), dims.hidden(), dims.layers(),
-                config.integer("max_position_embeddings", 0, 0, Integer.MAX_VALUE), 0, 0, embeddingTensor.typeName(),
-                weights.parameterCount(), weights.totalBytes(), ModelInfo.lookupOnlyBytes(embeddings, head),
-                checkpoint.bosTokenId(), checkpoint.eosTokenIds());
     }
 
     private static WeightMatrix headMatrix(Tensor t, int hidden) {
@@ -75,12 +62,15 @@ public final class MambaModel extends CausalLanguageModel<MambaState> {
 
     /** Builds the model; {@code falcon} switches on FalconMamba's normalised SSM inputs. */
     static MambaModel load(Checkpoint checkpoint, boolean falcon) {
-        return new MambaModel(checkpoint, falcon);
-    }
-
-    @Override
-    public ModelInfo info() {
-        return info;
+        ModelConfig config = checkpoint.config();
+        Weights weights = checkpoint.weights();
+        MambaDimensions dims = MambaDimensions.read(weights, config);
+        WeightMatrix embeddings = weights.getAny(MambaDimensions.EMBEDDING_NAMES).matrix();
+        float[] finalNorm = weights.get(MambaDimensions.PREFIX + "norm_f.weight").expectShape(dims.hidden()).toFloats();
+        // tie_word_embeddings defaults to true for Mamba.
+        WeightMatrix head = checkpoint.headTiedToEmbeddings(true) ? embeddings : headMatrix(weights.get("lm_head.weight"), dims.hidden());
+        return new MambaModel(checkpoint, dims, embeddings, head, finalNorm,
+                (float) config.epsilon("layer_norm_epsilon", 1e-5), falcon);
     }
 
     @Override
@@ -101,57 +91,29 @@ public final class MambaModel extends CausalLanguageModel<MambaState> {
     }
 
     @Override
-    protected int embeddingRows() {
-        return embeddings.rows();
-    }
-
-    @Override
     protected boolean owns(MambaState s) {
         return s.ssm.length == dims.layers() && s.ssm[0].length == dims.inner() * dims.states()
                 && s.conv[0].length == (dims.convWidth() - 1) * dims.inner();
     }
 
-    /**
-     * Runs the pass's rows through every block, advancing each piece's state, then the final norm
-     * and the head on the head rows.
-     */
+    /** h = h + Mixer(RMSNorm(h)) over the pass's rows, each piece's scan on its own state of this layer. */
     @Override
-    protected float[] forward(Pass<MambaState> pass, Scratch scratch) {
+    protected void layer(int l, Pass<MambaState> pass, float[] hidden, Scratch scratch) {
         Rows rows = pass.rows();
         int t = rows.count();
         int d = dims.hidden();
-        float[] hidden = scratch.floats("residual", t * d);
-        embed(pass, embeddings, hidden);
         float[] normed = scratch.floats("normed", t * d);
         float[][] conv = new float[pass.pieceCount()][];
         float[][] ssm = new float[pass.pieceCount()][];
-        for (int l = 0; l < mixers.length; l++) {
-            for (int p = 0; p < pass.pieceCount(); p++) {
-                conv[p] = pass.piece(p).state().conv[l];
-                ssm[p] = pass.piece(p).state().ssm[l];
-            }
-            System.arraycopy(hidden, 0, normed, 0, normed.length);
-            normaliseRows(normed, t, blockNorms[l]);
-            float[] mixed = mixers[l].forward(normed, rows, conv, ssm, scratch);
-            kernels.add(mixed, 0, hidden, 0, t * d);
+        for (int p = 0; p < pass.pieceCount(); p++) {
+            conv[p] = pass.piece(p).state().conv[l];
+            ssm[p] = pass.piece(p).state().ssm[l];
         }
-        for (Piece<MambaState> piece : pass.pieces()) {
-            piece.state().advance(piece.length());
+        System.arraycopy(hidden, 0, normed, 0, normed.length);
+        for (int i = 0; i < t; i++) {
+            kernels.rmsNorm(normed, i * d, blockNorms[l], 0f, normEps, normed, i * d, d);
         }
-
-        return headLogits(pass, hidden, d, (in, from, out, to) ->
-                kernels.rmsNorm(in, from * d, finalNorm, 0f, normEps, out, to * d, d), head, scratch);
-    }
-
-    private void normaliseRows(float[] x, int rows, float[] weight) {
-        int d = dims.hidden();
-        for (int i = 0; i < rows; i++) {
-            kernels.rmsNorm(x, i * d, weight, 0f, normEps, x, i * d, d);
-        }
-    }
-
-    @Override
-    public void close() {
-        weights.close();
+        float[] mixed = mixers[l].forward(normed, rows, conv, ssm, scratch);
+        kernels.add(mixed, 0, hidden, 0, t * d);
     }
 }

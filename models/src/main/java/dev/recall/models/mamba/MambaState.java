@@ -33,7 +33,8 @@ public final class MambaState extends AbstractModelState {
         return position;
     }
 
-    void advance(int tokens) {
+    @Override
+    protected void advance(int tokens) {
         position += tokens;
     }
 

@@ -7,7 +7,6 @@ import dev.recall.runtime.config.ModelConfig;
 import dev.recall.runtime.model.CausalLanguageModel;
 import dev.recall.runtime.model.Checkpoint;
 import dev.recall.runtime.model.ModelInfo;
-import dev.recall.runtime.model.Rows;
 import dev.recall.runtime.model.Scratch;
 import dev.recall.runtime.model.StateIn;
 
@@ -32,30 +31,24 @@ public final class Rwkv6Model extends CausalLanguageModel<Rwkv6State> {
 
     static final String FAMILY = "rwkv6";
 
-    private final Checkpoint checkpoint;
-    private final ModelInfo info;
     private final int channels;
     private final int heads;
     private final int headSize;
-    private final WeightMatrix embeddings;
     private final Rwkv6Block[] blocks;
-    private final LayerNorm lnOut;
-    private final WeightMatrix head;
     /** Halve the residual after every this many blocks (0: never): a GGUF file's rescaled weights. */
     private final int rescaleEvery;
 
-    private Rwkv6Model(Checkpoint checkpoint, ModelInfo info, int heads, int headSize, WeightMatrix embeddings,
-                       Rwkv6Block[] blocks, LayerNorm lnOut, WeightMatrix head, int rescaleEvery) {
-        super(checkpoint.kernels(), Rwkv6State.class);
-        this.checkpoint = checkpoint;
-        this.info = info;
-        this.channels = info.hiddenSize();
+    private Rwkv6Model(Checkpoint checkpoint, int heads, int headSize, WeightMatrix embeddings, Rwkv6Block[] blocks,
+                       LayerNorm lnOut, WeightMatrix head, int rescaleEvery) {
+        int channels = embeddings.cols();
+        super(checkpoint, Rwkv6State.class,
+                new Ends(embeddings, (in, from, out, to) -> LayerNorm.normalize(in, from * channels, channels,
+                        lnOut.weight(), lnOut.bias(), 0, lnOut.eps(), out, to * channels), head),
+                Facts.recurrent(FAMILY, blocks.length));
+        this.channels = channels;
         this.heads = heads;
         this.headSize = headSize;
-        this.embeddings = embeddings;
         this.blocks = blocks;
-        this.lnOut = lnOut;
-        this.head = head;
         this.rescaleEvery = rescaleEvery;
     }
 
@@ -99,11 +92,7 @@ public final class Rwkv6Model extends CausalLanguageModel<Rwkv6State> {
         if (rescaleEvery < 0 || rescaleEvery > layers) {
             throw new RecallException(config.source() + ": rescale_every is " + rescaleEvery + ", outside the range [0, " + layers + "]");
         }
-        ModelInfo info = new ModelInfo(FAMILY, config.architecture(), vocab, channels, layers,
-                config.integer("max_position_embeddings", 0, 0, Integer.MAX_VALUE), 0, 0, head.type().name(),
-                checkpoint.weights().parameterCount(), checkpoint.weights().totalBytes(),
-                ModelInfo.lookupOnlyBytes(embeddings, head), checkpoint.bosTokenId(), checkpoint.eosTokenIds());
-        return new Rwkv6Model(checkpoint, info, heads, headSize, embeddings, blocks, lnOut, head, rescaleEvery);
+        return new Rwkv6Model(checkpoint, heads, headSize, embeddings, blocks, lnOut, head, rescaleEvery);
     }
 
     private static int countBlocks(Rwkv6Tensors tensors) {
@@ -115,11 +104,6 @@ public final class Rwkv6Model extends CausalLanguageModel<Rwkv6State> {
             throw new RecallException("missing tensor " + tensors.storedName("rwkv.blocks.0.ln1.weight") + " in the model weights");
         }
         return n;
-    }
-
-    @Override
-    public ModelInfo info() {
-        return info;
     }
 
     @Override
@@ -142,47 +126,23 @@ public final class Rwkv6Model extends CausalLanguageModel<Rwkv6State> {
     }
 
     @Override
-    protected int embeddingRows() {
-        return embeddings.rows();
-    }
-
-    @Override
     protected boolean owns(Rwkv6State state) {
         return state.layers() == blocks.length && state.timeMixShift(0).length == channels
                 && state.wkv(0).length == heads * headSize * headSize;
     }
 
+    /** Time mixing and channel mixing of one block over the pass's rows, each piece on its own state. */
     @Override
-    protected float[] forward(Pass<Rwkv6State> pass, Scratch scratch) {
-        Rows rows = pass.rows();
-        int t = rows.count();
-        // One set of activation buffers for all blocks of this call, reused by the calls after it
-        // (the model is shared across threads, so they come from a pool rather than fields).
-        float[] x = scratch.floats("model.residual", t * channels);
+    protected void layer(int l, Pass<Rwkv6State> pass, float[] x, Scratch scratch) {
         Rwkv6State[] states = new Rwkv6State[pass.pieceCount()];
-        embed(pass, embeddings, x);
-        for (int p = 0; p < pass.pieceCount(); p++) {
+        for (int p = 0; p < states.length; p++) {
             states[p] = pass.piece(p).state();
         }
-        for (int l = 0; l < blocks.length; l++) {
-            blocks[l].forward(x, rows, states, scratch);
-            if (rescaleEvery > 0 && (l + 1) % rescaleEvery == 0) {
-                // A GGUF file's output and value weights are divided by 2^(layer / rescaleEvery);
-                // the residual is halved to match, as llama.cpp's graph does.
-                kernels.scale(x, 0, t * channels, 0.5f);
-            }
+        blocks[l].forward(x, pass.rows(), states, scratch);
+        if (rescaleEvery > 0 && (l + 1) % rescaleEvery == 0) {
+            // A GGUF file's output and value weights are divided by 2^(layer / rescaleEvery);
+            // the residual is halved to match, as llama.cpp's graph does.
+            kernels.scale(x, 0, pass.rows().count() * channels, 0.5f);
         }
-        for (int p = 0; p < states.length; p++) {
-            states[p].advance(rows.length(p));
-        }
-
-        // ln_out and the head on the rows that want logits.
-        return headLogits(pass, x, channels, (in, from, out, to) -> LayerNorm.normalize(in, from * channels, channels,
-                lnOut.weight(), lnOut.bias(), 0, lnOut.eps(), out, to * channels), head, scratch);
-    }
-
-    @Override
-    public void close() {
-        checkpoint.weights().close();
     }
 }

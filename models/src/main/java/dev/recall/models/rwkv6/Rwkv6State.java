@@ -46,7 +46,8 @@ public final class Rwkv6State extends AbstractModelState {
         return wkv[layer];
     }
 
-    void advance(int tokens) {
+    @Override
+    protected void advance(int tokens) {
         position += tokens;
     }
 

@@ -26,6 +26,13 @@ public abstract class AbstractModelState implements ModelState {
     protected void release() {
     }
 
+    /**
+     * Called by the model after a pass consumed {@code tokens} more tokens of this sequence (every
+     * layer done). Nothing by default: a state whose position is its caches' length needs no count.
+     */
+    protected void advance(int tokens) {
+    }
+
     @Override
     public final boolean isClosed() {
         return closed;

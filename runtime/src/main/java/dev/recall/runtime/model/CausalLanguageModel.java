@@ -10,9 +10,11 @@ import java.util.List;
 /**
  * What every family's model shares: checking the states and tokens of a batch before anything
  * runs, cutting each sequence into the pieces the family computes at once, stacking the pieces of
- * all sequences into one pass of rows, and handing each sequence its logits. A family supplies
- * {@link #forward(Pass, Scratch)}: the rows of one pass through its layers to the logits of the
- * rows that want them.
+ * all sequences into one pass of rows, and, for each pass, the token embedding, the loop over the
+ * layers, each piece's state advanced by its tokens, the final norm and the output head on the rows
+ * that want logits, which are handed to their sequences. The model's {@link ModelInfo} is read here
+ * from the checkpoint and these parts. A family supplies its layer ({@link #layer}), its state and
+ * what it states about itself ({@link Facts}).
  *
  * <p>Each sequence is cut exactly as it would be alone (pieces of {@link #pieceLength()} tokens),
  * and every product gives each piece the bits it would get alone ({@link Rows}), so a sequence's
@@ -23,12 +25,42 @@ import java.util.List;
 public abstract class CausalLanguageModel<S extends AbstractModelState> implements LanguageModel {
 
     protected final Kernels kernels;
+    private final Checkpoint checkpoint;
     private final Class<S> stateType;
+    private final Ends ends;
+    private final ModelInfo info;
     private final Scratch.Pool scratches = new Scratch.Pool();
 
-    protected CausalLanguageModel(Kernels kernels, Class<S> stateType) {
-        this.kernels = kernels;
+    /**
+     * The parts of a causal LM around its layers: the token embedding table (its columns are the
+     * model's width), the final norm and the output head (the same matrix as the embedding when tied).
+     */
+    public record Ends(WeightMatrix embedding, RowNorm finalNorm, WeightMatrix head) {
+    }
+
+    /**
+     * What a family states about itself for its {@link ModelInfo}; the rest (architecture, sizes,
+     * training length, parameter and byte counts, the dominant weight type, BOS and EOS) is read
+     * from the checkpoint and the {@link Ends}.
+     *
+     * @param family                  short family name ("llama", "mamba", ...)
+     * @param layers                  blocks between the embedding and the final norm
+     * @param attentionLayers         of those, the attention layers
+     * @param windowedAttentionLayers of those, the ones with a window of their own
+     */
+    public record Facts(String family, int layers, int attentionLayers, int windowedAttentionLayers) {
+        /** A pure recurrence: no attention layers. */
+        public static Facts recurrent(String family, int layers) {
+            return new Facts(family, layers, 0, 0);
+        }
+    }
+
+    protected CausalLanguageModel(Checkpoint checkpoint, Class<S> stateType, Ends ends, Facts facts) {
+        this.kernels = checkpoint.kernels();
+        this.checkpoint = checkpoint;
         this.stateType = stateType;
+        this.ends = ends;
+        this.info = ModelInfo.describe(checkpoint, facts, ends.embedding(), ends.head());
     }
 
     /**
@@ -62,12 +94,12 @@ public abstract class CausalLanguageModel<S extends AbstractModelState> implemen
 
     /** A family's final norm, one row at a time: row {@code from} of x into row {@code to} of out. */
     @FunctionalInterface
-    protected interface RowNorm {
+    public interface RowNorm {
         void apply(float[] x, int from, float[] out, int to);
     }
 
     /** Writes each piece's token embeddings (rows of {@code embedding}) into its rows of x. */
-    protected final void embed(Pass<S> pass, WeightMatrix embedding, float[] x) {
+    private void embed(Pass<S> pass, WeightMatrix embedding, float[] x) {
         int width = embedding.cols();
         for (int p = 0; p < pass.pieceCount(); p++) {
             Piece<S> piece = pass.piece(p);
@@ -82,8 +114,8 @@ public abstract class CausalLanguageModel<S extends AbstractModelState> implemen
      * residual stream x, [rows, width]), then the head product over all of them, each piece with
      * its own arithmetic. Returned in a buffer of {@code scratch}, [head rows, head.rows].
      */
-    protected final float[] headLogits(Pass<S> pass, float[] x, int width, RowNorm norm, WeightMatrix head,
-                                       Scratch scratch) {
+    private float[] headLogits(Pass<S> pass, float[] x, int width, RowNorm norm, WeightMatrix head,
+                               Scratch scratch) {
         Rows headRows = pass.head();
         float[] normed = scratch.floats("head.normed", headRows.count() * width);
         for (int p = 0; p < pass.pieceCount(); p++) {
@@ -99,18 +131,56 @@ public abstract class CausalLanguageModel<S extends AbstractModelState> implemen
     /** Most tokens of one sequence that go through the layers at once; longer prompts go piece by piece. */
     protected abstract int pieceLength();
 
-    /** Rows of the input embedding table: token ids must be below it. */
-    protected abstract int embeddingRows();
-
     /** Whether a state of the family's type was made by this model (and not by another of the family). */
     protected abstract boolean owns(S state);
 
     /**
-     * Runs the pass's rows through the layers, advancing each piece's state by its tokens, and
-     * returns the logits of its head rows ([pass.head().count(), vocab] in head-row order) in a
-     * buffer the caller copies out before the next pass (a scratch buffer is fine).
+     * Runs the pass's rows of the residual stream x ([rows, width]) through layer {@code layer}
+     * in place, advancing each piece's state at that layer. Activation buffers come from
+     * {@code scratch} by name; "model.*" names are the base's.
      */
-    protected abstract float[] forward(Pass<S> pass, Scratch scratch);
+    protected abstract void layer(int layer, Pass<S> pass, float[] x, Scratch scratch);
+
+    /** What a family does to the embedded rows before the first layer (x holds {@code length} floats); nothing by default. */
+    protected void afterEmbedding(float[] x, int length) {
+    }
+
+    /** What a family does to the logits after the head ({@code length} floats); nothing by default. */
+    protected void afterHead(float[] logits, int length) {
+    }
+
+    @Override
+    public final ModelInfo info() {
+        return info;
+    }
+
+    /** Closes the checkpoint's weights: the mapped files. */
+    @Override
+    public void close() {
+        checkpoint.weights().close();
+    }
+
+    /**
+     * One pass: the embedding of every row, each layer over all rows, each piece's state advanced
+     * by its tokens, then the final norm and the head on the head rows. Returns their logits
+     * ([pass.head().count(), vocab] in head-row order) in a scratch buffer that the next pass reuses.
+     */
+    private float[] forward(Pass<S> pass, Scratch scratch) {
+        int t = pass.rows().count();
+        int width = ends.embedding().cols();
+        float[] x = scratch.floats("model.residual", t * width);
+        embed(pass, ends.embedding(), x);
+        afterEmbedding(x, t * width);
+        for (int l = 0; l < info.layers(); l++) {
+            layer(l, pass, x, scratch);
+        }
+        for (Piece<S> piece : pass.pieces()) {
+            piece.state().advance(piece.length());
+        }
+        float[] logits = headLogits(pass, x, width, ends.finalNorm(), ends.head(), scratch);
+        afterHead(logits, pass.head().count() * ends.head().rows());
+        return logits;
+    }
 
     @Override
     public final float[] prefill(ModelState state, int[] tokens, int from, int to, boolean allLogits) {
@@ -128,7 +198,7 @@ public abstract class CausalLanguageModel<S extends AbstractModelState> implemen
         for (int i = 0; i < n; i++) {
             states.get(i).requireOpen();
             Sequence s = batch.get(i);
-            LanguageModel.checkTokens(s.tokens(), s.from(), s.to(), embeddingRows());
+            LanguageModel.checkTokens(s.tokens(), s.from(), s.to(), ends.embedding().rows());
         }
         int vocab = info().vocabSize();
         float[][] logits = new float[n][];

@@ -1,12 +1,17 @@
 package dev.recall.runtime.model;
 
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 
 import dev.recall.kernels.WeightMatrix;
 import dev.recall.runtime.RecallException;
+import dev.recall.runtime.config.ModelConfig;
+import dev.recall.runtime.io.Tensor;
+import dev.recall.runtime.io.Weights;
 
 /**
- * Facts about a loaded model, read from its tensors and config.
+ * Facts about a loaded model, read from its tensors and config ({@link #describe}).
  *
  * @param family           short family name ("llama", "mamba", "recurrent-gemma", "rwkv6")
  * @param architecture     the config's architecture string
@@ -52,6 +57,39 @@ public record ModelInfo(String family, String architecture, int vocabSize, int h
     /** Weight bytes one decode token streams: all but the lookup-only tables (one row of which it reads). */
     public long streamedBytesPerToken() {
         return weightBytes - lookupOnlyBytes;
+    }
+
+    /**
+     * The facts of a model built from {@code checkpoint}: its family's own {@code facts}, the
+     * vocabulary from the head's rows, the width from the embedding's columns, the training length
+     * from the config's {@code max_position_embeddings} (0 when it states none), the weight type
+     * that holds the most bytes, and the counts, BOS and EOS from the checkpoint.
+     */
+    public static ModelInfo describe(Checkpoint checkpoint, CausalLanguageModel.Facts facts, WeightMatrix embedding,
+                                     WeightMatrix head) {
+        ModelConfig config = checkpoint.config();
+        Weights weights = checkpoint.weights();
+        return new ModelInfo(facts.family(), config.architecture(), head.rows(), embedding.cols(), facts.layers(),
+                config.integer("max_position_embeddings", 0, 0, Integer.MAX_VALUE), facts.attentionLayers(),
+                facts.windowedAttentionLayers(), dominantType(weights), weights.parameterCount(), weights.totalBytes(),
+                lookupOnlyBytes(embedding, head), checkpoint.bosTokenId(), checkpoint.eosTokenIds());
+    }
+
+    /** The type name of the tensors that hold the most bytes together (the first name on a tie). */
+    static String dominantType(Weights weights) {
+        Map<String, Long> bytes = new TreeMap<>();
+        for (Tensor t : weights.all()) {
+            bytes.merge(t.typeName(), t.data().byteSize(), Long::sum);
+        }
+        String best = "";
+        long most = -1;
+        for (Map.Entry<String, Long> e : bytes.entrySet()) {
+            if (e.getValue() > most) {
+                best = e.getKey();
+                most = e.getValue();
+            }
+        }
+        return best;
     }
 
     /** {@code lookupOnlyBytes} of a model with this input embedding and output head: 0 when they are one table. */
