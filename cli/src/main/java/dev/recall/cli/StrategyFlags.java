@@ -1,6 +1,5 @@
 package dev.recall.cli;
 
-import dev.recall.runtime.RecallException;
 import dev.recall.runtime.strategy.StrategyOptions;
 import picocli.CommandLine.Option;
 
@@ -70,13 +69,13 @@ final class StrategyFlags {
     /** The options of the strategy called {@code name}, with the flags given. */
     StrategyOptions options(String name) {
         // Every size is checked, read or not: a bad value is the first thing to hear about.
-        requireNotNegative("chunk", chunk);
-        requireNotNegative("n_global", nGlobal);
-        requireNotNegative("window", window);
-        requireNotNegative("d_max", dMax);
-        requireNotNegative("top-k attention", topK);
-        requireNotNegative("top-k starting layer", topKFromLayer);
-        requireNotNegative("training length", trainLength);
+        StrategyOptions.requireNotNegative("chunk", chunk);
+        StrategyOptions.requireNotNegative("n_global", nGlobal);
+        StrategyOptions.requireNotNegative("window", window);
+        StrategyOptions.requireNotNegative("d_max", dMax);
+        StrategyOptions.requireNotNegative("top-k attention", topK);
+        StrategyOptions.requireNotNegative("top-k starting layer", topKFromLayer);
+        StrategyOptions.requireNotNegative("training length", trainLength);
         StrategyOptions named = StrategyOptions.named(name);
         return switch (named) {
             case StrategyOptions.Plain p -> p;
@@ -99,11 +98,5 @@ final class StrategyFlags {
             case StrategyOptions.LmInfinite l -> l.withNGlobal(nGlobal).withWindow(window).withDMax(dMax)
                     .withTopK(topK, topKFromLayer).withTrainLength(trainLength);
         };
-    }
-
-    private static void requireNotNegative(String what, int value) {
-        if (value < 0) {
-            throw new RecallException("the " + what + " must not be negative, got " + value);
-        }
     }
 }

@@ -268,8 +268,9 @@ public final class BatchScheduler implements AutoCloseable {
             }
             if (r.state == null) {
                 r.prefillStart = System.nanoTime();
-                int shared = cache.sharedPrefix(r.job.prompt());
-                PromptCache.Hit hit = cache.lookup(r.job.prompt());
+                PromptCache.Match match = cache.match(r.job.prompt());
+                PromptCache.Hit hit = match.hit();
+                int shared = match.sharedPrefix();
                 if (hit != null) {
                     r.state = hit.state();
                     r.fed = hit.tokens();

@@ -19,6 +19,10 @@ public final class PromptCache {
     public record Hit(ModelState state, int tokens) {
     }
 
+    /** What {@link #match} found: a hit (null on a miss) and the longest prefix shared with any entry. */
+    public record Match(Hit hit, int sharedPrefix) {
+    }
+
     /** Counters for metrics. */
     public record Stats(long hits, long misses, long tokensSaved, int entries, long bytes) {
     }
@@ -51,43 +55,40 @@ public final class PromptCache {
     }
 
     /**
-     * The longest kept state whose tokens begin the prompt and leave at least one prompt token to
-     * feed (the model computes the logits after the last one), as a copy the caller owns; null when
-     * none does.
+     * One pass over the kept entries for a new prompt:
+     * <ul>
+     *   <li>the longest kept state whose tokens begin the prompt and leave at least one prompt token
+     *       to feed (the model computes the logits after the last one), as a copy the caller owns,
+     *       or null when none does (counted as a hit or a miss);</li>
+     *   <li>the most leading tokens the prompt shares with any kept entry (0 when none): where a
+     *       second request with the same beginning (a shared system prompt) should leave a
+     *       snapshot, so that the next one resumes there although the entries themselves go on
+     *       differently.</li>
+     * </ul>
      */
-    public synchronized Hit lookup(int[] prompt) {
+    public synchronized Match match(int[] prompt) {
         Map.Entry<Key, ModelState> best = null;
+        int shared = 0;
         for (Map.Entry<Key, ModelState> e : entries.entrySet()) {
             int[] t = e.getKey().tokens();
-            if (t.length < prompt.length && (best == null || t.length > best.getKey().tokens().length)
-                    && Arrays.equals(t, 0, t.length, prompt, 0, t.length)) {
+            int n = Math.min(t.length, prompt.length);
+            int mismatch = Arrays.mismatch(t, 0, n, prompt, 0, n);
+            int common = mismatch < 0 ? n : mismatch;
+            shared = Math.max(shared, common);
+            if (common == t.length && t.length < prompt.length
+                    && (best == null || t.length > best.getKey().tokens().length)) {
                 best = e;
             }
         }
         if (best == null) {
             misses++;
-            return null;
+            return new Match(null, shared);
         }
         entries.get(best.getKey()); // most recently used now
         hits++;
         int n = best.getKey().tokens().length;
         tokensSaved += n;
-        return new Hit(best.getValue().copy(), n);
-    }
-
-    /**
-     * The most leading tokens the prompt shares with any kept entry (0 when none): where a second
-     * request with the same beginning (a shared system prompt) should leave a snapshot, so that the
-     * next one resumes there although the entries themselves go on differently.
-     */
-    public synchronized int sharedPrefix(int[] prompt) {
-        int best = 0;
-        for (Key k : entries.keySet()) {
-            int n = Math.min(k.tokens().length, prompt.length);
-            int m = Arrays.mismatch(k.tokens(), 0, n, prompt, 0, n);
-            best = Math.max(best, m < 0 ? n : m);
-        }
-        return best;
+        return new Match(new Hit(best.getValue().copy(), n), shared);
     }
 
     /** Whether a state for exactly these tokens is kept already. */

@@ -223,7 +223,8 @@ public sealed interface StrategyOptions {
         };
     }
 
-    private static void requireNotNegative(String what, int value) {
+    /** The rule every size option follows (the CLI applies it to each flag, read or not): one sentence when negative. */
+    public static void requireNotNegative(String what, int value) {
         if (value < 0) {
             throw new RecallException("the " + what + " must not be negative, got " + value);
         }
