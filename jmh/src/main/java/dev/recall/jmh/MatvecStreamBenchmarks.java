@@ -31,8 +31,11 @@ import dev.recall.kernels.WeightMatrix;
  * weight comes from DRAM, as it does once per token in a real model. {@link #matvecs} is one
  * pass over all of them and {@link #read} one plain streaming read of the same bytes
  * ({@link MemoryBandwidth}'s kernel); bytes / time of each, and their ratio, is the fraction of
- * the read-bandwidth roofline the kernel reaches at that shape. For example
- * {@code java -jar jmh/target/benchmarks.jar MatvecStreamBenchmarks -p shape=1536x768 -p dtype=BF16}.
+ * the read-bandwidth roofline the kernel reaches at that shape. With {@code tokens} above 1 each
+ * product is a batched decode step's ({@code Kernels.matvecs}: every weight read once for all
+ * tokens). For example
+ * {@code java -jar jmh/target/benchmarks.jar MatvecStreamBenchmarks -p shape=1536x768 -p dtype=BF16},
+ * or {@code ... MatvecStreamBenchmarks.matvecs -p shape=3072x768 -p dtype=BF16 -p tokens=1,8 -p threads=1,2}.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -51,6 +54,10 @@ public class MatvecStreamBenchmarks {
 
     @Param({"2"})
     public int threads;
+
+    /** Tokens per product: 1 is decode's matvec, more a batched step's matvecs. */
+    @Param({"1"})
+    public int tokens;
 
     @Param({"512"})
     public int sizeMiB;
@@ -83,11 +90,11 @@ public class MatvecStreamBenchmarks {
             matrices[m] = new WeightMatrix(slot, type, rows, cols);
         }
         Random rnd = new Random(7);
-        x = new float[cols];
-        for (int i = 0; i < cols; i++) {
+        x = new float[tokens * cols];
+        for (int i = 0; i < x.length; i++) {
             x[i] = (float) rnd.nextGaussian();
         }
-        y = new float[rows];
+        y = new float[tokens * rows];
         System.out.printf("# %d matrices, %.0f MiB%n", count, all.byteSize() / 1048576.0);
     }
 
@@ -99,7 +106,7 @@ public class MatvecStreamBenchmarks {
     @Benchmark
     public float[] matvecs() {
         for (WeightMatrix w : matrices) {
-            k.matvec(w, x, 0, y, 0);
+            k.matvecs(w, x, 0, tokens, y, 0);
         }
         return y;
     }

@@ -38,11 +38,12 @@ final class VectorMatrixKernels {
      * Runs of rows a matvec block reads side by side (a multiple of ROWS). A core streams memory
      * fastest along a few long sequential runs its prefetchers can follow; four neighbouring rows
      * of a small matrix (768 BF16 columns are 1.5 KiB) instead jump back and forth inside the same
-     * 4 KiB pages. Splitting a block into eight runs, each walking down its own rows, raised a
-     * 1536 × 768 BF16 matvec from 0.55–0.64 to 0.76–0.79 of a plain streaming read, and a
-     * 4096 × 4096 one from 0.77–0.82 to 0.83–0.84 (MatvecStreamBenchmarks, docs/performance.md).
+     * 4 KiB pages. Eight runs raised a 1536 × 768 BF16 matvec from 0.55–0.64 to 0.76–0.79 of a
+     * plain streaming read against four neighbouring rows; four runs (one tile of four rows, each
+     * its own run) then took llama-1b's BF16 decode from 14.6–15.7 to 19.7–21.5 tokens/s and
+     * mamba-130m's from 102–105 to 124–157 against eight (docs/performance.md, "Decode").
      */
-    private static final int STREAMS = 8;
+    private static final int STREAMS = 4;
     /** Weight rows per matmul panel: the four vectors of outputs a tile computes. */
     static final int PANEL_ROWS = 4 * LANES;
     /** Tokens per matmul tile: six tokens share each load of the packed panel. */
