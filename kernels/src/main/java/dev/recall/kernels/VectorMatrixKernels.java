@@ -44,6 +44,15 @@ final class VectorMatrixKernels {
      * mamba-130m's from 102–105 to 124–157 against eight (docs/performance.md, "Decode").
      */
     private static final int STREAMS = 4;
+    /**
+     * Most tokens whose matvecs read matvec's runs of rows ({@link #streamed}); more go through
+     * {@link #tokenGroup}, which widens each weight vector once for up to eight tokens but reads
+     * sixteen neighbouring rows. Alternated decode runs, 2026-12-07: at two tokens the runs gave
+     * llama-1b 28.2–28.6 tokens/s against 18.3–18.8 and mamba-130m 207–209 against 113–125; at
+     * four, llama-1b 38.9–39.9 against 32.5–34.9 (mamba-130m even); at eight the groups won,
+     * llama-1b 54.3–55.8 against 52.1–52.2.
+     */
+    static final int STREAMED_TOKENS = 4;
     /** Weight rows per matmul panel: the four vectors of outputs a tile computes. */
     static final int PANEL_ROWS = 4 * LANES;
     /** Tokens per matmul tile: six tokens share each load of the packed panel. */
@@ -77,21 +86,31 @@ final class VectorMatrixKernels {
     }
 
     static void matvec(WeightMatrix w, float[] x, int xo, float[] y, int yo) {
+        streamed(w, x, xo, 1, y, yo);
+    }
+
+    /**
+     * matvec for each of n tokens over the same runs of rows: each tile of four rows is read from
+     * memory once and then serves every token from cache, one token's four chains at a time (so
+     * each weight vector is widened once per token). The memory access is matvec's whatever n is.
+     */
+    private static void streamed(WeightMatrix w, float[] x, int xo, int n, float[] y, int yo) {
         int rows = w.rows();
         int cols = w.cols();
-        checkRange(x.length, xo, cols, "x");
-        checkRange(y.length, yo, rows, "y");
+        checkRange(x.length, xo, (long) n * cols, "x");
+        checkRange(y.length, yo, (long) n * rows, "y");
         int tiles = ceilDiv(rows, ROWS);
-        int grain = Math.max(1, MIN_TASK_WORK / Math.max(1, ROWS * cols));
+        int grain = (int) Math.max(1, MIN_TASK_WORK / Math.max(1L, (long) ROWS * cols * n));
         Parallel.forRange(tiles, grain, (from, to) -> {
             int r0 = from * ROWS;
             int r1 = Math.min(rows, to * ROWS);
             WorkBuffers buffers = WorkBuffers.acquire(TILES);
             try {
-                float[] acc = buffers.second(LANES * LANES);
+                // Token j's accumulator of slot v of a sum group at (j · LANES + v) · LANES.
+                float[] acc = buffers.second(n * LANES * LANES);
                 int run = (r1 - r0) / STREAMS;
-                streamedRows(w, x, xo, y, yo, r0, run, acc);
-                contiguousRows(w, x, xo, y, yo, r0 + STREAMS * run, r1, acc);
+                streamedRows(w, x, xo, n, y, yo, r0, run, acc);
+                contiguousRows(w, x, xo, n, y, yo, r0 + STREAMS * run, r1, acc);
             } finally {
                 buffers.release();
             }
@@ -101,18 +120,18 @@ final class VectorMatrixKernels {
     /**
      * y[j, ·] = W·x[j, ·] for the n rows of x from xo (into the rows of y from yo), each computed
      * with exactly {@link #matvec}'s arithmetic: a decode step of n sequences, which reads each
-     * weight from memory once for all of them. One token goes through matvec itself. More take
-     * the rows LANES at a time, and each row's weights eight, four, two or one tokens at a time: a
-     * weight vector is loaded and widened once and feeds the fused multiply-adds of that many
-     * tokens (each a register block of its own size, as the matmul's tiles are), whose
-     * accumulators are then summed by the same fixed-order lane sums and leftover columns as
-     * matvec's (a row's arithmetic never depends on which rows or tokens share its tile). Eight
-     * tokens per weight vector took llama-1b's batch of eight from 37 to 48 tokens/s against four
-     * (2026-12-07, docs/performance.md).
+     * weight from memory once for all of them. Up to {@link #STREAMED_TOKENS} tokens read matvec's
+     * runs of rows and take each four-row tile token by token from cache. More take the rows LANES
+     * at a time, and each row's weights eight, four, two or one tokens at a time: a weight vector
+     * is loaded and widened once and feeds the fused multiply-adds of that many tokens (each a
+     * register block of its own size, as the matmul's tiles are), whose accumulators are then
+     * summed by the same fixed-order lane sums and leftover columns as matvec's (a row's arithmetic
+     * never depends on which rows or tokens share its tile). Eight tokens per weight vector took
+     * llama-1b's batch of eight from 37 to 48 tokens/s against four (2026-12-07, docs/performance.md).
      */
     static void matvecs(WeightMatrix w, float[] x, int xo, int n, float[] y, int yo) {
-        if (n == 1) {
-            matvec(w, x, xo, y, yo);
+        if (n <= STREAMED_TOKENS) {
+            streamed(w, x, xo, n, y, yo);
             return;
         }
         int rows = w.rows();
@@ -276,24 +295,32 @@ final class VectorMatrixKernels {
     }
 
     /**
-     * Rows [r0, r0 + STREAMS·run) of a matvec, read as STREAMS runs of {@code run} rows side by
-     * side: accumulate4 call k takes the (k / (STREAMS / ROWS))-th row of four of the runs (see
-     * {@link #streamRow}). Every LANES / ROWS calls, one in-place pass sums their accumulators
-     * (sumLanesInPlace), then each row adds its leftover columns. A row's arithmetic is the same
-     * whichever rows share its tile.
+     * Rows [r0, r0 + STREAMS·run) of a matvec for n tokens, read as STREAMS runs of {@code run}
+     * rows side by side: accumulate4 call k takes the (k / (STREAMS / ROWS))-th row of four of the
+     * runs (see {@link #streamRow}), once per token. Every LANES / ROWS calls, one in-place pass
+     * sums their accumulators (sumLanesInPlace), then each row adds its leftover columns. A row's
+     * arithmetic is the same whichever rows or tokens share its tile.
      */
-    private static void streamedRows(WeightMatrix w, float[] x, int xo, float[] y, int yo, int r0, int run, float[] acc) {
+    private static void streamedRows(WeightMatrix w, float[] x, int xo, int n, float[] y, int yo, int r0, int run,
+                                     float[] acc) {
+        int cols = w.cols();
+        int rows = w.rows();
         int calls = STREAMS / ROWS * run;
         int callsPerSum = LANES / ROWS;
         for (int k0 = 0; k0 < calls; k0 += callsPerSum) {
             int k1 = Math.min(calls, k0 + callsPerSum);
             for (int k = k0; k < k1; k++) {
-                accumulate4(w, streamRow(r0, run, k, 0), run, x, xo, acc, (k - k0) * ROWS * LANES);
+                for (int j = 0; j < n; j++) {
+                    accumulate4(w, streamRow(r0, run, k, 0), run, x, xo + j * cols, acc,
+                            (j * LANES + (k - k0) * ROWS) * LANES);
+                }
             }
-            VectorLanes.sumLanesInPlace(acc, LANES);
-            for (int v = 0; v < (k1 - k0) * ROWS; v++) {
-                int r = streamRow(r0, run, k0 + v / ROWS, v % ROWS);
-                y[yo + r] = leftoverColumns(w, r, x, xo, acc[v]);
+            VectorLanes.sumLanesInPlace(acc, n * LANES);
+            for (int j = 0; j < n; j++) {
+                for (int v = 0; v < (k1 - k0) * ROWS; v++) {
+                    int r = streamRow(r0, run, k0 + v / ROWS, v % ROWS);
+                    y[yo + j * rows + r] = leftoverColumns(w, r, x, xo + j * cols, acc[j * LANES + v]);
+                }
             }
         }
     }
@@ -308,22 +335,30 @@ final class VectorMatrixKernels {
     }
 
     /**
-     * Rows [r0, r1) of a matvec, LANES neighbouring rows at a time: what is left after the runs,
-     * fewer than STREAMS rows.
+     * Rows [r0, r1) of a matvec for n tokens, LANES neighbouring rows at a time: what is left
+     * after the runs, fewer than STREAMS rows.
      */
-    private static void contiguousRows(WeightMatrix w, float[] x, int xo, float[] y, int yo, int r0, int r1, float[] acc) {
+    private static void contiguousRows(WeightMatrix w, float[] x, int xo, int n, float[] y, int yo, int r0, int r1,
+                                       float[] acc) {
+        int cols = w.cols();
+        int rows = w.rows();
         for (int group = r0; group < r1; group += LANES) {
             int groupEnd = Math.min(r1, group + LANES);
-            int r = group;
-            for (; r + ROWS <= groupEnd; r += ROWS) {
-                accumulate4(w, r, 1, x, xo, acc, (r - group) * LANES);
+            for (int j = 0; j < n; j++) {
+                int at = j * LANES;
+                int r = group;
+                for (; r + ROWS <= groupEnd; r += ROWS) {
+                    accumulate4(w, r, 1, x, xo + j * cols, acc, (at + r - group) * LANES);
+                }
+                for (; r < groupEnd; r++) {
+                    accumulate1(w, r, x, xo + j * cols, acc, (at + r - group) * LANES);
+                }
             }
-            for (; r < groupEnd; r++) {
-                accumulate1(w, r, x, xo, acc, (r - group) * LANES);
-            }
-            VectorLanes.sumLanesInPlace(acc, LANES);
-            for (r = group; r < groupEnd; r++) {
-                y[yo + r] = leftoverColumns(w, r, x, xo, acc[r - group]);
+            VectorLanes.sumLanesInPlace(acc, n * LANES);
+            for (int j = 0; j < n; j++) {
+                for (int r = group; r < groupEnd; r++) {
+                    y[yo + j * rows + r] = leftoverColumns(w, r, x, xo + j * cols, acc[j * LANES + r - group]);
+                }
             }
         }
     }
