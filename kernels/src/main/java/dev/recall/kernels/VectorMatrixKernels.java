@@ -49,10 +49,11 @@ final class VectorMatrixKernels {
      * {@link #tokenGroup}, which widens each weight vector once for up to eight tokens but reads
      * sixteen neighbouring rows. Alternated decode runs, 2026-12-07: at two tokens the runs gave
      * llama-1b 28.2–28.6 tokens/s against 18.3–18.8 and mamba-130m 207–209 against 113–125; at
-     * four, llama-1b 38.9–39.9 against 32.5–34.9 (mamba-130m even); at eight the groups won,
-     * llama-1b 54.3–55.8 against 52.1–52.2.
+     * four, llama-1b 38.9–39.9 against 32.5–34.9 (mamba-130m even); at five and six, llama-1b
+     * 41.5–41.7 against 35.1–36.0 and 45.4–45.6 against 40.0–42.2; at eight the groups won,
+     * llama-1b 54.3–55.8 against 52.1–52.2 (mamba-130m even).
      */
-    static final int STREAMED_TOKENS = 4;
+    static final int STREAMED_TOKENS = 7;
     /** Weight rows per matmul panel: the four vectors of outputs a tile computes. */
     static final int PANEL_ROWS = 4 * LANES;
     /** Tokens per matmul tile: six tokens share each load of the packed panel. */
