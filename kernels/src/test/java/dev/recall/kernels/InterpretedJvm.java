@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -29,10 +30,7 @@ final class InterpretedJvm {
             List<String> command = new ArrayList<>(List.of(
                     Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xint",
                     "--add-modules", "jdk.incubator.vector", "-cp", System.getProperty("java.class.path")));
-            String bits = System.getProperty("recall.vectorBits");
-            if (bits != null) {
-                command.add("-Drecall.vectorBits=" + bits);
-            }
+            command.addAll(vectorOptions());
             command.add(main.getName());
             command.add(out.toString());
             Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
@@ -49,6 +47,25 @@ final class InterpretedJvm {
         } finally {
             Files.deleteIfExists(out);
         }
+    }
+
+    /**
+     * The options that decide this JVM's vector width, for a child JVM that must compute with the
+     * same lanes: {@code -Drecall.vectorBits} and the JVM's own {@code -XX:UseAVX}, {@code -XX:UseSSE}
+     * and {@code -XX:MaxVectorSize} (the tests run on 8 lanes with {@code -XX:UseAVX=2}).
+     */
+    static List<String> vectorOptions() {
+        List<String> options = new ArrayList<>();
+        String bits = System.getProperty("recall.vectorBits");
+        if (bits != null) {
+            options.add("-Drecall.vectorBits=" + bits);
+        }
+        for (String arg : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
+            if (arg.startsWith("-XX:UseAVX=") || arg.startsWith("-XX:UseSSE=") || arg.startsWith("-XX:MaxVectorSize=")) {
+                options.add(arg);
+            }
+        }
+        return options;
     }
 
     /** What the child's main writes: the values, for {@link #run} to read. */

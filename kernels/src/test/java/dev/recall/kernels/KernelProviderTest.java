@@ -82,10 +82,7 @@ class KernelProviderTest {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.addAll(jvmOptions);
-        String bits = System.getProperty("recall.vectorBits");
-        if (bits != null) {
-            command.add("-Drecall.vectorBits=" + bits);
-        }
+        command.addAll(InterpretedJvm.vectorOptions());
         command.addAll(List.of("-cp", System.getProperty("java.class.path"), KernelChoice.class.getName()));
         Process p = new ProcessBuilder(command).start();
         p.getOutputStream().close();
