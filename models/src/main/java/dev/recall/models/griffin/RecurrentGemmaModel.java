@@ -195,11 +195,7 @@ public final class RecurrentGemmaModel extends CausalLanguageModel<RecurrentGemm
     /** One residual block over the pass's rows, each piece on its own state of this layer. */
     @Override
     protected void layer(int l, Pass<RecurrentGemmaState> pass, float[] x, Scratch scratch) {
-        RecurrentGemmaState[] states = new RecurrentGemmaState[pass.pieceCount()];
-        for (int p = 0; p < states.length; p++) {
-            states[p] = pass.piece(p).state();
-        }
-        layers[l].forward(states, l, x, pass.rows(), scratch);
+        layers[l].forward(pass.states(), l, x, pass.rows(), scratch);
     }
 
     /** The logits soft-capped: tanh(l / cap) · cap. */

@@ -134,11 +134,7 @@ public final class Rwkv6Model extends CausalLanguageModel<Rwkv6State> {
     /** Time mixing and channel mixing of one block over the pass's rows, each piece on its own state. */
     @Override
     protected void layer(int l, Pass<Rwkv6State> pass, float[] x, Scratch scratch) {
-        Rwkv6State[] states = new Rwkv6State[pass.pieceCount()];
-        for (int p = 0; p < states.length; p++) {
-            states[p] = pass.piece(p).state();
-        }
-        blocks[l].forward(x, pass.rows(), states, scratch);
+        blocks[l].forward(x, pass.rows(), pass.states(), scratch);
         if (rescaleEvery > 0 && (l + 1) % rescaleEvery == 0) {
             // A GGUF file's output and value weights are divided by 2^(layer / rescaleEvery);
             // the residual is halved to match, as llama.cpp's graph does.

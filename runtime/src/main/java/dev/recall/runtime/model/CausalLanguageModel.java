@@ -3,6 +3,7 @@ package dev.recall.runtime.model;
 import dev.recall.kernels.Kernels;
 import dev.recall.kernels.WeightMatrix;
 
+import java.lang.reflect.Array;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -74,10 +75,12 @@ public abstract class CausalLanguageModel<S extends AbstractModelState> implemen
     }
 
     /**
-     * One pass through the layers: the pieces, their rows, and the rows of the logits (piece p's
-     * logits rows are [head.start(p), + head.length(p)), the last head.length(p) of its rows).
+     * One pass through the layers: the pieces, their rows, the rows of the logits (piece p's
+     * logits rows are [head.start(p), + head.length(p)), the last head.length(p) of its rows), and
+     * each piece's state in piece order (one array for every layer of the pass; read it, do not
+     * change it).
      */
-    public record Pass<S>(List<Piece<S>> pieces, Rows rows, Rows head) {
+    public record Pass<S>(List<Piece<S>> pieces, Rows rows, Rows head, S[] states) {
         public int pieceCount() {
             return pieces.size();
         }
@@ -254,8 +257,13 @@ public abstract class CausalLanguageModel<S extends AbstractModelState> implemen
             lengths[p] = pieces.get(p).length();
             heads[p] = pieces.get(p).headRows();
         }
+        @SuppressWarnings("unchecked")
+        S[] states = (S[]) Array.newInstance(stateType, pieces.size());
+        for (int p = 0; p < states.length; p++) {
+            states[p] = pieces.get(p).state();
+        }
         int min = kernels.matmulMinRows();
-        return new Pass<>(List.copyOf(pieces), Rows.of(lengths, min), Rows.of(heads, min));
+        return new Pass<>(List.copyOf(pieces), Rows.of(lengths, min), Rows.of(heads, min), states);
     }
 
     private S own(ModelState state) {
