@@ -60,7 +60,7 @@ final class VectorQuantKernels {
     }
 
     /** Part p of the UNIT bytes at {@code at}, zero-extended to int lanes: nibbles need no mask after a shift. */
-    private static IntVector unsigned(MemorySegment s, long at, int p) {
+    static IntVector unsigned(MemorySegment s, long at, int p) {
         return (IntVector) load(s, at).convertShape(VectorOperators.ZERO_EXTEND_B2I, INTS, p);
     }
 
@@ -74,7 +74,7 @@ final class VectorQuantKernels {
      * vector kept alive across the part loop beside another one is boxed by C2 (measured: Q6_K
      * matvec 9 → 3 Gweights/s and a collection every few milliseconds).
      */
-    private static IntVector ints(MemorySegment s, long at, int p) {
+    static IntVector ints(MemorySegment s, long at, int p) {
         return ints(load(s, at), p);
     }
 
@@ -82,19 +82,19 @@ final class VectorQuantKernels {
         return ByteVector.fromMemorySegment(BYTES, s, at, LE);
     }
 
-    private static FloatVector floats(IntVector v) {
+    static FloatVector floats(IntVector v) {
         return (FloatVector) v.convert(VectorOperators.I2F, 0);
     }
 
-    private static FloatVector x(float[] x, int at) {
+    static FloatVector x(float[] x, int at) {
         return FloatVector.fromArray(FLOATS, x, at);
     }
 
-    private static FloatVector broadcast(float v) {
+    static FloatVector broadcast(float v) {
         return FloatVector.broadcast(FLOATS, v);
     }
 
-    private static float half(MemorySegment s, long at) {
+    static float half(MemorySegment s, long at) {
         return Float.float16ToFloat(s.get(ElementType.SHORT, at));
     }
 
@@ -130,6 +130,10 @@ final class VectorQuantKernels {
                 }
                 sums[j * groups + g] = s;
             }
+        }
+        if (n >= VectorQuantTokens.MIN_TOKENS && VectorQuantTokens.applies(type)) {
+            VectorQuantTokens.matvecs(w, x, xo, n, sums, y, yo);
+            return;
         }
         MemorySegment data = w.data();
         long rowBytes = type.rowBytes(cols);
@@ -552,7 +556,7 @@ final class VectorQuantKernels {
      * mins 4–7 take their top bits from bits 6–7 of bytes 0–7), then widened, converted and scaled
      * as one vector: in scalar code this was 40 % of a Q4_K matvec.
      */
-    private static void kScales(MemorySegment s, long b, float[] out) {
+    static void kScales(MemorySegment s, long b, float[] out) {
         float d = half(s, b);
         float dmin = half(s, b + 2);
         long lo = s.get(LONG_LE, b + 4);
@@ -570,7 +574,7 @@ final class VectorQuantKernels {
     }
 
     /** d·scale of the 16 sub-blocks of the Q6_K block at b: the signed bytes widened and scaled as vectors. */
-    private static void q6Scales(MemorySegment s, long b, float[] out) {
+    static void q6Scales(MemorySegment s, long b, float[] out) {
         float d = half(s, b + 208);
         ByteVector scales = ByteVector.fromMemorySegment(ByteVector.SPECIES_128, s, b + 192, LE);
         for (int p = 0; p < 16 / LANES; p++) {
@@ -619,8 +623,8 @@ final class VectorQuantKernels {
                 acc = lo.fma(broadcast(dm[sub]), acc);
                 acc = hi.fma(broadcast(dm[sub + 1]), acc);
                 int group = so + blk * 8 + sub;
-                mins = Math.fma(dm[8 + sub], sums[group], mins);
-                mins = Math.fma(dm[8 + sub + 1], sums[group + 1], mins);
+                // dotQ4_K's sum of the pair's mins, so the several-token kernel serves both types.
+                mins += dm[8 + sub] * sums[group] + dm[8 + sub + 1] * sums[group + 1];
             }
         }
         return VectorLanes.sumLanes(acc) - mins;
@@ -658,7 +662,7 @@ final class VectorQuantKernels {
     }
 
     /** Q6_K quants q − 32 of part p: a nibble of the bytes at ql, two bits of those at qh. */
-    private static IntVector q6(MemorySegment s, long ql, long qh, int p, int nibble, int shift) {
+    static IntVector q6(MemorySegment s, long ql, long qh, int p, int nibble, int shift) {
         return ints(s, ql, p).lanewise(VectorOperators.ASHR, nibble).and(15)
                 .or(ints(s, qh, p).lanewise(VectorOperators.ASHR, shift).and(3).lanewise(VectorOperators.LSHL, 4)).sub(32);
     }
@@ -720,7 +724,7 @@ final class VectorQuantKernels {
         }
     }
 
-    private static void decode32(QuantizedType type, MemorySegment s, long b, int group, float[] out, int off) {
+    static void decode32(QuantizedType type, MemorySegment s, long b, int group, float[] out, int off) {
         switch (type) {
             case Q8_0 -> decodeQ8_0(type, s, b, group, out, off);
             case Q4_0, Q4_1 -> decodeQ4(type, s, b, group, out, off);
