@@ -113,6 +113,21 @@ final class VectorLanes {
      * order differs between the interpreter and JIT-compiled code, which would make results depend
      * on warm-up and thread scheduling; element-wise adds and shuffles are exact in every tier.
      */
+    /**
+     * {@link #sumLanes} of the vector stored at v[at, at + LANES), in scalar code and in place
+     * (the stored lanes are overwritten): the same butterfly (lane i plus lane i + h, for h =
+     * LANES/2 down to 1), so the same bits. For the end of a kernel that has used C2's inlining
+     * budget: a vector passed to a call C2 did not inline is boxed on the heap, an array is not.
+     */
+    static float sumParked(float[] v, int at) {
+        for (int h = LANES / 2; h >= 1; h /= 2) {
+            for (int i = 0; i < h; i++) {
+                v[at + i] = v[at + i] + v[at + i + h];
+            }
+        }
+        return v[at];
+    }
+
     static float sumLanes(FloatVector v) {
         if (LANES > 32) {
             v = v.add(v.rearrange(XOR32));

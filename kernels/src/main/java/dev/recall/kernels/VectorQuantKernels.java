@@ -139,10 +139,10 @@ final class VectorQuantKernels {
         long rowBytes = type.rowBytes(cols);
         int blocks = cols / type.blockElements();
         int grain = (int) Math.max(1, MIN_TASK_WORK / Math.max(1L, (long) cols * n));
-        if (type == QuantizedType.Q8_0 && n >= 2) {
+        if ((type == QuantizedType.Q8_0 || type == QuantizedType.Q4_0) && n >= 2) {
             // Several tokens: four rows' blocks are widened to floats once for two tokens, where the
             // one-token path widens them again per token (a batched decode step was bound by that
-            // work). Each token keeps dot4Q8_0's arithmetic: the same bits as matvec.
+            // work). Each token keeps dot4's arithmetic: the same bits as matvec.
             Parallel.forRange(rows, grain, (from, to) -> {
                 int run = (to - from) / STREAMS;
                 float[] eight = new float[2 * STREAMS + 2 * STREAMS * LANES];
@@ -150,8 +150,8 @@ final class VectorQuantKernels {
                 for (int i = 0; i < run; i++) {
                     int j = 0;
                     for (; j + 1 < n; j += 2) {
-                        dot4x2Q8_0(data, (from + i) * rowBytes, run * rowBytes, blocks, x, xo + j * cols, xo + (j + 1) * cols,
-                                eight);
+                        dot4x2(type, data, (from + i) * rowBytes, run * rowBytes, blocks, x, xo + j * cols,
+                                xo + (j + 1) * cols, sums, j * groups, (j + 1) * groups, eight);
                         for (int k = 0; k < STREAMS; k++) {
                             y[yo + j * rows + from + i + k * run] = eight[k];
                             y[yo + (j + 1) * rows + from + i + k * run] = eight[STREAMS + k];
@@ -251,6 +251,21 @@ final class VectorQuantKernels {
                     out[k] = dot(type, data, (r + (long) k * gap) * rowBytes, blocks, x, xo, sums, so, scratch);
                 }
             }
+        }
+    }
+
+    /**
+     * Rows r, r + gap, r + 2·gap, r + 3·gap (r at byte {@code row}) for two tokens (activations at
+     * x0 and x1, Σx at so0 and so1) into out[0..4) and out[4..8), each with {@link #dot4}'s
+     * arithmetic.
+     */
+    private static void dot4x2(QuantizedType type, MemorySegment s, long row, long gap, int blocks, float[] x, int x0,
+                               int x1, float[] sums, int so0, int so1, float[] out) {
+        if (type == QuantizedType.Q8_0) {
+            dot4x2Q8_0(s, row, gap, blocks, x, x0, x1, out);
+        } else {
+            dot2x2Q4_0(s, row, gap, blocks, x, x0, x1, sums, so0, so1, out, 0);
+            dot2x2Q4_0(s, row + 2 * gap, gap, blocks, x, x0, x1, sums, so0, so1, out, 2);
         }
     }
 
@@ -400,6 +415,72 @@ final class VectorQuantKernels {
         out[at + 1] -= off1;
     }
 
+
+    /**
+     * {@link #dot2Q4_0} for two tokens (activations at x0 and x1, Σx at so0 and so1): rows r and
+     * r + gap into out[at], out[at + 1] for the first token and out[STREAMS + at], out[STREAMS + at +
+     * 1] for the second. Each block's quants are widened once for both tokens; each token keeps
+     * dot2Q4_0's arithmetic exactly.
+     */
+    private static void dot2x2Q4_0(MemorySegment s, long row, long gap, int blocks, float[] x, int x0, int x1,
+                                   float[] sums, int so0, int so1, float[] out, int at) {
+        FloatVector a0 = FloatVector.zero(FLOATS);
+        FloatVector a1 = FloatVector.zero(FLOATS);
+        FloatVector b0 = FloatVector.zero(FLOATS);
+        FloatVector b1 = FloatVector.zero(FLOATS);
+        float offA0 = 0f;
+        float offA1 = 0f;
+        float offB0 = 0f;
+        float offB1 = 0f;
+        for (int blk = 0; blk < blocks; blk++) {
+            long b = row + blk * 18L;
+            int c = blk * 32;
+            FloatVector p0 = FloatVector.zero(FLOATS);
+            FloatVector p1 = FloatVector.zero(FLOATS);
+            FloatVector q0 = FloatVector.zero(FLOATS);
+            FloatVector q1 = FloatVector.zero(FLOATS);
+            for (int g = 0; g < 16; g += LANES) {
+                int unit = g - g % UNIT;
+                int part = (g % UNIT) / LANES;
+                IntVector v0 = unsigned(s, b + 2 + unit, part);
+                IntVector v1 = unsigned(s, b + gap + 2 + unit, part);
+                FloatVector low0 = floats(v0.and(15));
+                FloatVector low1 = floats(v1.and(15));
+                FloatVector high0 = floats(v0.lanewise(VectorOperators.LSHR, 4));
+                FloatVector high1 = floats(v1.lanewise(VectorOperators.LSHR, 4));
+                FloatVector lo = x(x, x0 + c + g);
+                FloatVector hi = x(x, x0 + c + g + 16);
+                p0 = high0.fma(hi, low0.fma(lo, p0));
+                p1 = high1.fma(hi, low1.fma(lo, p1));
+                lo = x(x, x1 + c + g);
+                hi = x(x, x1 + c + g + 16);
+                q0 = high0.fma(hi, low0.fma(lo, q0));
+                q1 = high1.fma(hi, low1.fma(lo, q1));
+            }
+            float d0 = half(s, b);
+            float d1 = half(s, b + gap);
+            FloatVector e0 = broadcast(d0);
+            FloatVector e1 = broadcast(d1);
+            a0 = p0.fma(e0, a0);
+            a1 = p1.fma(e1, a1);
+            b0 = q0.fma(e0, b0);
+            b1 = q1.fma(e1, b1);
+            offA0 = Math.fma(8 * d0, sums[so0 + blk], offA0);
+            offA1 = Math.fma(8 * d1, sums[so0 + blk], offA1);
+            offB0 = Math.fma(8 * d0, sums[so1 + blk], offB0);
+            offB1 = Math.fma(8 * d1, sums[so1 + blk], offB1);
+        }
+        // Summed in scalar code: by here C2's budget is spent, and a lane sum on vectors boxed them.
+        int park = 2 * STREAMS + at * 2 * LANES;
+        a0.intoArray(out, park);
+        a1.intoArray(out, park + LANES);
+        b0.intoArray(out, park + 2 * LANES);
+        b1.intoArray(out, park + 3 * LANES);
+        out[at] = VectorLanes.sumParked(out, park) - offA0;
+        out[at + 1] = VectorLanes.sumParked(out, park + LANES) - offA1;
+        out[STREAMS + at] = VectorLanes.sumParked(out, park + 2 * LANES) - offB0;
+        out[STREAMS + at + 1] = VectorLanes.sumParked(out, park + 3 * LANES) - offB1;
+    }
 
     /**
      * Row {@code row} (at byte {@code row} of data, {@code blocks} blocks) times x[xo, ...):

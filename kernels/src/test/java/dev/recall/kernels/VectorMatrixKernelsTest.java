@@ -241,6 +241,23 @@ class VectorMatrixKernelsTest {
     }
 
     @Test
+    void scalarLaneSumsOfParkedVectorsEqualSumLanesBitForBit() {
+        Random rnd = new Random(11);
+        int lanes = VectorLanes.LANES;
+        for (int round = 0; round < 200; round++) {
+            int at = rnd.nextInt(7);
+            float[] v = new float[at + lanes];
+            for (int i = at; i < v.length; i++) {
+                // Wide magnitudes so that a different summation order would show.
+                v[i] = (float) (rnd.nextGaussian() * Math.pow(10, rnd.nextInt(12) - 6));
+            }
+            float want = VectorLanes.sumLanes(jdk.incubator.vector.FloatVector.fromArray(VectorLanes.FLOATS, v, at));
+            float got = VectorLanes.sumParked(v, at);
+            assertEquals(Float.floatToRawIntBits(want), Float.floatToRawIntBits(got), "round " + round + ": " + want + " vs " + got);
+        }
+    }
+
+    @Test
     void matvecsGivesEveryTokenTheBitsOfItsOwnMatvec() {
         // Token counts below, at and past the four-token register block; rows with partial lane
         // groups; columns with and without leftovers; 1-3 threads.
