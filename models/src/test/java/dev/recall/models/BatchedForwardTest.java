@@ -17,6 +17,9 @@ import dev.recall.runtime.testing.SharedData;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -26,7 +29,7 @@ import java.util.List;
  * for every family, batches of 1, 3 and 8 with prompts of mixed lengths (below and above the
  * matrix-product threshold, some wanting every logit), states under different attention policies
  * (full, sliding window, LM-Infinite's Λ), greedy decode steps taken together, and a batch that
- * prefills a new prompt beside sequences that decode.
+ * prefills a new prompt beside sequences that decode; and for GGUF files of every quantized type.
  */
 class BatchedForwardTest {
 
@@ -46,6 +49,31 @@ class BatchedForwardTest {
                     prompts.add(Arrays.copyOfRange(ids, i, i + LENGTHS[i]));
                 }
                 compare(model, prompts, name + ", batch of " + b);
+            }
+        }
+    }
+
+    /**
+     * The same for GGUF files of every quantized type: a batch's decode rows go through the
+     * several-token quantized matvecs (pairs of tokens for Q4_0 and Q8_0, a row buffer from three
+     * tokens on for the K-quants), which must give each sequence the bits of its own matvec.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"llama-s1/model-Q4_0.gguf", "llama-s1/model-Q8_0.gguf", "llama-s1/model-Q4_K_M.gguf",
+            "llama-s1/model-Q5_K_M.gguf", "llama-s1/model-Q6_K.gguf", "qwen2-s3/model-Q4_K_M.gguf"})
+    void quantizedWeightsGiveEverySequenceItsOwnLogits(String file) throws IOException {
+        Path path = SharedData.shared().resolve("gguf").resolve(file);
+        int[] ids = Arrays.stream(Files.readString(path.resolveSibling("input_ids.txt")).trim().split("\\s+"))
+                .mapToInt(Integer::parseInt).toArray();
+        // Shorter than LENGTHS: these prompts hold 48 ids.
+        int[] lengths = {1, 17, 3, 40, 2, 5, 30, 12};
+        try (LanguageModel model = ModelLoader.load(path)) {
+            for (int b : new int[] {1, 3, 8}) {
+                List<int[]> prompts = new ArrayList<>();
+                for (int i = 0; i < b; i++) {
+                    prompts.add(Arrays.copyOfRange(ids, i, i + lengths[i]));
+                }
+                compare(model, prompts, file + ", batch of " + b);
             }
         }
     }
