@@ -113,21 +113,6 @@ final class VectorLanes {
      * order differs between the interpreter and JIT-compiled code, which would make results depend
      * on warm-up and thread scheduling; element-wise adds and shuffles are exact in every tier.
      */
-    /**
-     * {@link #sumLanes} of the vector stored at v[at, at + LANES), in scalar code and in place
-     * (the stored lanes are overwritten): the same butterfly (lane i plus lane i + h, for h =
-     * LANES/2 down to 1), so the same bits. For the end of a kernel that has used C2's inlining
-     * budget: a vector passed to a call C2 did not inline is boxed on the heap, an array is not.
-     */
-    static float sumParked(float[] v, int at) {
-        for (int h = LANES / 2; h >= 1; h /= 2) {
-            for (int i = 0; i < h; i++) {
-                v[at + i] = v[at + i] + v[at + i + h];
-            }
-        }
-        return v[at];
-    }
-
     static float sumLanes(FloatVector v) {
         if (LANES > 32) {
             v = v.add(v.rearrange(XOR32));
@@ -147,16 +132,20 @@ final class VectorLanes {
     }
 
     /**
-     * Replaces the first {@code count} vectors of {@code vectors} (count a multiple of LANES) by
-     * their {@link #sumLanes}, in order, in vectors[0, count): bit-identical sums, at a
-     * few instructions per output rather than a butterfly each. One pass per butterfly level: each
-     * merges neighbouring vectors, whose lanes form one segment of 2h lanes per output, into one
-     * vector of segments of h lanes (lane i of a segment plus lane i + h), so a level costs two
-     * permutes and an add per pair of vectors, and adds exactly sumLanes' pairs. Passes over
-     * memory, not a chain of vectors, keep each loop body small: with the four levels of 16
-     * vectors written out in one body, C2 at times ran out of node budget for the late-inlined
-     * permutes and fell back to Java code that boxed every one of them on the heap.
+     * {@link #sumLanes} of the vector stored at v[at, at + LANES), in scalar code and in place
+     * (the stored lanes are overwritten): the same butterfly (lane i plus lane i + h, for h =
+     * LANES/2 down to 1), so the same bits. For the end of a kernel that has used C2's inlining
+     * budget: a vector passed to a call C2 did not inline is boxed on the heap, an array is not.
      */
+    static float sumParked(float[] v, int at) {
+        for (int h = LANES / 2; h >= 1; h /= 2) {
+            for (int i = 0; i < h; i++) {
+                v[at + i] = v[at + i] + v[at + i + h];
+            }
+        }
+        return v[at];
+    }
+
     /**
      * out[at + i] = {@link #sumLanes} of the vector stored at v[from + i·LANES], for i below count.
      * A kernel that has run out of C2's inlining budget parks its accumulators in an array and
@@ -168,6 +157,17 @@ final class VectorLanes {
         }
     }
 
+    /**
+     * Replaces the first {@code count} vectors of {@code vectors} (count a multiple of LANES) by
+     * their {@link #sumLanes}, in order, in vectors[0, count): bit-identical sums, at a
+     * few instructions per output rather than a butterfly each. One pass per butterfly level: each
+     * merges neighbouring vectors, whose lanes form one segment of 2h lanes per output, into one
+     * vector of segments of h lanes (lane i of a segment plus lane i + h), so a level costs two
+     * permutes and an add per pair of vectors, and adds exactly sumLanes' pairs. Passes over
+     * memory, not a chain of vectors, keep each loop body small: with the four levels of 16
+     * vectors written out in one body, C2 at times ran out of node budget for the late-inlined
+     * permutes and fell back to Java code that boxed every one of them on the heap.
+     */
     static void sumLanesInPlace(float[] vectors, int count) {
         int n = count;
         for (int level = LOW_HALVES.length - 1; level >= 0; level--) {

@@ -41,7 +41,7 @@ final class VectorQuantKernels {
     private static final IntVector[] LOW_BITS = bitPositions(0);
     private static final IntVector[] HIGH_BITS = bitPositions(16);
     /** Below this many multiply-adds a parallel task costs more to schedule than it saves. */
-    private static final int MIN_TASK_WORK = 1 << 15;
+    static final int MIN_TASK_WORK = 1 << 15;
 
     private VectorQuantKernels() {
     }

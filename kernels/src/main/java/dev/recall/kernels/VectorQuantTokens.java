@@ -3,6 +3,7 @@ package dev.recall.kernels;
 import static dev.recall.kernels.VectorLanes.FLOATS;
 import static dev.recall.kernels.VectorLanes.LANES;
 import static dev.recall.kernels.VectorQuantKernels.BY_DECODE;
+import static dev.recall.kernels.VectorQuantKernels.MIN_TASK_WORK;
 import static dev.recall.kernels.VectorQuantKernels.UNIT;
 import static dev.recall.kernels.VectorQuantKernels.broadcast;
 import static dev.recall.kernels.VectorQuantKernels.floats;
@@ -38,8 +39,6 @@ final class VectorQuantTokens {
      * cheap enough that the buffer never won (5.8 against 6.0 at eight), so it has none.
      */
     static final int MIN_TOKENS = 3;
-    /** Below this many multiply-adds a parallel task costs more to schedule than it saves. */
-    private static final int MIN_TASK_WORK = 1 << 15;
 
     private VectorQuantTokens() {
     }
@@ -233,7 +232,6 @@ final class VectorQuantTokens {
         out[18] -= m2;
         out[19] -= m3;
     }
-
 
     /** Q5_K for 16 lanes (below, it is decoded): dotQ45K's quants, a fifth bit over each nibble. */
     private static void widenQ5_K(MemorySegment s, long row, int blocks, float[] quants, float[] scales, float[] dm) {

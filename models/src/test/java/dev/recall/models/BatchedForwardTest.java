@@ -43,13 +43,7 @@ class BatchedForwardTest {
         var dir = SharedData.resource(name);
         int[] ids = GoldenCheck.inputIds(dir);
         try (LanguageModel model = ModelLoader.load(dir)) {
-            for (int b : new int[] {1, 3, 8}) {
-                List<int[]> prompts = new ArrayList<>();
-                for (int i = 0; i < b; i++) {
-                    prompts.add(Arrays.copyOfRange(ids, i, i + LENGTHS[i]));
-                }
-                compare(model, prompts, name + ", batch of " + b);
-            }
+            compareBatches(model, ids, LENGTHS, name);
         }
     }
 
@@ -68,13 +62,7 @@ class BatchedForwardTest {
         // Shorter than LENGTHS: these prompts hold 48 ids.
         int[] lengths = {1, 17, 3, 40, 2, 5, 30, 12};
         try (LanguageModel model = ModelLoader.load(path)) {
-            for (int b : new int[] {1, 3, 8}) {
-                List<int[]> prompts = new ArrayList<>();
-                for (int i = 0; i < b; i++) {
-                    prompts.add(Arrays.copyOfRange(ids, i, i + lengths[i]));
-                }
-                compare(model, prompts, file + ", batch of " + b);
-            }
+            compareBatches(model, ids, lengths, file);
         }
     }
 
@@ -131,6 +119,17 @@ class BatchedForwardTest {
                     Sequence.of(closed, 1))));
             assertEquals(0, good.position());
             assertThrows(IllegalArgumentException.class, () -> Batch.of(Sequence.of(good, 1), Sequence.of(good, 2)));
+        }
+    }
+
+    /** Batches of 1, 3 and 8: sequence i's prompt is ids[i, i + lengths[i]). */
+    private static void compareBatches(LanguageModel model, int[] ids, int[] lengths, String what) {
+        for (int b : new int[] {1, 3, 8}) {
+            List<int[]> prompts = new ArrayList<>();
+            for (int i = 0; i < b; i++) {
+                prompts.add(Arrays.copyOfRange(ids, i, i + lengths[i]));
+            }
+            compare(model, prompts, what + ", batch of " + b);
         }
     }
 
