@@ -7,6 +7,8 @@ import static dev.recall.kernels.VectorLanes.LE;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.EnumSet;
+import java.util.Set;
 
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
@@ -139,7 +141,7 @@ final class VectorQuantKernels {
         long rowBytes = type.rowBytes(cols);
         int blocks = cols / type.blockElements();
         int grain = (int) Math.max(1, MIN_TASK_WORK / Math.max(1L, (long) cols * n));
-        if ((type == QuantizedType.Q8_0 || type == QuantizedType.Q4_0) && n >= 2) {
+        if (PAIRED.contains(type) && n >= 2) {
             // Several tokens: four rows' blocks are widened to floats once for two tokens, where the
             // one-token path widens them again per token (a batched decode step was bound by that
             // work). Each token keeps dot4's arithmetic: the same bits as matvec.
@@ -151,7 +153,7 @@ final class VectorQuantKernels {
                     int j = 0;
                     for (; j + 1 < n; j += 2) {
                         dot4x2(type, data, (from + i) * rowBytes, run * rowBytes, blocks, x, xo + j * cols,
-                                xo + (j + 1) * cols, sums, j * groups, (j + 1) * groups, eight);
+                                xo + (j + 1) * cols, sums, j * groups, (j + 1) * groups, eight, scratch);
                         for (int k = 0; k < STREAMS; k++) {
                             y[yo + j * rows + from + i + k * run] = eight[k];
                             y[yo + (j + 1) * rows + from + i + k * run] = eight[STREAMS + k];
@@ -195,6 +197,16 @@ final class VectorQuantKernels {
             }
         });
     }
+
+    /**
+     * The types whose matvecs of two or more tokens take the tokens in pairs, widening each
+     * block's quants once for both (from three tokens on the K-quants go through
+     * {@link VectorQuantTokens} instead, so they pair only at two). Below 16 lanes the K-quants are
+     * decoded to weights first ({@link #BY_DECODE}) and have no pair kernels.
+     */
+    private static final Set<QuantizedType> PAIRED = VectorLanes.LANES >= 16
+            ? EnumSet.of(QuantizedType.Q8_0, QuantizedType.Q4_0, QuantizedType.Q4_K, QuantizedType.Q6_K)
+            : EnumSet.of(QuantizedType.Q8_0, QuantizedType.Q4_0);
 
     /**
      * Whether the K-quants decode each 32-weight run into a small buffer and multiply it from there:
@@ -260,12 +272,23 @@ final class VectorQuantKernels {
      * arithmetic.
      */
     private static void dot4x2(QuantizedType type, MemorySegment s, long row, long gap, int blocks, float[] x, int x0,
-                               int x1, float[] sums, int so0, int so1, float[] out) {
-        if (type == QuantizedType.Q8_0) {
-            dot4x2Q8_0(s, row, gap, blocks, x, x0, x1, out);
-        } else {
-            dot2x2Q4_0(s, row, gap, blocks, x, x0, x1, sums, so0, so1, out, 0);
-            dot2x2Q4_0(s, row + 2 * gap, gap, blocks, x, x0, x1, sums, so0, so1, out, 2);
+                               int x1, float[] sums, int so0, int so1, float[] out, float[] scratch) {
+        switch (type) {
+            case Q8_0 -> dot4x2Q8_0(s, row, gap, blocks, x, x0, x1, out);
+            case Q4_0 -> {
+                dot2x2Q4_0(s, row, gap, blocks, x, x0, x1, sums, so0, so1, out, 0);
+                dot2x2Q4_0(s, row + 2 * gap, gap, blocks, x, x0, x1, sums, so0, so1, out, 2);
+            }
+            case Q4_K -> {
+                for (int k = 0; k < STREAMS; k++) {
+                    dotQ4_Kx2(s, row + k * gap, blocks, x, x0, x1, sums, so0, so1, scratch, out, k);
+                }
+            }
+            case Q6_K -> {
+                dot2x2Q6_K(s, row, gap, blocks, x, x0, x1, scratch, out, 0);
+                dot2x2Q6_K(s, row + 2 * gap, gap, blocks, x, x0, x1, scratch, out, 2);
+            }
+            default -> throw new IllegalArgumentException("no two-token matvec for " + type);
         }
     }
 
@@ -632,6 +655,55 @@ final class VectorQuantKernels {
     }
 
     /**
+     * {@link #dotQ4_K} of one row for two tokens (activations at x0 and x1, Σx at so0 and so1):
+     * each 32-byte run is widened once for both, and each token keeps dotQ4_K's chain exactly.
+     * The results go to out[k] and out[STREAMS + k]; the accumulators wait at
+     * {@code 2·STREAMS + 2·k·LANES} for their lane sums.
+     */
+    private static void dotQ4_Kx2(MemorySegment s, long row, int blocks, float[] x, int x0, int x1, float[] sums,
+                                  int so0, int so1, float[] dm, float[] out, int k) {
+        FloatVector acc0 = FloatVector.zero(FLOATS);
+        FloatVector acc1 = FloatVector.zero(FLOATS);
+        float mins0 = 0f;
+        float mins1 = 0f;
+        for (int blk = 0; blk < blocks; blk++) {
+            long b = row + blk * 144L;
+            int c = blk * 256;
+            kScales(s, b, dm);
+            for (int j = 0; j < 8; j += 2) {
+                long q0 = b + 16 + 16L * j;
+                int c0 = c + 32 * j;
+                FloatVector lo0 = FloatVector.zero(FLOATS);
+                FloatVector hi0 = FloatVector.zero(FLOATS);
+                FloatVector lo1 = FloatVector.zero(FLOATS);
+                FloatVector hi1 = FloatVector.zero(FLOATS);
+                for (int g = 0; g < 32; g += LANES) {
+                    IntVector v = unsigned(s, q0 + g - (g % UNIT), (g % UNIT) / LANES);
+                    FloatVector low = floats(v.and(15));
+                    FloatVector high = floats(v.lanewise(VectorOperators.LSHR, 4));
+                    lo0 = low.fma(x(x, x0 + c0 + g), lo0);
+                    hi0 = high.fma(x(x, x0 + c0 + 32 + g), hi0);
+                    lo1 = low.fma(x(x, x1 + c0 + g), lo1);
+                    hi1 = high.fma(x(x, x1 + c0 + 32 + g), hi1);
+                }
+                FloatVector sl = broadcast(dm[j]);
+                FloatVector sh = broadcast(dm[j + 1]);
+                acc0 = hi0.fma(sh, lo0.fma(sl, acc0));
+                acc1 = hi1.fma(sh, lo1.fma(sl, acc1));
+                int g0 = blk * 8 + j;
+                mins0 += dm[8 + j] * sums[so0 + g0] + dm[8 + j + 1] * sums[so0 + g0 + 1];
+                mins1 += dm[8 + j] * sums[so1 + g0] + dm[8 + j + 1] * sums[so1 + g0 + 1];
+            }
+        }
+        // Summed in scalar code: a lane sum on vectors this late in the method boxed them.
+        int park = 2 * STREAMS + 2 * k * LANES;
+        acc0.intoArray(out, park);
+        acc1.intoArray(out, park + LANES);
+        out[k] = VectorLanes.sumParked(out, park) - mins0;
+        out[STREAMS + k] = VectorLanes.sumParked(out, park + LANES) - mins1;
+    }
+
+    /**
      * d·scale (out[0..8)) and dmin·min (out[8..16)) of the K-quant super-block at b. The 12 packed
      * bytes are unpacked eight values at a time with masks on a long and an int (scales 4–7 and
      * mins 4–7 take their top bits from bits 6–7 of bytes 0–7), then widened, converted and scaled
@@ -740,6 +812,64 @@ final class VectorQuantKernels {
             }
         }
         return VectorLanes.sumLanes(acc);
+    }
+
+    /**
+     * {@link #dot2Q6_K} for two tokens (activations at x0 and x1): rows r and r + gap into out[at],
+     * out[at + 1] for the first token and out[STREAMS + at], out[STREAMS + at + 1] for the second.
+     * Each quarter's quants are widened once for both tokens; each token keeps dotQ6_K's chain
+     * exactly. The accumulators wait at {@code 2·STREAMS + 2·at·LANES} for their lane sums.
+     */
+    private static void dot2x2Q6_K(MemorySegment s, long row, long gap, int blocks, float[] x, int x0, int x1,
+                                   float[] scales, float[] out, int at) {
+        FloatVector a0 = FloatVector.zero(FLOATS);
+        FloatVector a1 = FloatVector.zero(FLOATS);
+        FloatVector b0 = FloatVector.zero(FLOATS);
+        FloatVector b1 = FloatVector.zero(FLOATS);
+        for (int blk = 0; blk < blocks; blk++) {
+            long b = row + blk * 210L;
+            // Scalar, as in dot2Q6_K: the vector form took the method past C2's inlining budget.
+            float d0 = half(s, b + 208);
+            float d1 = half(s, b + gap + 208);
+            for (int i = 0; i < 16; i++) {
+                scales[i] = d0 * s.get(ValueLayout.JAVA_BYTE, b + 192 + i);
+                scales[16 + i] = d1 * s.get(ValueLayout.JAVA_BYTE, b + gap + 192 + i);
+            }
+            for (int part = 0; part < 8; part++) {
+                int half = part >> 2;
+                int quarter = part & 3;
+                long ql = b + 64L * half + (quarter & 1) * 32;
+                long qh = b + 128 + 32L * half;
+                int nibble = (quarter >> 1) * 4;
+                int shift = 2 * quarter;
+                int c = blk * 256 + 128 * half + 32 * quarter;
+                int sc = 8 * half + 2 * quarter;
+                for (int g = 0; g < 32; g += LANES) {
+                    int unit = g - g % UNIT;
+                    int p = (g % UNIT) / LANES;
+                    FloatVector q0 = floats(q6(s, ql + unit, qh + unit, p, nibble, shift));
+                    FloatVector q1 = floats(q6(s, ql + gap + unit, qh + gap + unit, p, nibble, shift));
+                    FloatVector s0 = broadcast(scales[sc + g / 16]);
+                    FloatVector s1 = broadcast(scales[16 + sc + g / 16]);
+                    FloatVector u = x(x, x0 + c + g);
+                    FloatVector v = x(x, x1 + c + g);
+                    a0 = q0.mul(u).fma(s0, a0);
+                    a1 = q1.mul(u).fma(s1, a1);
+                    b0 = q0.mul(v).fma(s0, b0);
+                    b1 = q1.mul(v).fma(s1, b1);
+                }
+            }
+        }
+        // Summed in scalar code: a lane sum on vectors this late in the method boxed them.
+        int park = 2 * STREAMS + 2 * at * LANES;
+        a0.intoArray(out, park);
+        a1.intoArray(out, park + LANES);
+        b0.intoArray(out, park + 2 * LANES);
+        b1.intoArray(out, park + 3 * LANES);
+        out[at] = VectorLanes.sumParked(out, park);
+        out[at + 1] = VectorLanes.sumParked(out, park + LANES);
+        out[STREAMS + at] = VectorLanes.sumParked(out, park + 2 * LANES);
+        out[STREAMS + at + 1] = VectorLanes.sumParked(out, park + 3 * LANES);
     }
 
     /** Q6_K quants q − 32 of part p: a nibble of the bytes at ql, two bits of those at qh. */

@@ -32,11 +32,15 @@ import jdk.incubator.vector.VectorOperators;
 final class VectorQuantTokens {
 
     /**
-     * Fewest tokens that go through the row buffer: at two, the fused kernels' four runs of rows
-     * were faster (Q4_K 10.7 against 8.9, Q6_K 7.2 against 6.3 Gweights/s of matrix, 2048 × 5632,
-     * two threads, from DRAM); from three on the buffer wins (Q4_K 8.4 against 7.8 at three, 5.6
-     * against 3.3 at eight; Q6_K 7.0 against 5.2 and 4.1 against 2.0). Q4_0's fused kernel is
-     * cheap enough that the buffer never won (5.8 against 6.0 at eight), so it has none.
+     * Fewest tokens that go through the row buffer. At two, Q4_K and Q6_K take their pair kernels
+     * ({@code VectorQuantKernels}: each block widened once for both tokens; Q4_K 9.6 → 11.9–13.1,
+     * Q6_K 6.7–7.3 → 11.4–11.7 Gweights/s of matrix at two tokens, 2048 × 5632, two threads, from
+     * DRAM, against the fused kernels run once per token). From three on the buffer: the pairs read
+     * every weight once per pair, and which wins then depends on the model (2026-12-08, decode
+     * tokens/s: llama-1b Q4_K_M at four tokens 22.8–23.0 with the buffer, 22.1–23.1 with pairs;
+     * at eight 26.0–26.2 against 21.8–23.0; mamba-130m Q4_K_M, whose rows are 768 and 1,536
+     * columns, at four 160.6–172.3 against 126.7–131.0). Q4_0's fused kernel is cheap enough that
+     * the buffer never won (5.8 against 6.0 at eight), so it has none.
      */
     static final int MIN_TOKENS = 3;
 

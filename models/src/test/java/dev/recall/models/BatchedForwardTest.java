@@ -49,8 +49,9 @@ class BatchedForwardTest {
 
     /**
      * The same for GGUF files of every quantized type: a batch's decode rows go through the
-     * several-token quantized matvecs (pairs of tokens for Q4_0 and Q8_0, a row buffer from three
-     * tokens on for the K-quants), which must give each sequence the bits of its own matvec.
+     * several-token quantized matvecs (pairs of tokens for Q4_0 and Q8_0, and for Q4_K and Q6_K at
+     * two tokens; a row buffer from three tokens on for the K-quants), which must give each
+     * sequence the bits of its own matvec.
      */
     @ParameterizedTest
     @ValueSource(strings = {"llama-s1/model-Q4_0.gguf", "llama-s1/model-Q8_0.gguf", "llama-s1/model-Q4_K_M.gguf",
@@ -122,9 +123,9 @@ class BatchedForwardTest {
         }
     }
 
-    /** Batches of 1, 3 and 8: sequence i's prompt is ids[i, i + lengths[i]). */
+    /** Batches of 1, 2, 3 and 8: sequence i's prompt is ids[i, i + lengths[i]). */
     private static void compareBatches(LanguageModel model, int[] ids, int[] lengths, String what) {
-        for (int b : new int[] {1, 3, 8}) {
+        for (int b : new int[] {1, 2, 3, 8}) {
             List<int[]> prompts = new ArrayList<>();
             for (int i = 0; i < b; i++) {
                 prompts.add(Arrays.copyOfRange(ids, i, i + lengths[i]));
