@@ -828,13 +828,7 @@ final class VectorQuantKernels {
         FloatVector b1 = FloatVector.zero(FLOATS);
         for (int blk = 0; blk < blocks; blk++) {
             long b = row + blk * 210L;
-            // Scalar, as in dot2Q6_K: the vector form took the method past C2's inlining budget.
-            float d0 = half(s, b + 208);
-            float d1 = half(s, b + gap + 208);
-            for (int i = 0; i < 16; i++) {
-                scales[i] = d0 * s.get(ValueLayout.JAVA_BYTE, b + 192 + i);
-                scales[16 + i] = d1 * s.get(ValueLayout.JAVA_BYTE, b + gap + 192 + i);
-            }
+            q6ScalesOfTwo(s, b, gap, scales);
             for (int part = 0; part < 8; part++) {
                 int half = part >> 2;
                 int quarter = part & 3;
@@ -872,6 +866,19 @@ final class VectorQuantKernels {
         out[STREAMS + at + 1] = VectorLanes.sumParked(out, park + 3 * LANES);
     }
 
+    /**
+     * {@link #q6Scales} of the blocks at b and b + gap into scales[0, 16) and scales[16, 32), in
+     * scalar code: the vector form, inside the two-row kernels, took them past C2's inlining budget.
+     */
+    private static void q6ScalesOfTwo(MemorySegment s, long b, long gap, float[] scales) {
+        float d0 = half(s, b + 208);
+        float d1 = half(s, b + gap + 208);
+        for (int i = 0; i < 16; i++) {
+            scales[i] = d0 * s.get(ValueLayout.JAVA_BYTE, b + 192 + i);
+            scales[16 + i] = d1 * s.get(ValueLayout.JAVA_BYTE, b + gap + 192 + i);
+        }
+    }
+
     /** Q6_K quants q − 32 of part p: a nibble of the bytes at ql, two bits of those at qh. */
     static IntVector q6(MemorySegment s, long ql, long qh, int p, int nibble, int shift) {
         return ints(s, ql, p).lanewise(VectorOperators.ASHR, nibble).and(15)
@@ -885,13 +892,7 @@ final class VectorQuantKernels {
         FloatVector a1 = FloatVector.zero(FLOATS);
         for (int blk = 0; blk < blocks; blk++) {
             long b = row + blk * 210L;
-            // Scalar here: the vector form for two rows took the method past C2's inlining budget.
-            float d0 = half(s, b + 208);
-            float d1 = half(s, b + gap + 208);
-            for (int i = 0; i < 16; i++) {
-                scales[i] = d0 * s.get(ValueLayout.JAVA_BYTE, b + 192 + i);
-                scales[16 + i] = d1 * s.get(ValueLayout.JAVA_BYTE, b + gap + 192 + i);
-            }
+            q6ScalesOfTwo(s, b, gap, scales);
             for (int part = 0; part < 8; part++) {
                 int half = part >> 2;
                 int quarter = part & 3;
